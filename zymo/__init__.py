@@ -1,0 +1,53 @@
+"""zymo: differentiate any NumPy program — loops, lists, concatenation, in-place writes.
+
+Example:
+    >>> import zymo, zymo.numpy as znp
+    >>> zymo.grad(lambda x: znp.sum(x ** 2))(znp.array([1.0, 2.0]))
+    array([2., 4.])
+"""
+
+from .core.array_api import install as _install
+
+_install()
+
+from .core.errors import (  # noqa: E402
+    ZymoError,
+    UnsupportedOperationError,
+    TracerConversionError,
+    EscapedTracerError,
+    NonScalarOutputError,
+    MutationError,
+    ShapeError,
+)
+from .core.primitive import Primitive, primitive  # noqa: E402
+from .core.reverse import defvjp, defvjp_all  # noqa: E402
+from .core.forward import defjvp, defjvp_all  # noqa: E402
+from .core.api import grad, value_and_grad, withgradient, vjp, jvp, stop_gradient  # noqa: E402
+from .core.tracer import Tracer, is_tracer  # noqa: E402
+from . import numpy  # noqa: E402,F401
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "grad",
+    "value_and_grad",
+    "withgradient",
+    "vjp",
+    "jvp",
+    "stop_gradient",
+    "primitive",
+    "Primitive",
+    "defvjp",
+    "defvjp_all",
+    "defjvp",
+    "defjvp_all",
+    "Tracer",
+    "is_tracer",
+    "ZymoError",
+    "UnsupportedOperationError",
+    "TracerConversionError",
+    "EscapedTracerError",
+    "NonScalarOutputError",
+    "MutationError",
+    "ShapeError",
+]

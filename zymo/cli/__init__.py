@@ -1,0 +1,12 @@
+"""Subcommands of ``python -m zymo``: each module adds one entry to ``COMMANDS``.
+
+An entry is ``name: (add_arguments(parser), run(args) -> exit status, help)``.
+"""
+
+from __future__ import annotations
+
+from . import check
+
+COMMANDS = {
+    "check": (check.add_arguments, check.run, check.HELP),
+}

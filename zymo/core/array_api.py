@@ -1,0 +1,286 @@
+"""What makes a ``Tracer`` behave like an ndarray: operators, methods and NumPy dispatch."""
+
+from __future__ import annotations
+
+import operator
+
+import numpy as np
+
+from .dispatch import FUNCTIONS, NONDIFF_FUNCTIONS, UFUNCS, call_numpy
+from .errors import TracerConversionError, remember, unsupported, user_location
+from .mutation import inplace_binary, inplace_setitem
+from .tracer import Tracer, bottom
+
+_REDUCE = {np.add: np.sum, np.multiply: np.prod, np.maximum: np.max, np.minimum: np.min}
+_ACCUMULATE = {np.add: np.cumsum, np.multiply: np.cumprod}
+
+
+def _plain(x):
+    """Replace tracers (also inside lists/tuples/dicts) by their plain values."""
+    t = type(x)
+    if t is Tracer:
+        return bottom(x)
+    if t is list or t is tuple:
+        return t(_plain(e) for e in x)
+    if t is dict:
+        return {k: _plain(v) for k, v in x.items()}
+    return x
+
+
+def _write_out(out, result):
+    """Honour NumPy's ``out=`` argument."""
+    target = out[0] if type(out) is tuple else out
+    if type(target) is Tracer:
+        inplace_setitem(target, Ellipsis, result)
+        return target
+    if type(result) is Tracer and result._trace.level > 0:
+        raise _conversion_error("writing a traced value into a plain NumPy array with `out=`")
+    np.copyto(target, bottom(result))
+    return target
+
+
+def _conversion_error(what: str) -> TracerConversionError:
+    return TracerConversionError(
+        f"{what} at {user_location()} would silently drop its gradient. "
+        "Fix: make buffers with zymo.numpy (`import zymo.numpy as znp; buf = znp.zeros(...)`) "
+        "so writes are recorded, call zymo.numpy functions instead of ones zymo does not know, "
+        "or use `zymo.stop_gradient(x)` where no gradient should flow."
+    )
+
+
+def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+    out = kwargs.pop("out", None)
+    if method == "__call__":
+        impl = UFUNCS.get(ufunc)
+        if impl is None:
+            raise unsupported(f"numpy.{ufunc.__name__}")
+        result = impl(*inputs, **kwargs)
+    elif method == "reduce" and ufunc in _REDUCE:
+        kwargs.setdefault("axis", 0)
+        result = call_numpy(_REDUCE[ufunc], *inputs, **kwargs)
+    elif method == "accumulate" and ufunc in _ACCUMULATE:
+        kwargs.setdefault("axis", 0)
+        result = call_numpy(_ACCUMULATE[ufunc], *inputs, **kwargs)
+    else:
+        raise unsupported(f"numpy.{ufunc.__name__}.{method}")
+    if out is not None:
+        return _write_out(out, result)
+    return result
+
+
+def __array_function__(self, func, types, args, kwargs):
+    impl = FUNCTIONS.get(func)
+    if impl is not None:
+        return impl(*args, **kwargs)
+    if func in NONDIFF_FUNCTIONS:
+        return func(*_plain(args), **_plain(kwargs))
+    raise unsupported(f"numpy.{func.__name__}")
+
+
+def __array__(self, dtype=None, copy=None):
+    if self._trace.level == 0:
+        v = self._val
+        return np.array(v, dtype=dtype, copy=True) if copy else np.asarray(v, dtype=dtype)
+    raise _conversion_error("converting a traced value to a plain NumPy array")
+
+
+def _scalar_conversion(kind):
+    def convert(self):
+        if self._trace.level == 0:
+            return kind(bottom(self))
+        raise remember(_conversion_error(f"`{kind.__name__}()` of a traced value"))
+
+    convert.__name__ = f"__{kind.__name__}__"
+    return convert
+
+
+def _binary(ufunc):
+    def op(self, other):
+        return UFUNCS[ufunc](self, other)
+
+    def rop(self, other):
+        return UFUNCS[ufunc](other, self)
+
+    def iop(self, other):
+        return inplace_binary(self, ufunc, other)
+
+    return op, rop, iop
+
+
+def _compare(ufunc):
+    def op(self, other):
+        return ufunc(bottom(self), bottom(other))
+
+    return op
+
+
+def _method(func):
+    """A method that forwards to zymo's version of ``func`` with the tracer first."""
+
+    def method(self, *args, **kwargs):
+        return call_numpy(func, self, *args, **kwargs)
+
+    method.__name__ = func.__name__
+    return method
+
+
+def _reshape(self, *shape, order="C"):
+    if len(shape) == 1:
+        shape = shape[0]
+    return call_numpy(np.reshape, self, shape, order=order)
+
+
+def _transpose(self, *axes):
+    if len(axes) == 0:
+        axes = None
+    elif len(axes) == 1:
+        axes = axes[0]
+    return call_numpy(np.transpose, self, axes)
+
+
+def _getitem(self, idx):
+    return call_numpy(operator.getitem, self, idx)
+
+
+def _setitem(self, idx, value):
+    inplace_setitem(self, idx, value)
+
+
+def _iter(self):
+    n = len(self)
+    for i in range(n):
+        yield self[i]
+
+
+def _len(self):
+    shape = bottom(self).shape
+    if not shape:
+        raise TypeError("len() of unsized object")
+    return shape[0]
+
+
+def _repr(self):
+    level = self._trace.level
+    kind = "constant" if level == 0 else f"{type(self._trace).__name__} level {level}"
+    return f"Tracer({np.array2string(np.asarray(bottom(self)), separator=', ')}, {kind})"
+
+
+def _format(self, spec):
+    return format(bottom(self), spec)
+
+
+def _fill(self, value):
+    inplace_setitem(self, Ellipsis, value)
+
+
+def _astype(self, dtype, order="K", casting="unsafe", subok=True, copy=True):
+    return call_numpy(np.ndarray.astype, self, dtype, copy=copy)
+
+
+def _item(self, *args):
+    if self._trace.level == 0:
+        return bottom(self).item(*args)
+    raise _conversion_error("`.item()` of a traced value")
+
+
+def _tolist(self):
+    if self._trace.level == 0:
+        return bottom(self).tolist()
+    raise _conversion_error("`.tolist()` of a traced value")
+
+
+def install() -> None:
+    """Give ``Tracer`` its ndarray behaviour."""
+    T = Tracer
+    T.__array_ufunc__ = __array_ufunc__
+    T.__array_function__ = __array_function__
+    T.__array__ = __array__
+    T.__hash__ = None
+    for name, uf in [
+        ("add", np.add),
+        ("sub", np.subtract),
+        ("mul", np.multiply),
+        ("truediv", np.true_divide),
+        ("floordiv", np.floor_divide),
+        ("mod", np.remainder),
+        ("pow", np.power),
+        ("matmul", np.matmul),
+    ]:
+        op, rop, iop = _binary(uf)
+        setattr(T, f"__{name}__", op)
+        setattr(T, f"__r{name}__", rop)
+        setattr(T, f"__i{name}__", iop)
+    for name, uf in [
+        ("lt", np.less),
+        ("le", np.less_equal),
+        ("gt", np.greater),
+        ("ge", np.greater_equal),
+        ("eq", np.equal),
+        ("ne", np.not_equal),
+    ]:
+        setattr(T, f"__{name}__", _compare(uf))
+    T.__neg__ = lambda self: UFUNCS[np.negative](self)
+    T.__pos__ = lambda self: UFUNCS[np.positive](self)
+    T.__abs__ = lambda self: UFUNCS[np.absolute](self)
+    T.__bool__ = lambda self: bool(bottom(self))
+    T.__float__ = _scalar_conversion(float)
+    T.__int__ = _scalar_conversion(int)
+    T.__complex__ = _scalar_conversion(complex)
+    T.__index__ = lambda self: operator.index(bottom(self)) if self._trace.level == 0 else _scalar_conversion(int)(self)
+    T.__len__ = _len
+    T.__iter__ = _iter
+    T.__getitem__ = _getitem
+    T.__setitem__ = _setitem
+    T.__repr__ = _repr
+    T.__str__ = lambda self: str(bottom(self))
+    T.__format__ = _format
+    T.__copy__ = lambda self: call_numpy(np.copy, self)
+    T.__deepcopy__ = lambda self, memo: call_numpy(np.copy, self)
+    T.shape = property(lambda self: bottom(self).shape)
+    T.dtype = property(lambda self: bottom(self).dtype)
+    T.ndim = property(lambda self: bottom(self).ndim)
+    T.size = property(lambda self: bottom(self).size)
+    T.itemsize = property(lambda self: bottom(self).itemsize)
+    T.nbytes = property(lambda self: bottom(self).nbytes)
+    T.T = property(lambda self: call_numpy(np.transpose, self))
+    T.mT = property(lambda self: call_numpy(np.swapaxes, self, -1, -2))
+    T.real = property(lambda self: call_numpy(np.real, self))
+    T.imag = property(lambda self: call_numpy(np.imag, self))
+    T.reshape = _reshape
+    T.transpose = _transpose
+    T.astype = _astype
+    T.fill = _fill
+    T.item = _item
+    T.tolist = _tolist
+    T.copy = lambda self, order="C": call_numpy(np.copy, self)
+    T.flatten = lambda self, order="C": call_numpy(np.copy, call_numpy(np.ravel, self, order=order))
+    T.conj = T.conjugate = lambda self: call_numpy(np.conjugate, self)
+    T.dot = lambda self, other: call_numpy(np.dot, self, other)
+    for func in [
+        np.sum,
+        np.mean,
+        np.prod,
+        np.max,
+        np.min,
+        np.std,
+        np.var,
+        np.cumsum,
+        np.cumprod,
+        np.argmax,
+        np.argmin,
+        np.any,
+        np.all,
+        np.ravel,
+        np.squeeze,
+        np.swapaxes,
+        np.clip,
+        np.round,
+        np.diagonal,
+        np.trace,
+        np.repeat,
+        np.take,
+        np.nonzero,
+        np.argsort,
+    ]:
+        setattr(T, func.__name__, _method(func))
+    T.round = _method(np.round)

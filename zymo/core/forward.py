@@ -1,0 +1,123 @@
+"""Forward mode: the Jacobian-vector-product rule table and the forward trace.
+
+A forward tracer carries its tangent in ``_node`` (``None`` is a symbolic
+zero). Rules are written with zymo primitives, so tangents may themselves be
+tracers of enclosing traces: forward-over-reverse, reverse-over-forward and
+forward-over-forward all compose.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+from .errors import unsupported
+from .primitive import Primitive
+from .trace import Trace
+from .tracer import Tracer, bottom, is_inexact, new_tracer, snapshot
+
+__all__ = ["ForwardTrace", "defjvp", "defjvp_all", "zeros_like_value"]
+
+
+def defjvp(prim: Primitive, *rules: Callable | None) -> None:
+    """Attach one Jacobian-vector rule per positional argument of ``prim``.
+
+    Each rule is called as ``rule(t, ans, *args, **params)`` with the tangent
+    ``t`` of its argument and returns that argument's contribution to the
+    output tangent; contributions are summed.
+
+    Example:
+        >>> import zymo
+        >>> @zymo.primitive
+        ... def cube(x):
+        ...     return x ** 3
+        >>> zymo.defjvp(cube, lambda t, ans, x: t * 3 * x ** 2)
+    """
+    rules = tuple(rules)
+
+    def jvp(tangents, ans, *args, **params):
+        out = None
+        for j, t in enumerate(tangents):
+            if t is None:
+                continue
+            if j >= len(rules) or rules[j] is None:
+                raise unsupported(f"{prim.name} (forward mode) with respect to its argument {j}")
+            c = rules[j](t, ans, *args, **params)
+            out = c if out is None else out + c
+        return out
+
+    prim.jvp = jvp
+
+
+def defjvp_all(prim: Primitive, rule: Callable) -> None:
+    """Attach one rule ``rule(tangents, ans, *args, **params)`` returning the output tangent.
+
+    ``tangents`` has one entry per positional argument, ``None`` for zero.
+    """
+    prim.jvp = rule
+
+
+def zeros_like_value(v):
+    """A zero tangent for a value (plain, not traced)."""
+    return np.zeros_like(bottom(v))
+
+
+class ForwardTrace(Trace):
+    """One ``jvp`` call: carries tangents alongside values."""
+
+    __slots__ = ()
+
+    def new_input(self, value, tangent) -> Tracer:
+        return new_tracer(value, self, tangent)
+
+    def process(self, prim, args, params):
+        if not self.active:
+            raise self.escaped()
+        vals = []
+        tans = []
+        nested = False
+        for a in args:
+            if type(a) is Tracer:
+                t = a._trace
+                if t is self:
+                    vals.append(a._val)
+                    tans.append(a._node)
+                    continue
+                if t.level == 0:
+                    vals.append(a._val)
+                else:
+                    vals.append(snapshot(a))
+                    nested = True
+            else:
+                vals.append(a)
+            tans.append(None)
+        out = prim(*vals, **params) if nested else prim.impl(*vals, **params)
+        if not is_inexact(out):
+            return out
+        own = False
+        if prim.inplace and any(t is not None for t in tans):
+            # The written buffer's tangent is updated in place too: make sure it is ours.
+            buf = args[0]
+            t0 = tans[0]
+            if t0 is None:
+                tans[0] = zeros_like_value(vals[0])
+            elif not (type(buf) is Tracer and buf._own):
+                tans[0] = _copy(t0)
+            own = True
+        if all(t is None for t in tans):
+            res = new_tracer(out, self, None)
+        else:
+            if prim.jvp is None:
+                raise unsupported(prim.name + " (forward mode)")
+            res = new_tracer(out, self, prim.jvp(tans, out, *vals, **params))
+        res._own = own
+        return res
+
+
+def _copy(t):
+    if type(t) is np.ndarray:
+        return t.copy()
+    from .dispatch import call_numpy
+
+    return call_numpy(np.copy, t)

@@ -1,0 +1,96 @@
+"""Copy-on-write protection of values saved for the backward pass.
+
+In-place writes go straight into the NumPy buffer (so views, aliases and the
+caller's arrays change exactly as under NumPy). Before such a write, every
+value that a recorded operation saved from the same memory is replaced, in
+its record, by a private copy: the backward pass then sees the values the
+operation actually used. The copy is made only when it is needed.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+from .tracer import Tracer, new_tracer
+
+__all__ = ["register_saved", "protect", "memory_root"]
+
+
+class _Registry(threading.local):
+    def __init__(self):
+        # id(memory root) -> list of (container, slot) holding a saved value on that memory
+        self.saved: dict[int, list] = {}
+
+
+_reg = _Registry()
+
+
+def memory_root(a: np.ndarray):
+    """The object that owns ``a``'s memory (the end of its ``.base`` chain)."""
+    while True:
+        b = a.base
+        if type(b) is not np.ndarray:
+            return a if b is None else b
+        a = b
+
+
+def _arrays_in(v):
+    """The ndarrays a saved value keeps (its bottom value and any tangents)."""
+    while type(v) is Tracer:
+        node = v._node
+        if type(node) is Tracer or type(node) is np.ndarray:
+            yield from _arrays_in(node)
+        v = v._val
+    if type(v) is np.ndarray:
+        yield v
+
+
+def register_saved(container: list, slot: int) -> None:
+    """Note that ``container[slot]`` is needed later, so a write into its memory copies it first."""
+    v = container[slot]
+    saved = _reg.saved
+    if type(v) is np.ndarray:
+        key = id(memory_root(v))
+        entry = saved.get(key)
+        if entry is None:
+            saved[key] = [(container, slot)]
+        else:
+            entry.append((container, slot))
+        return
+    if type(v) is Tracer:
+        for a in _arrays_in(v):
+            saved.setdefault(id(memory_root(a)), []).append((container, slot))
+
+
+def _deep_copy(v):
+    if type(v) is np.ndarray:
+        return v.copy()
+    if type(v) is Tracer:
+        node = v._node
+        if type(node) is Tracer or type(node) is np.ndarray:
+            node = _deep_copy(node)
+        return new_tracer(_deep_copy(v._val), v._trace, node)
+    return v
+
+
+def protect(a: np.ndarray) -> None:
+    """Called before writing into ``a`` in place: give saved values on its memory private copies."""
+    if not _reg.saved:
+        return
+    entries = _reg.saved.pop(id(memory_root(a)), None)
+    if not entries:
+        return
+    done = set()
+    for container, slot in entries:
+        key = (id(container), slot)
+        if key in done or slot >= len(container):
+            continue
+        done.add(key)
+        container[slot] = _deep_copy(container[slot])
+
+
+def clear() -> None:
+    """Forget every registration (when the outermost differentiation ends)."""
+    _reg.saved.clear()

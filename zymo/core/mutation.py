@@ -1,0 +1,98 @@
+"""In-place writes on traced values: ``buf[idx] = v``, ``buf += v``, ``copyto``, ``fill``.
+
+A write is recorded as a new value ``set(buf_old, idx, v)`` and the Python
+object ``buf`` is rebound to it, so every reference sees the write. The NumPy
+memory is written in place (views and the caller's arrays change as under
+NumPy); values saved earlier on that memory are first given private copies
+(``zymo.core.memory``). A write through a view is recorded on its base, and
+views are re-derived from their base after the base changes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .dispatch import SPECIAL, call_numpy
+from .errors import MutationError, TracerConversionError, user_location
+from .primitive import refresh_view
+from .tracer import Tracer, become, bottom
+
+__all__ = ["inplace_setitem", "inplace_binary", "clean_index"]
+
+
+def _has_tracer(x) -> bool:
+    if type(x) is Tracer:
+        return True
+    if type(x) in (list, tuple):
+        return any(_has_tracer(e) for e in x)
+    return False
+
+
+def clean_index(idx):
+    """An index with constant tracers replaced by their values; traced floats are refused."""
+    if type(idx) is tuple:
+        if not any(type(i) is Tracer or type(i) is list for i in idx):
+            return idx
+        return tuple(_clean_one(i) for i in idx)
+    return _clean_one(idx)
+
+
+def _clean_one(i):
+    if type(i) is Tracer:
+        b = bottom(i)
+        if i._trace.level > 0 and getattr(b, "dtype", np.dtype(float)).kind in "fc":
+            raise TracerConversionError(
+                f"a traced floating value was used as an index at {user_location()}. "
+                "Fix: index with integers or booleans."
+            )
+        return b
+    if type(i) is list and _has_tracer(i):
+        return [_clean_one(e) for e in i]
+    return i
+
+
+def _as_value(v):
+    if type(v) in (list, tuple) and _has_tracer(v):
+        return call_numpy(np.asarray, v)
+    return v
+
+
+def inplace_setitem(h: Tracer, idx, v) -> None:
+    """``h[idx] = v`` on a tracer, recorded so gradients reach ``v`` and what ``h`` held."""
+    idx = clean_index(idx)
+    v = _as_value(v)
+    if h._view is not None:
+        refresh_view(h)
+        view = h._view
+        if view is not None:
+            unview = view.prim.unview
+            if unview is None:
+                raise MutationError(
+                    f"writing through a view made by `{view.prim.name}` is not supported (at {user_location()}). "
+                    "Fix: write to the base array, or take a copy first (`.copy()`)."
+                )
+            new = SPECIAL["setitem"](h, v, idx=idx)
+            unview(view.base, new, *view.rest, **view.params)
+            return
+    new = SPECIAL["setitem"](h, v, idx=idx)
+    if type(new) is Tracer:
+        become(h, new)
+    else:  # nothing traced reached the write (e.g. writing a constant into a constant buffer)
+        h._val = new
+        h._ver += 1
+
+
+def inplace_binary(h: Tracer, ufunc, other):
+    """``h op= other`` with NumPy's semantics: the result is written into ``h``'s memory."""
+    b = bottom(h)
+    if type(b) is not np.ndarray:  # NumPy scalars are immutable: ``x += y`` rebinds
+        return call_numpy(ufunc, h, other)
+    result = call_numpy(ufunc, h, other)
+    rdt = bottom(result).dtype if hasattr(bottom(result), "dtype") else np.result_type(bottom(result))
+    if not np.can_cast(rdt, b.dtype, casting="same_kind"):
+        raise MutationError(
+            f"cannot write the {rdt} result of `{ufunc.__name__}` into a {b.dtype} array in place "
+            f"(at {user_location()}), as NumPy would refuse. Fix: `x = x {ufunc.__name__} y` instead."
+        )
+    inplace_setitem(h, Ellipsis, result)
+    return h

@@ -1,0 +1,269 @@
+"""Reverse mode: the tape, the vector-Jacobian-product rule table, and the backward pass.
+
+The forward pass appends one flat record per primitive applied to traced
+values: ``[primitive, parent nodes, input values, output value, params]``.
+No closure is built per operation. The backward pass walks the tape once,
+from the output down, calling each record's rules and accumulating gradients
+(in place when the engine owns the array); a record's saved values are
+dropped as soon as it has been processed.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+import numpy as np
+
+from .errors import unsupported
+from .memory import register_saved
+from .primitive import Primitive
+from .trace import Trace
+from .tracer import Tracer, is_inexact, new_tracer, snapshot
+
+__all__ = ["ReverseTrace", "defvjp", "defvjp_all", "Scatter", "backward"]
+
+
+def defvjp(
+    prim: Primitive,
+    *rules: Callable | None,
+    saves: Sequence[int | str] | None = None,
+    owned: Sequence[Callable | None] | None = None,
+) -> None:
+    """Attach one vector-Jacobian rule per positional argument of ``prim``.
+
+    Each rule is called as ``rule(g, ans, *args, **params)`` and returns the
+    gradient for its argument (``None`` marks a non-differentiable argument).
+    ``saves`` names the argument positions (and ``"ans"``) whose *values* the
+    rules read; only those are kept safe from later in-place writes. By
+    default every argument and the output are.
+
+    Example:
+        >>> import numpy as np, zymo
+        >>> @zymo.primitive
+        ... def cube(x):
+        ...     return x ** 3
+        >>> zymo.defvjp(cube, lambda g, ans, x: g * 3 * x ** 2, saves=(0,))
+    """
+    prim.vjp = tuple(rules)
+    prim.saves = None if saves is None else tuple(-1 if s == "ans" else s for s in saves)
+    prim.vjp_owned = None if owned is None else tuple(owned)
+
+
+def defvjp_all(prim: Primitive, rule: Callable, saves: Sequence[int | str] | None = None) -> None:
+    """Attach one rule returning the gradients of all positional arguments at once.
+
+    ``rule(g, ans, *args, **params)`` returns a sequence with one entry per
+    argument (``None`` where there is no gradient). Used for variadic
+    primitives such as ``concatenate``.
+    """
+    prim.vjp = rule
+    prim.saves = None if saves is None else tuple(-1 if s == "ans" else s for s in saves)
+    prim.vjp_owned = None
+
+
+class ReverseTrace(Trace):
+    """One ``grad``/``vjp`` call: records a tape of the primitives applied to its tracers."""
+
+    __slots__ = ("tape",)
+
+    def __init__(self, level: int):
+        super().__init__(level)
+        self.tape: list = []
+
+    def new_leaf(self, value) -> Tracer:
+        """A tracer for a differentiated input."""
+        self.tape.append([None, (), [], value, None])
+        return new_tracer(value, self, len(self.tape) - 1)
+
+    def process(self, prim, args, params):
+        if not self.active:
+            raise self.escaped()
+        vals = []
+        parents = []
+        nested = False
+        for a in args:
+            if type(a) is Tracer:
+                t = a._trace
+                if t is self:
+                    vals.append(a._val)
+                    parents.append(a._node)
+                    continue
+                if t.level == 0:
+                    vals.append(a._val)
+                else:
+                    vals.append(snapshot(a))
+                    nested = True
+            else:
+                vals.append(a)
+            parents.append(-1)
+        out = prim(*vals, **params) if nested else prim.impl(*vals, **params)
+        if not is_inexact(out):
+            return out
+        rules = prim.vjp
+        if rules is None:
+            raise unsupported(prim.name)
+        if type(rules) is tuple:
+            for j, p in enumerate(parents):
+                if p >= 0 and (j >= len(rules) or rules[j] is None):
+                    raise unsupported(
+                        f"{prim.name} with respect to its argument {j}",
+                        "pass that argument through zymo.stop_gradient, or define a rule with @zymo.custom_vjp",
+                    )
+        rec = [prim, parents, vals, out, params]
+        saves = prim.saves
+        if saves is None:
+            for k in range(len(vals)):
+                register_saved(vals, k)
+            register_saved(rec, 3)
+        else:
+            for k in saves:
+                if k < 0:
+                    register_saved(rec, 3)
+                elif k < len(vals):
+                    register_saved(vals, k)
+        tape = self.tape
+        tape.append(rec)
+        return new_tracer(out, self, len(tape) - 1)
+
+
+def _is_basic_index(idx) -> bool:
+    if type(idx) is not tuple:
+        idx = (idx,)
+    for i in idx:
+        if not (i is None or i is Ellipsis or type(i) is slice or type(i) is int or isinstance(i, np.integer)):
+            return False
+    return True
+
+
+class Scatter:
+    """A sparse gradient: ``val`` added at ``idx`` of a zero array (from reading ``x[idx]``).
+
+    Kept sparse until another gradient meets it, so reading one row of a large
+    buffer costs the size of the row, not of the buffer.
+    """
+
+    __slots__ = ("shape", "dtype", "idx", "val")
+
+    def __init__(self, shape, dtype, idx, val):
+        self.shape = shape
+        self.dtype = dtype
+        self.idx = idx
+        self.val = val
+
+    def add_into(self, dense: np.ndarray) -> None:
+        if _is_basic_index(self.idx):
+            dense[self.idx] += self.val
+        else:
+            np.add.at(dense, self.idx, self.val)
+
+    def dense(self) -> np.ndarray:
+        z = np.zeros(self.shape, self.dtype)
+        self.add_into(z)
+        return z
+
+
+def _sum_dtype(a, b):
+    return np.result_type(a.dtype, b.dtype)
+
+
+def _accumulate(grads, owned, p, gj, gown):
+    cur = grads[p]
+    if cur is None:
+        grads[p] = gj
+        owned[p] = gown
+        return
+    tc, tg = type(cur), type(gj)
+    if tc is np.ndarray and tg is np.ndarray and cur.shape == gj.shape:
+        dt = _sum_dtype(cur, gj)
+        if owned[p] and cur.dtype == dt:
+            cur += gj
+            return
+        if gown and gj.dtype == dt:
+            gj += cur
+            grads[p] = gj
+            owned[p] = True
+            return
+        grads[p] = cur + gj
+        owned[p] = True
+        return
+    if tc is Scatter or tg is Scatter:
+        if tc is Scatter and tg is Scatter:
+            d = cur.dense()
+            gj.add_into(d)
+        elif tc is Scatter:
+            if gown and type(gj) is np.ndarray:
+                d = gj
+            else:
+                d = np.array(gj, dtype=np.result_type(cur.dtype, gj), copy=True)
+            cur.add_into(d)
+        else:
+            if owned[p] and type(cur) is np.ndarray:
+                d = cur
+            else:
+                d = np.array(cur, dtype=np.result_type(cur, gj.dtype), copy=True)
+            gj.add_into(d)
+        grads[p] = d
+        owned[p] = True
+        return
+    grads[p] = cur + gj
+    owned[p] = False
+
+
+def backward(trace: ReverseTrace, seeds, keep: Sequence[int], retain: bool = False) -> list:
+    """Propagate cotangents ``seeds`` (pairs ``(node, g)``) down the tape.
+
+    Returns the gradients of the nodes in ``keep`` (``None`` where no path
+    reaches them). With ``retain=False`` the tape is consumed as it goes.
+    """
+    tape = trace.tape
+    n = len(tape)
+    grads: list = [None] * n
+    owned = [False] * n
+    start = -1
+    for node, g in seeds:
+        _accumulate(grads, owned, node, g, False)
+        if node > start:
+            start = node
+    keep_set = set(keep)
+    for i in range(start, -1, -1):
+        g = grads[i]
+        if g is None:
+            continue
+        rec = tape[i]
+        prim = rec[0]
+        if prim is None:
+            continue
+        if i not in keep_set:
+            grads[i] = None
+        own = owned[i]
+        if type(g) is Scatter:
+            g = g.dense()
+            own = True
+        parents, vals, ans, params = rec[1], rec[2], rec[3], rec[4]
+        rules = prim.vjp
+        if type(rules) is tuple:
+            owned_rules = prim.vjp_owned if (own and not retain and type(g) is np.ndarray) else None
+            for j in range(len(parents) - 1, -1, -1):
+                p = parents[j]
+                if p < 0:
+                    continue
+                if owned_rules is not None and owned_rules[j] is not None:
+                    _accumulate(grads, owned, p, owned_rules[j](g, ans, *vals, **params), True)
+                else:
+                    _accumulate(grads, owned, p, rules[j](g, ans, *vals, **params), False)
+        else:
+            gs = rules(g, ans, *vals, **params)
+            for j, p in enumerate(parents):
+                if p >= 0 and gs[j] is not None:
+                    _accumulate(grads, owned, p, gs[j], False)
+        if not retain:
+            vals.clear()
+            rec.clear()
+            tape[i] = None
+    out = []
+    for k in keep:
+        g = grads[k]
+        if type(g) is Scatter:
+            g = g.dense()
+        out.append(g)
+    return out

@@ -1,0 +1,83 @@
+"""Trace levels, the per-thread trace stack, and the constant trace.
+
+Every ``grad``/``jvp`` call opens a trace with a level one higher than the
+innermost active one. A primitive applied to tracers is processed by the
+highest-level trace among its arguments, which unboxes its own tracers and
+calls the primitive again one level down; this is what makes nested
+derivatives free of perturbation confusion.
+"""
+
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+
+import numpy as np
+
+from .errors import EscapedTracerError, user_location
+from .tracer import Tracer, new_tracer
+
+__all__ = ["Trace", "ConstTrace", "CONST", "current_level", "new_level"]
+
+
+class _ThreadState(threading.local):
+    def __init__(self):
+        self.level = 0
+
+
+_state = _ThreadState()
+
+
+def current_level() -> int:
+    """Level of the innermost active trace on this thread (0 when none)."""
+    return _state.level
+
+
+@contextmanager
+def new_level():
+    """Reserve the next trace level for the duration of the block."""
+    _state.level += 1
+    try:
+        yield _state.level
+    finally:
+        _state.level -= 1
+
+
+class Trace:
+    """Base class of traces; subclasses implement ``process``."""
+
+    __slots__ = ("level", "active")
+
+    def __init__(self, level: int):
+        self.level = level
+        self.active = True
+
+    def process(self, prim, args, params):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def escaped(self):
+        return EscapedTracerError(
+            f"a traced value from a differentiation that has already returned was used at "
+            f"{user_location()}. Fix: return it from the differentiated function (or as `has_aux`) "
+            "instead of keeping it in an outer variable."
+        )
+
+
+class ConstTrace(Trace):
+    """Level 0: buffers made inside differentiated code that do not depend on inputs yet.
+
+    They behave as arrays and are mutable handles, so writing a traced value
+    into one promotes it to the writer's trace.
+    """
+
+    __slots__ = ()
+
+    def process(self, prim, args, params):
+        vals = [a._val if type(a) is Tracer else a for a in args]
+        out = prim.impl(*vals, **params)
+        if type(out) is np.ndarray:
+            return new_tracer(out, self, None)
+        return out
+
+
+CONST = ConstTrace(0)

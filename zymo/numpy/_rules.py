@@ -1,0 +1,176 @@
+"""Helpers shared by the rule families: broadcasting, and rules derived from one definition.
+
+One definition per operation yields both its reverse and its forward rule:
+- ``elementwise(ufunc, partials)``: from the partial derivatives,
+  ``vjp_i = unbroadcast(g * d_i)`` and ``jvp = sum_i t_i * d_i``;
+- ``linear(prim, transposes)``: for operations linear in their inputs, the
+  forward rule is the operation itself applied to the tangents.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+from ..core.dispatch import UFUNCS, implements
+from ..core.forward import defjvp, defjvp_all
+from ..core.primitive import Primitive
+from ..core.reverse import defvjp, defvjp_all
+from ..core.trace import CONST, current_level
+from ..core.tracer import Tracer, bottom, new_tracer
+
+__all__ = [
+    "shape_of",
+    "unbroadcast",
+    "elementwise",
+    "linear",
+    "has_tracer",
+    "const_buffer",
+    "zeros_for",
+    "is_plain",
+]
+
+
+def shape_of(x) -> tuple:
+    """Shape of a value (array, scalar or tracer)."""
+    while type(x) is Tracer:
+        x = x._val
+    if type(x) is np.ndarray:
+        return x.shape
+    return np.shape(x)
+
+
+def dtype_of(x):
+    while type(x) is Tracer:
+        x = x._val
+    return x.dtype if hasattr(x, "dtype") else np.result_type(x)
+
+
+def is_plain(x) -> bool:
+    return type(x) is not Tracer
+
+
+def unbroadcast(g, target):
+    """Sum ``g`` over the axes along which ``target`` (a value) was broadcast."""
+    shape = shape_of(target)
+    gshape = shape_of(g)
+    if gshape == shape:
+        return g
+    lead = len(gshape) - len(shape)
+    axes = tuple(range(lead)) + tuple(i + lead for i, n in enumerate(shape) if n == 1 and gshape[i + lead] != 1)
+    if axes:
+        g = g.sum(axis=axes)
+    if shape_of(g) != shape:
+        g = g.reshape(shape)
+    return g
+
+
+def has_tracer(x) -> bool:
+    """Whether ``x`` (possibly a nested list/tuple) holds a tracer."""
+    t = type(x)
+    if t is Tracer:
+        return True
+    if t is list or t is tuple:
+        for e in x:
+            if has_tracer(e):
+                return True
+    return False
+
+
+def const_buffer(value):
+    """Inside a differentiation, a new buffer is a constant tracer (so writes into it are recorded)."""
+    if current_level() > 0 and type(value) is np.ndarray:
+        return new_tracer(value, CONST, None)
+    return value
+
+
+def zeros_for(x):
+    """Plain zeros with ``x``'s shape and dtype (a zero tangent or cotangent)."""
+    b = bottom(x)
+    return np.zeros(np.shape(b), dtype_of(b))
+
+
+def _ufunc_params(kwargs):
+    where = kwargs.get("where", True)
+    if where is not True:
+        raise TypeError("zymo does not differentiate ufuncs with `where=`; use zymo.numpy.where instead")
+    kwargs.pop("where", None)
+    return kwargs
+
+
+def elementwise(
+    ufunc: Callable,
+    *partials: Callable | None,
+    saves=None,
+    name: str | None = None,
+    register: bool = True,
+) -> Primitive:
+    """A primitive for ``ufunc`` whose rules come from its partial derivatives.
+
+    ``partials[i](ans, *args)`` is the derivative of the output with respect
+    to argument ``i`` (``None``: not differentiable there).
+    """
+    prim = Primitive(ufunc, name or getattr(ufunc, "__name__", None))
+
+    vjps = []
+    for i, d in enumerate(partials):
+        if d is None:
+            vjps.append(None)
+        else:
+            vjps.append(_vjp_from_partial(d, i))
+    defvjp(prim, *vjps, saves=saves)
+    defjvp(prim, *[None if d is None else _jvp_from_partial(d) for d in partials])
+    if register and isinstance(ufunc, np.ufunc):
+
+        def call(*args, **kwargs):
+            return prim(*args, **_ufunc_params(kwargs)) if kwargs else prim(*args)
+
+        call.__name__ = prim.name
+        UFUNCS[ufunc] = call
+    return prim
+
+
+def _vjp_from_partial(d, i):
+    def rule(g, ans, *args, **params):
+        return unbroadcast(g * d(ans, *args), args[i])
+
+    return rule
+
+
+def _jvp_from_partial(d):
+    def rule(t, ans, *args, **params):
+        return t * d(ans, *args)
+
+    return rule
+
+
+def linear(prim: Primitive, *transposes: Callable | None, saves=()) -> Primitive:
+    """Rules for a primitive linear in its positional inputs.
+
+    ``transposes[i](g, ans, *args, **params)`` maps an output cotangent to
+    argument ``i``'s; the forward rule is ``prim`` itself on the tangents.
+    """
+    defvjp(prim, *transposes, saves=saves)
+
+    def jvp(tangents, ans, *args, **params):
+        ts = [zeros_for(a) if t is None else t for t, a in zip(tangents, args)]
+        return prim(*ts, **params)
+
+    defjvp_all(prim, jvp)
+    return prim
+
+
+def linear_all(prim: Primitive, transpose: Callable, saves=()) -> Primitive:
+    """Like ``linear`` for variadic primitives: ``transpose`` returns all argument cotangents."""
+    defvjp_all(prim, transpose, saves=saves)
+
+    def jvp(tangents, ans, *args, **params):
+        ts = [zeros_for(a) if t is None else t for t, a in zip(tangents, args)]
+        return prim(*ts, **params)
+
+    defjvp_all(prim, jvp)
+    return prim
+
+
+__all__ += ["linear_all", "dtype_of", "implements"]

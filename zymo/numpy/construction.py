@@ -1,0 +1,160 @@
+"""Array construction: ``array``/``asarray`` from nested lists holding traced values, and buffers.
+
+Inside a differentiated function, buffers made here (``zeros``, ``ones``,
+``empty``, ``full``, the ``_like`` forms, ``array``, ``copy``) are constant
+tracers: they behave as arrays, and writing a traced value into one is
+recorded. Outside, these are exactly NumPy's functions.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..core.dispatch import implements
+from ..core.primitive import Primitive
+from ..core.tracer import Tracer, bottom
+from ._rules import const_buffer, has_tracer, linear_all, shape_of
+from .indexing import astype, copy_p
+
+__all__ = [
+    "array",
+    "asarray",
+    "asanyarray",
+    "ascontiguousarray",
+    "zeros",
+    "ones",
+    "empty",
+    "full",
+    "zeros_like",
+    "ones_like",
+    "empty_like",
+    "full_like",
+    "eye",
+    "identity",
+]
+
+_HOLE = object()
+
+
+def _template(obj, tracers, paths, path=()):
+    if type(obj) is Tracer:
+        tracers.append(obj)
+        paths.append(path)
+        return _HOLE
+    if type(obj) in (list, tuple):
+        return [_template(e, tracers, paths, path + (i,)) for i, e in enumerate(obj)]
+    return obj
+
+
+def _fill(template, vals):
+    it = iter(vals)
+
+    def fill(t):
+        if t is _HOLE:
+            return next(it)
+        if type(t) is list:
+            return [fill(e) for e in t]
+        return t
+
+    return fill(template)
+
+
+def _pack_impl(*vals, template, paths, dtype):
+    return np.array(_fill(template, vals), dtype=dtype)
+
+
+def _pack_vjp(g, ans, *vals, template, paths, dtype):
+    return [g[p] if p else g for p in paths]
+
+
+pack_p = linear_all(Primitive(_pack_impl, "array"), _pack_vjp)
+
+
+def _from_nested(obj, dtype):
+    tracers, paths = [], []
+    template = _template(obj, tracers, paths)
+    if dtype is None:
+        dtype = np.array(_fill(template, [bottom(t) for t in tracers])).dtype
+    return pack_p(*tracers, template=template, paths=tuple(paths), dtype=np.dtype(dtype))
+
+
+@implements(np.array)
+def array(object, dtype=None, *, copy=True, order="K", subok=False, ndmin=0, like=None):
+    """``numpy.array``; accepts (nested) lists mixing traced values and numbers, empty lists too."""
+    if type(object) is Tracer:
+        r = copy_p(object) if copy is not False else object
+        return r if dtype is None else astype(r, dtype, copy=False)
+    if type(object) in (list, tuple) and has_tracer(object):
+        return _from_nested(object, dtype)
+    return const_buffer(np.array(object, dtype=dtype, copy=copy, order=order, ndmin=ndmin))
+
+
+@implements(np.asarray)
+def asarray(a, dtype=None, order=None, *, device=None, copy=None, like=None):
+    """``numpy.asarray``; a traced value is returned as it is."""
+    if type(a) is Tracer:
+        return a if dtype is None else astype(a, dtype, copy=False)
+    if type(a) in (list, tuple) and has_tracer(a):
+        return _from_nested(a, dtype)
+    return np.asarray(a, dtype=dtype, order=order)
+
+
+asanyarray = implements(np.asanyarray)(asarray)
+ascontiguousarray = implements(np.ascontiguousarray)(asarray)
+
+
+def zeros(shape, dtype=float, order="C", *, like=None):
+    """``numpy.zeros`` (a recorded buffer inside differentiated code)."""
+    return const_buffer(np.zeros(shape, dtype=dtype, order=order))
+
+
+def ones(shape, dtype=None, order="C", *, like=None):
+    """``numpy.ones`` (a recorded buffer inside differentiated code)."""
+    return const_buffer(np.ones(shape, dtype=dtype, order=order))
+
+
+def empty(shape, dtype=float, order="C", *, like=None):
+    """``numpy.empty`` (a recorded buffer inside differentiated code)."""
+    return const_buffer(np.empty(shape, dtype=dtype, order=order))
+
+
+def full(shape, fill_value, dtype=None, order="C", *, like=None):
+    """``numpy.full``; a traced ``fill_value`` is differentiated."""
+    if has_tracer(fill_value):
+        from .shape import broadcast_to
+
+        v = asarray(fill_value, dtype=dtype)
+        return copy_p(broadcast_to(v, (shape,) if isinstance(shape, int) else tuple(shape)))
+    return const_buffer(np.full(shape, fill_value, dtype=dtype, order=order))
+
+
+def _like(np_fn):
+    def fn(a, dtype=None, order="K", subok=True, shape=None, **kw):
+        return const_buffer(np_fn(bottom(a), dtype=dtype, order=order, shape=shape, **kw))
+
+    fn.__name__ = np_fn.__name__
+    fn.__doc__ = f"``numpy.{np_fn.__name__}`` (a recorded buffer inside differentiated code)."
+    return implements(np_fn)(fn)
+
+
+zeros_like = _like(np.zeros_like)
+ones_like = _like(np.ones_like)
+empty_like = _like(np.empty_like)
+
+
+@implements(np.full_like)
+def full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None):
+    """``numpy.full_like``; a traced ``fill_value`` is differentiated."""
+    if has_tracer(fill_value):
+        return full(shape_of(a) if shape is None else shape, fill_value, dtype=dtype or bottom(a).dtype)
+    return const_buffer(np.full_like(bottom(a), fill_value, dtype=dtype, order=order, shape=shape))
+
+
+def eye(N, M=None, k=0, dtype=float, order="C", *, like=None):
+    """``numpy.eye``."""
+    return const_buffer(np.eye(N, M, k, dtype=dtype, order=order))
+
+
+def identity(n, dtype=None, *, like=None):
+    """``numpy.identity``."""
+    return const_buffer(np.identity(n, dtype=dtype))

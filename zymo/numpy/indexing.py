@@ -1,0 +1,189 @@
+"""Indexing and mutation rules: getitem, the in-place write, scatter-add, take, copyto, copy."""
+
+from __future__ import annotations
+
+import operator
+
+import numpy as np
+
+from ..core.array_api import _write_out
+from ..core.dispatch import FUNCTIONS, SPECIAL, implements
+from ..core.forward import defjvp_all
+from ..core.memory import protect
+from ..core.mutation import clean_index, inplace_setitem
+from ..core.primitive import Primitive
+from ..core.reverse import Scatter, defvjp
+from ..core.tracer import Tracer
+from ._rules import const_buffer, dtype_of, linear, shape_of, unbroadcast, zeros_for
+
+__all__ = ["take", "copyto", "copy", "put"]
+
+
+def _is_basic(idx) -> bool:
+    if type(idx) is not tuple:
+        idx = (idx,)
+    for i in idx:
+        if not (i is None or i is Ellipsis or type(i) is slice or isinstance(i, (int, np.integer))):
+            return False
+    return True
+
+
+# --- scatter-add: the transpose of indexing ------------------------------------------
+def _scatter_add_impl(g, idx, shape):
+    z = np.zeros(shape, dtype=g.dtype if hasattr(g, "dtype") else np.result_type(g))
+    if _is_basic(idx):
+        z[idx] = g
+    else:
+        np.add.at(z, idx, g)
+    return z
+
+
+scatter_add_p = linear(
+    Primitive(_scatter_add_impl, "scatter_add"),
+    lambda g, ans, v, idx, shape: getitem_p(g, idx=idx),
+)
+
+
+# --- getitem ------------------------------------------------------------------------
+def _getitem_impl(x, idx):
+    return x[idx]
+
+
+def _getitem_vjp(g, ans, x, idx):
+    if type(g) is Tracer:
+        return scatter_add_p(g, idx=idx, shape=shape_of(x))
+    return Scatter(shape_of(x), g.dtype if hasattr(g, "dtype") else np.result_type(g), idx, g)
+
+
+getitem_p = linear(Primitive(_getitem_impl, "getitem", aliases=True), _getitem_vjp)
+getitem_p.unview = lambda base, new, idx: inplace_setitem(base, idx, new)
+
+
+def getitem(x, idx):
+    """``x[idx]``: basic, advanced and boolean indexing."""
+    return getitem_p(x, idx=clean_index(idx))
+
+
+FUNCTIONS[operator.getitem] = getitem
+
+
+# --- the in-place write -----------------------------------------------------------------
+def _setitem_impl(buf, v, idx):
+    protect(buf)
+    buf[idx] = v
+    return buf
+
+
+def _setitem_vjp_buf(g, ans, buf, v, idx):
+    if type(g) is Tracer:
+        return setitem_p(np.copy(g), 0.0, idx=idx)
+    c = g.copy()
+    c[idx] = 0
+    return c
+
+
+def _setitem_vjp_buf_owned(g, ans, buf, v, idx):
+    g[idx] = 0
+    return g
+
+
+def _setitem_vjp_value(g, ans, buf, v, idx):
+    r = unbroadcast(getitem_p(g, idx=idx), v)
+    if type(r) is np.ndarray and r.base is not None:
+        r = r.copy()  # the buffer's rule may zero ``g`` in place afterwards
+    return r
+
+
+setitem_p = Primitive(_setitem_impl, "setitem", inplace=True)
+defvjp(setitem_p, _setitem_vjp_buf, _setitem_vjp_value, saves=(), owned=(_setitem_vjp_buf_owned, None))
+defjvp_all(
+    setitem_p,
+    lambda ts, ans, buf, v, idx: setitem_p(ts[0], zeros_for(v) if ts[1] is None else ts[1], idx=idx),
+)
+SPECIAL["setitem"] = setitem_p
+
+
+# --- take / put / copyto / copy ----------------------------------------------------------
+@implements(np.take)
+def take(a, indices, axis=None, out=None, mode="raise"):
+    """``numpy.take``."""
+    if mode != "raise":
+        indices = np.asarray(indices)
+        n = shape_of(a)[axis] if axis is not None else int(np.prod(shape_of(a)))
+        indices = np.clip(indices, 0, n - 1) if mode == "clip" else indices % n
+    if axis is None:
+        from .shape import ravel
+
+        a = ravel(a)
+        axis = 0
+    idx = (slice(None),) * (axis % len(shape_of(a))) + (np.asarray(indices),)
+    r = getitem(a, idx)
+    return r if out is None else _write_out(out, r)
+
+
+@implements(np.put)
+def put(a, ind, v, mode="raise"):
+    """``numpy.put``: writes into the flattened array."""
+    if type(a) is not Tracer:
+        return np.put(a, ind, v, mode=mode)
+    flat_idx = np.unravel_index(np.asarray(ind), shape_of(a))
+    inplace_setitem(a, flat_idx, v)
+
+
+@implements(np.copyto)
+def copyto(dst, src, casting="same_kind", where=True):
+    """``numpy.copyto``: recorded like ``dst[...] = src``."""
+    if type(dst) is not Tracer:
+        if type(src) is Tracer and src._trace.level > 0:
+            from ..core.array_api import _conversion_error
+
+            raise _conversion_error("copying a traced value into a plain NumPy array with copyto")
+        return np.copyto(dst, src, casting=casting, where=where)
+    if where is not True:
+        from .elementwise import where as _where
+
+        src = _where(where, src, dst)
+    inplace_setitem(dst, Ellipsis, src)
+
+
+def _copy_impl(x):
+    return np.array(x, copy=True)
+
+
+copy_p = linear(Primitive(_copy_impl, "copy"), lambda g, ans, x: g)
+
+
+@implements(np.copy)
+def copy(a, order="K", subok=False):
+    """``numpy.copy``; inside differentiated code the copy is a buffer that records writes."""
+    if type(a) is Tracer:
+        return copy_p(a)
+    return const_buffer(np.copy(a, order=order))
+
+
+def _astype_impl(x, dtype, copy=True):
+    return x.astype(dtype, copy=copy)
+
+
+astype_p = Primitive(_astype_impl, "astype", aliases=True)
+linear(astype_p, lambda g, ans, x, dtype, copy=True: g)
+
+
+def astype(x, dtype, copy=True):
+    """``x.astype(dtype)``; casting to an integer or boolean type drops the gradient."""
+    if np.dtype(dtype).kind not in "fc":
+        from ..core.tracer import bottom
+
+        return bottom(x).astype(dtype)
+    return astype_p(x, dtype=np.dtype(dtype), copy=copy)
+
+
+FUNCTIONS[np.ndarray.astype] = astype
+
+
+def _astype_jvp_fix(ts, ans, x, dtype, copy=True):
+    return astype_p(ts[0], dtype=dtype, copy=True)
+
+
+defjvp_all(astype_p, _astype_jvp_fix)
+_ = dtype_of

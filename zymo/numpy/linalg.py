@@ -1,0 +1,527 @@
+"""Linear-algebra rules: products (matmul, dot, tensordot, einsum, ...) and ``numpy.linalg``.
+
+This module is also the ``zymo.numpy.linalg`` namespace.
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+
+import numpy as np
+
+from ..core.dispatch import FUNCTIONS, UFUNCS, implements
+from ..core.forward import defjvp, defjvp_all
+from ..core.primitive import Primitive
+from ..core.reverse import defvjp
+from ..core.tracer import bottom
+from ._rules import linear, shape_of, unbroadcast, zeros_for
+
+__all__ = [
+    "matmul",
+    "dot",
+    "vdot",
+    "tensordot",
+    "einsum",
+    "outer",
+    "inner",
+    "trace",
+    "diagonal",
+    "diag",
+    "inv",
+    "solve",
+    "det",
+    "slogdet",
+    "norm",
+    "LinAlgError",
+]
+
+LinAlgError = np.linalg.LinAlgError
+
+
+def _ndim(x):
+    return len(shape_of(x))
+
+
+def _mT(x):
+    return np.swapaxes(x, -1, -2)
+
+
+# --- matmul ----------------------------------------------------------------------
+def _matmul_vjp_a(g, ans, a, b):
+    na, nb = _ndim(a), _ndim(b)
+    if nb == 1:
+        if na == 1:
+            return g * b
+        return unbroadcast(np.expand_dims(g, -1) * b, a)
+    if na == 1:
+        return unbroadcast(np.matmul(b, np.expand_dims(g, -1))[..., 0], a)
+    return unbroadcast(np.matmul(g, _mT(b)), a)
+
+
+def _matmul_vjp_b(g, ans, a, b):
+    na, nb = _ndim(a), _ndim(b)
+    if na == 1:
+        if nb == 1:
+            return g * a
+        return unbroadcast(np.expand_dims(a, -1) * np.expand_dims(g, -2), b)
+    if nb == 1:
+        return unbroadcast(np.matmul(np.expand_dims(g, -2), a)[..., 0, :], b)
+    return unbroadcast(np.matmul(_mT(a), g), b)
+
+
+matmul_p = Primitive(np.matmul, "matmul")
+defvjp(matmul_p, _matmul_vjp_a, _matmul_vjp_b, saves=(0, 1))
+defjvp(matmul_p, lambda t, ans, a, b: np.matmul(t, b), lambda t, ans, a, b: np.matmul(a, t))
+
+
+class _MatmulUfunc:
+    """``matmul`` as zymo records it (NumPy's ``matmul`` is a ufunc)."""
+
+    __name__ = "matmul"
+
+    def __call__(self, a, b, out=None, **kwargs):
+        r = matmul_p(a, b)
+        if out is None:
+            return r
+        from ..core.array_api import _write_out
+
+        return _write_out(out, r)
+
+    def __getattr__(self, name):
+        return getattr(np.matmul, name)
+
+
+matmul = _MatmulUfunc()
+UFUNCS[np.matmul] = matmul
+
+
+# --- tensordot -----------------------------------------------------------------------
+def _tensordot_axes(axes, na, nb):
+    if isinstance(axes, (int, np.integer)):
+        return list(range(na - axes, na)), list(range(axes))
+    ax_a, ax_b = axes
+    ax_a = [ax_a] if isinstance(ax_a, (int, np.integer)) else list(ax_a)
+    ax_b = [ax_b] if isinstance(ax_b, (int, np.integer)) else list(ax_b)
+    return [x % na for x in ax_a], [x % nb for x in ax_b]
+
+
+def _tensordot_vjp_a(g, ans, a, b, axes=2):
+    na, nb = _ndim(a), _ndim(b)
+    ax_a, ax_b = _tensordot_axes(axes, na, nb)
+    free_a = [i for i in range(na) if i not in ax_a]
+    free_b = [i for i in range(nb) if i not in ax_b]
+    ng = _ndim(g)
+    r = np.tensordot(g, b, axes=(list(range(len(free_a), ng)), free_b))
+    return np.transpose(r, tuple(np.argsort(free_a + ax_a)))
+
+
+def _tensordot_vjp_b(g, ans, a, b, axes=2):
+    na, nb = _ndim(a), _ndim(b)
+    ax_a, ax_b = _tensordot_axes(axes, na, nb)
+    free_a = [i for i in range(na) if i not in ax_a]
+    free_b = [i for i in range(nb) if i not in ax_b]
+    r = np.tensordot(a, g, axes=(free_a, list(range(len(free_a)))))
+    return np.transpose(r, tuple(np.argsort(ax_b + free_b)))
+
+
+def _tensordot_impl(a, b, axes=2):
+    return np.tensordot(a, b, axes)
+
+
+tensordot_p = Primitive(_tensordot_impl, "tensordot")
+defvjp(tensordot_p, _tensordot_vjp_a, _tensordot_vjp_b, saves=(0, 1))
+defjvp(
+    tensordot_p,
+    lambda t, ans, a, b, axes=2: tensordot_p(t, b, axes=axes),
+    lambda t, ans, a, b, axes=2: tensordot_p(a, t, axes=axes),
+)
+
+
+@implements(np.tensordot)
+def tensordot(a, b, axes=2):
+    """``numpy.tensordot``."""
+    if not isinstance(axes, (int, np.integer)):
+        axes = tuple(tuple(x) if isinstance(x, (list, tuple)) else x for x in axes)
+    return tensordot_p(a, b, axes=axes)
+
+
+# --- dot / inner / vdot ---------------------------------------------------------------
+def _dot_vjp_a(g, ans, a, b):
+    na, nb = _ndim(a), _ndim(b)
+    if na == 0 or nb == 0:
+        return unbroadcast(g * b, a) if na else np.sum(g * b)
+    if nb <= 2:
+        return _matmul_vjp_a(g, ans, a, b)
+    return _tensordot_vjp_a(g, ans, a, b, axes=([na - 1], [nb - 2]))
+
+
+def _dot_vjp_b(g, ans, a, b):
+    na, nb = _ndim(a), _ndim(b)
+    if na == 0 or nb == 0:
+        return unbroadcast(g * a, b) if nb else np.sum(g * a)
+    if nb <= 2 and na <= 2:
+        return _matmul_vjp_b(g, ans, a, b)
+    return _tensordot_vjp_b(g, ans, a, b, axes=([na - 1], [nb - 2]))
+
+
+def _dot_impl(a, b):
+    return np.dot(a, b)
+
+
+dot_p = Primitive(_dot_impl, "dot")
+defvjp(dot_p, _dot_vjp_a, _dot_vjp_b, saves=(0, 1))
+defjvp(dot_p, lambda t, ans, a, b: dot_p(t, b), lambda t, ans, a, b: dot_p(a, t))
+
+
+@implements(np.dot)
+def dot(a, b, out=None):
+    """``numpy.dot``."""
+    r = dot_p(a, b)
+    if out is None:
+        return r
+    from ..core.array_api import _write_out
+
+    return _write_out(out, r)
+
+
+def _inner_impl(a, b):
+    return np.inner(a, b)
+
+
+def _inner_axes(a, b):
+    return ([_ndim(a) - 1], [_ndim(b) - 1])
+
+
+inner_p = Primitive(_inner_impl, "inner")
+defvjp(
+    inner_p,
+    lambda g, ans, a, b: (
+        (g * b if _ndim(a) == 0 else _tensordot_vjp_a(g, ans, a, b, axes=_inner_axes(a, b)))
+        if _ndim(b)
+        else unbroadcast(g * b, a)
+    ),
+    lambda g, ans, a, b: (
+        (g * a if _ndim(b) == 0 else _tensordot_vjp_b(g, ans, a, b, axes=_inner_axes(a, b)))
+        if _ndim(a)
+        else unbroadcast(g * a, b)
+    ),
+    saves=(0, 1),
+)
+defjvp(inner_p, lambda t, ans, a, b: inner_p(t, b), lambda t, ans, a, b: inner_p(a, t))
+
+
+@implements(np.inner)
+def inner(a, b):
+    """``numpy.inner``."""
+    return inner_p(a, b)
+
+
+@implements(np.vdot)
+def vdot(a, b):
+    """``numpy.vdot`` (conjugates the first argument; flattens both)."""
+    return dot_p(np.conjugate(np.ravel(a)) if np.iscomplexobj(bottom(a)) else np.ravel(a), np.ravel(b))
+
+
+@implements(np.outer)
+def outer(a, b, out=None):
+    """``numpy.outer``."""
+    r = np.multiply(np.ravel(a)[:, None], np.ravel(b)[None, :])
+    if out is None:
+        return r
+    from ..core.array_api import _write_out
+
+    return _write_out(out, r)
+
+
+# --- einsum ---------------------------------------------------------------------------
+def _parse_einsum(subscripts: str, n: int):
+    subscripts = subscripts.replace(" ", "")
+    if "->" in subscripts:
+        ins, out = subscripts.split("->")
+    else:
+        ins = subscripts
+        letters = ins.replace(",", "").replace("...", "")
+        out = ("..." if "..." in ins else "") + "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+    ins = ins.split(",")
+    if len(ins) != n:
+        raise ValueError("einsum: number of operands does not match the subscripts")
+    return ins, out
+
+
+def _kept_shape(target, plain, available, xshape, rshape):
+    """``rshape`` with singleton axes where ``target`` has indices that were summed out."""
+    ell_nd = len(xshape) - len(plain)
+    shape, k = [], 0
+    for c in target.replace("...", "E"):
+        if c == "E":
+            shape.extend(rshape[k : k + ell_nd])
+            k += ell_nd
+        elif c in available:
+            shape.append(rshape[k])
+            k += 1
+        else:
+            shape.append(1)
+    return tuple(shape)
+
+
+def _einsum_impl(*operands, subscripts, optimize=False):
+    return np.einsum(subscripts, *operands, optimize=optimize)
+
+
+def _einsum_vjp(g, ans, *operands, subscripts, optimize=False):
+    ins, out = _parse_einsum(subscripts, len(operands))
+    grads = []
+    for i, x in enumerate(operands):
+        target = ins[i]
+        plain = target.replace("...", "")
+        if len(set(plain)) != len(plain):
+            from ..core.errors import unsupported
+
+            raise unsupported("einsum with a repeated index within one operand", "use numpy.diagonal explicitly")
+        others = [ins[j] for j in range(len(operands)) if j != i]
+        available = set("".join(others).replace("...", "") + out.replace("...", ""))
+        kept = "".join(c for c in target if c in available or c == ".")
+        spec = ",".join([out] + others) + "->" + kept
+        r = np.einsum(spec, g, *[operands[j] for j in range(len(operands)) if j != i], optimize=optimize)
+        if kept != target:
+            # Indices only this operand has were summed out: the gradient is constant along them.
+            r = np.broadcast_to(
+                np.reshape(r, _kept_shape(target, plain, available, shape_of(x), shape_of(r))), shape_of(x)
+            )
+        grads.append(unbroadcast(r, x))
+    return grads
+
+
+einsum_p = Primitive(_einsum_impl, "einsum")
+from ..core.reverse import defvjp_all  # noqa: E402
+
+defvjp_all(einsum_p, _einsum_vjp)
+
+
+def _einsum_jvp(ts, ans, *operands, subscripts, optimize=False):
+    out = None
+    for i, t in enumerate(ts):
+        if t is None:
+            continue
+        ops = list(operands)
+        ops[i] = t
+        c = einsum_p(*ops, subscripts=subscripts, optimize=optimize)
+        out = c if out is None else out + c
+    return out
+
+
+defjvp_all(einsum_p, _einsum_jvp)
+
+
+@implements(np.einsum)
+def einsum(subscripts, *operands, out=None, optimize=False, **kwargs):
+    """``numpy.einsum`` with string subscripts."""
+    if not isinstance(subscripts, str):
+        from ..core.errors import unsupported
+
+        raise unsupported("einsum in the interleaved (non-string) form", "pass the subscripts as a string")
+    r = einsum_p(*operands, subscripts=subscripts, optimize=optimize)
+    if out is None:
+        return r
+    from ..core.array_api import _write_out
+
+    return _write_out(out, r)
+
+
+# --- diagonal / trace / diag ----------------------------------------------------------------
+def _diagonal_impl(x, offset=0, axis1=0, axis2=1):
+    return np.diagonal(x, offset, axis1, axis2)
+
+
+def _diagonal_vjp(g, ans, x, offset=0, axis1=0, axis2=1):
+    shape = shape_of(x)
+    nd = len(shape)
+    a1, a2 = axis1 % nd, axis2 % nd
+    n = shape_of(g)[-1]
+    rows = np.arange(n) + (0 if offset >= 0 else -offset)
+    cols = np.arange(n) + (offset if offset >= 0 else 0)
+    from .indexing import scatter_add_p
+
+    other = [i for i in range(nd) if i not in (a1, a2)]
+    # g has axes other + [diag]; scatter into (other..., a1, a2) then move back
+    perm_shape = tuple(shape[i] for i in other) + (shape[a1], shape[a2])
+    idx = (Ellipsis, rows, cols)
+    z = scatter_add_p(g, idx=idx, shape=perm_shape)
+    inv = np.argsort(other + [a1, a2])
+    return np.transpose(z, tuple(inv))
+
+
+diagonal_p = linear(Primitive(_diagonal_impl, "diagonal", aliases=True), _diagonal_vjp)
+
+
+@implements(np.diagonal)
+def diagonal(a, offset=0, axis1=0, axis2=1):
+    """``numpy.diagonal`` (read-only view, as in NumPy)."""
+    return diagonal_p(a, offset=offset, axis1=axis1, axis2=axis2)
+
+
+@implements(np.trace)
+def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
+    """``numpy.trace``."""
+    from .reductions import sum as _sum
+
+    return _sum(diagonal(a, offset, axis1, axis2), axis=-1, dtype=dtype, out=out)
+
+
+def _diag_impl(v, k=0):
+    return np.diag(v, k)
+
+
+diag_p = linear(Primitive(_diag_impl, "diag"), lambda g, ans, v, k=0: _diag_2d_vjp(g, v, k))
+
+
+def _diag_2d_vjp(g, v, k):
+    if _ndim(v) == 1:
+        return np.diagonal(g, k)
+    from .indexing import scatter_add_p
+
+    n = shape_of(g)[0]
+    rows = np.arange(n) + (0 if k >= 0 else -k)
+    cols = np.arange(n) + (k if k >= 0 else 0)
+    return scatter_add_p(g, idx=(rows, cols), shape=shape_of(v))
+
+
+@implements(np.diag)
+def diag(v, k=0):
+    """``numpy.diag``."""
+    return diag_p(v, k=k)
+
+
+# --- inverse, solve, determinants ------------------------------------------------------------
+inv_p = Primitive(np.linalg.inv, "inv")
+defvjp(inv_p, lambda g, ans, a: -np.matmul(_mT(ans), np.matmul(g, _mT(ans))), saves=("ans",))
+defjvp(inv_p, lambda t, ans, a: -np.matmul(ans, np.matmul(t, ans)))
+
+
+@implements(np.linalg.inv)
+def inv(a):
+    """``numpy.linalg.inv``."""
+    return inv_p(a)
+
+
+def _solve_is_vector(a, b):
+    return _ndim(b) == 1
+
+
+def _solve_vjp_b(g, ans, a, b):
+    return np.linalg.solve(_mT(a), g)
+
+
+def _solve_vjp_a(g, ans, a, b):
+    gb = np.linalg.solve(_mT(a), g)
+    if _solve_is_vector(a, b):
+        return unbroadcast(-np.expand_dims(gb, -1) * np.expand_dims(ans, -2), a)
+    return unbroadcast(-np.matmul(gb, _mT(ans)), a)
+
+
+solve_p = Primitive(np.linalg.solve, "solve")
+defvjp(solve_p, _solve_vjp_a, _solve_vjp_b, saves=(0, "ans"))
+defjvp(
+    solve_p,
+    lambda t, ans, a, b: -np.linalg.solve(a, np.matmul(t, ans) if not _solve_is_vector(a, b) else np.matmul(t, ans)),
+    lambda t, ans, a, b: np.linalg.solve(a, t),
+)
+
+
+@implements(np.linalg.solve)
+def solve(a, b):
+    """``numpy.linalg.solve``."""
+    return solve_p(a, b)
+
+
+det_p = Primitive(np.linalg.det, "det")
+defvjp(
+    det_p, lambda g, ans, a: np.expand_dims(np.expand_dims(g * ans, -1), -1) * _mT(np.linalg.inv(a)), saves=(0, "ans")
+)
+defjvp(det_p, lambda t, ans, a: ans * np.trace(np.linalg.solve(a, t), axis1=-2, axis2=-1))
+
+
+@implements(np.linalg.det)
+def det(a):
+    """``numpy.linalg.det``."""
+    return det_p(a)
+
+
+def _logabsdet_impl(a):
+    return np.linalg.slogdet(a)[1]
+
+
+logabsdet_p = Primitive(_logabsdet_impl, "slogdet")
+defvjp(logabsdet_p, lambda g, ans, a: np.expand_dims(np.expand_dims(g, -1), -1) * _mT(np.linalg.inv(a)), saves=(0,))
+defjvp(logabsdet_p, lambda t, ans, a: np.trace(np.linalg.solve(a, t), axis1=-2, axis2=-1))
+
+SlogdetResult = namedtuple("SlogdetResult", ["sign", "logabsdet"])
+
+
+@implements(np.linalg.slogdet)
+def slogdet(a):
+    """``numpy.linalg.slogdet``: ``(sign, logabsdet)``; the gradient flows through ``logabsdet``."""
+    return SlogdetResult(np.linalg.slogdet(bottom(a))[0], logabsdet_p(a))
+
+
+# --- norm ---------------------------------------------------------------------------------------
+def _norm_impl(x, ord=None, axis=None, keepdims=False):
+    return np.linalg.norm(x, ord=ord, axis=axis, keepdims=keepdims)
+
+
+def _norm_expand(v, x, axis, keepdims):
+    from .reductions import expand_to
+
+    return expand_to(v, shape_of(x), axis, keepdims)
+
+
+def _norm_partial(ans, x, ord, axis, keepdims):
+    nd = len(shape_of(x))
+    vector = (
+        axis is None and nd == 1 or isinstance(axis, (int, np.integer)) or (isinstance(axis, tuple) and len(axis) == 1)
+    )
+    full = _norm_expand(ans, x, axis, keepdims)
+    if ord is None or ord == "fro" or (vector and ord == 2):
+        return x / full
+    if vector:
+        if ord == 1:
+            return np.sign(x)
+        if ord == np.inf or ord == -np.inf:
+            ax = np.abs(x)
+            hit = np.asarray(ax == full).astype(bottom(x).dtype if hasattr(bottom(x), "dtype") else float)
+            return np.sign(x) * hit / np.sum(hit, axis=axis, keepdims=True)
+        p = float(ord)
+        return np.sign(x) * np.abs(x) ** (p - 1) / full ** (p - 1)
+    from ..core.errors import unsupported
+
+    raise unsupported(f"numpy.linalg.norm(ord={ord!r}) of a matrix")
+
+
+norm_p = Primitive(_norm_impl, "norm")
+defvjp(
+    norm_p,
+    lambda g, ans, x, ord=None, axis=None, keepdims=False: (
+        _norm_expand(g, x, axis, keepdims) * _norm_partial(ans, x, ord, axis, keepdims)
+    ),
+)
+defjvp(
+    norm_p,
+    lambda t, ans, x, ord=None, axis=None, keepdims=False: np.sum(
+        t * _norm_partial(ans, x, ord, axis, keepdims), axis=axis, keepdims=keepdims
+    ),
+)
+
+
+@implements(np.linalg.norm)
+def norm(x, ord=None, axis=None, keepdims=False):
+    """``numpy.linalg.norm`` (vector norms of any order; the Frobenius matrix norm)."""
+    if isinstance(axis, list):
+        axis = tuple(axis)
+    return norm_p(x, ord=ord, axis=axis, keepdims=keepdims)
+
+
+_ = (FUNCTIONS, zeros_for)
+
+
+def __getattr__(name):
+    return getattr(np.linalg, name)

@@ -1,0 +1,21 @@
+"""NumPy functions whose results carry no derivative: on traced values they run on the plain values."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..core.dispatch import NONDIFF_FUNCTIONS
+
+_NAMES = """
+shape ndim size result_type can_cast min_scalar_type iscomplexobj isrealobj isscalar
+argmax argmin argsort argpartition nonzero flatnonzero argwhere count_nonzero searchsorted
+isnan isinf isfinite isclose allclose array_equal array_equiv any all
+may_share_memory shares_memory unique bincount digitize histogram histogram_bin_edges
+sign floor ceil rint round around trunc fix iscomplex isreal isneginf isposinf
+array2string array_repr array_str lexsort unravel_index ravel_multi_index
+""".split()
+
+for _name in _NAMES:
+    _fn = getattr(np, _name, None)
+    if _fn is not None:
+        NONDIFF_FUNCTIONS.add(_fn)

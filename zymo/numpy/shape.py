@@ -1,0 +1,492 @@
+"""Shape rules: reshape, transpose, broadcasting, joining, splitting, tiling, flipping, padding.
+
+Only a few are primitives (reshape, transpose, broadcast_to, flip, concatenate,
+stack, tile, pad); the rest are written with them, so each rule lives in one
+place and forward values stay NumPy's (these operations only move values).
+"""
+
+from __future__ import annotations
+
+import builtins
+
+import numpy as np
+
+from ..core.dispatch import implements
+from ..core.mutation import inplace_setitem
+from ..core.primitive import Primitive
+from ..core.tracer import Tracer
+from ._rules import has_tracer, linear, linear_all, shape_of, unbroadcast
+
+__all__ = [
+    "reshape",
+    "ravel",
+    "transpose",
+    "swapaxes",
+    "moveaxis",
+    "expand_dims",
+    "squeeze",
+    "broadcast_to",
+    "concatenate",
+    "stack",
+    "vstack",
+    "hstack",
+    "dstack",
+    "column_stack",
+    "row_stack",
+    "append",
+    "split",
+    "array_split",
+    "tile",
+    "repeat",
+    "flip",
+    "fliplr",
+    "flipud",
+    "roll",
+    "pad",
+    "atleast_1d",
+    "atleast_2d",
+    "atleast_3d",
+]
+
+
+def _asarray(x):
+    from .construction import asarray
+
+    return asarray(x)
+
+
+# --- reshape ------------------------------------------------------------------
+def _reshape_impl(x, shape, order="C"):
+    return np.reshape(x, shape, order=order)
+
+
+reshape_p = Primitive(_reshape_impl, "reshape", aliases=True)
+linear(reshape_p, lambda g, ans, x, shape, order="C": np.reshape(g, shape_of(x), order=order))
+reshape_p.unview = lambda base, new, shape, order="C": inplace_setitem(
+    base, Ellipsis, np.reshape(new, shape_of(base), order=order)
+)
+
+
+@implements(np.reshape)
+def reshape(a, shape=None, order="C", *, newshape=None, copy=None):
+    """``numpy.reshape`` (a view when NumPy's is one; writes through it reach the base)."""
+    if shape is None:
+        shape = newshape
+    if isinstance(shape, (int, np.integer)):
+        shape = (int(shape),)
+    return reshape_p(a, shape=tuple(shape), order=order)
+
+
+def _reshape_args(shape):
+    return shape
+
+
+@implements(np.ravel)
+def ravel(a, order="C"):
+    """``numpy.ravel``."""
+    return reshape_p(a, shape=(-1,), order=order)
+
+
+@implements(np.squeeze)
+def squeeze(a, axis=None):
+    """``numpy.squeeze``."""
+    shape = shape_of(a)
+    if axis is None:
+        new = tuple(n for n in shape if n != 1)
+    else:
+        axes = {ax % len(shape) for ax in (axis if isinstance(axis, (tuple, list)) else (axis,))}
+        for ax in axes:
+            if shape[ax] != 1:
+                raise ValueError("cannot select an axis to squeeze out which has size not equal to one")
+        new = tuple(n for i, n in enumerate(shape) if i not in axes)
+    return reshape_p(a, shape=new)
+
+
+@implements(np.expand_dims)
+def expand_dims(a, axis):
+    """``numpy.expand_dims``."""
+    shape = list(shape_of(a))
+    axes = axis if isinstance(axis, (tuple, list)) else (axis,)
+    nd = len(shape) + len(axes)
+    for ax in sorted(a_ % nd for a_ in axes):
+        shape.insert(ax, 1)
+    return reshape_p(a, shape=tuple(shape))
+
+
+# --- transpose ------------------------------------------------------------------
+def _transpose_impl(x, axes=None):
+    return np.transpose(x, axes)
+
+
+def _inverse_axes(axes, ndim):
+    if axes is None:
+        return None
+    return tuple(np.argsort([a % ndim for a in axes]))
+
+
+transpose_p = Primitive(_transpose_impl, "transpose", aliases=True)
+linear(transpose_p, lambda g, ans, x, axes=None: np.transpose(g, _inverse_axes(axes, len(shape_of(x)))))
+transpose_p.unview = lambda base, new, axes=None: inplace_setitem(
+    base, Ellipsis, np.transpose(new, _inverse_axes(axes, len(shape_of(base))))
+)
+
+
+@implements(np.transpose)
+def transpose(a, axes=None):
+    """``numpy.transpose``."""
+    if axes is not None:
+        axes = tuple(int(x) for x in axes)
+    return transpose_p(a, axes=axes)
+
+
+@implements(np.swapaxes)
+def swapaxes(a, axis1, axis2):
+    """``numpy.swapaxes``."""
+    nd = len(shape_of(a))
+    axes = list(range(nd))
+    i, j = axis1 % nd, axis2 % nd
+    axes[i], axes[j] = axes[j], axes[i]
+    return transpose_p(a, axes=tuple(axes))
+
+
+@implements(np.moveaxis)
+def moveaxis(a, source, destination):
+    """``numpy.moveaxis``."""
+    nd = len(shape_of(a))
+    src = [s % nd for s in (source if isinstance(source, (tuple, list)) else (source,))]
+    dst = [d % nd for d in (destination if isinstance(destination, (tuple, list)) else (destination,))]
+    order = [n for n in range(nd) if n not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return transpose_p(a, axes=tuple(order))
+
+
+# --- broadcast_to -----------------------------------------------------------------
+def _broadcast_to_impl(x, shape):
+    return np.broadcast_to(x, shape)
+
+
+broadcast_to_p = Primitive(_broadcast_to_impl, "broadcast_to", aliases=True)
+linear(broadcast_to_p, lambda g, ans, x, shape: unbroadcast(g, x))
+
+
+@implements(np.broadcast_to)
+def broadcast_to(array, shape, subok=False):
+    """``numpy.broadcast_to`` (a read-only view, as in NumPy)."""
+    if isinstance(shape, (int, np.integer)):
+        shape = (int(shape),)
+    return broadcast_to_p(array, shape=tuple(shape))
+
+
+# --- flip ---------------------------------------------------------------------
+def _flip_impl(x, axis=None):
+    return np.flip(x, axis)
+
+
+flip_p = Primitive(_flip_impl, "flip", aliases=True)
+linear(flip_p, lambda g, ans, x, axis=None: np.flip(g, axis))
+flip_p.unview = lambda base, new, axis=None: inplace_setitem(base, Ellipsis, np.flip(new, axis))
+
+
+@implements(np.flip)
+def flip(m, axis=None):
+    """``numpy.flip``."""
+    return flip_p(m, axis=axis)
+
+
+@implements(np.fliplr)
+def fliplr(m):
+    """``numpy.fliplr``."""
+    return flip_p(m, axis=1)
+
+
+@implements(np.flipud)
+def flipud(m):
+    """``numpy.flipud``."""
+    return flip_p(m, axis=0)
+
+
+# --- concatenate / stack ---------------------------------------------------------
+def _concatenate_impl(*xs, axis=0, dtype=None):
+    return np.concatenate(xs, axis=axis, dtype=dtype)
+
+
+def _concatenate_vjp(g, ans, *xs, axis=0, dtype=None):
+    if axis is None:
+        sizes = [int(np.prod(shape_of(x))) for x in xs]
+        ax = 0
+    else:
+        ax = axis % len(shape_of(ans))
+        sizes = [shape_of(x)[ax] for x in xs]
+    bounds = np.cumsum(sizes)[:-1]
+    parts = np.split(g, bounds, axis=ax)
+    if axis is None:
+        return [np.reshape(p, shape_of(x)) for p, x in zip(parts, xs)]
+    return parts
+
+
+concatenate_p = linear_all(Primitive(_concatenate_impl, "concatenate"), _concatenate_vjp)
+
+
+def _seq_to_arrays(arrays):
+    if type(arrays) is Tracer:
+        return list(arrays)
+    return [_asarray(a) if (has_tracer(a) or type(a) in (list, tuple)) else a for a in arrays]
+
+
+@implements(np.concatenate)
+def concatenate(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
+    """``numpy.concatenate``, also of Python lists that hold traced values (or are empty)."""
+    xs = _seq_to_arrays(arrays)
+    if not builtins.any(type(x) is Tracer for x in xs):
+        return np.concatenate(xs, axis=axis, out=out, dtype=dtype, casting=casting)
+    r = concatenate_p(*xs, axis=axis, dtype=dtype)
+    if out is not None:
+        from ..core.array_api import _write_out
+
+        return _write_out(out, r)
+    return r
+
+
+def _stack_impl(*xs, axis=0, dtype=None):
+    return np.stack(xs, axis=axis, dtype=dtype)
+
+
+def _stack_vjp(g, ans, *xs, axis=0, dtype=None):
+    ax = axis % len(shape_of(ans))
+    idx = (slice(None),) * ax
+    return [g[idx + (i,)] for i in range(len(xs))]
+
+
+stack_p = linear_all(Primitive(_stack_impl, "stack"), _stack_vjp)
+
+
+@implements(np.stack)
+def stack(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
+    """``numpy.stack``."""
+    xs = _seq_to_arrays(arrays)
+    if not builtins.any(type(x) is Tracer for x in xs):
+        return np.stack(xs, axis=axis, out=out, dtype=dtype, casting=casting)
+    r = stack_p(*xs, axis=axis, dtype=dtype)
+    if out is not None:
+        from ..core.array_api import _write_out
+
+        return _write_out(out, r)
+    return r
+
+
+@implements(np.atleast_1d)
+def atleast_1d(*arys):
+    """``numpy.atleast_1d``."""
+    res = [reshape(a, (1,)) if len(shape_of(a)) == 0 else a for a in map(_asarray, arys)]
+    return res[0] if len(res) == 1 else res
+
+
+@implements(np.atleast_2d)
+def atleast_2d(*arys):
+    """``numpy.atleast_2d``."""
+    res = []
+    for a in map(_asarray, arys):
+        s = shape_of(a)
+        res.append(reshape(a, (1, 1)) if len(s) == 0 else reshape(a, (1,) + s) if len(s) == 1 else a)
+    return res[0] if len(res) == 1 else res
+
+
+@implements(np.atleast_3d)
+def atleast_3d(*arys):
+    """``numpy.atleast_3d``."""
+    res = []
+    for a in map(_asarray, arys):
+        s = shape_of(a)
+        if len(s) == 0:
+            a = reshape(a, (1, 1, 1))
+        elif len(s) == 1:
+            a = reshape(a, (1,) + s + (1,))
+        elif len(s) == 2:
+            a = reshape(a, s + (1,))
+        res.append(a)
+    return res[0] if len(res) == 1 else res
+
+
+def _as_list(arrays):
+    return [_asarray(a) for a in (list(arrays) if type(arrays) is Tracer else arrays)]
+
+
+@implements(np.vstack)
+def vstack(tup, *, dtype=None, casting="same_kind"):
+    """``numpy.vstack``."""
+    xs = [atleast_2d(a) for a in _as_list(tup)]
+    return concatenate(xs, axis=0, dtype=dtype, casting=casting)
+
+
+row_stack = vstack
+
+
+@implements(np.hstack)
+def hstack(tup, *, dtype=None, casting="same_kind"):
+    """``numpy.hstack``."""
+    xs = [atleast_1d(a) for a in _as_list(tup)]
+    axis = 0 if xs and len(shape_of(xs[0])) == 1 else 1
+    return concatenate(xs, axis=axis, dtype=dtype, casting=casting)
+
+
+@implements(np.dstack)
+def dstack(tup):
+    """``numpy.dstack``."""
+    return concatenate([atleast_3d(a) for a in _as_list(tup)], axis=2)
+
+
+@implements(np.column_stack)
+def column_stack(tup):
+    """``numpy.column_stack``."""
+    cols = []
+    for a in _as_list(tup):
+        if len(shape_of(a)) < 2:
+            a = reshape(a, (-1, 1))
+        cols.append(a)
+    return concatenate(cols, axis=1)
+
+
+@implements(np.append)
+def append(arr, values, axis=None):
+    """``numpy.append``."""
+    arr, values = _asarray(arr), _asarray(values)
+    if axis is None:
+        return concatenate([ravel(arr), ravel(values)], axis=0)
+    return concatenate([arr, values], axis=axis)
+
+
+# --- split ------------------------------------------------------------------------
+@implements(np.array_split)
+def array_split(ary, indices_or_sections, axis=0):
+    """``numpy.array_split`` (views, as in NumPy)."""
+    n = shape_of(ary)[axis]
+    if isinstance(indices_or_sections, (int, np.integer)):
+        sections = int(indices_or_sections)
+        each, extra = divmod(n, sections)
+        sizes = [each + 1] * extra + [each] * (sections - extra)
+        bounds = [0] + list(np.cumsum(sizes))
+    else:
+        bounds = [0] + [int(i) for i in indices_or_sections] + [n]
+    pre = (slice(None),) * (axis % len(shape_of(ary)))
+    return [ary[pre + (slice(bounds[i], bounds[i + 1]),)] for i in range(len(bounds) - 1)]
+
+
+@implements(np.split)
+def split(ary, indices_or_sections, axis=0):
+    """``numpy.split`` (views, as in NumPy)."""
+    if isinstance(indices_or_sections, (int, np.integer)) and shape_of(ary)[axis] % int(indices_or_sections):
+        raise ValueError("array split does not result in an equal division")
+    return array_split(ary, indices_or_sections, axis)
+
+
+for _name, _np_fn, _axis in [("hsplit", np.hsplit, 1), ("vsplit", np.vsplit, 0), ("dsplit", np.dsplit, 2)]:
+
+    def _make(axis, name):
+        def fn(ary, indices_or_sections):
+            ax = 0 if (axis == 1 and len(shape_of(ary)) == 1) else axis
+            return split(ary, indices_or_sections, axis=ax)
+
+        fn.__name__ = name
+        fn.__doc__ = f"``numpy.{name}``."
+        return fn
+
+    globals()[_name] = implements(_np_fn)(_make(_axis, _name))
+    __all__.append(_name)
+
+
+# --- tile / repeat / roll ----------------------------------------------------------
+def _tile_impl(x, reps):
+    return np.tile(x, reps)
+
+
+def _tile_vjp(g, ans, x, reps):
+    xs = shape_of(x)
+    reps = tuple(reps) if isinstance(reps, (tuple, list)) else (reps,)
+    nd = builtins.max(len(xs), len(reps))
+    xs_full = (1,) * (nd - len(xs)) + tuple(xs)
+    reps_full = (1,) * (nd - len(reps)) + tuple(reps)
+    inter = []
+    for r, n in zip(reps_full, xs_full):
+        inter += [r, n]
+    gsum = np.sum(np.reshape(g, inter), axis=tuple(range(0, 2 * nd, 2)))
+    return np.reshape(gsum, xs)
+
+
+tile_p = linear(Primitive(_tile_impl, "tile"), _tile_vjp)
+
+
+@implements(np.tile)
+def tile(A, reps):
+    """``numpy.tile``."""
+    return tile_p(A, reps=reps)
+
+
+@implements(np.repeat)
+def repeat(a, repeats, axis=None):
+    """``numpy.repeat`` (as indexing, so its gradient sums the copies)."""
+    a = _asarray(a)
+    if axis is None:
+        a = ravel(a)
+        axis = 0
+    n = shape_of(a)[axis]
+    idx = np.repeat(np.arange(n), repeats)
+    return take(a, idx, axis=axis)
+
+
+def take(a, indices, axis=None):
+    from .indexing import take as _take
+
+    return _take(a, indices, axis=axis)
+
+
+@implements(np.roll)
+def roll(a, shift, axis=None):
+    """``numpy.roll`` (as indexing)."""
+    if axis is None:
+        return reshape(roll(ravel(a), shift, 0), shape_of(a))
+    if isinstance(axis, (tuple, list)):
+        shifts = shift if isinstance(shift, (tuple, list)) else [shift] * len(axis)
+        for s, ax in zip(shifts, axis):
+            a = roll(a, s, ax)
+        return a
+    n = shape_of(a)[axis]
+    idx = (np.arange(n) - shift) % n if n else np.arange(0)
+    return take(a, idx, axis=axis)
+
+
+# --- pad --------------------------------------------------------------------------------
+def _pad_impl(x, pad_width, constant_values=0):
+    return np.pad(x, pad_width, mode="constant", constant_values=constant_values)
+
+
+def _pad_vjp(g, ans, x, pad_width, constant_values=0):
+    idx = tuple(slice(lo, lo + n) for (lo, hi), n in zip(pad_width, shape_of(x)))
+    return g[idx]
+
+
+pad_p = linear(Primitive(_pad_impl, "pad"), _pad_vjp)
+
+
+@implements(np.pad)
+def pad(array, pad_width, mode="constant", **kwargs):
+    """``numpy.pad``: ``constant`` mode, and ``edge``, ``wrap``, ``reflect``, ``symmetric`` as indexing."""
+    array = _asarray(array)
+    nd = len(shape_of(array))
+    pw = np.broadcast_to(np.asarray(pad_width, dtype=int), (nd, 2))
+    pw = tuple((int(lo), int(hi)) for lo, hi in pw)
+    if mode == "constant":
+        cv = kwargs.get("constant_values", 0)
+        if not isinstance(cv, (int, float)):
+            raise NotImplementedError("zymo.numpy.pad supports a scalar constant_values")
+        return pad_p(array, pad_width=pw, constant_values=cv)
+    if mode in ("edge", "wrap", "reflect", "symmetric"):
+        out = array
+        for ax, (lo, hi) in enumerate(pw):
+            n = shape_of(out)[ax]
+            idx = np.pad(np.arange(n), (lo, hi), mode=mode)
+            out = take(out, idx, axis=ax)
+        return out
+    from ..core.errors import unsupported
+
+    raise unsupported(f"numpy.pad(mode={mode!r})")
