@@ -24,7 +24,9 @@ from .core.reverse import defvjp, defvjp_all  # noqa: E402
 from .core.forward import defjvp, defjvp_all  # noqa: E402
 from .core.api import grad, value_and_grad, withgradient, vjp, jvp, stop_gradient  # noqa: E402
 from .core.tracer import Tracer, is_tracer  # noqa: E402
+from .core.pytree import register_pytree_node, tree_map, tree_flatten, tree_unflatten, tree_leaves  # noqa: E402
 from . import numpy  # noqa: E402,F401
+from . import nn  # noqa: E402,F401
 
 __version__ = "0.1.0"
 
@@ -42,6 +44,11 @@ __all__ = [
     "defjvp",
     "defjvp_all",
     "Tracer",
+    "register_pytree_node",
+    "tree_map",
+    "tree_flatten",
+    "tree_unflatten",
+    "tree_leaves",
     "is_tracer",
     "ZymoError",
     "UnsupportedOperationError",

@@ -5,17 +5,15 @@ from __future__ import annotations
 from typing import Callable, Sequence
 
 import numpy as np
-import optree
+
+from .core.pytree import tree_flatten as _flatten
+from .core.pytree import tree_map, tree_unflatten
 
 __all__ = ["numerical_grad", "max_relative_error", "check_grads", "GradientCheckError"]
 
 
 class GradientCheckError(AssertionError):
     """A derivative disagrees with finite differences."""
-
-
-def _flatten(tree):
-    return optree.tree_flatten(tree, none_is_leaf=True)
 
 
 def _is_float_leaf(x) -> bool:
@@ -27,10 +25,9 @@ def _is_float_leaf(x) -> bool:
 
 
 def _to64(tree):
-    return optree.tree_map(
+    return tree_map(
         lambda x: x.astype(np.float64) if isinstance(x, np.ndarray) and x.dtype.kind == "f" else x,
         tree,
-        none_is_leaf=True,
     )
 
 
@@ -59,13 +56,13 @@ def numerical_grad(f: Callable, args: Sequence, eps: float = 1e-6) -> tuple:
         for i in range(flat.size):
             old = flat[i]
             flat[i] = old + eps
-            fp = float(f(*optree.tree_unflatten(treedef, leaves)))
+            fp = float(f(*tree_unflatten(treedef, leaves)))
             flat[i] = old - eps
-            fm = float(f(*optree.tree_unflatten(treedef, leaves)))
+            fm = float(f(*tree_unflatten(treedef, leaves)))
             flat[i] = old
             g.reshape(-1)[i] = (fp - fm) / (2 * eps)
         grads.append(g)
-    return tuple(optree.tree_unflatten(treedef, grads))
+    return tuple(tree_unflatten(treedef, grads))
 
 
 def max_relative_error(got, want) -> float:
@@ -109,17 +106,16 @@ def _axpy(alpha, direction, args):
         (np.asarray(a, dtype=np.float64) + alpha * d) if d is not None and _is_float_leaf(a) else a
         for a, d in zip(al, dl)
     ]
-    return optree.tree_unflatten(treedef, out)
+    return tree_unflatten(treedef, out)
 
 
 def _directional_fd(f, args, direction, eps):
     fp = f(*_axpy(eps, direction, args))
     fm = f(*_axpy(-eps, direction, args))
-    return optree.tree_map(
+    return tree_map(
         lambda a, b: (np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64)) / (2 * eps),
         fp,
         fm,
-        none_is_leaf=True,
     )
 
 
@@ -165,19 +161,16 @@ def check_grads(
     eps = 1e-6 if eps is None else eps
     rng = np.random.default_rng(seed)
     args = _to64(tuple(args))
-    args = optree.tree_map(lambda x: float(x) if isinstance(x, np.floating) else x, args, none_is_leaf=True)
-    v = optree.tree_map(
-        lambda x: _random_like(x, rng) if _is_float_leaf(np.asarray(x)) else None, args, none_is_leaf=True
-    )
+    args = tree_map(lambda x: float(x) if isinstance(x, np.floating) else x, args)
+    v = tree_map(lambda x: _random_like(x, rng) if _is_float_leaf(np.asarray(x)) else None, args)
     fd = _directional_fd(f, args, v, eps)
     label = f"order {order} derivative of {getattr(f, '__name__', f)}"
     if "fwd" in modes:
         tangents = tuple(
-            optree.tree_map(
+            tree_map(
                 lambda a, d: (d if not isinstance(a, float) else float(d)) if d is not None else None,
                 a_,
                 v_,
-                none_is_leaf=True,
             )
             for a_, v_ in zip(args, v)
         )
@@ -185,7 +178,7 @@ def check_grads(
         _close(jv, fd, atol, rtol, f"forward mode, {label}")
     if "rev" in modes:
         out, back = vjp(f, *args)
-        u = optree.tree_map(lambda o: _random_like(o, rng), out, none_is_leaf=True)
+        u = tree_map(lambda o: _random_like(o, rng), out)
         vj = back(u)
         lhs = _inner(u, fd)
         rhs = _inner(vj, v)
@@ -193,7 +186,7 @@ def check_grads(
             raise GradientCheckError(f"reverse mode, {label}: <u, J v> = {lhs} but <vjp(u), v> = {rhs}")
     if order > 1:
         if "rev" in modes:
-            u0 = optree.tree_map(lambda o: _random_like(o, rng), f(*args), none_is_leaf=True)
+            u0 = tree_map(lambda o: _random_like(o, rng), f(*args))
 
             def vjp_of_f(*a):
                 return vjp(f, *a)[1](u0)

@@ -6,24 +6,16 @@ import functools
 from typing import Any, Callable, Sequence
 
 import numpy as np
-import optree
 
 from . import memory
 from .errors import NonScalarOutputError, ZymoError, take_remembered, user_location
 from .forward import ForwardTrace
+from .pytree import tree_flatten, tree_map, tree_unflatten
 from .reverse import ReverseTrace, backward
 from .trace import CONST, current_level, new_level
 from .tracer import Tracer, bottom, new_tracer, snapshot
 
 __all__ = ["grad", "value_and_grad", "withgradient", "vjp", "jvp", "stop_gradient"]
-
-
-def tree_flatten(tree):
-    return optree.tree_flatten(tree, none_is_leaf=True)
-
-
-def tree_unflatten(treedef, leaves):
-    return optree.tree_unflatten(treedef, leaves)
 
 
 def is_differentiable(x) -> bool:
@@ -52,7 +44,7 @@ def _unbox(tree, trace):
             x = x._val
         return x
 
-    return optree.tree_map(unbox, tree, none_is_leaf=True)
+    return tree_map(unbox, tree)
 
 
 def _cast_like(g, leaf):
@@ -359,4 +351,4 @@ def stop_gradient(x):
             return new_tracer(b.copy() if type(b) is np.ndarray else b, CONST, None)
         return v
 
-    return optree.tree_map(stop, x, none_is_leaf=True)
+    return tree_map(stop, x)
