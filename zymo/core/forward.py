@@ -81,8 +81,11 @@ class ForwardTrace(Trace):
             if type(a) is Tracer:
                 t = a._trace
                 if t is self:
-                    vals.append(a._val)
+                    v = a._val
+                    vals.append(v)
                     tans.append(a._node)
+                    if type(v) is Tracer:  # an enclosing trace's value: let that trace run the operation
+                        nested = True
                     continue
                 if t.level == 0:
                     vals.append(a._val)

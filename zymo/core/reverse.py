@@ -85,8 +85,11 @@ class ReverseTrace(Trace):
             if type(a) is Tracer:
                 t = a._trace
                 if t is self:
-                    vals.append(a._val)
+                    v = a._val
+                    vals.append(v)
                     parents.append(a._node)
+                    if type(v) is Tracer:  # an enclosing trace's value: let that trace run the operation
+                        nested = True
                     continue
                 if t.level == 0:
                     vals.append(a._val)
