@@ -1,5 +1,41 @@
 """Neural-network layers, recurrent cells and sequence layers, losses and initialisers."""
 
-from .module import Module, named_parameters, parameters, testmode, trainmode
+from . import init
+from .activations import (
+    elu,
+    gelu,
+    hard_sigmoid,
+    identity,
+    leaky_relu,
+    log_softmax,
+    relu,
+    sigmoid,
+    silu,
+    softmax,
+    softplus,
+    tanh,
+)
+from .module import Module, describe, named_parameters, num_parameters, parameters, testmode, trainmode
 
-__all__ = ["Module", "parameters", "named_parameters", "trainmode", "testmode"]
+__all__ = [
+    "Module",
+    "parameters",
+    "named_parameters",
+    "num_parameters",
+    "describe",
+    "trainmode",
+    "testmode",
+    "init",
+    "relu",
+    "leaky_relu",
+    "elu",
+    "gelu",
+    "sigmoid",
+    "hard_sigmoid",
+    "softplus",
+    "silu",
+    "tanh",
+    "softmax",
+    "log_softmax",
+    "identity",
+]

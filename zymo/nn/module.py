@@ -9,14 +9,14 @@ arrays are gradients.
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import Any, ClassVar, Iterator
 
 import numpy as np
 
 from ..core.pytree import register_pytree_node, tree_flatten
-from ..core.tracer import Tracer
+from ..core.tracer import Tracer, bottom
 
-__all__ = ["Module", "parameters", "named_parameters", "trainmode", "testmode"]
+__all__ = ["Module", "parameters", "named_parameters", "num_parameters", "trainmode", "testmode", "describe"]
 
 
 def _holds_arrays(v) -> bool:
@@ -79,8 +79,12 @@ class Module:
     """Base class of layers and models (a pytree of its arrays).
 
     Subclasses set attributes in ``__init__``; arrays become parameters.
-    ``frozen`` names fields that optimisers leave alone (see ``freeze``);
-    ``training`` switches layers such as ``Dropout`` between modes.
+    ``frozen`` names fields that optimisers leave alone (see ``freeze``); a
+    class lists state fields that are never trained (running statistics) in
+    ``nontrainable``; ``training`` switches layers such as ``Dropout`` between
+    modes (see ``trainmode``/``testmode``). The default ``repr`` lists the
+    fields, arrays by dtype and shape; layers override it with their own
+    short form (``Dense(3 => 5, relu)``).
 
     Example:
         >>> import numpy as np, zymo
@@ -97,6 +101,8 @@ class Module:
 
     frozen: frozenset = frozenset()
     training: bool = True
+    #: Fields that hold state rather than parameters (e.g. running statistics): never trained.
+    nontrainable: ClassVar[frozenset] = frozenset()
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -120,11 +126,53 @@ class Module:
             if _holds_arrays(v):
                 yield k, v
 
+    def is_trainable(self, name: str) -> bool:
+        """Whether field ``name`` is trained: neither frozen nor declared ``nontrainable``."""
+        return name not in self.frozen and name not in self.nontrainable
+
+    def __repr__(self) -> str:
+        fields = [f"{k}={describe(v)}" for k, v in vars(self).items() if k not in ("frozen", "training")]
+        return _layout(type(self).__name__, fields)
+
+
+def describe(v) -> str:
+    """A short readable description of a field: arrays by dtype and shape, functions by name.
+
+    Example:
+        >>> import numpy as np
+        >>> from zymo.nn import describe
+        >>> describe(np.zeros((3, 5), np.float32)), describe(np.tanh)
+        ('float32[3, 5]', 'tanh')
+    """
+    b = bottom(v)
+    if isinstance(b, np.ndarray):
+        return f"{b.dtype}[{', '.join(map(str, b.shape))}]"
+    if isinstance(v, Module):
+        return repr(v)
+    if type(v) in (list, tuple):
+        inner = ", ".join(describe(e) for e in v)
+        return f"[{inner}]" if type(v) is list else f"({inner}{',' if len(v) == 1 else ''})"
+    if type(v) is dict:
+        return "{" + ", ".join(f"{k!r}: {describe(e)}" for k, e in v.items()) + "}"
+    name = getattr(v, "__name__", None)
+    if name is not None and callable(v):
+        return name
+    return repr(v)
+
+
+def _layout(name: str, items: list[str]) -> str:
+    """``Name(a, b)`` on one line, or one item per indented line when an item spans lines or it is long."""
+    one_line = f"{name}({', '.join(items)})"
+    if "\n" not in one_line and len(one_line) <= 100:
+        return one_line
+    body = "".join("  " + item.replace("\n", "\n  ") + ",\n" for item in items)
+    return f"{name}(\n{body})"
+
 
 def _walk(obj, prefix: str, trainable_only: bool, frozen: bool):
     if isinstance(obj, Module):
         for k, v in obj.children():
-            yield from _walk(v, f"{prefix}.{k}" if prefix else k, trainable_only, frozen or k in obj.frozen)
+            yield from _walk(v, f"{prefix}.{k}" if prefix else k, trainable_only, frozen or not obj.is_trainable(k))
     elif type(obj) in (list, tuple):
         for i, v in enumerate(obj):
             yield from _walk(v, f"{prefix}[{i}]", trainable_only, frozen)
@@ -161,6 +209,21 @@ def parameters(model, trainable_only: bool = True) -> list[np.ndarray]:
     return out
 
 
+def num_parameters(model, trainable_only: bool = True) -> int:
+    """The number of scalars in ``parameters(model, trainable_only)``.
+
+    Example:
+        >>> import numpy as np
+        >>> from zymo.nn import Module, num_parameters
+        >>> class Affine(Module):
+        ...     def __init__(self):
+        ...         self.w, self.b = np.ones((2, 3)), np.zeros(2)
+        >>> num_parameters(Affine())
+        8
+    """
+    return sum(int(a.size) for a in parameters(model, trainable_only))
+
+
 def _set_mode(model, training: bool):
     leaves_and_modules = [model]
     while leaves_and_modules:
@@ -176,12 +239,24 @@ def _set_mode(model, training: bool):
 
 
 def trainmode(model):
-    """Put ``model`` and its sub-modules in training mode (in place); returns it."""
+    """Put ``model`` and its sub-modules in training mode (in place); returns it.
+
+    Example:
+        >>> from zymo.nn import Module, testmode, trainmode
+        >>> trainmode(testmode(Module())).training
+        True
+    """
     return _set_mode(model, True)
 
 
 def testmode(model):
-    """Put ``model`` and its sub-modules in evaluation mode (in place); returns it."""
+    """Put ``model`` and its sub-modules in evaluation mode (in place); returns it.
+
+    Example:
+        >>> from zymo.nn import Module, testmode
+        >>> testmode(Module()).training
+        False
+    """
     return _set_mode(model, False)
 
 
