@@ -11,9 +11,11 @@ from __future__ import annotations
 import numpy as np
 
 from ..core.dispatch import implements
+from ..core.forward import defjvp_all
 from ..core.primitive import Primitive
+from ..core.reverse import defvjp_all
 from ..core.tracer import Tracer, bottom
-from ._rules import const_buffer, has_tracer, linear_all, shape_of
+from ._rules import const_buffer, has_tracer, shape_of
 from .indexing import astype, copy_p
 
 __all__ = [
@@ -67,7 +69,23 @@ def _pack_vjp(g, ans, *vals, template, paths, dtype):
     return [g[p] if p else g for p in paths]
 
 
-pack_p = linear_all(Primitive(_pack_impl, "array"), _pack_vjp)
+def _zero_template(t):
+    if t is _HOLE:
+        return t
+    if type(t) is list:
+        return [_zero_template(e) for e in t]
+    return np.zeros_like(t)
+
+
+def _pack_jvp(tangents, ans, *vals, template, paths, dtype):
+    # The plain numbers in the template are constants: their tangent is zero.
+    ts = [np.zeros_like(bottom(v)) if t is None else t for t, v in zip(tangents, vals)]
+    return pack_p(*ts, template=_zero_template(template), paths=paths, dtype=dtype)
+
+
+pack_p = Primitive(_pack_impl, "array")
+defvjp_all(pack_p, _pack_vjp, saves=())
+defjvp_all(pack_p, _pack_jvp)
 
 
 def _from_nested(obj, dtype):

@@ -87,8 +87,30 @@ def _setitem_vjp_buf_owned(g, ans, buf, v, idx):
     return g
 
 
+def _overwritten(shape, idx):
+    """Where an advanced index repeats a position, the mask of the selected entries NumPy's write keeps (the last).
+
+    ``None`` when every selected entry is written (no repeats).
+    """
+    if _is_basic(idx):
+        return None
+    parts = idx if type(idx) is tuple else (idx,)
+    if all(np.asarray(i).dtype == bool for i in parts if not (i is None or i is Ellipsis or type(i) is slice)):
+        return None
+    pos = np.full(shape, -1, dtype=np.intp)
+    n = pos[idx].shape
+    order = np.arange(int(np.prod(n)), dtype=np.intp).reshape(n)
+    pos[idx] = order
+    kept = pos[idx] == order
+    return None if kept.all() else kept
+
+
 def _setitem_vjp_value(g, ans, buf, v, idx):
-    r = unbroadcast(getitem_p(g, idx=idx), v)
+    r = getitem_p(g, idx=idx)
+    kept = _overwritten(shape_of(buf), idx)
+    if kept is not None:  # values overwritten by a later duplicate index never reach the result
+        r = r * kept.astype(dtype_of(r))
+    r = unbroadcast(r, v)
     if type(r) is np.ndarray and r.base is not None:
         r = r.copy()  # the buffer's rule may zero ``g`` in place afterwards
     return r
@@ -186,4 +208,3 @@ def _astype_jvp_fix(ts, ans, x, dtype, copy=True):
 
 
 defjvp_all(astype_p, _astype_jvp_fix)
-_ = dtype_of

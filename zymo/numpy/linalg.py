@@ -14,7 +14,7 @@ from ..core.forward import defjvp, defjvp_all
 from ..core.primitive import Primitive
 from ..core.reverse import defvjp
 from ..core.tracer import bottom
-from ._rules import linear, shape_of, unbroadcast, zeros_for
+from ._rules import dtype_of, linear, shape_of, unbroadcast, zeros_for
 
 __all__ = [
     "matmul",
@@ -112,7 +112,9 @@ def _tensordot_vjp_a(g, ans, a, b, axes=2):
     free_b = [i for i in range(nb) if i not in ax_b]
     ng = _ndim(g)
     r = np.tensordot(g, b, axes=(list(range(len(free_a), ng)), free_b))
-    return np.transpose(r, tuple(np.argsort(free_a + ax_a)))
+    # r's trailing axes are b's contracted axes in b's order; each pairs with one of a's.
+    order = free_a + [ax_a[ax_b.index(j)] for j in sorted(ax_b)]
+    return np.transpose(r, tuple(np.argsort(order)))
 
 
 def _tensordot_vjp_b(g, ans, a, b, axes=2):
@@ -121,7 +123,8 @@ def _tensordot_vjp_b(g, ans, a, b, axes=2):
     free_a = [i for i in range(na) if i not in ax_a]
     free_b = [i for i in range(nb) if i not in ax_b]
     r = np.tensordot(a, g, axes=(free_a, list(range(len(free_a)))))
-    return np.transpose(r, tuple(np.argsort(ax_b + free_b)))
+    order = [ax_b[ax_a.index(i)] for i in sorted(ax_a)] + free_b
+    return np.transpose(r, tuple(np.argsort(order)))
 
 
 def _tensordot_impl(a, b, axes=2):
@@ -248,20 +251,93 @@ def _parse_einsum(subscripts: str, n: int):
     return ins, out
 
 
-def _kept_shape(target, plain, available, xshape, rshape):
-    """``rshape`` with singleton axes where ``target`` has indices that were summed out."""
-    ell_nd = len(xshape) - len(plain)
-    shape, k = [], 0
+def _split_term(term: str, nd: int):
+    """Letters before and after the ellipsis of ``term`` and the ellipsis's number of axes."""
+    if "..." in term:
+        pre, post = term.split("...")
+        return pre, post, nd - len(pre) - len(post)
+    return term, "", 0
+
+
+def _unique(term: str) -> str:
+    out = ""
+    for c in term.replace("...", "E"):
+        if c == "E":
+            out += "..."
+        elif c not in out:
+            out += c
+    return out
+
+
+def _einsum_operand_grad(g, operands, i, ins, out, optimize):
+    """Cotangent of operand ``i``: contract ``g`` with the others, then restore what the contraction lost."""
+    x = operands[i]
+    xshape = shape_of(x)
+    target = ins[i]
+    pre, post, ell_x = _split_term(target, len(xshape))
+    sizes = dict(zip(pre, xshape[: len(pre)]))
+    sizes.update(zip(post, xshape[len(xshape) - len(post) :]))
+    others = [ins[j] for j in range(len(operands)) if j != i]
+    available = set("".join(others).replace("...", "") + out.replace("...", ""))
+    ell_available = "..." in out or any("..." in t for t in others)
+    utarget = _unique(target)
+    kept = "".join(c for c in utarget.replace("...", "E") if c in available or (c == "E" and ell_available))
+    kept = kept.replace("E", "...")
+    spec = ",".join([out] + others) + "->" + kept
+    extra_ell = ell_available and "..." not in target  # NumPy cannot sum out an ellipsis: do it after
+    if extra_ell:
+        spec = spec + "..."
+    r = np.einsum(spec, g, *[operands[j] for j in range(len(operands)) if j != i], optimize=optimize)
+    if extra_ell:
+        r = np.sum(r, axis=tuple(range(len(kept), len(shape_of(r)))))
+    rshape = shape_of(r)
+    # The ellipsis axes of r (broadcast against the other operands) are reduced to x's below.
+    ell_r = len(rshape) - len(kept.replace("...", "")) if "..." in kept else 0
+    upre, upost, _ = _split_term(utarget, 0)
+    kpre, kpost, _ = _split_term(kept, len(rshape)) if "..." in kept else (kept, "", 0)
+    ell_shape = rshape[len(kpre) : len(kpre) + ell_r] if "..." in kept else ()
+    if ell_r > ell_x:  # broadcast leading ellipsis axes: sum them away
+        r = np.sum(r, axis=tuple(range(len(kpre), len(kpre) + ell_r - ell_x)))
+        ell_shape = ell_shape[ell_r - ell_x :]
+    ell_full = xshape[len(pre) : len(pre) + ell_x]
+    if "..." in kept:
+        ones = tuple(k + len(kpre) for k, (a, b) in enumerate(zip(ell_shape, ell_full)) if a != b)
+        if ones:
+            r = np.sum(r, axis=ones, keepdims=True)
+    # Letters of size 1 in x that the other operands broadcast.
+    kl = list(kpre) + [None] * (len(shape_of(r)) - len(kpre) - len(kpost)) + list(kpost)
+    bcast = tuple(k for k, c in enumerate(kl) if c is not None and sizes[c] == 1 and shape_of(r)[k] != 1)
+    if bcast:
+        r = np.sum(r, axis=bcast, keepdims=True)
+    # Letters this operand alone had were summed out: the cotangent is constant along them.
+    kept_letters = set(kept.replace("...", ""))
+    shape = [sizes[c] if c in kept_letters else 1 for c in upre]
+    shape += list(ell_full) if "..." in kept else [1] * ell_x
+    shape += [sizes[c] if c in kept_letters else 1 for c in upost]
+    full = [sizes[c] for c in upre] + list(ell_full) + [sizes[c] for c in upost]
+    if shape_of(r) != tuple(full):
+        r = np.broadcast_to(np.reshape(r, tuple(shape)), tuple(full))
+    if len(utarget) != len(target):
+        r = _onto_diagonals(r, utarget, target, sizes, dtype_of(x))
+    return r
+
+
+def _onto_diagonals(r, utarget, target, sizes, dtype):
+    """Place ``r`` (indexed by ``utarget``) on the diagonals that repeated letters of ``target`` denote."""
+    free = iter(c for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ" if c not in target)
+    seen, renamed, deltas, eyes = set(), "", [], []
     for c in target.replace("...", "E"):
         if c == "E":
-            shape.extend(rshape[k : k + ell_nd])
-            k += ell_nd
-        elif c in available:
-            shape.append(rshape[k])
-            k += 1
+            renamed += "..."
+        elif c in seen:
+            d = next(free)
+            renamed += d
+            deltas.append(c + d)
+            eyes.append(np.eye(sizes[c], dtype=dtype))
         else:
-            shape.append(1)
-    return tuple(shape)
+            seen.add(c)
+            renamed += c
+    return np.einsum(",".join([utarget] + deltas) + "->" + renamed, r, *eyes)
 
 
 def _einsum_impl(*operands, subscripts, optimize=False):
@@ -270,26 +346,7 @@ def _einsum_impl(*operands, subscripts, optimize=False):
 
 def _einsum_vjp(g, ans, *operands, subscripts, optimize=False):
     ins, out = _parse_einsum(subscripts, len(operands))
-    grads = []
-    for i, x in enumerate(operands):
-        target = ins[i]
-        plain = target.replace("...", "")
-        if len(set(plain)) != len(plain):
-            from ..core.errors import unsupported
-
-            raise unsupported("einsum with a repeated index within one operand", "use numpy.diagonal explicitly")
-        others = [ins[j] for j in range(len(operands)) if j != i]
-        available = set("".join(others).replace("...", "") + out.replace("...", ""))
-        kept = "".join(c for c in target if c in available or c == ".")
-        spec = ",".join([out] + others) + "->" + kept
-        r = np.einsum(spec, g, *[operands[j] for j in range(len(operands)) if j != i], optimize=optimize)
-        if kept != target:
-            # Indices only this operand has were summed out: the gradient is constant along them.
-            r = np.broadcast_to(
-                np.reshape(r, _kept_shape(target, plain, available, shape_of(x), shape_of(r))), shape_of(x)
-            )
-        grads.append(unbroadcast(r, x))
-    return grads
+    return [_einsum_operand_grad(g, operands, i, ins, out, optimize) for i in range(len(operands))]
 
 
 einsum_p = Primitive(_einsum_impl, "einsum")
@@ -405,27 +462,37 @@ def inv(a):
 
 
 def _solve_is_vector(a, b):
-    return _ndim(b) == 1
+    return _ndim(b) == 1  # NumPy 2: a 1-D right-hand side is one vector, anything else a stack of matrices
+
+
+def _solve_vectors(a, v):
+    """``solve`` of a stack of right-hand-side vectors ``v`` (shape ``(..., M)``)."""
+    return np.linalg.solve(a, np.expand_dims(v, -1))[..., 0]
 
 
 def _solve_vjp_b(g, ans, a, b):
-    return np.linalg.solve(_mT(a), g)
+    if _solve_is_vector(a, b):
+        return unbroadcast(_solve_vectors(_mT(a), g), b)
+    return unbroadcast(np.linalg.solve(_mT(a), g), b)
 
 
 def _solve_vjp_a(g, ans, a, b):
-    gb = np.linalg.solve(_mT(a), g)
     if _solve_is_vector(a, b):
+        gb = _solve_vectors(_mT(a), g)
         return unbroadcast(-np.expand_dims(gb, -1) * np.expand_dims(ans, -2), a)
+    gb = np.linalg.solve(_mT(a), g)
     return unbroadcast(-np.matmul(gb, _mT(ans)), a)
+
+
+def _solve_jvp_a(t, ans, a, b):
+    if _solve_is_vector(a, b):
+        return -_solve_vectors(a, np.matmul(t, np.expand_dims(ans, -1))[..., 0])
+    return -np.linalg.solve(a, np.matmul(t, ans))
 
 
 solve_p = Primitive(np.linalg.solve, "solve")
 defvjp(solve_p, _solve_vjp_a, _solve_vjp_b, saves=(0, "ans"))
-defjvp(
-    solve_p,
-    lambda t, ans, a, b: -np.linalg.solve(a, np.matmul(t, ans) if not _solve_is_vector(a, b) else np.matmul(t, ans)),
-    lambda t, ans, a, b: np.linalg.solve(a, t),
-)
+defjvp(solve_p, _solve_jvp_a, lambda t, ans, a, b: solve_p(a, t))
 
 
 @implements(np.linalg.solve)
