@@ -10,6 +10,7 @@ import numpy as np
 from . import memory
 from .errors import NonScalarOutputError, ZymoError, take_remembered, user_location
 from .forward import ForwardTrace
+from .primitive import refresh_view
 from .pytree import tree_flatten, tree_map, tree_unflatten
 from .reverse import ReverseTrace, backward
 from .trace import CONST, current_level, new_level
@@ -72,11 +73,20 @@ def _zeros_like(leaf):
     return np.zeros_like(lb)
 
 
+def _refresh_views(tree) -> None:
+    """Bring returned views up to date with writes made to their base after they were taken."""
+    for leaf in tree_flatten(tree)[0]:
+        if type(leaf) is Tracer and leaf._view is not None:
+            refresh_view(leaf)
+
+
 def _call_user(fun, args):
     """Run the user's function; surface zymo's error where NumPy replaced it by its own."""
     take_remembered()
     try:
-        return fun(*args)
+        out = fun(*args)
+        _refresh_views(out)
+        return out
     except (ValueError, TypeError) as e:
         if isinstance(e, ZymoError):
             raise
