@@ -1,0 +1,33 @@
+"""Differential testing: random programs traced by zymo agree with plain NumPy and finite differences."""
+
+from __future__ import annotations
+
+import os
+import warnings
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from .differential import check_program
+from .programs import programs
+
+_SETTINGS = dict(deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+
+
+def _check(prog):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        check_program(prog.function(), prog.inputs)
+
+
+@settings(max_examples=int(os.environ.get("ZYMO_FUZZ_EXAMPLES", "150")), **_SETTINGS)
+@given(programs())
+def test_random_programs_match_numpy_and_finite_differences(prog):
+    _check(prog)
+
+
+@pytest.mark.slow
+@settings(max_examples=int(os.environ.get("ZYMO_FUZZ_EXAMPLES_SLOW", "3000")), **{**_SETTINGS, "derandomize": False})
+@given(programs(max_ops=14))
+def test_long_random_programs_match_numpy_and_finite_differences(prog):
+    _check(prog)
