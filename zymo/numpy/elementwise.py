@@ -1,4 +1,23 @@
-"""Elementwise (ufunc) rules: arithmetic, exponentials, trigonometry, comparisons-free selection."""
+"""Elementwise (ufunc) rules: arithmetic, exponentials, trigonometry, selection.
+
+Complex values follow JAX's convention. A cotangent ``c`` pairs with a
+tangent ``t`` as ``Re(sum(c * t))`` (no conjugation), so:
+
+- for a holomorphic ``f`` (``exp``, ``sin``, ``multiply``, ``sum``, ...) the
+  reverse rule is ``g * f'(z)`` and the forward rule ``t * f'(z)``;
+- for a real-valued ``f`` of complex ``z = x + iy`` (``abs``, ``real``,
+  ``imag``, ``angle``), ``grad(f)(z) = df/dx - i df/dy``: the conjugate of the
+  steepest-ascent direction (step with ``z - lr * conj(grad)``);
+- a real input reached by a complex cotangent gets its real part, so its
+  gradient stays real and keeps the input's dtype.
+
+``zymo.grad`` needs a real scalar output; use ``zymo.vjp`` for complex outputs.
+
+Example:
+    >>> import zymo, zymo.numpy as znp
+    >>> complex(zymo.grad(lambda z: znp.abs(z) ** 2)(3.0 + 4.0j))  # d/dx - i d/dy of x^2 + y^2
+    (6-8j)
+"""
 
 from __future__ import annotations
 
@@ -9,9 +28,20 @@ from ..core.dispatch import FUNCTIONS, UFUNCS, implements
 from ..core.forward import defjvp, defjvp_all
 from ..core.primitive import Primitive
 from ..core.reverse import defvjp
-from ._rules import dtype_of, elementwise, linear, unbroadcast, zeros_for
+from ..core.tracer import Tracer, bottom
+from ._rules import dtype_of, linear, unbroadcast, zeros_for
 
-__all__ = ["ufunc_entry", "ZERO_GRADIENT_UFUNCS", "NONDIFF_UFUNCS"]
+__all__ = [
+    "ufunc_entry",
+    "ZERO_GRADIENT_UFUNCS",
+    "NONDIFF_UFUNCS",
+    "cotangent_for",
+    "where",
+    "clip",
+    "select",
+    "sinc",
+    "nan_to_num",
+]
 
 
 class ZymoUfunc:
@@ -55,19 +85,50 @@ def _mask(cond, like):
     return np.asarray(cond).astype(dtype_of(like))
 
 
+def _is_complex(x) -> bool:
+    return dtype_of(x).kind == "c"
+
+
+def cotangent_for(g, x):
+    """``g`` summed to ``x``'s shape; its real part when ``x`` is real (JAX's convention)."""
+    g = unbroadcast(g, x)
+    if _is_complex(g) and not _is_complex(x):
+        g = np.real(g)
+    return g
+
+
+def elementwise(ufunc, *partials, saves=None, name=None) -> Primitive:
+    """A primitive for ``ufunc`` whose rules come from its partial derivatives.
+
+    ``partials[i](ans, *args)`` is the derivative with respect to argument
+    ``i``: ``vjp_i = cotangent_for(g * d_i, arg_i)``, ``jvp = sum_i t_i * d_i``.
+    """
+    prim = Primitive(ufunc, name or ufunc.__name__)
+
+    def vjp_rule(i, d):
+        return lambda g, ans, *args, **params: cotangent_for(g * d(ans, *args), args[i])
+
+    def jvp_rule(d):
+        return lambda t, ans, *args, **params: t * d(ans, *args)
+
+    defvjp(prim, *[vjp_rule(i, d) for i, d in enumerate(partials)], saves=saves)
+    defjvp(prim, *[jvp_rule(d) for d in partials])
+    return prim
+
+
 # --- arithmetic, with hand-written fast rules ---------------------------------
 
 add_p = _register(np.add, Primitive(np.add, "add"))
 linear(
     add_p,
-    lambda g, ans, x, y, **kw: unbroadcast(g, x),
-    lambda g, ans, x, y, **kw: unbroadcast(g, y),
+    lambda g, ans, x, y, **kw: cotangent_for(g, x),
+    lambda g, ans, x, y, **kw: cotangent_for(g, y),
 )
 subtract_p = _register(np.subtract, Primitive(np.subtract, "subtract"))
 linear(
     subtract_p,
-    lambda g, ans, x, y, **kw: unbroadcast(g, x),
-    lambda g, ans, x, y, **kw: unbroadcast(-g, y),
+    lambda g, ans, x, y, **kw: cotangent_for(g, x),
+    lambda g, ans, x, y, **kw: cotangent_for(-g, y),
 )
 negative_p = _register(np.negative, Primitive(np.negative, "negative"))
 linear(negative_p, lambda g, ans, x, **kw: -g)
@@ -77,15 +138,15 @@ linear(positive_p, lambda g, ans, x, **kw: g)
 multiply_p = _register(np.multiply, Primitive(np.multiply, "multiply"))
 defvjp(
     multiply_p,
-    lambda g, ans, x, y, **kw: unbroadcast(g * y, x),
-    lambda g, ans, x, y, **kw: unbroadcast(g * x, y),
+    lambda g, ans, x, y, **kw: cotangent_for(g * y, x),
+    lambda g, ans, x, y, **kw: cotangent_for(g * x, y),
     saves=(0, 1),
 )
 defjvp(multiply_p, lambda t, ans, x, y, **kw: t * y, lambda t, ans, x, y, **kw: x * t)
 
 _register(
     np.divide,
-    elementwise(np.divide, lambda ans, x, y: 1.0 / y, lambda ans, x, y: -ans / y, saves=(1, "ans"), register=False),
+    elementwise(np.divide, lambda ans, x, y: 1.0 / y, lambda ans, x, y: -ans / y, saves=(1, "ans")),
 )
 
 
@@ -96,17 +157,18 @@ def _pow_dx(ans, x, y):
 
 
 def _pow_dy(ans, x, y):
+    if _is_complex(x):
+        return ans * np.log(np.where(x == 0, 1, x))
     return ans * np.log(np.where(x > 0, x, 1))
 
 
-_register(np.power, elementwise(np.power, _pow_dx, _pow_dy, saves=(0, 1, "ans"), register=False))
+_register(np.power, elementwise(np.power, _pow_dx, _pow_dy, saves=(0, 1, "ans")))
 _register(
     np.float_power,
     elementwise(
         np.float_power,
         lambda ans, x, y: y * np.float_power(x, y - 1),
-        lambda ans, x, y: ans * np.log(np.where(x > 0, x, 1)),
-        register=False,
+        _pow_dy,
     ),
 )
 
@@ -138,12 +200,33 @@ _UNARY = {
     np.arcsinh: (lambda ans, x: 1 / np.sqrt(x * x + 1), (0,)),
     np.arccosh: (lambda ans, x: 1 / np.sqrt(x * x - 1), (0,)),
     np.arctanh: (lambda ans, x: 1 / (1 - x * x), (0,)),
-    np.absolute: (lambda ans, x: _mask(x > 0, x) - _mask(x < 0, x), (0,)),
     np.deg2rad: (lambda ans, x: np.pi / 180, ()),
     np.rad2deg: (lambda ans, x: 180 / np.pi, ()),
 }
 for _uf, (_d, _saves) in _UNARY.items():
-    _register(_uf, elementwise(_uf, _d, saves=_saves, register=False))
+    _register(_uf, elementwise(_uf, _d, saves=_saves))
+
+
+def _safe(r):
+    """``r`` with zeros replaced by ones (a divisor where the numerator vanishes too)."""
+    return np.where(r == 0, 1, r)
+
+
+def _abs_vjp(g, ans, x):
+    if _is_complex(x):
+        return g * np.conjugate(x) / _safe(ans)
+    return cotangent_for(g * (_mask(x > 0, x) - _mask(x < 0, x)), x)
+
+
+def _abs_jvp(t, ans, x):
+    if _is_complex(x):
+        return np.real(np.conjugate(x) * t) / _safe(ans)
+    return t * (_mask(x > 0, x) - _mask(x < 0, x))
+
+
+absolute_p = _register(np.absolute, Primitive(np.absolute, "absolute"))
+defvjp(absolute_p, _abs_vjp, saves=(0, "ans"))
+defjvp(absolute_p, _abs_jvp)
 ufunc_entry["abs"] = ufunc_entry["absolute"]
 ufunc_entry["radians"] = ufunc_entry["deg2rad"]
 ufunc_entry["degrees"] = ufunc_entry["rad2deg"]
@@ -177,7 +260,7 @@ _BINARY = {
     np.fmod: (lambda ans, x, y: 1, lambda ans, x, y: -np.trunc(np.true_divide(x, y)), (0, 1)),
 }
 for _uf, (_d0, _d1, _saves) in _BINARY.items():
-    _register(_uf, elementwise(_uf, _d0, _d1, saves=_saves, register=False))
+    _register(_uf, elementwise(_uf, _d0, _d1, saves=_saves))
 ufunc_entry["mod"] = ufunc_entry["remainder"]
 
 
@@ -219,8 +302,8 @@ where_p = Primitive(_where_impl, "where")
 defvjp(
     where_p,
     None,
-    lambda g, ans, c, x, y: unbroadcast(g * _mask(c, g), x),
-    lambda g, ans, c, x, y: unbroadcast(g * _mask(np.logical_not(c), g), y),
+    lambda g, ans, c, x, y: cotangent_for(g * _mask(c, g), x),
+    lambda g, ans, c, x, y: cotangent_for(g * _mask(np.logical_not(c), g), y),
     saves=(0,),
 )
 defjvp_all(
@@ -234,8 +317,6 @@ defjvp_all(
 @implements(np.where)
 def where(condition, x=None, y=None):
     """``numpy.where``; with one argument it returns indices (no gradient)."""
-    from ..core.tracer import bottom
-
     if x is None and y is None:
         return np.where(bottom(condition))
     return where_p(bottom(condition), x, y)
@@ -282,3 +363,93 @@ def clip(a, a_min=None, a_max=None, out=None, *, min=None, max=None, **kwargs):
 
 
 FUNCTIONS[np.clip] = clip
+
+
+@implements(np.select)
+def select(condlist, choicelist, default=0):
+    """``numpy.select``: the first true condition picks its choice; the gradient follows the pick.
+
+    Example:
+        >>> import zymo.numpy as znp
+        >>> x = znp.array([-1.0, 0.5, 2.0])
+        >>> znp.select([x < 0, x > 1], [-x, x * 10], default=0.0)
+        array([ 1.,  0., 20.])
+    """
+    if len(condlist) != len(choicelist):
+        raise ValueError("list of cases must be same length as list of conditions")
+    if len(choicelist) == 0:
+        raise ValueError("select with an empty condition list is not possible")
+    plain = [c if type(c) in (int, float, complex) else np.asarray(bottom(c)) for c in [*choicelist, default]]
+    dtype = np.result_type(*plain)
+    shape = np.broadcast_shapes(*[np.shape(bottom(c)) for c in [*condlist, *choicelist]])
+    if type(default) is Tracer:
+        result = np.broadcast_to(default, shape)
+    else:
+        result = np.full(shape, plain[-1], dtype)
+    for i, (cond, choice) in reversed(list(enumerate(zip(condlist, choicelist)))):
+        cond = np.asarray(bottom(cond))
+        if cond.dtype != bool:
+            raise TypeError(f"invalid entry {i} in condlist: should be boolean ndarray")
+        result = where_p(cond, choice, result)
+    return result.astype(dtype) if dtype_of(result) != dtype else result
+
+
+# --- sinc: exact derivatives of every order, also at zero ----------------------------
+def _sinc_maclaurin_impl(u, k=0):
+    """The ``k``-th derivative of ``sin(u)/u`` at ``u = 0``, shaped like ``u``."""
+    value = 0.0 if k % 2 else (-1.0) ** (k // 2) / (k + 1)
+    return np.zeros_like(u) + value
+
+
+sinc_maclaurin_p = Primitive(_sinc_maclaurin_impl, "sinc_maclaurin")
+defvjp(sinc_maclaurin_p, lambda g, ans, u, k=0: g * sinc_maclaurin_p(u, k=k + 1), saves=(0,))
+defjvp(sinc_maclaurin_p, lambda t, ans, u, k=0: t * sinc_maclaurin_p(u, k=k + 1))
+
+
+def _sinc_derivative(ans, x):
+    """``d sinc / dx``: ``(cos(pi x) - sinc(x)) / x``, and its Maclaurin value at zero."""
+    zero = np.equal(bottom(x), 0)
+    pi_x = np.pi * x
+    at_zero = np.pi * sinc_maclaurin_p(pi_x, k=1)
+    if not zero.any():
+        return (np.cos(pi_x) - ans) / x
+    return np.where(zero, at_zero, (np.cos(pi_x) - sinc_p(x)) / np.where(zero, 1, x))
+
+
+sinc_p = Primitive(np.sinc, "sinc")
+defvjp(sinc_p, lambda g, ans, x: cotangent_for(g * _sinc_derivative(ans, x), x), saves=(0, "ans"))
+defjvp(sinc_p, lambda t, ans, x: t * _sinc_derivative(ans, x))
+
+
+@implements(np.sinc)
+def sinc(x):
+    """``numpy.sinc`` (``sin(pi x) / (pi x)``), with exact derivatives of any order at zero too.
+
+    Example:
+        >>> import zymo, zymo.numpy as znp
+        >>> round(float(zymo.grad(zymo.grad(znp.sinc))(0.0)), 10)  # -pi**2 / 3
+        -3.2898681337
+    """
+    return sinc_p(x)
+
+
+# --- nan_to_num ----------------------------------------------------------------------
+def _nan_to_num_impl(x, nan=0.0, posinf=None, neginf=None):
+    return np.nan_to_num(x, copy=True, nan=nan, posinf=posinf, neginf=neginf)
+
+
+nan_to_num_p = Primitive(_nan_to_num_impl, "nan_to_num")
+defvjp(nan_to_num_p, lambda g, ans, x, **params: g * _mask(np.isfinite(bottom(x)), g), saves=(0,))
+defjvp(nan_to_num_p, lambda t, ans, x, **params: t * _mask(np.isfinite(bottom(x)), t))
+
+
+@implements(np.nan_to_num)
+def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
+    """``numpy.nan_to_num``: the gradient flows through finite entries; replaced ones get zero.
+
+    Example:
+        >>> import zymo, zymo.numpy as znp
+        >>> zymo.grad(lambda x: (znp.nan_to_num(x) * 3.0).sum())(znp.array([znp.nan, 2.0]))
+        array([0., 3.])
+    """
+    return nan_to_num_p(x, nan=nan, posinf=posinf, neginf=neginf)

@@ -1,0 +1,79 @@
+"""Rules for the parts of complex numbers: real, imag, conj, angle (JAX's convention, see ``elementwise``)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..core.dispatch import implements
+from ..core.forward import defjvp
+from ..core.primitive import Primitive
+from ..core.reverse import defvjp
+from ._rules import dtype_of, zeros_for
+from .elementwise import _register, ufunc_entry
+
+__all__ = ["real", "imag", "conj", "conjugate", "angle"]
+
+
+def _is_complex(x) -> bool:
+    return dtype_of(x).kind == "c"
+
+
+def _copy_of(part):
+    return part.copy() if type(part) is np.ndarray else part
+
+
+real_p = Primitive(lambda x: _copy_of(np.real(x)), "real")
+defvjp(real_p, lambda g, ans, x: g, saves=())
+defjvp(real_p, lambda t, ans, x: np.real(t))
+
+imag_p = Primitive(lambda x: _copy_of(np.imag(x)), "imag")
+defvjp(imag_p, lambda g, ans, x: -1j * g if _is_complex(x) else zeros_for(x), saves=(0,))
+defjvp(imag_p, lambda t, ans, x: np.imag(t))
+
+conjugate_p = _register(np.conjugate, Primitive(np.conjugate, "conjugate"))
+defvjp(conjugate_p, lambda g, ans, x: np.conjugate(g) if _is_complex(x) else np.real(g), saves=(0,))
+defjvp(conjugate_p, lambda t, ans, x: np.conjugate(t))
+conj = conjugate = ufunc_entry["conjugate"]
+ufunc_entry["conj"] = conj
+
+
+@implements(np.real)
+def real(val):
+    """``numpy.real`` (a copy, never a view). Its cotangent is the real cotangent itself.
+
+    Example:
+        >>> import zymo, zymo.numpy as znp
+        >>> complex(zymo.grad(lambda z: znp.real(z * z))(1.0 + 2.0j))  # d/dx - i d/dy of x^2 - y^2
+        (2+4j)
+    """
+    return real_p(val)
+
+
+@implements(np.imag)
+def imag(val):
+    """``numpy.imag`` (a copy, never a view). A cotangent ``g`` becomes ``-1j * g``.
+
+    Example:
+        >>> import zymo, zymo.numpy as znp
+        >>> complex(zymo.grad(znp.imag)(1.0 + 2.0j))
+        -1j
+    """
+    return imag_p(val)
+
+
+@implements(np.angle)
+def angle(z, deg=False):
+    """``numpy.angle``: ``arctan2(imag(z), real(z))``, differentiated through that formula.
+
+    Example:
+        >>> import zymo, zymo.numpy as znp
+        >>> complex(zymo.grad(znp.angle)(1.0j))  # -i * conj(z) / |z|^2
+        (-1+0j)
+    """
+    if _is_complex(z):
+        a = np.arctan2(imag_p(z), real_p(z))
+    else:
+        a = np.arctan2(0, z)
+    if deg:
+        a = a * (180 / np.pi)
+    return a
