@@ -24,6 +24,18 @@ from .core.reverse import defvjp, defvjp_all  # noqa: E402
 from .core.forward import defjvp, defjvp_all  # noqa: E402
 from .core.api import grad, value_and_grad, withgradient, vjp, jvp, stop_gradient  # noqa: E402
 from .core.tracer import Tracer, is_tracer  # noqa: E402
+from .core.custom import custom_vjp  # noqa: E402
+from .core.checkpoint import checkpoint, checkpoint_scan  # noqa: E402
+from .core.transforms import (  # noqa: E402
+    jacobian,
+    jacfwd,
+    jacrev,
+    hessian,
+    hvp,
+    elementwise_grad,
+    make_jvp,
+    make_vjp,
+)
 from .core.pytree import register_pytree_node, tree_map, tree_flatten, tree_unflatten, tree_leaves  # noqa: E402
 from . import numpy  # noqa: E402,F401
 from . import nn  # noqa: E402,F401
@@ -37,6 +49,17 @@ __all__ = [
     "vjp",
     "jvp",
     "stop_gradient",
+    "custom_vjp",
+    "checkpoint",
+    "checkpoint_scan",
+    "jacobian",
+    "jacfwd",
+    "jacrev",
+    "hessian",
+    "hvp",
+    "elementwise_grad",
+    "make_jvp",
+    "make_vjp",
     "primitive",
     "Primitive",
     "defvjp",

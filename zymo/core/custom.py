@@ -1,0 +1,301 @@
+"""User-defined derivative rules for whole Python functions: ``zymo.custom_vjp``.
+
+A call with traced arguments is handled by the innermost trace among them:
+
+* reverse mode runs ``fwd`` one level down and appends one tape record whose
+  parents are the traced input leaves and whose saved values are the
+  residuals; the backward pass calls ``bwd``. Outputs that are pytrees get one
+  small selector record per leaf, all pointing at that record.
+* forward mode derives the tangent from ``bwd`` by linearity: ``bwd`` is the
+  transposed Jacobian ``u -> J^T u``, so ``J t`` is the reverse-mode
+  derivative of ``bwd`` with respect to its cotangent, along ``t``.
+
+Values of enclosing traces flow through ``fwd`` and ``bwd`` as ordinary
+traced values, so higher-order derivatives differentiate those functions
+(as in JAX): write them with ``zymo.numpy`` for that to work.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, Callable
+
+import numpy as np
+
+from .errors import ZymoError
+from .forward import ForwardTrace
+from .memory import register_saved
+from .primitive import Primitive, refresh_view
+from .pytree import tree_flatten, tree_unflatten
+from .reverse import ReverseTrace
+from .tracer import Tracer, bottom, is_inexact, new_tracer, snapshot
+
+__all__ = ["custom_vjp", "CustomVJP"]
+
+
+class _Cotangents:
+    """The cotangents of a multi-output record: one slot per output leaf (``None`` = zero)."""
+
+    __slots__ = ("parts",)
+
+    def __init__(self, parts: list):
+        self.parts = parts
+
+    def __add__(self, other: "_Cotangents") -> "_Cotangents":
+        parts = []
+        for a, b in zip(self.parts, other.parts):
+            parts.append(b if a is None else a if b is None else a + b)
+        return _Cotangents(parts)
+
+
+def _select_rule(g, ans, *, k, n):
+    parts = [None] * n
+    parts[k] = g
+    return _Cotangents(parts)
+
+
+_SELECT = Primitive(lambda: None, "custom_vjp output")
+_SELECT.vjp = (_select_rule,)
+
+
+def _custom_rule(g, ans, *residual_leaves, call):
+    """The backward rule of a custom record: run the user's ``bwd``, return one gradient per input leaf."""
+    if type(g) is _Cotangents:
+        parts = g.parts
+    else:
+        parts = [g]
+    cts = [_zero_like(z) if c is None and z is not None else c for c, z in zip(parts, call.out_zeros)]
+    residuals = tree_unflatten(call.res_def, list(residual_leaves))
+    return call.fn._run_bwd(residuals, tree_unflatten(call.out_def, cts), call.in_defs, call.in_leaves)
+
+
+_CUSTOM = Primitive(lambda: None, "custom_vjp")
+_CUSTOM.vjp = _custom_rule
+
+
+def _zero_like(spec):
+    shape, dtype, is_python = spec
+    if is_python:
+        return dtype.type(0).item()
+    return np.zeros(shape, dtype)
+
+
+def _spec(v):
+    b = bottom(v)
+    return (np.shape(b), np.result_type(b), type(b) in (float, complex))
+
+
+class _Call:
+    """Static facts of one recorded call, kept in its tape record."""
+
+    __slots__ = ("fn", "res_def", "out_def", "out_zeros", "in_defs", "in_leaves")
+
+    def __init__(self, fn, res_def, out_def, out_zeros, in_defs, in_leaves):
+        self.fn = fn
+        self.res_def = res_def
+        self.out_def = out_def
+        self.out_zeros = out_zeros
+        self.in_defs = in_defs
+        self.in_leaves = in_leaves
+
+
+def _top_trace(leaves):
+    top = None
+    for a in leaves:
+        if type(a) is Tracer:
+            if a._view is not None:
+                refresh_view(a)
+            t = a._trace
+            if top is None or t.level > top.level:
+                top = t
+    return top
+
+
+class CustomVJP:
+    """A function with a user-defined reverse-mode rule (see :func:`custom_vjp`)."""
+
+    def __init__(self, fun: Callable):
+        functools.update_wrapper(self, fun)
+        self.fun = fun
+        self.fwd: Callable | None = None
+        self.bwd: Callable | None = None
+
+    def defvjp(self, fwd: Callable, bwd: Callable) -> "CustomVJP":
+        """Set the rule: ``fwd(*args) -> (out, residuals)``, ``bwd(residuals, g) -> one gradient per argument``."""
+        self.fwd = fwd
+        self.bwd = bwd
+        return self
+
+    def __call__(self, *args):
+        in_leaves, in_defs = [], []
+        for a in args:
+            leaves, treedef = tree_flatten(a)
+            in_leaves.append(leaves)
+            in_defs.append(treedef)
+        flat = [x for leaves in in_leaves for x in leaves]
+        top = _top_trace(flat)
+        if top is None:
+            return self.fun(*args)
+        if self.fwd is None:
+            raise ZymoError(
+                f"custom_vjp function {self.__name__} has no rule yet. Fix: call "
+                f"{self.__name__}.defvjp(fwd, bwd) before differentiating it."
+            )
+        if not top.active:
+            raise top.escaped()
+        if top.level == 0:
+            return self.fun(*_unbox_args(args, top))
+        if isinstance(top, ReverseTrace):
+            return self._reverse(top, args, in_leaves, in_defs)
+        if isinstance(top, ForwardTrace):
+            return self._forward(top, args, in_leaves, in_defs)
+        raise ZymoError(f"custom_vjp function {self.__name__}: unknown trace type {type(top).__name__}")
+
+    # --- reverse mode ---------------------------------------------------------------------------
+    def _lower(self, args, trace):
+        """``(out, residuals)`` from the arguments one level below ``trace``."""
+        res = self.fwd(*args)
+        if not (isinstance(res, tuple) and len(res) == 2):
+            raise ZymoError(f"the fwd rule of custom_vjp function {self.__name__} must return a pair (out, residuals)")
+        return res
+
+    def _reverse(self, trace, args, in_leaves, in_defs):
+        out, residuals = self._lower(_unbox_args(args, trace), trace)
+        out_leaves, out_def = tree_flatten(out)
+        diff = [is_inexact(o) for o in out_leaves]
+        if not any(diff):
+            return out
+        parents = [x._node if type(x) is Tracer and x._trace is trace else -1 for leaves in in_leaves for x in leaves]
+        res_leaves, res_def = tree_flatten(residuals)
+        res_leaves = [snapshot(r) if type(r) is Tracer and r._trace.level > 0 else r for r in res_leaves]
+        for k in range(len(res_leaves)):
+            register_saved(res_leaves, k)
+        call = _Call(
+            self,
+            res_def,
+            out_def,
+            [_spec(o) if d else None for o, d in zip(out_leaves, diff)],
+            in_defs,
+            [_spec(x) if type(x) is Tracer or _is_float(x) else None for leaves in in_leaves for x in leaves],
+        )
+        tape = trace.tape
+        single = len(out_leaves) == 1
+        tape.append([_CUSTOM, parents, res_leaves, out_leaves[0] if single else None, {"call": call}])
+        node = len(tape) - 1
+        if single:
+            return tree_unflatten(out_def, [new_tracer(out_leaves[0], trace, node)])
+        boxed = []
+        n = len(out_leaves)
+        for k, (o, d) in enumerate(zip(out_leaves, diff)):
+            if not d:
+                boxed.append(o)
+                continue
+            tape.append([_SELECT, [node], [], o, {"k": k, "n": n}])
+            boxed.append(new_tracer(o, trace, len(tape) - 1))
+        return tree_unflatten(out_def, boxed)
+
+    def _run_bwd(self, residuals, cotangent, in_defs, in_specs):
+        """Call ``bwd`` and return its gradients flattened to one entry per input leaf."""
+        grads = self.bwd(residuals, cotangent)
+        if not isinstance(grads, (tuple, list)) or len(grads) != len(in_defs):
+            raise ZymoError(
+                f"the bwd rule of custom_vjp function {self.__name__} must return a tuple with one gradient "
+                f"per argument ({len(in_defs)}), got {type(grads).__name__}"
+                + (f" of length {len(grads)}" if isinstance(grads, (tuple, list)) else "")
+            )
+        flat = []
+        for i, (g, treedef) in enumerate(zip(grads, in_defs)):
+            n = treedef.num_leaves
+            if g is None:
+                flat.extend([None] * n)
+                continue
+            leaves, gdef = tree_flatten(g)
+            if len(leaves) != n:
+                raise ZymoError(
+                    f"the bwd rule of custom_vjp function {self.__name__} returned a gradient for argument {i} "
+                    f"with structure {gdef}, but the argument has structure {treedef}"
+                )
+            flat.extend(leaves)
+        for i, (g, spec) in enumerate(zip(flat, in_specs)):
+            if g is None or spec is None:
+                continue
+            if np.shape(bottom(g)) != spec[0]:
+                raise ZymoError(
+                    f"the bwd rule of custom_vjp function {self.__name__} returned a gradient of shape "
+                    f"{np.shape(bottom(g))} for an input of shape {spec[0]}"
+                )
+        return flat
+
+    # --- forward mode ---------------------------------------------------------------------------
+    def _forward(self, trace, args, in_leaves, in_defs):
+        from .api import vjp
+
+        out, residuals = self._lower(_unbox_args(args, trace), trace)
+        flat = [x for leaves in in_leaves for x in leaves]
+        tangents = [x._node if type(x) is Tracer and x._trace is trace else None for x in flat]
+        out_leaves, out_def = tree_flatten(out)
+        if all(t is None for t in tangents):
+            return tree_unflatten(out_def, [new_tracer(o, trace, None) if is_inexact(o) else o for o in out_leaves])
+        specs = [_spec(x) if type(x) is Tracer or _is_float(x) else None for leaves in in_leaves for x in leaves]
+        zero_ct = tree_unflatten(out_def, [_zero_like(_spec(o)) if is_inexact(o) else None for o in out_leaves])
+
+        def transposed(ct):
+            return self._run_bwd(residuals, ct, in_defs, specs)
+
+        try:
+            _, back = vjp(transposed, zero_ct)
+            (tangent_out,) = back(tangents)
+        except ZymoError as e:
+            raise ZymoError(
+                f"forward mode of custom_vjp function {self.__name__} differentiates its bwd rule with respect "
+                f"to the cotangent, which failed: {e}. Fix: write bwd with zymo.numpy operations."
+            ) from e
+        t_leaves = tree_flatten(tangent_out)[0]
+        boxed = [new_tracer(o, trace, t) if is_inexact(o) else o for o, t in zip(out_leaves, t_leaves)]
+        return tree_unflatten(out_def, boxed)
+
+
+def _is_float(x) -> bool:
+    return isinstance(x, (float, complex, np.inexact)) or (type(x) is np.ndarray and x.dtype.kind in "fc")
+
+
+def _unbox_args(args, trace):
+    """The arguments one level below ``trace``: its tracers become their values."""
+
+    def unbox(x):
+        if type(x) is Tracer:
+            if x._trace is trace or x._trace.level == 0:
+                return x._val
+            return snapshot(x)
+        return x
+
+    out = []
+    for a in args:
+        leaves, treedef = tree_flatten(a)
+        out.append(tree_unflatten(treedef, [unbox(x) for x in leaves]))
+    return out
+
+
+def custom_vjp(fun: Callable) -> Any:
+    """Give ``fun`` a hand-written reverse-mode rule with ``fun.defvjp(fwd, bwd)`` (JAX's convention).
+
+    ``fwd(*args)`` returns ``(out, residuals)``; ``bwd(residuals, g)`` returns a
+    tuple with one gradient per argument (``None`` for none), each with its
+    argument's structure. Arguments and outputs may be pytrees. Forward mode
+    is derived from ``bwd`` (it must be written with ``zymo.numpy``, as must
+    ``fwd`` and ``bwd`` for higher-order derivatives).
+
+    Example:
+        >>> import zymo, zymo.numpy as znp
+        >>> @zymo.custom_vjp
+        ... def softplus(x):
+        ...     return znp.logaddexp(0.0, x)
+        >>> def fwd(x):
+        ...     return softplus(x), x
+        >>> def bwd(x, g):
+        ...     return (g / (1 + znp.exp(-x)),)
+        >>> _ = softplus.defvjp(fwd, bwd)
+        >>> float(zymo.grad(softplus)(0.0))
+        0.5
+    """
+    return CustomVJP(fun)
