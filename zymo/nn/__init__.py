@@ -15,6 +15,7 @@ from .activations import (
     softplus,
     tanh,
 )
+from .layers import BatchNorm, Chain, Dense, Dropout, Embedding, Flatten, LayerNorm, Parallel, SkipConnection
 from .module import Module, describe, named_parameters, num_parameters, parameters, testmode, trainmode
 
 __all__ = [
@@ -26,6 +27,15 @@ __all__ = [
     "trainmode",
     "testmode",
     "init",
+    "Dense",
+    "Chain",
+    "Embedding",
+    "Dropout",
+    "LayerNorm",
+    "BatchNorm",
+    "SkipConnection",
+    "Parallel",
+    "Flatten",
     "relu",
     "leaky_relu",
     "elu",
