@@ -20,6 +20,7 @@ from .elementwise import ufunc_entry as _ufunc_entry, where, clip  # noqa: F401
 from .elementwise import select, sinc, nan_to_num  # noqa: F401
 from .complex_rules import real, imag, angle  # noqa: F401
 from .reductions import sum, mean, prod, max, min, amax, amin, var, std, cumsum, cumprod, logsumexp  # noqa: F401
+from .reductions import diff, gradient  # noqa: F401
 from .shape import *  # noqa: F401,F403
 from .indexing import take, copyto, copy, put  # noqa: F401
 from .construction import *  # noqa: F401,F403

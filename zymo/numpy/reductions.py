@@ -9,9 +9,25 @@ from ..core.dispatch import FUNCTIONS, implements
 from ..core.forward import defjvp
 from ..core.primitive import Primitive
 from ..core.reverse import defvjp
+from ..core.tracer import bottom
 from ._rules import dtype_of, linear, shape_of
 
-__all__ = ["sum", "mean", "prod", "max", "min", "amax", "amin", "var", "std", "cumsum", "cumprod", "logsumexp"]
+__all__ = [
+    "sum",
+    "mean",
+    "prod",
+    "max",
+    "min",
+    "amax",
+    "amin",
+    "var",
+    "std",
+    "cumsum",
+    "cumprod",
+    "logsumexp",
+    "diff",
+    "gradient",
+]
 
 _builtin_sum = sum
 
@@ -99,11 +115,26 @@ def _prod_impl(x, axis=None, dtype=None, keepdims=False):
     return np.prod(x, axis=axis, dtype=dtype, keepdims=keepdims)
 
 
+def _exclusive_cumprod(x):
+    """Along the last axis: ``out[..., i] = prod(x[..., :i])`` (one for ``i = 0``)."""
+    ones = np.ones(shape_of(x)[:-1] + (1,), dtype_of(x))
+    return np.concatenate([ones, np.cumprod(x[..., :-1], axis=-1)], axis=-1)
+
+
 def _prod_grad_factor(ans, x, axis, keepdims):
-    """d prod / d x: the product of the other elements (exact where x has zeros)."""
+    """d prod / d x: the product of the other elements, from prefix and suffix products (no division)."""
     shape = shape_of(x)
-    full = expand_to(ans, shape, axis, keepdims)
-    return full / x
+    axes = axes_of(axis, len(shape))
+    if not axes:
+        return np.ones(shape, dtype_of(x))
+    if 0 in shape:
+        return np.zeros(shape, dtype_of(x))
+    rest = [i for i in range(len(shape)) if i not in axes]
+    perm = rest + list(axes)
+    moved = np.reshape(np.transpose(x, perm), tuple(shape[i] for i in rest) + (-1,))
+    others = _exclusive_cumprod(moved) * np.flip(_exclusive_cumprod(np.flip(moved, -1)), -1)
+    others = np.reshape(others, tuple(shape[i] for i in perm))
+    return np.transpose(others, tuple(np.argsort(perm)))
 
 
 prod_p = Primitive(_prod_impl, "prod")
@@ -123,7 +154,13 @@ defjvp(
 
 @implements(np.prod)
 def prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=True):
-    """``numpy.prod`` (its gradient divides by the input: inputs with zeros are not supported)."""
+    """``numpy.prod``; its gradient is exact where inputs are zero (products of the other elements).
+
+    Example:
+        >>> import zymo, zymo.numpy as znp
+        >>> zymo.grad(znp.prod)(znp.array([0.0, 2.0, 3.0]))
+        array([6., 0., 0.])
+    """
     _reject(where=where)
     r = prod_p(a, axis=axis, dtype=dtype, keepdims=keepdims)
     if initial is not None:
@@ -268,26 +305,63 @@ def _cumprod_impl(x, axis=None, dtype=None):
     return np.cumprod(x, axis=axis, dtype=dtype)
 
 
-def _cumprod_vjp(g, ans, x, axis=None, dtype=None):
+def _last_axis(x, axis):
+    """``x`` with the scanned axis last (flattened first for ``axis=None``), and the inverse map."""
     if axis is None:
-        flat = np.ravel(x)
-        return np.reshape(_reverse_cumsum(g * ans, 0) / flat, shape_of(x))
-    return _reverse_cumsum(g * ans, axis) / x
+        shape = shape_of(x)
+        return np.ravel(x), lambda y: np.reshape(y, shape)
+    return np.moveaxis(x, axis, -1), lambda y: np.moveaxis(y, -1, axis)
+
+
+def _tail_products(x):
+    """``C[..., i, j] = prod(x[..., i+1 : j+1])`` for ``j >= i``, zero below the diagonal."""
+    n = shape_of(x)[-1]
+    i = np.arange(n)[:, None]
+    k = np.arange(n)[None, :]
+    spread = np.where(k > i, np.expand_dims(x, -2), 1)
+    return np.cumprod(spread, axis=-1) * (k >= i).astype(dtype_of(x))
+
+
+def _has_zero(x) -> bool:
+    return bool(np.any(bottom(x) == 0))
+
+
+def _cumprod_vjp(g, ans, x, axis=None, dtype=None):
+    if not _has_zero(x):
+        if axis is None:
+            return np.reshape(_reverse_cumsum(np.ravel(g * ans), 0) / np.ravel(x), shape_of(x))
+        return _reverse_cumsum(g * ans, axis) / x
+    # Zeros in the input: sum over later outputs of the products that skip x_i (O(n^2), no division).
+    xl, back = _last_axis(x, axis)
+    gl, _ = _last_axis(g, axis)
+    return back(_exclusive_cumprod(xl) * np.sum(_tail_products(xl) * np.expand_dims(gl, -2), axis=-1))
+
+
+def _cumprod_jvp(t, ans, x, axis=None, dtype=None):
+    if not _has_zero(x):
+        if axis is None:
+            return ans * np.cumsum(np.ravel(t) / np.ravel(x), axis=0)
+        return ans * np.cumsum(t / x, axis=axis)
+    xl, back = _last_axis(x, axis)
+    tl, _ = _last_axis(t, axis)
+    out = np.sum(np.expand_dims(tl * _exclusive_cumprod(xl), -1) * _tail_products(xl), axis=-2)
+    return out if axis is None else back(out)
 
 
 cumprod_p = Primitive(_cumprod_impl, "cumprod")
 defvjp(cumprod_p, _cumprod_vjp)
-defjvp(
-    cumprod_p,
-    lambda t, ans, x, axis=None, dtype=None: (
-        ans * np.cumsum(np.ravel(t) / np.ravel(x) if axis is None else t / x, axis=0 if axis is None else axis)
-    ),
-)
+defjvp(cumprod_p, _cumprod_jvp)
 
 
 @implements(np.cumprod)
 def cumprod(a, axis=None, dtype=None, out=None):
-    """``numpy.cumprod`` (its gradient divides by the input: inputs with zeros are not supported)."""
+    """``numpy.cumprod``; exact gradients where inputs are zero too (then in O(n^2) along the axis).
+
+    Example:
+        >>> import zymo, zymo.numpy as znp
+        >>> zymo.grad(lambda x: znp.cumprod(x).sum())(znp.array([2.0, 0.0, 3.0]))
+        array([1., 8., 0.])
+    """
     r = cumprod_p(a, axis=axis, dtype=dtype)
     return r if out is None else _write_out(out, r)
 
@@ -324,3 +398,150 @@ def logsumexp(a, axis=None, keepdims=False):
         0.6931471805599453
     """
     return logsumexp_p(a, axis=axis, keepdims=keepdims)
+
+
+# --- finite differences -----------------------------------------------------------------
+@implements(np.diff)
+def diff(a, n=1, axis=-1, prepend=np._NoValue, append=np._NoValue):
+    """``numpy.diff``, as slicing and subtraction (so every derivative mode composes).
+
+    Example:
+        >>> import zymo, zymo.numpy as znp
+        >>> zymo.grad(lambda x: znp.diff(x).sum())(znp.array([1.0, 4.0, 9.0]))
+        array([-1.,  0.,  1.])
+    """
+    from .shape import concatenate
+
+    if n == 0:
+        return a
+    if n < 0:
+        raise ValueError(f"order must be non-negative but got {n!r}")
+    shape = shape_of(a)
+    if len(shape) == 0:
+        raise ValueError("diff requires input that is at least one dimensional")
+    axis = axis % len(shape) if -len(shape) <= axis < len(shape) else axis
+    if not 0 <= axis < len(shape):
+        raise np.exceptions.AxisError(axis, len(shape))
+    parts = [] if prepend is np._NoValue else [_edge_block(prepend, shape, axis)]
+    parts.append(a)
+    if append is not np._NoValue:
+        parts.append(_edge_block(append, shape, axis))
+    if len(parts) > 1:
+        a = concatenate(parts, axis=axis)
+    upper = [slice(None)] * len(shape)
+    lower = [slice(None)] * len(shape)
+    upper[axis] = slice(1, None)
+    lower[axis] = slice(None, -1)
+    upper, lower = tuple(upper), tuple(lower)
+    for _ in range(n):
+        a = a[upper] - a[lower]
+    return a
+
+
+def _edge_block(value, shape, axis):
+    """``prepend``/``append`` of ``diff``: a scalar becomes a block of length one along ``axis``."""
+    if len(shape_of(value)) == 0:
+        block = tuple(1 if i == axis else s for i, s in enumerate(shape))
+        return np.broadcast_to(value, block)
+    return value
+
+
+@implements(np.gradient)
+def gradient(f, *varargs, axis=None, edge_order=1):
+    """``numpy.gradient``: the same central/one-sided differences, written into a zymo buffer.
+
+    Spacings (``varargs``) are constants. Returns one array per axis (a tuple for several axes).
+
+    Example:
+        >>> import zymo, zymo.numpy as znp
+        >>> zymo.grad(lambda y: (znp.gradient(y) ** 2).sum())(znp.array([0.0, 1.0, 4.0]))
+        array([-4., -4.,  8.])
+    """
+    from .construction import empty_like
+
+    shape = shape_of(f)
+    ndim = len(shape)
+    axes = tuple(range(ndim)) if axis is None else np.lib.array_utils.normalize_axis_tuple(axis, ndim)
+    spacings = _gradient_spacings(varargs, shape, axes)
+    if edge_order > 2:
+        raise ValueError("'edge_order' greater than 2 not supported")
+    otype = dtype_of(f)
+    if otype.kind not in "fc":
+        f = f.astype(np.float64)
+        otype = np.dtype(np.float64)
+    outvals = []
+    for ax, ax_dx in zip(axes, spacings):
+        if shape[ax] < edge_order + 1:
+            raise ValueError(
+                "Shape of array too small to calculate a numerical gradient, "
+                "at least (edge_order + 1) elements are required."
+            )
+        out = empty_like(f, dtype=otype)
+
+        def at(i):
+            idx = [slice(None)] * ndim
+            idx[ax] = i
+            return tuple(idx)
+
+        uniform = np.ndim(ax_dx) == 0
+        if uniform:
+            out[at(slice(1, -1))] = (f[at(slice(2, None))] - f[at(slice(None, -2))]) / (2.0 * ax_dx)
+        else:
+            dx1, dx2 = ax_dx[0:-1], ax_dx[1:]
+            bshape = [1] * ndim
+            bshape[ax] = -1
+            a = (-(dx2) / (dx1 * (dx1 + dx2))).reshape(bshape)
+            b = ((dx2 - dx1) / (dx1 * dx2)).reshape(bshape)
+            c = (dx1 / (dx2 * (dx1 + dx2))).reshape(bshape)
+            out[at(slice(1, -1))] = a * f[at(slice(None, -2))] + b * f[at(slice(1, -1))] + c * f[at(slice(2, None))]
+        if edge_order == 1:
+            dx_0 = ax_dx if uniform else ax_dx[0]
+            out[at(0)] = (f[at(1)] - f[at(0)]) / dx_0
+            dx_n = ax_dx if uniform else ax_dx[-1]
+            out[at(-1)] = (f[at(-1)] - f[at(-2)]) / dx_n
+        else:
+            if uniform:
+                a, b, c = -1.5 / ax_dx, 2.0 / ax_dx, -0.5 / ax_dx
+            else:
+                dx1, dx2 = ax_dx[0], ax_dx[1]
+                a = -(2.0 * dx1 + dx2) / (dx1 * (dx1 + dx2))
+                b = (dx1 + dx2) / (dx1 * dx2)
+                c = -dx1 / (dx2 * (dx1 + dx2))
+            out[at(0)] = a * f[at(0)] + b * f[at(1)] + c * f[at(2)]
+            if uniform:
+                a, b, c = 0.5 / ax_dx, -2.0 / ax_dx, 1.5 / ax_dx
+            else:
+                dx1, dx2 = ax_dx[-2], ax_dx[-1]
+                a = (dx2) / (dx1 * (dx1 + dx2))
+                b = -(dx2 + dx1) / (dx1 * dx2)
+                c = (2.0 * dx2 + dx1) / (dx2 * (dx1 + dx2))
+            out[at(-1)] = a * f[at(-3)] + b * f[at(-2)] + c * f[at(-1)]
+        outvals.append(out)
+    return outvals[0] if len(axes) == 1 else tuple(outvals)
+
+
+def _gradient_spacings(varargs, shape, axes):
+    """NumPy's handling of ``gradient``'s spacing arguments (constants: scalars or coordinates)."""
+    if len(varargs) == 0:
+        return [1.0] * len(axes)
+    if len(varargs) == 1 and np.ndim(varargs[0]) == 0:
+        return list(varargs) * len(axes)
+    if len(varargs) != len(axes):
+        raise TypeError("invalid number of arguments")
+    spacings = []
+    for ax, distances in zip(axes, varargs):
+        distances = np.asanyarray(distances)
+        if distances.ndim == 0:
+            spacings.append(distances)
+            continue
+        if distances.ndim != 1:
+            raise ValueError("distances must be either scalars or 1d")
+        if len(distances) != shape[ax]:
+            raise ValueError("when 1d, distances must match the length of the corresponding dimension")
+        if np.issubdtype(distances.dtype, np.integer):
+            distances = distances.astype(np.float64)
+        diffx = np.diff(distances)
+        if (diffx == diffx[0]).all():
+            diffx = diffx[0]
+        spacings.append(diffx)
+    return spacings
