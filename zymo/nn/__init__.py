@@ -1,6 +1,6 @@
 """Neural-network layers, recurrent cells and sequence layers, losses and initialisers."""
 
-from . import init
+from . import init, losses
 from .activations import (
     elu,
     gelu,
@@ -27,6 +27,7 @@ __all__ = [
     "trainmode",
     "testmode",
     "init",
+    "losses",
     "Dense",
     "Chain",
     "Embedding",
