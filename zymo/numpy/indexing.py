@@ -77,7 +77,7 @@ def _setitem_impl(buf, v, idx):
 def _setitem_vjp_buf(g, ans, buf, v, idx):
     if type(g) is Tracer:
         return setitem_p(np.copy(g), 0.0, idx=idx)
-    c = g.copy()
+    c = np.array(g, copy=True)  # a 0-d buffer's gradient may arrive as a NumPy scalar
     c[idx] = 0
     return c
 
