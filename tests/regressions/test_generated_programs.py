@@ -23,3 +23,42 @@ def program(r0):
 """,
         [0.12573022],
     )
+
+
+def test_write_into_zero_dimensional_buffer_whose_gradient_arrives_as_a_scalar():
+    _check(
+        """
+def program(r0):
+    r1 = np.copy(r0)
+    r1[...] = 1.5
+    r2 = np.tanh(r1)
+    return [r1, r2]
+""",
+        0.12573022,
+    )
+
+
+def test_prod_with_a_zero_factor_has_the_product_of_the_others_as_gradient():
+    _check(
+        """
+def program(r0):
+    r1 = np.abs(r0) + r0
+    r2 = np.prod(r1)
+    return [r1, r2]
+""",
+        -0.65179115,
+    )
+
+
+def test_prod_over_an_axis_with_zeros_from_a_buffer():
+    _check(
+        """
+def program(r0):
+    r1 = np.zeros((2, 3))
+    r1[0] = r0
+    r2 = np.prod(r1 * r0, axis=1)
+    r3 = np.prod(r0)
+    return [r1, r2, r3]
+""",
+        [0.3, -1.2, 0.7],
+    )
