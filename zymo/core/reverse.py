@@ -190,6 +190,10 @@ def _accumulate(grads, owned, p, gj, gown):
         owned[p] = True
         return
     if tc is Scatter or tg is Scatter:
+        if tc is Tracer or tg is Tracer:  # a traced cotangent (higher order) meets a plain sparse one
+            grads[p] = (cur.dense() if tc is Scatter else cur) + (gj.dense() if tg is Scatter else gj)
+            owned[p] = False
+            return
         if tc is Scatter and tg is Scatter:
             d = cur.dense()
             gj.add_into(d)
