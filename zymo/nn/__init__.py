@@ -17,6 +17,20 @@ from .activations import (
 )
 from .layers import BatchNorm, Chain, Dense, Dropout, Embedding, Flatten, LayerNorm, Parallel, SkipConnection
 from .module import Module, describe, named_parameters, num_parameters, parameters, testmode, trainmode
+from .recurrent import (
+    GRU,
+    LSTM,
+    RNN,
+    Bidirectional,
+    GRUCell,
+    GRUv3,
+    GRUv3Cell,
+    LSTMCell,
+    Recurrence,
+    RNNCell,
+    from_torch,
+    to_torch,
+)
 
 __all__ = [
     "Module",
@@ -49,4 +63,16 @@ __all__ = [
     "softmax",
     "log_softmax",
     "identity",
+    "RNNCell",
+    "LSTMCell",
+    "GRUCell",
+    "GRUv3Cell",
+    "RNN",
+    "LSTM",
+    "GRU",
+    "GRUv3",
+    "Recurrence",
+    "Bidirectional",
+    "from_torch",
+    "to_torch",
 ]

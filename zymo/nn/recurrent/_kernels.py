@@ -1,0 +1,283 @@
+"""Fused NumPy kernels: a whole recurrent sequence forward, and its backpropagation through time.
+
+Everything here runs on plain ndarrays. The input projection of every step is
+one GEMM hoisted out of the time loop; the loop does one (two for ``gru``)
+hidden-state GEMM per step and the gate arithmetic in place with ``out=``.
+The forward pass saves only what the backward pass reads, in preallocated
+``(T, B, .)`` buffers; the backward pass accumulates the pre-activation
+gradients of all steps in one buffer and turns them into weight gradients
+with one GEMM each after the loop.
+
+Kinds and their parameters (``G`` gates of ``H`` units; gate order as PyTorch):
+- ``rnn``  (G=1): ``h' = act(Wi x + Wh h + b)``.
+- ``lstm`` (G=4, gates i, f, g, o): ``c' = f c + i g``, ``h' = o tanh(c')``.
+- ``gru``  (G=3, gates r, z, n; reset before the hidden product, Flux's ``GRU``):
+  ``n = tanh(Wi_n x + Wh_n (r h) + b_n)``, ``h' = (1 - z) n + z h``.
+- ``gru3`` (G=3; reset after the hidden product, PyTorch's ``nn.GRU`` and Flux's ``GRUv3``):
+  ``n = tanh(Wi_n x + b_n + r (Wh_n h + bh))``, ``h' = (1 - z) n + z h``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["ACTIVATIONS", "GATES", "sequence_forward", "sequence_backward"]
+
+GATES = {"rnn": 1, "lstm": 4, "gru": 3, "gru3": 3}
+
+
+def _sigmoid_(a: np.ndarray) -> np.ndarray:
+    """In place: ``a <- 1 / (1 + exp(-a))`` written as ``0.5 tanh(a / 2) + 0.5`` (stable, one transcendental)."""
+    a *= 0.5
+    np.tanh(a, out=a)
+    a *= 0.5
+    a += 0.5
+    return a
+
+
+def _tanh_(a):
+    return np.tanh(a, out=a)
+
+
+def _relu_(a):
+    return np.maximum(a, 0, out=a)
+
+
+def _identity_(a):
+    return a
+
+
+def _dtanh_(dz, a):  # dz *= 1 - a^2
+    dz *= 1 - a * a
+    return dz
+
+
+def _dsigmoid_(dz, a):
+    dz *= a * (1 - a)
+    return dz
+
+
+def _drelu_(dz, a):
+    dz *= a > 0
+    return dz
+
+
+def _didentity_(dz, a):
+    return dz
+
+
+# name -> (in-place activation, in-place "multiply by the derivative, given the activation's output")
+ACTIVATIONS = {
+    "tanh": (_tanh_, _dtanh_),
+    "sigmoid": (_sigmoid_, _dsigmoid_),
+    "relu": (_relu_, _drelu_),
+    "identity": (_identity_, _didentity_),
+}
+
+
+class Saved:
+    """What the backward pass reads, filled by ``sequence_forward``."""
+
+    __slots__ = ("kind", "act", "A", "Hs", "Cs", "TC", "X", "aux", "mask", "h0_shape", "c0_shape", "B")
+
+    def __init__(self, kind, act):
+        self.kind, self.act = kind, act
+
+
+def sequence_forward(kind, act, X, h0, c0, Wi, Wh, b, bh, mask, saved: Saved | None):
+    """Run ``T`` steps. ``X``: (T, B, I); ``h0``/``c0``: (H,) or (B, H); ``mask``: (T, B) bool or None.
+
+    Returns ``(Y, hT, cT)`` with ``Y`` (T, B, H) (zero at masked steps), the
+    final states (B, H) (``cT`` None unless ``lstm``). Fills ``saved`` when given.
+    """
+    T, B, n_in = X.shape
+    H = Wh.shape[1]
+    G = GATES[kind]
+    dt = np.result_type(X, h0, Wi, Wh)
+    A = np.matmul(X.reshape(T * B, n_in), Wi.T).reshape(T, B, G * H)
+    if A.dtype != dt:
+        A = A.astype(dt)
+    if b is not None:
+        A += b
+    Hs = np.empty((T + 1, B, H), dt)
+    Hs[0] = h0
+    Y = np.empty((T, B, H), dt)
+    WhT = Wh.T
+    Cs = TC = aux = None
+    if kind == "lstm":
+        Cs = np.empty((T + 1, B, H), dt)
+        Cs[0] = c0
+        TC = np.empty((T, B, H), dt)
+    elif kind == "gru3":
+        aux = np.empty((T, B, H), dt)  # Wh_n h + bh
+    elif kind == "gru":
+        aux = np.empty((T, B, H), dt)  # r * h
+    hp = np.empty((B, G * H), dt)
+    act_ = ACTIVATIONS[act][0] if kind == "rnn" else None
+    masks = None if mask is None else mask[:, :, None]
+    for t in range(T):
+        h = Hs[t]
+        a = A[t]
+        hn = Y[t]
+        if kind == "rnn":
+            np.matmul(h, WhT, out=hp)
+            a += hp
+            act_(a)
+            hn[...] = a
+        elif kind == "lstm":
+            np.matmul(h, WhT, out=hp)
+            a += hp
+            _sigmoid_(a[:, : 2 * H])
+            np.tanh(a[:, 2 * H : 3 * H], out=a[:, 2 * H : 3 * H])
+            _sigmoid_(a[:, 3 * H :])
+            i, f, g, o = a[:, :H], a[:, H : 2 * H], a[:, 2 * H : 3 * H], a[:, 3 * H :]
+            c = Cs[t + 1]
+            np.multiply(f, Cs[t], out=c)
+            c += i * g
+            tc = np.tanh(c, out=TC[t])
+            np.multiply(o, tc, out=hn)
+        else:
+            rz = a[:, : 2 * H]
+            n = a[:, 2 * H :]
+            if kind == "gru3":
+                np.matmul(h, WhT, out=hp)
+                rz += hp[:, : 2 * H]
+                _sigmoid_(rz)
+                hnp = aux[t]
+                np.add(hp[:, 2 * H :], bh, out=hnp) if bh is not None else np.copyto(hnp, hp[:, 2 * H :])
+                n += a[:, :H] * hnp
+            else:
+                np.matmul(h, WhT[:, : 2 * H], out=hp[:, : 2 * H])
+                rz += hp[:, : 2 * H]
+                _sigmoid_(rz)
+                rh = np.multiply(a[:, :H], h, out=aux[t])
+                n += rh @ WhT[:, 2 * H :]
+            np.tanh(n, out=n)
+            z = a[:, H : 2 * H]
+            # h' = n + z (h - n)
+            np.subtract(h, n, out=hn)
+            hn *= z
+            hn += n
+        if masks is not None:
+            m = masks[t]
+            np.copyto(Hs[t + 1], h)
+            np.copyto(Hs[t + 1], hn, where=m)
+            hn *= m
+            if kind == "lstm":
+                np.copyto(Cs[t + 1], np.where(m, Cs[t + 1], Cs[t]))
+        else:
+            Hs[t + 1] = hn
+    if saved is not None:
+        saved.A, saved.Hs, saved.Cs, saved.TC, saved.aux, saved.mask = A, Hs, Cs, TC, aux, masks
+        saved.h0_shape = np.shape(h0)
+        saved.c0_shape = None if c0 is None else np.shape(c0)
+        saved.B = B
+    return Y, Hs[T].copy(), (Cs[T].copy() if kind == "lstm" else None)
+
+
+def _reduce_state(g, shape):
+    return g.sum(axis=0) if len(shape) == 1 else g
+
+
+def sequence_backward(s: Saved, X, Wi, Wh, b, bh, dY, dhT, dcT):
+    """Backpropagation through time. Returns ``(dX, dh0, dc0, dWi, dWh, db, dbh)``; any gradient
+    argument may be None (zero)."""
+    kind = s.kind
+    A, Hs, Cs, TC, aux, masks = s.A, s.Hs, s.Cs, s.TC, s.aux, s.mask
+    T, B, GH = A.shape
+    H = Hs.shape[2]
+    dt = A.dtype
+    dZ = np.empty((T, B, GH), dt)  # gradient of the pre-activations (input side)
+    dHP = np.empty((T, B, GH), dt) if kind == "gru3" else None  # gradient of Wh h (+ bh) where it differs
+    dh = np.zeros((B, H), dt) if dhT is None else np.array(np.broadcast_to(dhT, (B, H)), dt)
+    dc = None
+    if kind == "lstm":
+        dc = np.zeros((B, H), dt) if dcT is None else np.array(np.broadcast_to(dcT, (B, H)), dt)
+    dact = ACTIVATIONS[s.act][1] if kind == "rnn" else None
+    for t in range(T - 1, -1, -1):
+        if dY is not None:
+            dh_new = dh + dY[t]
+        else:
+            dh_new = dh.copy()
+        if masks is not None:
+            m = masks[t]
+            keep = np.where(m, 0, dh)  # what skips the step at masked rows
+            dh_new *= m
+            if kind == "lstm":
+                keep_c = np.where(m, 0, dc)
+                dc *= m
+        a = A[t]
+        h = Hs[t]
+        dz = dZ[t]
+        if kind == "rnn":
+            np.copyto(dz, dh_new)
+            dact(dz, a)
+            dh = dz @ Wh
+        elif kind == "lstm":
+            i, f, g, o = a[:, :H], a[:, H : 2 * H], a[:, 2 * H : 3 * H], a[:, 3 * H :]
+            tc = TC[t]
+            # dc += dh * o * (1 - tc^2)
+            tmp = dh_new * o
+            tmp *= 1 - tc * tc
+            dc += tmp
+            np.multiply(dh_new, tc, out=dz[:, 3 * H :])
+            np.multiply(dc, g, out=dz[:, :H])
+            np.multiply(dc, Cs[t], out=dz[:, H : 2 * H])
+            np.multiply(dc, i, out=dz[:, 2 * H : 3 * H])
+            # sigmoid' on i, f and o; tanh' on g
+            dz[:, : 2 * H] *= a[:, : 2 * H] * (1 - a[:, : 2 * H])
+            dz[:, 3 * H :] *= o * (1 - o)
+            dz[:, 2 * H : 3 * H] *= 1 - g * g
+            dc *= f
+            dh = dz @ Wh
+        else:
+            r, z, n = a[:, :H], a[:, H : 2 * H], a[:, 2 * H :]
+            # h' = n + z (h - n)
+            dn = dz[:, 2 * H :]
+            np.multiply(dh_new, 1 - z, out=dn)
+            dn *= 1 - n * n  # now the gradient of n's pre-activation
+            dzz = dz[:, H : 2 * H]
+            np.subtract(h, n, out=dzz)
+            dzz *= dh_new
+            dzz *= z * (1 - z)
+            dr = dz[:, :H]
+            direct = dh_new * z
+            if kind == "gru3":
+                np.multiply(dn, aux[t], out=dr)
+                dr *= r * (1 - r)
+                hp = dHP[t]
+                hp[:, : 2 * H] = dz[:, : 2 * H]
+                np.multiply(dn, r, out=hp[:, 2 * H :])
+                dh = hp @ Wh
+            else:
+                drh = dn @ Wh[2 * H :]
+                np.multiply(drh, h, out=dr)
+                dr *= r * (1 - r)
+                dh = dz[:, : 2 * H] @ Wh[: 2 * H]
+                drh *= r
+                dh += drh
+            dh += direct
+        if masks is not None:
+            dh += keep
+            if kind == "lstm":
+                dc += keep_c
+    n_in = X.shape[2]
+    dZf = dZ.reshape(T * B, GH)
+    dX = (dZf @ Wi).reshape(T, B, n_in)
+    dWi = dZf.T @ X.reshape(T * B, n_in)
+    Hp = Hs[:T].reshape(T * B, H)
+    if kind == "gru3":
+        dWh = dHP.reshape(T * B, GH).T @ Hp
+        dbh = dHP[:, :, 2 * H :].sum(axis=(0, 1)) if bh is not None else None
+    elif kind == "gru":
+        dWh = np.empty_like(Wh, dtype=dt)
+        dWh[: 2 * H] = dZf[:, : 2 * H].T @ Hp
+        dWh[2 * H :] = dZf[:, 2 * H :].T @ aux.reshape(T * B, H)
+        dbh = None
+    else:
+        dWh = dZf.T @ Hp
+        dbh = None
+    db = dZf.sum(axis=0) if b is not None else None
+    dh0 = _reduce_state(dh, s.h0_shape)
+    dc0 = _reduce_state(dc, s.c0_shape) if kind == "lstm" else None
+    return dX, dh0, dc0, dWi, dWh, db, dbh
