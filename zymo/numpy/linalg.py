@@ -33,6 +33,14 @@ __all__ = [
     "slogdet",
     "norm",
     "LinAlgError",
+    "cholesky",
+    "eigh",
+    "eigvalsh",
+    "eig",
+    "eigvals",
+    "svd",
+    "qr",
+    "pinv",
 ]
 
 LinAlgError = np.linalg.LinAlgError
@@ -588,6 +596,8 @@ def norm(x, ord=None, axis=None, keepdims=False):
 
 
 _ = (FUNCTIONS, zeros_for)
+
+from .decompositions import cholesky, eig, eigh, eigvals, eigvalsh, pinv, qr, svd  # noqa: E402
 
 
 def __getattr__(name):

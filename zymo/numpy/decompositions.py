@@ -1,0 +1,489 @@
+"""Matrix decompositions: cholesky, eigh, eigvalsh, eig, eigvals, svd, qr, pinv.
+
+A decomposition with several outputs is one primitive whose output packs
+them side by side (each flattened over its matrix axes); the public function
+unpacks the traced result, so the rules see every output's cotangent at once.
+Rules are written with zymo.numpy operations, so they differentiate again
+(any order, any mode). ``cholesky`` and ``eigh`` read only the lower triangle
+of their input, as NumPy's do, so the upper triangle gets no gradient.
+
+Real inputs only for the decompositions (a complex input raises
+``UnsupportedOperationError``); ``eig`` of a real matrix has complex outputs,
+whose cotangents follow JAX's convention.
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+from math import prod
+
+import numpy as np
+
+from ..core.dispatch import implements
+from ..core.errors import unsupported
+from ..core.forward import defjvp
+from ..core.primitive import Primitive
+from ..core.reverse import defvjp
+from ..core.tracer import Tracer, bottom
+from ._rules import shape_of
+
+__all__ = ["cholesky", "eigh", "eigvalsh", "eig", "eigvals", "svd", "qr", "pinv"]
+
+EighResult = namedtuple("EighResult", ["eigenvalues", "eigenvectors"])
+EigResult = namedtuple("EigResult", ["eigenvalues", "eigenvectors"])
+SVDResult = namedtuple("SVDResult", ["U", "S", "Vh"])
+QRResult = namedtuple("QRResult", ["Q", "R"])
+
+
+# --- helpers ------------------------------------------------------------------------------
+def _mT(x):
+    return np.swapaxes(x, -1, -2)
+
+
+def _eye(n, like):
+    return np.eye(n, dtype=bottom(like).dtype)
+
+
+def _tril(x, k=0):
+    n, m = shape_of(x)[-2:]
+    return np.where(np.tri(n, m, k, dtype=bool), x, 0.0)
+
+
+def _diag_embed(v):
+    n = shape_of(v)[-1]
+    return np.expand_dims(v, -1) * np.eye(n, dtype=bottom(v).dtype)
+
+
+def _diag_part(x):
+    return np.diagonal(x, 0, -2, -1)
+
+
+def _solve_right(x, r):
+    """``x @ inv(r)``."""
+    return _mT(np.linalg.solve(_mT(r), _mT(x)))
+
+
+def _lower_sym(t):
+    """The matrix a routine that reads only the lower triangle sees when its input moves by ``t``."""
+    return _tril(t) + _mT(_tril(t, -1))
+
+
+def _lower_sym_T(s):
+    """Adjoint of ``_lower_sym``."""
+    return _tril(s) + _tril(_mT(s), -1)
+
+
+def _gap_inverse(w):
+    """``F[..., i, j] = 1 / (w_j - w_i)`` off the diagonal, 0 on it."""
+    d = np.expand_dims(w, -2) - np.expand_dims(w, -1)
+    n = shape_of(w)[-1]
+    eye = np.eye(n, dtype=bool)
+    return np.where(eye, 0.0, 1.0 / np.where(eye, 1.0, d))
+
+
+def _pack(parts):
+    batch = np.shape(parts[0])[:-2] if np.ndim(parts[0]) >= 2 else ()
+    flat = [np.reshape(p, batch + (-1,)) for p in parts]
+    return np.concatenate(flat, axis=-1)
+
+
+def _unpack(packed, shapes):
+    """Split a packed value (plain or traced) into parts of the given trailing shapes."""
+    batch = shape_of(packed)[:-1]
+    out, start = [], 0
+    for s in shapes:
+        n = prod(s)
+        out.append(np.reshape(packed[..., start : start + n], batch + tuple(s)))
+        start += n
+    return out
+
+
+def _check_real(name, a):
+    b = bottom(a)
+    if np.iscomplexobj(b):
+        raise unsupported(
+            f"numpy.linalg.{name} of a complex matrix", "split it into real and imaginary parts, or use zymo.custom_vjp"
+        )
+    if np.ndim(b) < 2:
+        raise np.linalg.LinAlgError(f"{np.ndim(b)}-dimensional array given. Array must be at least two-dimensional")
+
+
+# --- cholesky -------------------------------------------------------------------------------
+def _phi(x):
+    """Lower triangle with the diagonal halved."""
+    return _tril(x) - 0.5 * _diag_embed(_diag_part(x))
+
+
+def _cholesky_jvp(t, L, a):
+    s = _lower_sym(t)
+    m = np.linalg.solve(L, _mT(np.linalg.solve(L, _mT(s))))  # L^-1 S L^-T
+    return np.matmul(L, _phi(m))
+
+
+def _cholesky_vjp(g, L, a):
+    p = _phi(np.matmul(_mT(L), g))
+    y = np.linalg.solve(_mT(L), p)  # L^-T P
+    s = _mT(np.linalg.solve(_mT(L), _mT(y)))  # L^-T P L^-1
+    return _lower_sym_T(0.5 * (s + _mT(s)))
+
+
+cholesky_p = Primitive(np.linalg.cholesky, "cholesky")
+defvjp(cholesky_p, _cholesky_vjp, saves=("ans",))
+defjvp(cholesky_p, _cholesky_jvp)
+
+
+@implements(np.linalg.cholesky)
+def cholesky(a, /, *, upper: bool = False):
+    """``numpy.linalg.cholesky`` (reads the lower triangle, as NumPy does).
+
+    Example:
+        >>> import numpy as np, zymo, zymo.numpy as znp
+        >>> g = zymo.grad(lambda a: znp.trace(znp.linalg.cholesky(a)))(2 * np.eye(2))
+        >>> np.round(g, 4).tolist()
+        [[0.3536, 0.0], [0.0, 0.3536]]
+    """
+    _check_real("cholesky", a)
+    if type(a) is not Tracer:
+        return np.linalg.cholesky(a, upper=upper)
+    return _mT(cholesky_p(_mT(a))) if upper else cholesky_p(a)  # the upper factor reads the upper triangle
+
+
+# --- eigh ----------------------------------------------------------------------------------------
+def _eigh_impl(a, UPLO="L"):
+    w, v = np.linalg.eigh(a, UPLO)
+    return _pack([w[..., None, :], v])
+
+
+def _eigh_parts(packed, n):
+    w, v = _unpack(packed, [(1, n), (n, n)])
+    return w[..., 0, :], v
+
+
+def _sym_from(a, t, UPLO):
+    return _lower_sym(t) if UPLO == "L" else _mT(_lower_sym(_mT(t)))
+
+
+def _eigh_jvp(t, ans, a, UPLO="L"):
+    n = shape_of(a)[-1]
+    w, v = _eigh_parts(ans, n)
+    m = np.matmul(_mT(v), np.matmul(_sym_from(a, t, UPLO), v))
+    dw = _diag_part(m)
+    dv = np.matmul(v, _gap_inverse(w) * m)
+    return _pack([np.expand_dims(dw, -2), dv])
+
+
+def _eigh_vjp(g, ans, a, UPLO="L"):
+    n = shape_of(a)[-1]
+    w, v = _eigh_parts(ans, n)
+    gw, gv = _eigh_parts(g, n)
+    inner = _diag_embed(gw) + _gap_inverse(w) * np.matmul(_mT(v), gv)
+    s = np.matmul(v, np.matmul(inner, _mT(v)))
+    return _lower_sym_T(s) if UPLO == "L" else _mT(_lower_sym_T(_mT(s)))
+
+
+eigh_p = Primitive(_eigh_impl, "eigh")
+defvjp(eigh_p, _eigh_vjp, saves=("ans",))
+defjvp(eigh_p, _eigh_jvp)
+
+
+@implements(np.linalg.eigh)
+def eigh(a, UPLO: str = "L"):
+    """``numpy.linalg.eigh``: ``(eigenvalues, eigenvectors)``; distinct eigenvalues are needed for the vectors.
+
+    Example:
+        >>> import numpy as np, zymo, zymo.numpy as znp
+        >>> g = zymo.grad(lambda a: znp.linalg.eigh(a)[0][-1])(np.diag([1.0, 2.0]))
+        >>> g.tolist()
+        [[0.0, 0.0], [0.0, 1.0]]
+    """
+    _check_real("eigh", a)
+    if type(a) is not Tracer:
+        return np.linalg.eigh(a, UPLO)
+    w, v = _eigh_parts(eigh_p(a, UPLO=UPLO), shape_of(a)[-1])
+    return EighResult(w, v)
+
+
+@implements(np.linalg.eigvalsh)
+def eigvalsh(a, UPLO: str = "L"):
+    """``numpy.linalg.eigvalsh``."""
+    if type(a) is not Tracer:
+        return np.linalg.eigvalsh(a, UPLO)
+    return eigh(a, UPLO)[0]
+
+
+# --- eig ---------------------------------------------------------------------------------------------
+def _eig_impl(a):
+    w, v = np.linalg.eig(a)
+    w, v = w.astype(np.result_type(w, 1j)), v.astype(np.result_type(v, 1j))
+    return _pack([w[..., None, :], v])
+
+
+def _eig_jvp(t, ans, a):
+    n = shape_of(a)[-1]
+    w, v = _eigh_parts(ans, n)
+    m = np.linalg.solve(v, np.matmul(t, v))  # V^-1 dA V
+    dw = _diag_part(m)
+    dv = np.matmul(v, _gap_inverse(w) * m)
+    # NumPy's eigenvectors have unit norm: remove the change of norm.
+    dv = dv - v * np.real(np.sum(np.conj(v) * dv, axis=-2, keepdims=True))
+    return _pack([np.expand_dims(dw, -2), dv])
+
+
+def _eig_vjp(g, ans, a):
+    n = shape_of(a)[-1]
+    w, v = _eigh_parts(ans, n)
+    gw, gv = _eigh_parts(g, n)
+    # Transpose of the unit-norm correction, then of V (F * V^-1 dA V) and diag(V^-1 dA V).
+    gv = gv - np.conj(v) * np.real(np.sum(v * gv, axis=-2, keepdims=True))
+    inner = _diag_embed(gw) + _gap_inverse(w) * np.matmul(_mT(v), gv)
+    r = np.matmul(_mT(np.linalg.inv(v)), np.matmul(inner, _mT(v)))
+    return np.real(r) if not np.iscomplexobj(bottom(a)) else r
+
+
+eig_p = Primitive(_eig_impl, "eig")
+defvjp(eig_p, _eig_vjp, saves=("ans",))
+defjvp(eig_p, _eig_jvp)
+
+
+@implements(np.linalg.eig)
+def eig(a):
+    """``numpy.linalg.eig`` of a real matrix with distinct eigenvalues (outputs complex, as NumPy's).
+
+    Eigenvectors are defined up to a complex phase: differentiate functions that do not depend
+    on it (eigenvalues, ``abs(v)``, projectors).
+
+    Example:
+        >>> import numpy as np, zymo, zymo.numpy as znp
+        >>> g = zymo.grad(lambda a: znp.sum(znp.linalg.eigvals(a)).real)(np.array([[1.0, 2.0], [0.0, 3.0]]))
+        >>> np.abs(np.round(g, 6)).tolist()
+        [[1.0, 0.0], [0.0, 1.0]]
+    """
+    _check_real("eig", a)
+    if type(a) is not Tracer:
+        return np.linalg.eig(a)
+    w, v = _eigh_parts(eig_p(a), shape_of(a)[-1])
+    return EigResult(w, v)
+
+
+@implements(np.linalg.eigvals)
+def eigvals(a):
+    """``numpy.linalg.eigvals`` (see ``eig``)."""
+    if type(a) is not Tracer:
+        return np.linalg.eigvals(a)
+    return eig(a)[0]
+
+
+# --- svd --------------------------------------------------------------------------------------------
+def _svd_impl(a):
+    u, s, vh = np.linalg.svd(a, full_matrices=False)
+    return _pack([u, s[..., None, :], vh])
+
+
+def _svd_shapes(a):
+    m, n = shape_of(a)[-2:]
+    k = min(m, n)
+    return [(m, k), (1, k), (k, n)]
+
+
+def _svd_parts(packed, a):
+    u, s, vh = _unpack(packed, _svd_shapes(a))
+    return u, s[..., 0, :], vh
+
+
+def _inv_nonzero(s):
+    z = s == 0
+    return np.where(z, 0.0, 1.0 / np.where(z, 1.0, s))
+
+
+def _svd_jvp(t, ans, a):
+    u, s, vh = _svd_parts(ans, a)
+    v = _mT(vh)
+    sr = np.expand_dims(s, -2)  # s_j along columns
+    sc = np.expand_dims(s, -1)  # s_i along rows
+    ds = np.matmul(_mT(u), np.matmul(t, v))
+    f = _gap_inverse(s * s)
+    du = np.matmul(u, f * (ds * sr + sc * _mT(ds)))
+    dv = np.matmul(v, f * (sc * ds + _mT(ds) * sr))
+    inv_s = np.expand_dims(_inv_nonzero(s), -2)
+    tv = np.matmul(t, v)
+    du = du + (tv - np.matmul(u, np.matmul(_mT(u), tv))) * inv_s
+    tu = np.matmul(_mT(t), u)
+    dv = dv + (tu - np.matmul(v, np.matmul(vh, tu))) * inv_s
+    return _pack([du, np.expand_dims(_diag_part(ds), -2), _mT(dv)])
+
+
+def _svd_vjp(g, ans, a):
+    u, s, vh = _svd_parts(ans, a)
+    gu, gs, gvh = _svd_parts(g, a)
+    v, gv = _mT(vh), _mT(gvh)
+    f = _gap_inverse(s * s)
+    sr = np.expand_dims(s, -2)
+    sc = np.expand_dims(s, -1)
+    ut_gu = np.matmul(_mT(u), gu)
+    vt_gv = np.matmul(vh, gv)
+    core = _diag_embed(gs) + (f * (ut_gu - _mT(ut_gu))) * sr + sc * (f * (vt_gv - _mT(vt_gv)))
+    r = np.matmul(u, np.matmul(core, vh))
+    inv_s = np.expand_dims(_inv_nonzero(s), -2)
+    r = r + np.matmul((gu - np.matmul(u, ut_gu)) * inv_s, vh)
+    r = r + np.matmul(u * inv_s, _mT(gv - np.matmul(v, vt_gv)))
+    return r
+
+
+svd_p = Primitive(_svd_impl, "svd")
+defvjp(svd_p, _svd_vjp, saves=("ans",))
+defjvp(svd_p, _svd_jvp)
+
+
+def _svdvals_impl(a):
+    return np.linalg.svd(a, compute_uv=False)
+
+
+def _svdvals_jvp(t, s, a):
+    u, _, vh = svd(a, full_matrices=False)
+    return _diag_part(np.matmul(_mT(u), np.matmul(t, _mT(vh))))
+
+
+def _svdvals_vjp(g, s, a):
+    u, _, vh = svd(a, full_matrices=False)
+    return np.matmul(u * np.expand_dims(g, -2), vh)
+
+
+svdvals_p = Primitive(_svdvals_impl, "svd")
+defvjp(svdvals_p, _svdvals_vjp, saves=(0,))
+defjvp(svdvals_p, _svdvals_jvp)
+
+
+@implements(np.linalg.svd)
+def svd(a, full_matrices: bool = True, compute_uv: bool = True, hermitian: bool = False):
+    """``numpy.linalg.svd``; distinct nonzero singular values are needed for ``U`` and ``Vh``.
+
+    With ``compute_uv=True`` on a non-square matrix, pass ``full_matrices=False``: the extra
+    columns of a full ``U`` or ``Vh`` are arbitrary and have no derivative.
+
+    Example:
+        >>> import numpy as np, zymo, zymo.numpy as znp
+        >>> g = zymo.grad(lambda a: znp.linalg.svd(a, compute_uv=False)[0])(np.diag([3.0, 1.0]))
+        >>> g.tolist()
+        [[1.0, 0.0], [0.0, 0.0]]
+    """
+    _check_real("svd", a)
+    if type(a) is not Tracer:
+        return np.linalg.svd(a, full_matrices, compute_uv, hermitian)
+    if not compute_uv:
+        return svdvals_p(a)
+    m, n = shape_of(a)[-2:]
+    if full_matrices and m != n:
+        raise unsupported(
+            "numpy.linalg.svd(full_matrices=True) of a non-square matrix",
+            "pass full_matrices=False (the extra singular vectors are arbitrary)",
+        )
+    return SVDResult(*_svd_parts(svd_p(a), a))
+
+
+# --- qr -------------------------------------------------------------------------------------------------
+def _qr_impl(a):
+    q, r = np.linalg.qr(a)
+    return _pack([q, r])
+
+
+def _qr_shapes(a):
+    m, n = shape_of(a)[-2:]
+    return [(m, n), (n, n)]
+
+
+def _qr_jvp(t, ans, a):
+    q, r = _unpack(ans, _qr_shapes(a))
+    x = _solve_right(t, r)
+    c = np.matmul(_mT(q), x)
+    low = _tril(c, -1)
+    om = low - _mT(low)
+    dq = np.matmul(q, om - c) + x
+    dr = np.matmul(c - om, r)
+    return _pack([dq, dr])
+
+
+def _qr_vjp(g, ans, a):
+    q, r = _unpack(ans, _qr_shapes(a))
+    gq, gr = _unpack(g, _qr_shapes(a))
+    m = np.matmul(_mT(q), gq) - np.matmul(gr, _mT(r))
+    gc = _tril(m - _mT(m), -1) - m
+    gx = gq + np.matmul(q, gc)
+    return _mT(np.linalg.solve(r, _mT(gx)))  # gx R^-T
+
+
+qr_p = Primitive(_qr_impl, "qr")
+defvjp(qr_p, _qr_vjp, saves=("ans",))
+defjvp(qr_p, _qr_jvp)
+
+
+@implements(np.linalg.qr)
+def qr(a, mode: str = "reduced"):
+    """``numpy.linalg.qr`` (modes ``reduced`` and ``r``) of a matrix with at least as many rows as columns.
+
+    Example:
+        >>> import numpy as np, zymo, zymo.numpy as znp
+        >>> g = zymo.grad(lambda a: znp.linalg.qr(a)[1][0, 0])(np.array([[3.0], [4.0]]))
+        >>> np.round(g, 6).tolist()
+        [[-0.6], [-0.8]]
+    """
+    _check_real("qr", a)
+    if type(a) is not Tracer:
+        return np.linalg.qr(a, mode)
+    m, n = shape_of(a)[-2:]
+    if mode not in ("reduced", "r") or m < n:
+        raise unsupported(
+            f"numpy.linalg.qr(mode={mode!r}) of a {m}x{n} matrix",
+            "use mode='reduced' on a matrix with at least as many rows as columns (QR of the transpose otherwise)",
+        )
+    q, r = _unpack(qr_p(a), _qr_shapes(a))
+    return r if mode == "r" else QRResult(q, r)
+
+
+# --- pinv ------------------------------------------------------------------------------------------------
+def _pinv_impl(a, rcond=None, hermitian=False):
+    if rcond is None:
+        return np.linalg.pinv(a, hermitian=hermitian)
+    return np.linalg.pinv(a, rcond, hermitian)
+
+
+def _pinv_jvp(t, p, a, rcond=None, hermitian=False):
+    # Golub & Pereyra, for a matrix of constant rank.
+    pt = _mT(p)
+    m, n = shape_of(a)[-2:]
+    d = -np.matmul(p, np.matmul(t, p))
+    d = d + np.matmul(np.matmul(p, pt), np.matmul(_mT(t), _eye(m, p) - np.matmul(a, p)))
+    d = d + np.matmul(_eye(n, p) - np.matmul(p, a), np.matmul(_mT(t), np.matmul(pt, p)))
+    return d
+
+
+def _pinv_vjp(g, p, a, rcond=None, hermitian=False):
+    pt = _mT(p)
+    m, n = shape_of(a)[-2:]
+    r = -np.matmul(pt, np.matmul(g, pt))
+    r = r + np.matmul(_eye(m, p) - np.matmul(a, p), np.matmul(_mT(g), np.matmul(p, pt)))
+    r = r + np.matmul(np.matmul(pt, p), np.matmul(_mT(g), _eye(n, p) - np.matmul(p, a)))
+    return r
+
+
+pinv_p = Primitive(_pinv_impl, "pinv")
+defvjp(pinv_p, _pinv_vjp, saves=(0, "ans"))
+defjvp(pinv_p, _pinv_jvp)
+
+
+@implements(np.linalg.pinv)
+def pinv(a, rcond=None, hermitian: bool = False, *, rtol=None):
+    """``numpy.linalg.pinv``; the derivative assumes the rank does not change nearby.
+
+    Example:
+        >>> import numpy as np, zymo, zymo.numpy as znp
+        >>> zymo.grad(lambda a: znp.sum(znp.linalg.pinv(a)))(np.array([[2.0]])).tolist()
+        [[-0.25]]
+    """
+    _check_real("pinv", a)
+    if type(a) is not Tracer:
+        if rtol is not None:
+            return np.linalg.pinv(a, hermitian=hermitian, rtol=rtol)
+        return _pinv_impl(a, rcond, hermitian)
+    if rtol is not None:
+        raise unsupported("numpy.linalg.pinv(rtol=...)", "pass rcond instead")
+    return pinv_p(a, rcond=rcond, hermitian=hermitian)
