@@ -1,0 +1,304 @@
+"""Checkpoints: ``save`` / ``load`` a model (and optimiser state) in the safetensors format.
+
+The file holds only arrays and a JSON header, so loading never runs code (no
+pickle). Writes are atomic: the new file is written next to the old one,
+flushed to disk and renamed over it, so a crash leaves either the old or the
+new checkpoint, never a broken one. ``load`` checks everything (format,
+checksum, structure, shapes, dtypes) before it touches the model, so a bad
+file raises ``CheckpointError`` and leaves the model as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import struct
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .core.errors import ZymoError
+from .nn.module import Module
+from .optim.state import OptimiserState
+
+__all__ = ["save", "load", "read_extra", "CheckpointError", "named_arrays"]
+
+FORMAT = "zymo-checkpoint"
+VERSION = "1"
+_MODEL = "model/"
+_OPTIM = "optim/"
+
+
+class CheckpointError(ZymoError, ValueError):
+    """A checkpoint that cannot be read into the given model: wrong format, corrupted, or mismatched."""
+
+
+def named_arrays(model) -> list[tuple[str, np.ndarray]]:
+    """``(path, array)`` for every array in ``model`` (any dtype), paths as in ``zymo.nn.named_parameters``."""
+    out: list[tuple[str, np.ndarray]] = []
+
+    def walk(obj, prefix):
+        if isinstance(obj, Module):
+            for k, v in obj.children():
+                walk(v, f"{prefix}.{k}" if prefix else k)
+        elif type(obj) in (list, tuple):
+            for i, v in enumerate(obj):
+                walk(v, f"{prefix}[{i}]")
+        elif type(obj) is dict:
+            for k, v in obj.items():
+                walk(v, f"{prefix}[{k!r}]")
+        elif type(obj) is np.ndarray:
+            out.append((prefix, obj))
+
+    walk(model, "")
+    return out
+
+
+def _model_tensors(model) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+    """Each distinct array once under its first path, and ``{path: first path}`` for tied ones."""
+    first_of: dict[int, str] = {}
+    tensors, aliases = {}, {}
+    for path, a in named_arrays(model):
+        if id(a) in first_of:
+            aliases[path] = first_of[id(a)]
+        else:
+            first_of[id(a)] = path
+            tensors[path] = a
+    return tensors, aliases
+
+
+def _checksum(tensors: dict[str, np.ndarray]) -> str:
+    h = hashlib.sha256()
+    for key in sorted(tensors):
+        a = np.ascontiguousarray(tensors[key])
+        h.update(f"{key}|{a.dtype.str}|{a.shape}|".encode())
+        h.update(a.tobytes())
+    return h.hexdigest()
+
+
+def _rules_description(state: OptimiserState) -> list[dict]:
+    out = []
+    for r in state.rule.rules():
+        numbers = {k: v for k, v in r.hyperparameters().items() if isinstance(v, (int, float)) and not callable(v)}
+        out.append({"rule": type(r).__name__, "settings": numbers})
+    return out
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    directory = path.parent
+    directory.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    try:
+        dir_fd = os.open(directory, os.O_RDONLY)
+    except OSError:  # pragma: no cover - platforms without directory handles
+        return
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def save(model, path: str | os.PathLike, state: OptimiserState | None = None, extra: dict | None = None) -> Path:
+    """Write ``model``'s arrays (and the optimiser ``state``) to ``path`` atomically; returns the path.
+
+    ``extra`` is any JSON-serialisable dict kept with the checkpoint (``read_extra``).
+
+    Example:
+        >>> import numpy as np, tempfile, os, zymo
+        >>> model = {"w": np.arange(3.0)}
+        >>> path = zymo.save(model, os.path.join(tempfile.mkdtemp(), "m.safetensors"))
+        >>> zymo.load(path, into={"w": np.zeros(3)})["w"]
+        array([0., 1., 2.])
+    """
+    from safetensors.numpy import save as st_save
+
+    path = Path(path)
+    model_tensors, aliases = _model_tensors(model)
+    tensors = {_MODEL + k: v for k, v in model_tensors.items()}
+    meta: dict[str, str] = {"format": FORMAT, "version": VERSION, "aliases": json.dumps(aliases)}
+    if state is not None:
+        slot_keys: dict[str, dict[str, str]] = {}
+        for i, (p, slots) in enumerate(state.slots.items()):
+            if p not in model_tensors:
+                raise CheckpointError(f"the optimiser state has an array `{p}` that the model does not have")
+            slot_keys[p] = {}
+            for name, a in slots.items():
+                key = f"{_OPTIM}{i}/{name}"
+                tensors[key] = a
+                slot_keys[p][name] = key
+        meta["optimiser"] = json.dumps({"rules": _rules_description(state), "counts": state.counts, "slots": slot_keys})
+    try:
+        meta["extra"] = json.dumps(extra or {})
+    except TypeError as e:
+        raise CheckpointError(f"`extra` must be JSON-serialisable: {e}") from None
+    for key, a in tensors.items():
+        if a.dtype.kind == "c" or a.dtype == object:
+            raise CheckpointError(f"cannot save `{key}`: dtype {a.dtype} is not supported by the safetensors format")
+    tensors = {k: np.ascontiguousarray(v) for k, v in tensors.items()}
+    meta["sha256"] = _checksum(tensors)
+    _write_atomically(path, st_save(tensors, metadata=meta))
+    return path
+
+
+def _sniff(data: bytes, path: Path) -> None:
+    """Name the format of files that are clearly not safetensors."""
+    if data[:1] == b"\x80" or data[:2] == b"PK":
+        raise CheckpointError(
+            f"{path} looks like a pickle or a PyTorch/zip file; zymo never loads pickle (loading it can run "
+            "arbitrary code). Save the model with zymo.save, which writes the safetensors format"
+        )
+    if data[:6] == b"\x93NUMPY":
+        raise CheckpointError(f"{path} is a NumPy .npy file, not a zymo checkpoint; save with zymo.save")
+    if data[:4] == b"\x89HDF":
+        raise CheckpointError(f"{path} is an HDF5 file, not a zymo checkpoint; save with zymo.save")
+
+
+def _read(path: Path) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+    """The tensors and metadata of a zymo checkpoint, fully checked."""
+    from safetensors import SafetensorError
+    from safetensors.numpy import load as st_load
+
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise CheckpointError(f"no checkpoint at {path}") from None
+    except IsADirectoryError:
+        raise CheckpointError(f"{path} is a directory, not a checkpoint file") from None
+    _sniff(data, path)
+    if len(data) < 8:
+        raise CheckpointError(f"{path} is truncated or empty ({len(data)} bytes): not a safetensors checkpoint")
+    (header_len,) = struct.unpack("<Q", data[:8])
+    if header_len > len(data) - 8:
+        raise CheckpointError(
+            f"{path} is truncated or not a safetensors file: its header claims {header_len} bytes, "
+            f"the file has {len(data) - 8} after the length field"
+        )
+    try:
+        header = json.loads(data[8 : 8 + header_len])
+        tensors = st_load(data)
+    except (ValueError, SafetensorError) as e:
+        raise CheckpointError(f"{path} is corrupted or truncated ({e})") from None
+    meta = header.get("__metadata__") or {}
+    if meta.get("format") != FORMAT:
+        raise CheckpointError(
+            f"{path} is a safetensors file but not a zymo checkpoint (no zymo metadata); "
+            f"it holds {len(tensors)} arrays. Save with zymo.save"
+        )
+    if meta.get("version") != VERSION:
+        raise CheckpointError(f"{path} has checkpoint version {meta.get('version')!r}; this zymo reads {VERSION}")
+    if _checksum(tensors) != meta.get("sha256"):
+        raise CheckpointError(f"{path} is corrupted: its arrays do not match the checksum written with them")
+    return tensors, meta
+
+
+def _check_model(path: Path, tensors: dict, meta: dict, model) -> dict[str, np.ndarray]:
+    """``{first path: target array}`` after checking the file's structure, shapes and dtypes against ``model``."""
+    targets, aliases = _model_tensors(model)
+    stored = {k[len(_MODEL) :] for k in tensors if k.startswith(_MODEL)}
+    missing, unexpected = sorted(set(targets) - stored), sorted(stored - set(targets))
+    if missing or unexpected:
+        raise CheckpointError(
+            f"{path} does not fit this model: structure mismatch"
+            + (f"; missing from the file: {', '.join(missing)}" if missing else "")
+            + (f"; in the file but not in the model: {', '.join(unexpected)}" if unexpected else "")
+        )
+    if json.loads(meta.get("aliases", "{}")) != aliases:
+        raise CheckpointError(
+            f"{path} does not fit this model: the model's tied (shared) arrays differ from the file's"
+        )
+    problems = []
+    for p, a in targets.items():
+        t = tensors[_MODEL + p]
+        if t.shape != a.shape:
+            problems.append(f"`{p}` has shape {t.shape} in the file, {a.shape} in the model")
+        elif t.dtype != a.dtype:
+            problems.append(f"`{p}` has dtype {t.dtype} in the file, {a.dtype} in the model")
+    if problems:
+        raise CheckpointError(f"{path} does not fit this model: " + "; ".join(problems))
+    for p, a in targets.items():
+        if not a.flags.writeable:
+            raise CheckpointError(f"cannot load into `{p}`: the model's array is read-only")
+    return targets
+
+
+def _check_state(path: Path, tensors: dict, meta: dict, state: OptimiserState, targets: dict):
+    """The optimiser's new slots and counts, after checking them against ``state``'s rule and the model."""
+    if "optimiser" not in meta:
+        raise CheckpointError(f"{path} holds no optimiser state; save it with zymo.save(model, path, state=state)")
+    info = json.loads(meta["optimiser"])
+    names = [d["rule"] for d in info["rules"]]
+    ours = [type(r).__name__ for r in state.rule.rules()]
+    if names != ours:
+        raise CheckpointError(f"{path} holds the state of {' + '.join(names)}, not of {' + '.join(ours)}")
+    slots: dict[str, dict[str, np.ndarray]] = {}
+    for p, keys in info["slots"].items():
+        if p not in targets:
+            raise CheckpointError(f"{path}: optimiser state for `{p}`, which the model does not have")
+        fresh = state.rule.init(targets[p])
+        if set(fresh) != set(keys):
+            raise CheckpointError(
+                f"{path}: optimiser state of `{p}` has {sorted(keys)}, the rule keeps {sorted(fresh)}"
+            )
+        for name, key in keys.items():
+            t = tensors[key]
+            if t.shape != fresh[name].shape or t.dtype != fresh[name].dtype:
+                raise CheckpointError(
+                    f"{path}: optimiser state `{name}` of `{p}` is {t.dtype}{list(t.shape)}, "
+                    f"expected {fresh[name].dtype}{list(fresh[name].shape)}"
+                )
+            np.copyto(fresh[name], t)
+        slots[p] = fresh
+    return slots, {p: int(n) for p, n in info["counts"].items()}, info["rules"]
+
+
+def load(path: str | os.PathLike, into, state: OptimiserState | None = None):
+    """Read a checkpoint into ``into``'s arrays in place (and into ``state``); returns ``into``.
+
+    Everything is checked before anything is written: a file of the wrong
+    format, a truncated or corrupted file, or one whose structure, shapes or
+    dtypes differ from ``into`` raises ``CheckpointError`` and changes nothing.
+    With ``state``, the optimiser's per-array state, update counts and
+    numeric settings are restored too.
+
+    Example:
+        >>> import numpy as np, tempfile, os, zymo
+        >>> path = zymo.save({"w": np.ones(2)}, os.path.join(tempfile.mkdtemp(), "m.safetensors"))
+        >>> zymo.load(path, into={"w": np.zeros(3)})  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        zymo.io.CheckpointError: ... `['w']` has shape (2,) in the file, (3,) in the model
+    """
+    path = Path(path)
+    tensors, meta = _read(path)
+    targets = _check_model(path, tensors, meta, into)
+    restored = _check_state(path, tensors, meta, state, targets) if state is not None else None
+    for p, a in targets.items():
+        np.copyto(a, tensors[_MODEL + p])
+    if restored is not None:
+        slots, counts, rules = restored
+        state.slots, state.counts = slots, counts
+        for r, d in zip(state.rule.rules(), rules):
+            for k, v in d["settings"].items():
+                setattr(r, k, v)
+    return into
+
+
+def read_extra(path: str | os.PathLike) -> dict[str, Any]:
+    """The ``extra`` dict saved with a checkpoint (after checking the file)."""
+    _, meta = _read(Path(path))
+    return json.loads(meta.get("extra", "{}"))
