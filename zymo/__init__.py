@@ -39,10 +39,15 @@ from .core.transforms import (  # noqa: E402
 from .core.pytree import register_pytree_node, tree_map, tree_flatten, tree_unflatten, tree_leaves  # noqa: E402
 from . import numpy  # noqa: E402,F401
 from . import nn  # noqa: E402,F401
+from . import optim  # noqa: E402,F401
+from .io import save, load, CheckpointError  # noqa: E402
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "save",
+    "load",
+    "CheckpointError",
     "grad",
     "value_and_grad",
     "withgradient",
