@@ -5,6 +5,10 @@ caller's arrays change exactly as under NumPy). Before such a write, every
 value that a recorded operation saved from the same memory is replaced, in
 its record, by a private copy: the backward pass then sees the values the
 operation actually used. The copy is made only when it is needed.
+
+Registration is lazy: a trace's records are indexed by memory only when the
+first in-place write after them happens, so code that never writes in place
+pays nothing for this protection.
 """
 
 from __future__ import annotations
@@ -15,13 +19,15 @@ import numpy as np
 
 from .tracer import Tracer, new_tracer
 
-__all__ = ["register_saved", "protect", "memory_root"]
+__all__ = ["register_saved", "protect", "memory_root", "track"]
 
 
 class _Registry(threading.local):
     def __init__(self):
         # id(memory root) -> list of (container, slot) holding a saved value on that memory
         self.saved: dict[int, list] = {}
+        # callbacks registering the values saved since their last call (one per live reverse trace)
+        self.pending: list = []
 
 
 _reg = _Registry()
@@ -64,6 +70,11 @@ def register_saved(container: list, slot: int) -> None:
             saved.setdefault(id(memory_root(a)), []).append((container, slot))
 
 
+def track(index_pending) -> None:
+    """Have ``index_pending()`` register its newly saved values before the next in-place write."""
+    _reg.pending.append(index_pending)
+
+
 def _deep_copy(v):
     if type(v) is np.ndarray:
         return v.copy()
@@ -77,6 +88,8 @@ def _deep_copy(v):
 
 def protect(a: np.ndarray) -> None:
     """Called before writing into ``a`` in place: give saved values on its memory private copies."""
+    for index_pending in _reg.pending:
+        index_pending()
     if not _reg.saved:
         return
     entries = _reg.saved.pop(id(memory_root(a)), None)
@@ -94,3 +107,4 @@ def protect(a: np.ndarray) -> None:
 def clear() -> None:
     """Forget every registration (when the outermost differentiation ends)."""
     _reg.saved.clear()
+    _reg.pending.clear()

@@ -80,6 +80,7 @@ class Primitive:
         "impl",
         "vjp",
         "vjp_owned",
+        "vjp_partial",
         "saves",
         "jvp",
         "aliases",
@@ -104,6 +105,7 @@ class Primitive:
         self.name = name or getattr(impl, "__name__", repr(impl))
         self.vjp = None
         self.vjp_owned = None
+        self.vjp_partial = False
         self.saves = None
         self.jvp = None
         self.aliases = aliases

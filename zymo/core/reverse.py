@@ -14,11 +14,11 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from .errors import unsupported
-from .memory import register_saved
+from .errors import ZymoError, unsupported
+from .memory import register_saved, track
 from .primitive import Primitive
 from .trace import Trace
-from .tracer import Tracer, is_inexact, new_tracer, snapshot
+from .tracer import Tracer, bottom, new_tracer, snapshot
 
 __all__ = ["ReverseTrace", "defvjp", "defvjp_all", "Scatter", "backward"]
 
@@ -45,6 +45,7 @@ def defvjp(
         >>> zymo.defvjp(cube, lambda g, ans, x: g * 3 * x ** 2, saves=(0,))
     """
     prim.vjp = tuple(rules)
+    prim.vjp_partial = any(r is None for r in rules)
     prim.saves = None if saves is None else tuple(-1 if s == "ans" else s for s in saves)
     prim.vjp_owned = None if owned is None else tuple(owned)
 
@@ -57,18 +58,73 @@ def defvjp_all(prim: Primitive, rule: Callable, saves: Sequence[int | str] | Non
     primitives such as ``concatenate``.
     """
     prim.vjp = rule
+    prim.vjp_partial = False
     prim.saves = None if saves is None else tuple(-1 if s == "ans" else s for s in saves)
     prim.vjp_owned = None
+
+
+def _check_rules(prim, rules, parents) -> None:
+    for j, p in enumerate(parents):
+        if p >= 0 and (j >= len(rules) or rules[j] is None):
+            raise unsupported(
+                f"{prim.name} with respect to its argument {j}",
+                "pass that argument through zymo.stop_gradient, or define a rule with @zymo.custom_vjp",
+            )
+
+
+class Absent:
+    """Stands in, on the tape, for an input or output the rules do not read (only its shape and dtype).
+
+    Dropping the value lets its memory be freed during the forward pass. A rule
+    that reads the value anyway gets an error naming the primitive, not a
+    wrong number.
+    """
+
+    __slots__ = ("shape", "dtype", "prim", "slot")
+
+    def __init__(self, value, prim, slot):
+        b = value if type(value) is np.ndarray else bottom(value)
+        if type(b) is np.ndarray:
+            self.shape = b.shape
+            self.dtype = b.dtype
+        else:
+            self.shape = np.shape(b)
+            self.dtype = b.dtype if hasattr(b, "dtype") else np.result_type(b)
+        self.prim = prim
+        self.slot = slot
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self.shape))
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __array__(self, dtype=None, copy=None):
+        what = "its output" if self.slot < 0 else f"its argument {self.slot}"
+        raise ZymoError(
+            f"internal error: a derivative rule of `{self.prim.name}` read the value of {what}, "
+            "which its `saves=` does not list. Fix: add it to `saves` in that rule's `defvjp`."
+        )
+
+    def __repr__(self) -> str:
+        return f"Absent(shape={self.shape}, dtype={self.dtype})"
 
 
 class ReverseTrace(Trace):
     """One ``grad``/``vjp`` call: records a tape of the primitives applied to its tracers."""
 
-    __slots__ = ("tape",)
+    __slots__ = ("tape", "indexed")
 
     def __init__(self, level: int):
         super().__init__(level)
         self.tape: list = []
+        self.indexed = 0  # records before this one are registered for copy-on-write
+        track(self.index_saved)
 
     def new_leaf(self, value) -> Tracer:
         """A tracer for a differentiated input."""
@@ -100,33 +156,49 @@ class ReverseTrace(Trace):
                 vals.append(a)
             parents.append(-1)
         out = prim(*vals, **params) if nested else prim.impl(*vals, **params)
-        if not is_inexact(out):
+        to = type(out)
+        if to is np.ndarray:
+            if out.dtype.kind not in "fc":
+                return out
+        elif not (to is Tracer or to is float or to is complex or isinstance(out, np.inexact)):
             return out
         rules = prim.vjp
         if rules is None:
             raise unsupported(prim.name)
-        if type(rules) is tuple:
-            for j, p in enumerate(parents):
-                if p >= 0 and (j >= len(rules) or rules[j] is None):
-                    raise unsupported(
-                        f"{prim.name} with respect to its argument {j}",
-                        "pass that argument through zymo.stop_gradient, or define a rule with @zymo.custom_vjp",
-                    )
-        rec = [prim, parents, vals, out, params]
+        if type(rules) is tuple and (prim.vjp_partial or len(parents) > len(rules)):
+            _check_rules(prim, rules, parents)
         saves = prim.saves
-        if saves is None:
-            for k in range(len(vals)):
-                register_saved(vals, k)
-            register_saved(rec, 3)
+        if saves is not None:
+            # Keep only what the rules read; the rest becomes a shape/dtype stand-in, so it can be freed.
+            for k, v in enumerate(vals):
+                tv = type(v)
+                if (tv is np.ndarray or tv is Tracer) and k not in saves:
+                    vals[k] = Absent(v, prim, k)
+            if -1 not in saves and (to is np.ndarray or to is Tracer):
+                rec = [prim, parents, vals, Absent(out, prim, -1), params]
+            else:
+                rec = [prim, parents, vals, out, params]
         else:
-            for k in saves:
-                if k < 0:
-                    register_saved(rec, 3)
-                elif k < len(vals):
-                    register_saved(vals, k)
+            rec = [prim, parents, vals, out, params]
         tape = self.tape
         tape.append(rec)
         return new_tracer(out, self, len(tape) - 1)
+
+    def index_saved(self) -> None:
+        """Register the values saved by records made since the last call (see ``zymo.core.memory``)."""
+        tape = self.tape
+        for i in range(self.indexed, len(tape)):
+            rec = tape[i]
+            if not rec or rec[0] is None:
+                continue
+            vals = rec[2]
+            for k, v in enumerate(vals):
+                if type(v) is np.ndarray or type(v) is Tracer:
+                    register_saved(vals, k)
+            out = rec[3]
+            if type(out) is np.ndarray or type(out) is Tracer:
+                register_saved(rec, 3)
+        self.indexed = len(tape)
 
 
 def _is_basic_index(idx) -> bool:
@@ -216,11 +288,22 @@ def _accumulate(grads, owned, p, gj, gown):
     owned[p] = False
 
 
+def _fresh(r, g, ans, vals) -> bool:
+    """Whether a rule's result is a new array no one else holds (so it may be accumulated into)."""
+    if type(r) is not np.ndarray or r.base is not None or r is g or r is ans or not r.flags.writeable:
+        return False
+    for v in vals:
+        if r is v:
+            return False
+    return True
+
+
 def backward(trace: ReverseTrace, seeds, keep: Sequence[int], retain: bool = False) -> list:
     """Propagate cotangents ``seeds`` (pairs ``(node, g)``) down the tape.
 
     Returns the gradients of the nodes in ``keep`` (``None`` where no path
-    reaches them). With ``retain=False`` the tape is consumed as it goes.
+    reaches them); returned arrays are writeable and belong to the caller.
+    With ``retain=False`` the tape is consumed as it goes.
     """
     tape = trace.tape
     n = len(tape)
@@ -255,9 +338,16 @@ def backward(trace: ReverseTrace, seeds, keep: Sequence[int], retain: bool = Fal
                 if p < 0:
                     continue
                 if owned_rules is not None and owned_rules[j] is not None:
-                    _accumulate(grads, owned, p, owned_rules[j](g, ans, *vals, **params), True)
+                    gj = owned_rules[j](g, ans, *vals, **params)
+                    gown = True
                 else:
-                    _accumulate(grads, owned, p, rules[j](g, ans, *vals, **params), False)
+                    gj = rules[j](g, ans, *vals, **params)
+                    gown = _fresh(gj, g, ans, vals)
+                if grads[p] is None:
+                    grads[p] = gj
+                    owned[p] = gown
+                else:
+                    _accumulate(grads, owned, p, gj, gown)
         else:
             gs = rules(g, ans, *vals, **params)
             for j, p in enumerate(parents):
@@ -272,5 +362,9 @@ def backward(trace: ReverseTrace, seeds, keep: Sequence[int], retain: bool = Fal
         g = grads[k]
         if type(g) is Scatter:
             g = g.dense()
+        elif type(g) is np.ndarray and not (owned[k] and g.flags.writeable and g.flags.c_contiguous):
+            g = np.array(g, order="C")  # the caller's own contiguous copy, never a view of engine state
+        grads[k] = None
+        owned[k] = False
         out.append(g)
     return out
