@@ -14,7 +14,7 @@ from .primitive import refresh_view
 from .pytree import tree_flatten, tree_map, tree_unflatten
 from .reverse import ReverseTrace, backward
 from .trace import CONST, current_level, new_level
-from .tracer import Tracer, bottom, new_tracer, snapshot
+from .tracer import Tracer, bottom, new_tracer, object_array_error, snapshot
 
 __all__ = ["grad", "value_and_grad", "withgradient", "vjp", "jvp", "stop_gradient"]
 
@@ -23,6 +23,8 @@ def is_differentiable(x) -> bool:
     """Whether a pytree leaf can carry a gradient (floating or complex values)."""
     b = bottom(x) if type(x) is Tracer else x
     if type(b) is np.ndarray:
+        if b.dtype.kind == "O":
+            raise object_array_error()
         return b.dtype.kind in "fc"
     if type(b) is bool:
         return False

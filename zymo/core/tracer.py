@@ -79,11 +79,24 @@ def become(handle: Tracer, new: Tracer) -> None:
     handle._ver += 1
 
 
+def object_array_error():
+    """The error for a traced value mixed with an object array (its derivative would be lost silently)."""
+    from .errors import UnsupportedOperationError, user_location
+
+    return UnsupportedOperationError(
+        f"zymo cannot differentiate through an array of dtype object (at {user_location()}): its elements are "
+        "Python objects, so no derivative can flow through them. Fix: convert it with `.astype(float)`."
+    )
+
+
 def is_inexact(x) -> bool:
-    """Whether a value can carry a derivative (floating or complex)."""
+    """Whether a value can carry a derivative (floating or complex); object arrays are refused."""
     t = type(x)
     if t is np.ndarray:
-        return x.dtype.kind in "fc"
+        kind = x.dtype.kind
+        if kind == "O":
+            raise object_array_error()
+        return kind in "fc"
     if t is Tracer:
         return True
     if t is float or t is complex:
