@@ -12,7 +12,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes, mutually_broadcastable_shapes
 
-__all__ = ["FAST", "shapes", "broadcastable_shapes", "arrays", "complex_arrays", "axes_for"]
+__all__ = ["FAST", "shapes", "broadcastable_shapes", "arrays", "complex_arrays", "axes_for", "check_complex_grads"]
 
 # Rule tests check derivatives up to second order in both modes: few, small examples suffice.
 FAST = settings(max_examples=6, deadline=None, derandomize=True)
@@ -54,3 +54,47 @@ def axes_for(ndim: int) -> st.SearchStrategy:
     ints = st.integers(-ndim, ndim - 1)
     tuples = st.lists(st.integers(0, ndim - 1), min_size=1, max_size=ndim, unique=True).map(tuple)
     return st.one_of(st.none(), ints, tuples)
+
+
+def _leaves(tree) -> list:
+    return list(tree) if isinstance(tree, (tuple, list)) else [tree]
+
+
+def _random_direction(x, rng):
+    x = np.asarray(x)
+    d = rng.standard_normal(x.shape)
+    if x.dtype.kind == "c":
+        d = d + 1j * rng.standard_normal(x.shape)
+    return d.astype(x.dtype) if x.dtype.kind in "fc" else d
+
+
+def check_complex_grads(f, args, order: int = 2, eps: float = 1e-6, rtol: float = 1e-5, atol: float = 1e-6, seed=0):
+    """Like ``zymo.testing.check_grads`` for real or complex inputs and outputs, under JAX's convention.
+
+    Forward mode must match the central difference ``(f(a + eps v) - f(a - eps v)) / 2 eps`` along a random
+    (complex where the input is) direction ``v``; reverse mode must satisfy
+    ``Re <u, J v> == Re <vjp(u), v>`` with the bilinear pairing ``<a, b> = sum(a * b)``.
+    """
+    import zymo
+
+    rng = np.random.default_rng(seed)
+    args = tuple(np.asarray(a) for a in args)
+    v = tuple(_random_direction(a, rng) for a in args)
+    plus = _leaves(f(*[a + eps * d for a, d in zip(args, v)]))
+    minus = _leaves(f(*[a - eps * d for a, d in zip(args, v)]))
+    fd = [(np.asarray(p) - np.asarray(m)) / (2 * eps) for p, m in zip(plus, minus)]
+    _, jv = zymo.jvp(f, args, v)
+    for got, want in zip(_leaves(jv), fd):
+        np.testing.assert_allclose(got, want, rtol=rtol, atol=atol, err_msg=f"forward mode, order {order}")
+    out, back = zymo.vjp(f, *args)
+    u = [_random_direction(o, rng) for o in _leaves(out)]
+    vj = back(tuple(u) if isinstance(out, (tuple, list)) else u[0])
+    lhs = sum(np.real(np.sum(a * b)) for a, b in zip(u, fd))
+    rhs = sum(np.real(np.sum(np.asarray(a) * b)) for a, b in zip(vj, v))
+    assert np.isclose(lhs, rhs, rtol=10 * rtol, atol=10 * atol), f"reverse mode, order {order}: {lhs} != {rhs}"
+    for a, g in zip(args, vj):
+        assert np.asarray(g).dtype == a.dtype, f"gradient dtype {np.asarray(g).dtype} for input dtype {a.dtype}"
+    if order > 1:
+        u0 = tuple(u) if isinstance(out, (tuple, list)) else u[0]
+        check_complex_grads(lambda *a: zymo.vjp(f, *a)[1](u0), args, order - 1, eps, rtol, atol, seed + 1)
+        check_complex_grads(lambda *a: zymo.jvp(f, a, v)[1], args, order - 1, eps, rtol, atol, seed + 1)

@@ -26,5 +26,7 @@ from .indexing import take, copyto, copy, put  # noqa: F401
 from .construction import *  # noqa: F401,F403
 from .linalg import matmul, dot, vdot, tensordot, einsum, outer, inner, trace, diagonal, diag  # noqa: F401
 from . import linalg  # noqa: F401
+globals().pop("fft", None)  # numpy.fft from the star import: zymo.numpy.fft replaces it
+from . import fft  # noqa: F401
 
 globals().update(_ufunc_entry)
