@@ -16,7 +16,7 @@ from ..core.primitive import Primitive
 from ..core.reverse import defvjp_all
 from ..core.tracer import Tracer, bottom
 from ._rules import const_buffer, has_tracer, shape_of
-from .indexing import astype, copy_p
+from .indexing import astype, copy_p, keep_real_cotangents
 
 __all__ = [
     "array",
@@ -85,6 +85,7 @@ def _pack_jvp(tangents, ans, *vals, template, paths, dtype):
 
 pack_p = Primitive(_pack_impl, "array")
 defvjp_all(pack_p, _pack_vjp, saves=())
+keep_real_cotangents(pack_p)
 defjvp_all(pack_p, _pack_jvp)
 
 

@@ -28,6 +28,35 @@ def _is_basic(idx) -> bool:
     return True
 
 
+def _real_for(r, x):
+    if r is not None and dtype_of(r).kind == "c" and dtype_of(x).kind != "c":
+        return np.real(r)
+    return r
+
+
+def keep_real_cotangents(prim: Primitive) -> Primitive:
+    """Make ``prim``'s reverse rules give a real input the real part of a complex cotangent (JAX's convention).
+
+    For primitives whose inputs may mix real and complex values (products, joins, writes).
+    """
+    rules = prim.vjp
+    if type(rules) is tuple:
+
+        def wrap(rule, i):
+            if rule is None:
+                return None
+            return lambda g, ans, *args, **params: _real_for(rule(g, ans, *args, **params), args[i])
+
+        prim.vjp = tuple(wrap(rule, i) for i, rule in enumerate(rules))
+    else:
+
+        def rule_all(g, ans, *args, **params):
+            return [_real_for(r, x) for r, x in zip(rules(g, ans, *args, **params), args)]
+
+        prim.vjp = rule_all
+    return prim
+
+
 # --- scatter-add: the transpose of indexing ------------------------------------------
 def _scatter_add_impl(g, idx, shape):
     z = np.zeros(shape, dtype=g.dtype if hasattr(g, "dtype") else np.result_type(g))
@@ -118,6 +147,7 @@ def _setitem_vjp_value(g, ans, buf, v, idx):
 
 setitem_p = Primitive(_setitem_impl, "setitem", inplace=True)
 defvjp(setitem_p, _setitem_vjp_buf, _setitem_vjp_value, saves=(), owned=(_setitem_vjp_buf_owned, None))
+keep_real_cotangents(setitem_p)
 defjvp_all(
     setitem_p,
     lambda ts, ans, buf, v, idx: setitem_p(ts[0], zeros_for(v) if ts[1] is None else ts[1], idx=idx),
@@ -188,14 +218,16 @@ def _astype_impl(x, dtype, copy=True):
 
 
 astype_p = Primitive(_astype_impl, "astype", aliases=True)
-linear(astype_p, lambda g, ans, x, dtype, copy=True: g)
+linear(astype_p, lambda g, ans, x, dtype, copy=True: _real_for(g, x))
 
 
 def astype(x, dtype, copy=True):
     """``x.astype(dtype)``; casting to an integer or boolean type drops the gradient."""
     if np.dtype(dtype).kind not in "fc":
-        from ..core.tracer import bottom
+        from ..core.tracer import bottom, object_array_error
 
+        if np.dtype(dtype).kind == "O" and type(x) is Tracer and x._trace.level > 0:
+            raise object_array_error()
         return bottom(x).astype(dtype)
     return astype_p(x, dtype=np.dtype(dtype), copy=copy)
 

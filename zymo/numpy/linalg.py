@@ -13,8 +13,9 @@ from ..core.dispatch import FUNCTIONS, UFUNCS, implements
 from ..core.forward import defjvp, defjvp_all
 from ..core.primitive import Primitive
 from ..core.reverse import defvjp
-from ..core.tracer import bottom
+from ..core.tracer import Tracer, bottom
 from ._rules import dtype_of, linear, shape_of, unbroadcast, zeros_for
+from .indexing import keep_real_cotangents
 
 __all__ = [
     "matmul",
@@ -79,6 +80,7 @@ def _matmul_vjp_b(g, ans, a, b):
 
 matmul_p = Primitive(np.matmul, "matmul")
 defvjp(matmul_p, _matmul_vjp_a, _matmul_vjp_b, saves=(0, 1))
+keep_real_cotangents(matmul_p)
 defjvp(matmul_p, lambda t, ans, a, b: np.matmul(t, b), lambda t, ans, a, b: np.matmul(a, t))
 
 
@@ -141,6 +143,7 @@ def _tensordot_impl(a, b, axes=2):
 
 tensordot_p = Primitive(_tensordot_impl, "tensordot")
 defvjp(tensordot_p, _tensordot_vjp_a, _tensordot_vjp_b, saves=(0, 1))
+keep_real_cotangents(tensordot_p)
 defjvp(
     tensordot_p,
     lambda t, ans, a, b, axes=2: tensordot_p(t, b, axes=axes),
@@ -181,6 +184,7 @@ def _dot_impl(a, b):
 
 dot_p = Primitive(_dot_impl, "dot")
 defvjp(dot_p, _dot_vjp_a, _dot_vjp_b, saves=(0, 1))
+keep_real_cotangents(dot_p)
 defjvp(dot_p, lambda t, ans, a, b: dot_p(t, b), lambda t, ans, a, b: dot_p(a, t))
 
 
@@ -218,6 +222,7 @@ defvjp(
     ),
     saves=(0, 1),
 )
+keep_real_cotangents(inner_p)
 defjvp(inner_p, lambda t, ans, a, b: inner_p(t, b), lambda t, ans, a, b: inner_p(a, t))
 
 
@@ -361,6 +366,7 @@ einsum_p = Primitive(_einsum_impl, "einsum")
 from ..core.reverse import defvjp_all  # noqa: E402
 
 defvjp_all(einsum_p, _einsum_vjp)
+keep_real_cotangents(einsum_p)
 
 
 def _einsum_jvp(ts, ans, *operands, subscripts, optimize=False):
@@ -500,6 +506,7 @@ def _solve_jvp_a(t, ans, a, b):
 
 solve_p = Primitive(np.linalg.solve, "solve")
 defvjp(solve_p, _solve_vjp_a, _solve_vjp_b, saves=(0, "ans"))
+keep_real_cotangents(solve_p)
 defjvp(solve_p, _solve_jvp_a, lambda t, ans, a, b: solve_p(a, t))
 
 
@@ -528,7 +535,7 @@ def _logabsdet_impl(a):
 
 logabsdet_p = Primitive(_logabsdet_impl, "slogdet")
 defvjp(logabsdet_p, lambda g, ans, a: np.expand_dims(np.expand_dims(g, -1), -1) * _mT(np.linalg.inv(a)), saves=(0,))
-defjvp(logabsdet_p, lambda t, ans, a: np.trace(np.linalg.solve(a, t), axis1=-2, axis2=-1))
+defjvp(logabsdet_p, lambda t, ans, a: np.real(np.trace(np.linalg.solve(a, t), axis1=-2, axis2=-1)))
 
 SlogdetResult = namedtuple("SlogdetResult", ["sign", "logabsdet"])
 
@@ -550,48 +557,98 @@ def _norm_expand(v, x, axis, keepdims):
     return expand_to(v, shape_of(x), axis, keepdims)
 
 
-def _norm_partial(ans, x, ord, axis, keepdims):
-    nd = len(shape_of(x))
-    vector = (
-        axis is None and nd == 1 or isinstance(axis, (int, np.integer)) or (isinstance(axis, tuple) and len(axis) == 1)
-    )
-    full = _norm_expand(ans, x, axis, keepdims)
-    if ord is None or ord == "fro" or (vector and ord == 2):
-        return x / full
-    if vector:
-        if ord == 1:
-            return np.sign(x)
-        if ord == np.inf or ord == -np.inf:
-            ax = np.abs(x)
-            hit = np.asarray(ax == full).astype(bottom(x).dtype if hasattr(bottom(x), "dtype") else float)
-            return np.sign(x) * hit / np.sum(hit, axis=axis, keepdims=True)
-        p = float(ord)
-        return np.sign(x) * np.abs(x) ** (p - 1) / full ** (p - 1)
-    from ..core.errors import unsupported
+def _is_complex(x) -> bool:
+    return dtype_of(x).kind == "c"
 
-    raise unsupported(f"numpy.linalg.norm(ord={ord!r}) of a matrix")
+
+def _sgn(x):
+    """d|x|/dx as a cotangent factor: sign(x), or conj(x)/|x| for complex x (JAX's convention)."""
+    if not _is_complex(x):
+        return np.sign(x)
+    ax = np.abs(x)
+    zero = ax == 0
+    return np.where(zero, 0.0, np.conj(x) / np.where(zero, 1.0, ax))
+
+
+def _norm_partial(ans, x, ord, axis, keepdims):
+    full = _norm_expand(ans, x, axis, keepdims)
+    if ord is None or ord == "fro" or ord == "f" or ord == 2:
+        zero = full == 0
+        xc = np.conj(x) if _is_complex(x) else x
+        return np.where(zero, 0.0, xc / np.where(zero, 1.0, full))
+    if ord == 0:
+        return np.zeros(shape_of(x), dtype=bottom(ans).dtype)
+    if ord == 1:
+        return _sgn(x)
+    if ord == np.inf or ord == -np.inf:
+        hit = np.asarray(np.abs(bottom(x)) == bottom(full)).astype(bottom(ans).dtype)
+        return _sgn(x) * hit / np.sum(hit, axis=axis, keepdims=True)
+    p = float(ord)
+    return _sgn(x) * np.abs(x) ** (p - 1) / full ** (p - 1)
+
+
+def _norm_vjp(g, ans, x, ord=None, axis=None, keepdims=False):
+    return _norm_expand(g, x, axis, keepdims) * _norm_partial(ans, x, ord, axis, keepdims)
+
+
+def _norm_jvp(t, ans, x, ord=None, axis=None, keepdims=False):
+    r = np.sum(t * _norm_partial(ans, x, ord, axis, keepdims), axis=axis, keepdims=keepdims)
+    return np.real(r) if _is_complex(r) else r
 
 
 norm_p = Primitive(_norm_impl, "norm")
-defvjp(
-    norm_p,
-    lambda g, ans, x, ord=None, axis=None, keepdims=False: (
-        _norm_expand(g, x, axis, keepdims) * _norm_partial(ans, x, ord, axis, keepdims)
-    ),
-)
-defjvp(
-    norm_p,
-    lambda t, ans, x, ord=None, axis=None, keepdims=False: np.sum(
-        t * _norm_partial(ans, x, ord, axis, keepdims), axis=axis, keepdims=keepdims
-    ),
-)
+defvjp(norm_p, _norm_vjp)
+defjvp(norm_p, _norm_jvp)
+
+
+def _matrix_norm(x, ord, row_axis, col_axis):
+    """NumPy's own matrix-norm formulas, written with differentiable operations."""
+    from .decompositions import svd
+
+    if ord in (2, -2, "nuc"):
+        s = svd(np.moveaxis(x, (row_axis, col_axis), (-2, -1)), compute_uv=False)
+        return np.max(s, axis=-1) if ord == 2 else np.min(s, axis=-1) if ord == -2 else np.sum(s, axis=-1)
+    a = np.abs(x)
+    if ord in (1, -1):
+        if col_axis > row_axis:
+            col_axis -= 1
+        r = np.sum(a, axis=row_axis)
+        return np.max(r, axis=col_axis) if ord == 1 else np.min(r, axis=col_axis)
+    if ord in (np.inf, -np.inf):
+        if row_axis > col_axis:
+            row_axis -= 1
+        r = np.sum(a, axis=col_axis)
+        return np.max(r, axis=row_axis) if ord == np.inf else np.min(r, axis=row_axis)
+    raise ValueError("Invalid norm order for matrices.")
 
 
 @implements(np.linalg.norm)
 def norm(x, ord=None, axis=None, keepdims=False):
-    """``numpy.linalg.norm`` (vector norms of any order; the Frobenius matrix norm)."""
+    """``numpy.linalg.norm``: vector norms of every order, matrix norms 1, -1, 2, -2, inf, -inf, 'fro', 'nuc'.
+
+    Where the norm is not differentiable (a zero vector, ties in a max) the gradient is a subgradient.
+
+    Example:
+        >>> import numpy as np, zymo, zymo.numpy as znp
+        >>> zymo.grad(lambda x: znp.linalg.norm(x))(np.array([3.0, 4.0])).tolist()
+        [0.6, 0.8]
+    """
     if isinstance(axis, list):
         axis = tuple(axis)
+    nd = len(shape_of(x))
+    matrix_axes = axis if isinstance(axis, tuple) and len(axis) == 2 else (0, 1) if axis is None and nd == 2 else None
+    if matrix_axes is not None and ord not in (None, "fro", "f"):
+        if type(x) is not Tracer:
+            return np.linalg.norm(x, ord=ord, axis=axis, keepdims=keepdims)
+        row_axis, col_axis = (a % nd for a in matrix_axes)
+        if row_axis == col_axis:
+            raise ValueError("Duplicate axes given.")
+        r = _matrix_norm(x, ord, row_axis, col_axis)
+        if keepdims:
+            shape = list(shape_of(x))
+            shape[row_axis] = shape[col_axis] = 1
+            r = np.reshape(r, tuple(shape))
+        return r
     return norm_p(x, ord=ord, axis=axis, keepdims=keepdims)
 
 

@@ -16,6 +16,7 @@ from ..core.mutation import inplace_setitem
 from ..core.primitive import Primitive
 from ..core.tracer import Tracer
 from ._rules import has_tracer, linear, linear_all, shape_of, unbroadcast
+from .indexing import keep_real_cotangents
 
 __all__ = [
     "reshape",
@@ -226,6 +227,7 @@ def _concatenate_vjp(g, ans, *xs, axis=0, dtype=None):
 
 
 concatenate_p = linear_all(Primitive(_concatenate_impl, "concatenate"), _concatenate_vjp)
+keep_real_cotangents(concatenate_p)
 
 
 def _seq_to_arrays(arrays):
@@ -259,6 +261,7 @@ def _stack_vjp(g, ans, *xs, axis=0, dtype=None):
 
 
 stack_p = linear_all(Primitive(_stack_impl, "stack"), _stack_vjp)
+keep_real_cotangents(stack_p)
 
 
 @implements(np.stack)
