@@ -18,7 +18,7 @@ from .errors import ZymoError, unsupported
 from .memory import register_saved, track
 from .primitive import Primitive
 from .trace import Trace
-from .tracer import Tracer, bottom, new_tracer, snapshot
+from .tracer import Tracer, bottom, new_tracer, object_array_error, snapshot
 
 __all__ = ["ReverseTrace", "defvjp", "defvjp_all", "Scatter", "backward"]
 
@@ -159,6 +159,8 @@ class ReverseTrace(Trace):
         to = type(out)
         if to is np.ndarray:
             if out.dtype.kind not in "fc":
+                if out.dtype.kind == "O":
+                    raise object_array_error()
                 return out
         elif not (to is Tracer or to is float or to is complex or isinstance(out, np.inexact)):
             return out
