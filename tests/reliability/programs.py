@@ -332,7 +332,7 @@ class _Builder:
         return self.new(self.draw(st.sampled_from(forms)))
 
     def op_loop(self):
-        x = self.pick(lambda k: len(self.shape(k)) >= 1 and self.shape(k)[0] <= 3)
+        x = self.pick(lambda k: len(self.shape(k)) >= 1 and 1 <= self.shape(k)[0] <= 3)
         if x is None:
             return False
         sx = self.shape(x)
