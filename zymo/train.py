@@ -1,0 +1,230 @@
+"""``train``: the training loop (progress bar, evaluation hooks, early stopping, checkpoints, resume)."""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+import types
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable
+
+import numpy as np
+
+from .core.api import vjp
+from .core.errors import ShapeError, ZymoError
+from .io import load, named_arrays, read_extra, save
+from .nn.module import testmode as _testmode
+from .nn.module import trainmode as _trainmode
+from .optim.state import OptimiserState, update
+
+__all__ = ["train", "History", "EarlyStopping", "NonFiniteLossError"]
+
+
+class NonFiniteLossError(ZymoError, FloatingPointError):
+    """The loss became NaN or infinite; training stopped before that step changed the model."""
+
+
+@dataclass
+class History:
+    """What ``train`` recorded: one dict per epoch (``loss`` and evaluation results) and every step's loss."""
+
+    epochs: list[dict] = field(default_factory=list)
+    losses: list[float] = field(default_factory=list)
+    stopped_early: bool = False
+
+    def __getitem__(self, key: str) -> list:
+        """The values of ``key`` over the epochs, e.g. ``history["loss"]``."""
+        return [e.get(key) for e in self.epochs]
+
+
+@dataclass
+class EarlyStopping:
+    """Stop when ``monitor`` (a key of the epoch log) has not improved for ``patience`` epochs.
+
+    With ``restore_best`` the model gets back the arrays of its best epoch when training stops.
+
+    Example:
+        >>> stop = EarlyStopping("val_loss", patience=2)
+        >>> [stop.should_stop({"val_loss": v}, {}) for v in (3.0, 2.0, 2.5, 2.4)]
+        [False, False, False, True]
+    """
+
+    monitor: str = "val_loss"
+    patience: int = 5
+    mode: str = "min"
+    min_delta: float = 0.0
+    restore_best: bool = True
+    best: float | None = None
+    best_epoch: int = 0
+    wait: int = 0
+    _best_arrays: dict | None = field(default=None, repr=False)
+
+    def _improved(self, value: float) -> bool:
+        if self.best is None:
+            return True
+        if self.mode == "min":
+            return value < self.best - self.min_delta
+        return value > self.best + self.min_delta
+
+    def should_stop(self, log: dict, model) -> bool:
+        """Record this epoch's ``log``; whether training should stop now."""
+        if self.monitor not in log:
+            raise ZymoError(
+                f"EarlyStopping monitors `{self.monitor}`, which the epoch log lacks (it has: {', '.join(log)}); "
+                "return it from `evaluate` or monitor another key"
+            )
+        value = float(log[self.monitor])
+        if self._improved(value):
+            self.best, self.best_epoch, self.wait = value, log.get("epoch", 0), 0
+            if self.restore_best:
+                self._best_arrays = {p: a.copy() for p, a in named_arrays(model)}
+            return False
+        self.wait += 1
+        return self.wait >= self.patience
+
+    def restore(self, model) -> None:
+        """Put the best epoch's arrays back into ``model`` (in place)."""
+        if self.restore_best and self._best_arrays is not None:
+            for p, a in named_arrays(model):
+                np.copyto(a, self._best_arrays[p])
+
+    def counters(self) -> dict:
+        return {"best": self.best, "best_epoch": self.best_epoch, "wait": self.wait}
+
+
+def _rng_of(data):
+    rng = getattr(data, "rng", None)
+    return rng if isinstance(rng, np.random.Generator) else None
+
+
+def _progress(iterable, progress: bool, desc: str, total: int | None):
+    if not progress:
+        return iterable
+    from tqdm.auto import tqdm
+
+    return tqdm(iterable, desc=desc, total=total, leave=True, dynamic_ncols=True)
+
+
+def train(
+    loss_fn: Callable,
+    model,
+    data: Iterable,
+    state: OptimiserState,
+    epochs: int = 1,
+    *,
+    evaluate: Callable | None = None,
+    callbacks: Iterable[Callable] = (),
+    early_stopping: EarlyStopping | None = None,
+    checkpoint: str | os.PathLike | None = None,
+    resume: str | os.PathLike | None = None,
+    progress: bool = True,
+) -> History:
+    """Train ``model`` in place: for each batch of ``data``, ``loss_fn(model, *batch)``, its gradient, an update.
+
+    - ``evaluate(model)`` runs after each epoch (in test mode) and returns a number
+      (logged as ``val_loss``) or a dict of numbers, added to the epoch's log.
+    - ``callbacks``: each is called as ``callback(log, model, state)`` after each
+      epoch; returning ``True`` stops training.
+    - ``early_stopping``: an ``EarlyStopping`` watching a key of the log.
+    - ``checkpoint``: a path rewritten atomically after every epoch with the model,
+      the optimiser state, the epoch, the history and the data order's random state;
+      ``resume`` continues from such a file, giving the same parameters as a run
+      that was never interrupted.
+    - A NaN or infinite loss raises ``NonFiniteLossError`` naming the step, before
+      that step updates anything; the checkpoint on disk stays the last good one.
+
+    Example:
+        >>> import numpy as np, zymo
+        >>> from zymo import optim
+        >>> from zymo.data import DataLoader
+        >>> x = np.linspace(-1, 1, 32); y = 3 * x
+        >>> model = {"w": np.zeros(1)}
+        >>> loss = lambda m, x, y: ((m["w"] * x - y) ** 2).mean()
+        >>> history = zymo.train(loss, model, DataLoader((x, y), 8, rng=0), optim.setup(optim.Adam(0.1), model),
+        ...                      epochs=30, progress=False)
+        >>> round(float(model["w"][0]), 2), history["loss"][-1] < 1e-3
+        (3.0, True)
+    """
+    history = History()
+    start_epoch = 0
+    rng = _rng_of(data)
+    if resume is not None:
+        extra = read_extra(resume)
+        load(resume, into=model, state=state)
+        start_epoch = int(extra.get("epoch", 0))
+        history.epochs = list(extra.get("history", []))
+        history.losses = list(extra.get("losses", []))
+        if rng is not None and extra.get("rng") is not None:
+            rng.bit_generator.state = extra["rng"]
+        if early_stopping is not None and extra.get("early_stopping"):
+            for k, v in extra["early_stopping"].items():
+                setattr(early_stopping, k, v)
+    callbacks = list(callbacks)
+    step = len(history.losses)
+    try:
+        total_batches = len(data)  # type: ignore[arg-type]
+    except TypeError:
+        total_batches = None
+    for epoch in range(start_epoch, epochs):
+        _trainmode(model)
+        bar = _progress(data, progress, f"epoch {epoch + 1}/{epochs}", total_batches)
+        total, count = 0.0, 0
+        try:
+            for i, batch in enumerate(bar):
+                args = batch if isinstance(batch, tuple) else (batch,)
+                value, pullback = vjp(lambda m: loss_fn(m, *args), model)
+                if np.ndim(value) != 0:
+                    raise ShapeError(f"the loss function must return a scalar, got shape {np.shape(value)}")
+                loss = float(value)
+                step += 1
+                if not math.isfinite(loss):
+                    where = f"the last checkpoint, {checkpoint}, is unchanged" if checkpoint else "no checkpoint kept"
+                    raise NonFiniteLossError(
+                        f"the loss is {loss} at step {step} (epoch {epoch + 1}, batch {i + 1}); training stopped "
+                        f"and the model was not updated by this step ({where}). Fix: lower the learning rate, "
+                        "clip gradients (zymo.optim.ClipNorm), or check the data of this batch for NaN/inf"
+                    )
+                (grads,) = pullback(np.ones_like(value))
+                update(state, model, grads)
+                total += loss
+                count += 1
+                history.losses.append(loss)
+                if progress:
+                    bar.set_postfix(loss=f"{total / count:.4f}")
+        finally:
+            if progress:
+                bar.close()
+        log: dict[str, Any] = {"epoch": epoch + 1, "loss": total / max(count, 1)}
+        if evaluate is not None:
+            _testmode(model)
+            result = evaluate(model)
+            _trainmode(model)
+            log.update(result if isinstance(result, dict) else {"val_loss": result})
+            log = {k: (float(v) if isinstance(v, (np.floating, np.integer)) else v) for k, v in log.items()}
+        history.epochs.append(log)
+        stop = False
+        for cb in callbacks:
+            stop = (cb(log, model, state) is True) or stop
+        if early_stopping is not None and early_stopping.should_stop(log, model):
+            stop = history.stopped_early = True
+        if checkpoint is not None:
+            extra = {"epoch": epoch + 1, "history": history.epochs, "losses": history.losses}
+            extra["rng"] = rng.bit_generator.state if rng is not None else None
+            extra["early_stopping"] = early_stopping.counters() if early_stopping is not None else None
+            save(model, checkpoint, state=state, extra=extra)
+        if stop:
+            break
+    if early_stopping is not None and history.stopped_early:
+        early_stopping.restore(model)
+    return history
+
+
+class _CallableModule(types.ModuleType):
+    """Lets ``zymo.train(...)`` call ``train`` even where an import system binds the name to this module."""
+
+    def __call__(self, *args, **kwargs):
+        return train(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule
