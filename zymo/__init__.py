@@ -41,6 +41,8 @@ from . import numpy  # noqa: E402,F401
 from . import nn  # noqa: E402,F401
 from . import optim  # noqa: E402,F401
 from .io import save, load, CheckpointError  # noqa: E402
+from . import data  # noqa: E402,F401
+from .train import train  # noqa: E402
 
 __version__ = "0.1.0"
 
@@ -48,6 +50,7 @@ __all__ = [
     "save",
     "load",
     "CheckpointError",
+    "train",
     "grad",
     "value_and_grad",
     "withgradient",
