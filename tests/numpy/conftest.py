@@ -12,7 +12,16 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes, mutually_broadcastable_shapes
 
-__all__ = ["FAST", "shapes", "broadcastable_shapes", "arrays", "complex_arrays", "axes_for", "check_complex_grads"]
+__all__ = [
+    "FAST",
+    "shapes",
+    "broadcastable_shapes",
+    "arrays",
+    "array_tuples",
+    "complex_arrays",
+    "axes_for",
+    "check_complex_grads",
+]
 
 # Rule tests check derivatives up to second order in both modes: few, small examples suffice.
 FAST = settings(max_examples=6, deadline=None, derandomize=True)
@@ -35,6 +44,16 @@ def arrays(shape: tuple, low: float = -2.0, high: float = 2.0, dtype=np.float64)
     return st.integers(0, 2**32 - 1).map(
         lambda seed: np.random.default_rng(seed).uniform(low, high, shape).astype(dtype)
     )
+
+
+def array_tuples(shapes_: tuple, domains: tuple, dtype=np.float64) -> st.SearchStrategy[tuple]:
+    """One array per shape, values uniform in its ``(low, high)`` domain, all from one drawn seed (never equal)."""
+
+    def make(seed):
+        rng = np.random.default_rng(seed)
+        return tuple(rng.uniform(lo, hi, shape).astype(dtype) for shape, (lo, hi) in zip(shapes_, domains))
+
+    return st.integers(0, 2**32 - 1).map(make)
 
 
 def complex_arrays(shape: tuple, radius: float = 1.5) -> st.SearchStrategy[np.ndarray]:
