@@ -22,9 +22,10 @@ from .complex_rules import real, imag, angle  # noqa: F401
 from .reductions import sum, mean, prod, max, min, amax, amin, var, std, cumsum, cumprod, logsumexp  # noqa: F401
 from .reductions import diff, gradient  # noqa: F401
 from .shape import *  # noqa: F401,F403
-from .indexing import take, copyto, copy, put  # noqa: F401
+from .indexing import take, take_along_axis, copyto, copy, put, r_, c_  # noqa: F401
+from .sorting import sort, partition  # noqa: F401
 from .construction import *  # noqa: F401,F403
-from .linalg import matmul, dot, vdot, tensordot, einsum, outer, inner, trace, diagonal, diag  # noqa: F401
+from .linalg import matmul, dot, vdot, tensordot, einsum, outer, inner, trace, diagonal, diag, kron, cross  # noqa: F401
 from . import linalg  # noqa: F401
 globals().pop("fft", None)  # numpy.fft from the star import: zymo.numpy.fft replaces it
 from . import fft  # noqa: F401

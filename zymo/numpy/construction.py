@@ -177,3 +177,49 @@ def eye(N, M=None, k=0, dtype=float, order="C", *, like=None):
 def identity(n, dtype=None, *, like=None):
     """``numpy.identity``."""
     return const_buffer(np.identity(n, dtype=dtype))
+
+
+@implements(np.linspace)
+def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0, *, device=None):
+    """``numpy.linspace``; traced ``start`` and ``stop`` are differentiated (same arithmetic as NumPy).
+
+    Example:
+        >>> import numpy as np, zymo, zymo.numpy as znp
+        >>> zymo.grad(lambda s: znp.sum(znp.linspace(0.0, s, 5)))(2.0)
+        2.5
+    """
+    if not (has_tracer(start) or has_tracer(stop)) or (dtype is not None and np.dtype(dtype).kind not in "fc"):
+        return np.linspace(bottom(start), bottom(stop), num, endpoint, retstep, dtype, axis)
+    from .shape import broadcast_to, concatenate, moveaxis, reshape
+
+    num = int(num)
+    if num < 0:
+        raise ValueError(f"Number of samples, {num}, must be non-negative.")
+    start, stop = asarray(start), asarray(stop)
+    dt = np.result_type(bottom(start), bottom(stop), float)
+    div = (num - 1) if endpoint else num
+    delta = np.subtract(stop, start)
+    if bottom(delta).dtype != dt:
+        delta = astype(delta, dt)
+    y = np.arange(0, num, dtype=dt).reshape((-1,) + (1,) * len(shape_of(delta)))
+    if div > 0:
+        step = delta / div
+        if np.any(bottom(step) == 0):
+            y = (y / div) * delta
+        else:
+            y = y * step
+    else:
+        step = np.nan
+        y = y * delta
+    y = y + start
+    if endpoint and num > 1:
+        last = broadcast_to(stop, shape_of(delta))
+        y = concatenate([y[:-1], reshape(last, (1,) + shape_of(delta))], axis=0)
+    if axis != 0:
+        y = moveaxis(y, 0, axis)
+    if dtype is not None:
+        y = astype(y, dtype)
+    return (y, step) if retstep else y
+
+
+__all__ += ["linspace"]

@@ -8,6 +8,7 @@ import numpy as np
 
 from ..core.array_api import _write_out
 from ..core.dispatch import FUNCTIONS, SPECIAL, implements
+from ..core.errors import unsupported
 from ..core.forward import defjvp_all
 from ..core.memory import protect
 from ..core.mutation import clean_index, inplace_setitem
@@ -16,7 +17,7 @@ from ..core.reverse import Scatter, defvjp
 from ..core.tracer import Tracer
 from ._rules import const_buffer, dtype_of, linear, shape_of, unbroadcast, zeros_for
 
-__all__ = ["take", "copyto", "copy", "put"]
+__all__ = ["take", "take_along_axis", "copyto", "copy", "put", "r_", "c_"]
 
 
 def _is_basic(idx) -> bool:
@@ -173,6 +174,26 @@ def take(a, indices, axis=None, out=None, mode="raise"):
     return r if out is None else _write_out(out, r)
 
 
+@implements(np.take_along_axis)
+def take_along_axis(arr, indices, axis=-1):
+    """``numpy.take_along_axis``: a gather, whose gradient scatters back."""
+    if axis is None:
+        from .shape import ravel
+
+        arr, axis = ravel(arr), 0
+    shape = shape_of(arr)
+    nd = len(shape)
+    axis = axis % nd
+    indices = np.asarray(indices)
+    if indices.ndim != nd:
+        raise ValueError("`indices` and `arr` must have the same number of dimensions")
+    idx = tuple(
+        indices if d == axis else np.arange(n).reshape((1,) * d + (n,) + (1,) * (nd - d - 1))
+        for d, n in enumerate(shape)
+    )
+    return getitem(arr, idx)
+
+
 @implements(np.put)
 def put(a, ind, v, mode="raise"):
     """``numpy.put``: writes into the flattened array."""
@@ -240,3 +261,50 @@ def _astype_jvp_fix(ts, ans, x, dtype, copy=True):
 
 
 defjvp_all(astype_p, _astype_jvp_fix)
+
+
+# --- r_ / c_ ---------------------------------------------------------------------------------
+class _Concatenator:
+    """``numpy.r_`` / ``numpy.c_`` that also join traced values (plain entries go to NumPy's own)."""
+
+    def __init__(self, numpy_version, axis: int, ndmin: int, columns: bool):
+        self._np = numpy_version
+        self._axis = axis
+        self._ndmin = ndmin
+        self._columns = columns
+
+    def __getitem__(self, key):
+        items = key if type(key) is tuple else (key,)
+        if not any(type(i) is Tracer for i in items):
+            return self._np[key]
+        from .construction import asarray
+        from .shape import concatenate, reshape
+
+        axis, ndmin = self._axis, self._ndmin
+        if items and isinstance(items[0], str):
+            spec = [int(x) for x in items[0].split(",")] if items[0] not in ("r", "c") else None
+            if spec is None:
+                raise unsupported(
+                    f"numpy.r_[{items[0]!r}, ...] (matrix output) of traced values", "use zymo.numpy.stack"
+                )
+            axis, ndmin = spec[0], (spec[1] if len(spec) > 1 else ndmin)
+            items = items[1:]
+        parts = []
+        for item in items:
+            if type(item) is slice:
+                item = self._np[item]
+            a = asarray(item)
+            s = shape_of(a)
+            if len(s) < ndmin:
+                # As NumPy: a 1-D entry of c_ becomes a column; other entries gain leading axes.
+                new = s + (1,) * (ndmin - len(s)) if self._columns else (1,) * (ndmin - len(s)) + s
+                a = reshape(a, new)
+            parts.append(a)
+        return concatenate(parts, axis=axis)
+
+    def __len__(self):
+        return 0
+
+
+r_ = _Concatenator(np.r_, 0, 1, False)
+c_ = _Concatenator(np.c_, -1, 2, True)

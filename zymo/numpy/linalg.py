@@ -25,6 +25,8 @@ __all__ = [
     "einsum",
     "outer",
     "inner",
+    "kron",
+    "cross",
     "trace",
     "diagonal",
     "diag",
@@ -397,6 +399,69 @@ def einsum(subscripts, *operands, out=None, optimize=False, **kwargs):
     from ..core.array_api import _write_out
 
     return _write_out(out, r)
+
+
+# --- kron / cross -----------------------------------------------------------------------------
+@implements(np.kron)
+def kron(a, b):
+    """``numpy.kron``, computed as NumPy does (a broadcast product, reshaped).
+
+    Example:
+        >>> import numpy as np, zymo, zymo.numpy as znp
+        >>> zymo.grad(lambda a: znp.sum(znp.kron(a, np.array([1.0, 2.0]))))(np.ones(2)).tolist()
+        [3.0, 3.0]
+    """
+    from .construction import asarray
+    from .shape import expand_dims, reshape
+
+    a, b = asarray(a), asarray(b)
+    sa, sb = shape_of(a), shape_of(b)
+    nda, ndb = len(sa), len(sb)
+    if nda == 0 or ndb == 0:
+        return np.multiply(a, b)
+    nd = max(nda, ndb)
+    sa = (1,) * max(0, ndb - nda) + sa
+    sb = (1,) * max(0, nda - ndb) + sb
+    a = expand_dims(a, tuple(range(ndb - nda)))
+    b = expand_dims(b, tuple(range(nda - ndb)))
+    a = expand_dims(a, tuple(range(1, nd * 2, 2)))
+    b = expand_dims(b, tuple(range(0, nd * 2, 2)))
+    return reshape(np.multiply(a, b), tuple(x * y for x, y in zip(sa, sb)))
+
+
+@implements(np.cross)
+def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    """``numpy.cross`` of 2- and 3-vectors, computed with NumPy's formulas.
+
+    Example:
+        >>> import numpy as np, zymo, zymo.numpy as znp
+        >>> zymo.grad(lambda a: znp.cross(a, np.array([0.0, 0.0, 1.0]))[0])(np.ones(3)).tolist()
+        [0.0, 1.0, 0.0]
+    """
+    from .construction import asarray
+    from .shape import moveaxis, stack
+
+    if axis is not None:
+        axisa = axisb = axisc = axis
+    a = moveaxis(asarray(a), axisa, -1)
+    b = moveaxis(asarray(b), axisb, -1)
+    na, nb = shape_of(a)[-1], shape_of(b)[-1]
+    if na not in (2, 3) or nb not in (2, 3):
+        raise ValueError("incompatible dimensions for cross product\n(dimension must be 2 or 3)")
+    a0, a1, b0, b1 = a[..., 0], a[..., 1], b[..., 0], b[..., 1]
+    cp2 = a0 * b1 - a1 * b0
+    if na == 2 and nb == 2:
+        return cp2
+    if na == 2:
+        b2 = b[..., 2]
+        cp0, cp1 = a1 * b2, -(a0 * b2)
+    elif nb == 2:
+        a2 = a[..., 2]
+        cp0, cp1 = -(a2 * b1), a2 * b0
+    else:
+        a2, b2 = a[..., 2], b[..., 2]
+        cp0, cp1 = a1 * b2 - a2 * b1, a2 * b0 - a0 * b2
+    return moveaxis(stack([cp0, cp1, cp2], axis=-1), -1, axisc)
 
 
 # --- diagonal / trace / diag ----------------------------------------------------------------

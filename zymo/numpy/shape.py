@@ -493,3 +493,60 @@ def pad(array, pad_width, mode="constant", **kwargs):
     from ..core.errors import unsupported
 
     raise unsupported(f"numpy.pad(mode={mode!r})")
+
+
+# --- tril / triu / rot90 ------------------------------------------------------------------
+def _triangle(m, k, lower):
+    from .construction import asarray
+
+    m = asarray(m)
+    shape = shape_of(m)
+    mask = np.tri(*shape[-2:], k=k if lower else k - 1, dtype=bool)
+    if not lower:
+        mask = ~mask
+    return np.where(mask, m, np.zeros(1, m.dtype))  # as NumPy computes it
+
+
+@implements(np.tril)
+def tril(m, k=0):
+    """``numpy.tril``.
+
+    Example:
+        >>> import numpy as np, zymo, zymo.numpy as znp
+        >>> zymo.grad(lambda m: znp.sum(znp.tril(m)))(np.ones((2, 2))).tolist()
+        [[1.0, 0.0], [1.0, 1.0]]
+    """
+    return _triangle(m, k, True)
+
+
+@implements(np.triu)
+def triu(m, k=0):
+    """``numpy.triu``."""
+    return _triangle(m, k, False)
+
+
+@implements(np.rot90)
+def rot90(m, k=1, axes=(0, 1)):
+    """``numpy.rot90`` (flips and a transpose, as NumPy does)."""
+    axes = tuple(axes)
+    if len(axes) != 2:
+        raise ValueError("len(axes) must be 2.")
+    m = _asarray(m)
+    nd = len(shape_of(m))
+    if axes[0] == axes[1] or abs(axes[0] - axes[1]) == nd:
+        raise ValueError("Axes must be different.")
+    if axes[0] >= nd or axes[0] < -nd or axes[1] >= nd or axes[1] < -nd:
+        raise ValueError(f"Axes={axes} out of range for array of ndim={nd}.")
+    k %= 4
+    if k == 0:
+        return m[:]
+    if k == 2:
+        return flip(flip(m, axes[0]), axes[1])
+    order = list(range(nd))
+    order[axes[0]], order[axes[1]] = order[axes[1]], order[axes[0]]
+    if k == 1:
+        return transpose(flip(m, axes[1]), order)
+    return flip(transpose(m, order), axes[1])
+
+
+__all__ += ["tril", "triu", "rot90"]

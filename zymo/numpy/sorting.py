@@ -1,0 +1,70 @@
+"""Sorting rules: ``sort`` and ``partition`` as gathers along an axis.
+
+The permutation is computed on plain values and applied with
+``take_along_axis``, so the gradient of each output entry goes to the input
+entry it came from (ties: to one of them).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..core.dispatch import implements
+from ..core.tracer import Tracer, bottom
+from .indexing import take_along_axis
+
+__all__ = ["sort", "partition"]
+
+
+def _flat_if_none(a, axis):
+    if axis is None:
+        from .shape import ravel
+
+        return ravel(a), -1
+    return a, axis
+
+
+@implements(np.sort)
+def sort(a, axis=-1, kind=None, order=None, *, stable=None):
+    """``numpy.sort``.
+
+    Example:
+        >>> import numpy as np, zymo, zymo.numpy as znp
+        >>> zymo.grad(lambda x: znp.sort(x)[0])(np.array([3.0, 1.0, 2.0])).tolist()
+        [0.0, 1.0, 0.0]
+    """
+    if type(a) is not Tracer:
+        return np.sort(a, axis=axis, kind=kind, order=order, stable=stable)
+    if order is not None:
+        raise TypeError("zymo.numpy.sort: `order` applies to structured arrays, which carry no gradient")
+    a, axis = _flat_if_none(a, axis)
+    idx = np.argsort(bottom(a), axis=axis, kind="stable")
+    return take_along_axis(a, idx, axis)
+
+
+def _matching_permutation(x, target, axis):
+    """``idx`` with ``take_along_axis(x, idx, axis) == target`` for ``target`` a rearrangement of ``x``."""
+    s = np.argsort(x, axis=axis, kind="stable")
+    t = np.argsort(target, axis=axis, kind="stable")
+    idx = np.empty_like(s)
+    np.put_along_axis(idx, t, s, axis)
+    return idx
+
+
+@implements(np.partition)
+def partition(a, kth, axis=-1, kind="introselect", order=None):
+    """``numpy.partition`` (the same arrangement NumPy returns).
+
+    Example:
+        >>> import numpy as np, zymo, zymo.numpy as znp
+        >>> zymo.grad(lambda x: znp.partition(x, 1)[1])(np.array([3.0, 1.0, 2.0])).tolist()
+        [0.0, 0.0, 1.0]
+    """
+    if type(a) is not Tracer:
+        return np.partition(a, kth, axis=axis, kind=kind, order=order)
+    if order is not None:
+        raise TypeError("zymo.numpy.partition: `order` applies to structured arrays, which carry no gradient")
+    a, axis = _flat_if_none(a, axis)
+    x = bottom(a)
+    idx = _matching_permutation(x, np.partition(x, kth, axis=axis, kind=kind), axis)
+    return take_along_axis(a, idx, axis)
