@@ -64,3 +64,36 @@ def check_program(program, inputs, seed: int = 1) -> None:
     rev = sum(_dot(g, t) for g, t in zip(grads, tangents))
     scale = max(1.0, abs(fwd), abs(rev))
     assert abs(fwd - rev) <= DIRECTIONAL_RTOL * scale, f"forward mode {fwd} != reverse mode {rev}"
+
+
+def check_second_order(program, inputs, seed: int = 2) -> None:
+    """Assert that forward-over-reverse and reverse-over-reverse agree with differences of the gradient.
+
+    ``G(x) = vjp(program, x)(c)`` is the gradient of ``sum(c_i * out_i)``;
+    its directional derivative along ``t`` (a Hessian-vector product) is
+    compared with ``(G(x + eps t) - G(x - eps t)) / (2 eps)``.
+    """
+    rng = onp.random.default_rng(seed)
+    cts = [_random_like(o, rng) for o in program(*_copies(inputs))]
+    tangents = tuple(_random_like(x, rng) for x in inputs)
+
+    def gradient(*xs):
+        return zymo.vjp(program, *xs)[1](cts)
+
+    eps = 1e-6
+    plus = gradient(*[x + eps * t for x, t in zip(inputs, tangents)])
+    minus = gradient(*[x - eps * t for x, t in zip(inputs, tangents)])
+    hv_fd = [(onp.asarray(p) - onp.asarray(m)) / (2 * eps) for p, m in zip(plus, minus)]
+    scale = max([1.0] + [float(onp.max(onp.abs(h), initial=0.0)) for h in hv_fd])
+
+    _, hv = zymo.jvp(gradient, _copies(inputs), tangents)
+    for k, (got, want) in enumerate(zip(hv, hv_fd)):
+        err = float(onp.max(onp.abs(onp.asarray(got) - want), initial=0.0)) / scale
+        assert err <= 1e-4, f"forward-over-reverse, input {k}: {got} != differences of the gradient {want}"
+
+    w = tuple(_random_like(x, rng) for x in inputs)
+    _, back2 = zymo.vjp(gradient, *_copies(inputs))
+    rr = back2(w)
+    lhs = sum(_dot(a, b) for a, b in zip(rr, tangents))
+    rhs = sum(_dot(a, b) for a, b in zip(w, hv_fd))
+    assert abs(lhs - rhs) <= 1e-4 * max(1.0, abs(rhs), scale), f"reverse-over-reverse: {lhs} != {rhs}"

@@ -194,7 +194,11 @@ class _Builder:
         if self.draw(st.booleans()) and b is not None:
             return self.new(self.draw(st.sampled_from(BINARY)).format(a=f"r{a}", b=f"r{b}"))
         c = self.draw(st.sampled_from(["2.0", "0.5", "-1.5"]))
-        return self.new(self.draw(st.sampled_from(["{a} * {c}", "{c} - {a}", "{a} + {c}", "{c} / (2 + {a} * {a})"])).format(a=f"r{a}", c=c))
+        return self.new(
+            self.draw(st.sampled_from(["{a} * {c}", "{c} - {a}", "{a} + {c}", "{c} / (2 + {a} * {a})"])).format(
+                a=f"r{a}", c=c
+            )
+        )
 
     def op_reduce(self):
         a = self.pick()
@@ -283,8 +287,15 @@ class _Builder:
         a = self.pick()
         form = self.draw(
             st.sampled_from(
-                ["np.zeros_like(r{a})", "np.zeros(r{a}.shape)", "np.ones((2,) + r{a}.shape)", "np.copy(r{a})",
-                 "np.array(r{a})", "np.full((3,) + r{a}.shape, 0.25)", "np.zeros((2, 3))"]
+                [
+                    "np.zeros_like(r{a})",
+                    "np.zeros(r{a}.shape)",
+                    "np.ones((2,) + r{a}.shape)",
+                    "np.copy(r{a})",
+                    "np.array(r{a})",
+                    "np.full((3,) + r{a}.shape, 0.25)",
+                    "np.zeros((2, 3))",
+                ]
             )
         )
         return self.new(form.format(a=a))

@@ -8,7 +8,7 @@ import warnings
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from .differential import check_program
+from .differential import check_program, check_second_order
 from .programs import programs
 
 _SETTINGS = dict(deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
@@ -18,10 +18,11 @@ def _check(prog):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         check_program(prog.function(), prog.inputs)
+        check_second_order(prog.function(), prog.inputs)
 
 
-@settings(max_examples=int(os.environ.get("ZYMO_FUZZ_EXAMPLES", "150")), **_SETTINGS)
-@given(programs())
+@settings(max_examples=int(os.environ.get("ZYMO_FUZZ_EXAMPLES", "400")), **_SETTINGS)
+@given(programs(max_ops=10))
 def test_random_programs_match_numpy_and_finite_differences(prog):
     _check(prog)
 
