@@ -218,7 +218,13 @@ def _var_impl(x, axis=None, dtype=None, ddof=0, keepdims=False):
 
 
 def _centered(x, axis):
-    return x - np.mean(x, axis=axis, keepdims=True)
+    """``x - mean(x)``, conjugated for complex ``x`` (the variance is ``mean(conj(c) * c)``)."""
+    c = x - np.mean(x, axis=axis, keepdims=True)
+    return np.conjugate(c) if dtype_of(x).kind == "c" else c
+
+
+def _real_part(t):
+    return np.real(t) if dtype_of(t).kind == "c" else t
 
 
 var_p = Primitive(_var_impl, "var")
@@ -232,7 +238,8 @@ defvjp(
 defjvp(
     var_p,
     lambda t, ans, x, axis=None, dtype=None, ddof=0, keepdims=False: (
-        np.sum(t * _centered(x, axis), axis=axis, keepdims=keepdims) * (2.0 / (_count(shape_of(x), axis) - ddof))
+        _real_part(np.sum(t * _centered(x, axis), axis=axis, keepdims=keepdims))
+        * (2.0 / (_count(shape_of(x), axis) - ddof))
     ),
 )
 
@@ -251,7 +258,8 @@ defvjp(
 defjvp(
     std_p,
     lambda t, ans, x, axis=None, dtype=None, ddof=0, keepdims=False: (
-        np.sum(t * _centered(x, axis), axis=axis, keepdims=keepdims) / ((_count(shape_of(x), axis) - ddof) * ans)
+        _real_part(np.sum(t * _centered(x, axis), axis=axis, keepdims=keepdims))
+        / ((_count(shape_of(x), axis) - ddof) * ans)
     ),
 )
 
