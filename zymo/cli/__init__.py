@@ -5,8 +5,9 @@ An entry is ``name: (add_arguments(parser), run(args) -> exit status, help)``.
 
 from __future__ import annotations
 
-from . import check
+from . import check, coverage
 
 COMMANDS = {
     "check": (check.add_arguments, check.run, check.HELP),
+    "coverage": (coverage.add_arguments, coverage.run, coverage.HELP),
 }

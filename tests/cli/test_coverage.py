@@ -1,0 +1,69 @@
+"""``python -m zymo coverage``: what it reports for supported, plain-value and unsupported functions."""
+
+import zymo
+from zymo.__main__ import main
+from zymo.cli.coverage import _modes, coverage, primitives_used
+
+
+def _by_name():
+    return {e.name: e for e in coverage()}
+
+
+def test_elementwise_and_linalg_functions_have_rules_in_both_modes():
+    entries = _by_name()
+    for name in ("numpy.sin", "numpy.matmul", "numpy.concatenate", "numpy.linalg.inv", "numpy.sum"):
+        e = entries[name]
+        assert (e.status, e.reverse, e.forward, e.numpy_dispatch) == ("rules", True, True, True), name
+
+
+def test_index_and_predicate_functions_have_no_derivative():
+    entries = _by_name()
+    for name in ("numpy.argmax", "numpy.isnan", "numpy.shape"):
+        assert entries[name].status == "no derivative", name
+
+
+def test_buffer_constructors_are_constants_without_derivative():
+    assert _by_name()["numpy.zeros"].status == "no derivative"
+
+
+def test_functions_without_implementation_are_unsupported():
+    entries = _by_name()
+    assert entries["numpy.fromfile"].status == "unsupported"
+    assert not entries["numpy.fromfile"].reverse
+
+
+def test_every_public_numpy_function_is_listed_once():
+    names = [e.name for e in coverage()]
+    assert len(names) == len(set(names))
+    assert "numpy.fft.fft" in names and "numpy.linalg.svd" in names
+
+
+def test_modes_of_a_primitive_with_only_a_reverse_rule():
+    @zymo.primitive
+    def twice(x):
+        return 2 * x
+
+    zymo.defvjp(twice, lambda g, ans, x: 2 * g)
+    assert primitives_used(twice) == {twice}
+    assert _modes(twice) == (True, False)
+
+
+def test_primitives_used_follows_helper_functions():
+    import zymo.numpy as znp
+
+    prims = primitives_used(znp.copyto)
+    assert "setitem" in {p.name for p in prims}
+
+
+def test_cli_prints_a_table_with_both_modes(capsys):
+    assert main(["coverage", "--filter", "linalg.inv"]) == 0
+    out = capsys.readouterr().out
+    line = next(row for row in out.splitlines() if row.startswith("numpy.linalg.inv"))
+    assert line.split()[1:4] == ["yes", "yes", "rules"]
+
+
+def test_cli_status_option_keeps_only_that_status(capsys):
+    assert main(["coverage", "--status", "unsupported", "--filter", "numpy.from"]) == 0
+    rows = [r for r in capsys.readouterr().out.splitlines() if r.startswith("numpy.")]
+    assert rows and all(r.endswith("unsupported") for r in rows)
+    assert not any("yes" in r for r in rows)
