@@ -210,20 +210,21 @@ def _inner_axes(a, b):
 
 
 inner_p = Primitive(_inner_impl, "inner")
-defvjp(
-    inner_p,
-    lambda g, ans, a, b: (
-        (g * b if _ndim(a) == 0 else _tensordot_vjp_a(g, ans, a, b, axes=_inner_axes(a, b)))
-        if _ndim(b)
-        else unbroadcast(g * b, a)
-    ),
-    lambda g, ans, a, b: (
-        (g * a if _ndim(b) == 0 else _tensordot_vjp_b(g, ans, a, b, axes=_inner_axes(a, b)))
-        if _ndim(a)
-        else unbroadcast(g * a, b)
-    ),
-    saves=(0, 1),
-)
+
+
+def _inner_vjp_a(g, ans, a, b):
+    if _ndim(a) == 0 or _ndim(b) == 0:
+        return unbroadcast(g * b, a)
+    return _tensordot_vjp_a(g, ans, a, b, axes=_inner_axes(a, b))
+
+
+def _inner_vjp_b(g, ans, a, b):
+    if _ndim(a) == 0 or _ndim(b) == 0:
+        return unbroadcast(g * a, b)
+    return _tensordot_vjp_b(g, ans, a, b, axes=_inner_axes(a, b))
+
+
+defvjp(inner_p, _inner_vjp_a, _inner_vjp_b, saves=(0, 1))
 keep_real_cotangents(inner_p)
 defjvp(inner_p, lambda t, ans, a, b: inner_p(t, b), lambda t, ans, a, b: inner_p(a, t))
 
