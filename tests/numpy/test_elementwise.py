@@ -331,3 +331,9 @@ def test_real_input_meeting_a_complex_value_gets_a_real_gradient_of_its_dtype():
 def test_grad_of_a_complex_output_points_to_vjp():
     with pytest.raises(zymo.ZymoError, match="vjp"):
         zymo.grad(lambda z: (z * z).sum())(np.array([1.0 + 1.0j]))
+
+
+def test_complex_attributes_and_methods_of_traced_values_differentiate():
+    z = np.array([1.0 + 2.0j, -0.5 + 0.3j])
+    check_complex_grads(lambda z: z.real * z.imag + np.abs(z.conj() * z), (z,), order=2)
+    np.testing.assert_array_equal(zymo.vjp(lambda z: z.real, z)[0], z.real)
