@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import gc
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -133,6 +134,7 @@ def _record(fun, args, argnums, has_aux):
             out = _call_user(fun, new_args)
         finally:
             trace.active = False
+            trace.transposes.clear()  # the cached views refer back to their inputs
     if has_aux:
         if not (isinstance(out, (tuple, list)) and len(out) == 2):
             raise ZymoError("with has_aux=True the function must return a pair (output, aux)")
@@ -211,6 +213,11 @@ def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: boo
     def wrapped(*args, **kwargs):
         nums, single = _argnums_tuple(argnums, len(args))
         f = functools.partial(fun, **kwargs) if kwargs else fun
+        # The tape holds no reference cycles, so the cyclic collector is paused while it is built and
+        # consumed: recording allocates many small objects, and collections would only slow it down.
+        collecting = gc.isenabled()
+        if collecting:
+            gc.disable()
         try:
             rec, aux = _record(f, args, nums, has_aux)
             seeds = _scalar_seed(rec.out, rec.trace)
@@ -218,6 +225,8 @@ def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: boo
             value = _unbox(rec.out, rec.trace)
         finally:
             _finish()
+            if collecting:
+                gc.enable()
         g = grads[0] if single else tuple(grads)
         return ((value, aux), g) if has_aux else (value, g)
 

@@ -94,12 +94,26 @@ def _scalar_conversion(kind):
     return convert
 
 
+def _direct(ufunc):
+    """The callable behind ``UFUNCS[ufunc]``: its primitive when the entry only forwards to one."""
+    entry = UFUNCS[ufunc]
+    return getattr(entry, "_prim", entry)
+
+
 def _binary(ufunc):
+    resolved = [None, None]  # (registry entry, what to call); re-resolved if the entry is replaced
+
+    def target():
+        entry = UFUNCS[ufunc]
+        if entry is not resolved[0]:
+            resolved[0], resolved[1] = entry, _direct(ufunc)
+        return resolved[1]
+
     def op(self, other):
-        return UFUNCS[ufunc](self, other)
+        return target()(self, other)
 
     def rop(self, other):
-        return UFUNCS[ufunc](other, self)
+        return target()(other, self)
 
     def iop(self, other):
         return inplace_binary(self, ufunc, other)
@@ -136,6 +150,29 @@ def _transpose(self, *axes):
     elif len(axes) == 1:
         axes = axes[0]
     return call_numpy(np.transpose, self, axes)
+
+
+def _T(self):
+    """``x.T``; an unchanged differentiated input reuses one transposed tracer per trace.
+
+    Parameters are typically transposed at every step of a loop (``x @ W.T``):
+    reusing the view records one operation instead of one per step, and the
+    gradient of ``W.T`` is accumulated once, contiguously, before a single
+    transpose back.
+    """
+    trace = self._trace
+    tape = getattr(trace, "tape", None)
+    if tape is not None and self._view is None and trace.active:
+        node = self._node
+        cached = trace.transposes.get(node)
+        if cached is not None and cached._ver == 0:
+            return cached
+        out = call_numpy(np.transpose, self)
+        rec = tape[node]
+        if type(out) is Tracer and rec and rec[0] is None:  # only inputs: their node never changes value
+            trace.transposes[node] = out
+        return out
+    return call_numpy(np.transpose, self)
 
 
 def _getitem(self, idx):
@@ -242,7 +279,7 @@ def install() -> None:
     T.size = property(lambda self: bottom(self).size)
     T.itemsize = property(lambda self: bottom(self).itemsize)
     T.nbytes = property(lambda self: bottom(self).nbytes)
-    T.T = property(lambda self: call_numpy(np.transpose, self))
+    T.T = property(_T)
     T.mT = property(lambda self: call_numpy(np.swapaxes, self, -1, -2))
     T.real = property(lambda self: call_numpy(np.real, self))
     T.imag = property(lambda self: call_numpy(np.imag, self))

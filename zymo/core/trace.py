@@ -46,11 +46,13 @@ def new_level():
 class Trace:
     """Base class of traces; subclasses implement ``process``."""
 
-    __slots__ = ("level", "active")
+    __slots__ = ("level", "active", "transposes")
 
     def __init__(self, level: int):
         self.level = level
         self.active = True
+        # node of an input -> its ``.T`` tracer, reused while the input is unchanged (see ``array_api``)
+        self.transposes: dict = {}
 
     def process(self, prim, args, params):  # pragma: no cover - abstract
         raise NotImplementedError
