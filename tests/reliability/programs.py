@@ -342,6 +342,33 @@ class _Builder:
             forms += [f"r{w}.T", f"r{w}.reshape(-1)", f"r{w}[:, 1:]"]
         return self.new(self.draw(st.sampled_from(forms)))
 
+    def op_misc(self):
+        a = self.pick(lambda k: len(self.shape(k)) >= 1 and min(self.shape(k)) >= 1)
+        if a is None:
+            return False
+        forms = MISC_2D if len(self.shape(a)) == 2 and self.draw(st.booleans()) else MISC_1D
+        return self.new(self.draw(st.sampled_from(forms)).format(a=f"r{a}"))
+
+    def op_self_write(self):
+        """Writes whose source overlaps the destination: ``w[1:] = w[:-1]``, ``w += w[::-1]``."""
+        w = self.pick(lambda k: self.writable(k) and len(self.shape(k)) >= 1 and self.shape(k)[0] >= 2)
+        if w is None:
+            return self.op_buffer()
+        form = self.draw(
+            st.sampled_from(
+                [
+                    "r{w}[1:] = r{w}[:-1]",
+                    "r{w}[:-1] = r{w}[1:] * 2.0",
+                    "r{w} += r{w}[::-1]",
+                    "r{w}[0] += r{w}[1]",
+                    "r{w} *= r{w}",
+                    "np.copyto(r{w}, r{w}[::-1] + 1.0)",
+                    "np.copyto(r{w}, r{w} * 3.0, where=np.arange(r{w}.shape[-1]) % 2 == 0)",
+                ]
+            )
+        )
+        return self.try_lines([form.format(w=w)], False)
+
     def op_loop(self):
         x = self.pick(lambda k: len(self.shape(k)) >= 1 and 1 <= self.shape(k)[0] <= 3)
         if x is None:
@@ -386,6 +413,44 @@ class _Builder:
         return self.try_lines(lines, True)
 
 
+MISC_1D = [
+    "np.clip({a}, -0.5, 0.7)",
+    "np.roll({a}, 1)",
+    "np.repeat({a}, 2)",
+    "np.tile({a}, 2)",
+    "np.diff({a})",
+    "np.pad({a}, 1)",
+    "np.sort({a})",
+    "np.cumprod({a})",
+    "np.take({a}, [0, 0, 1], mode='clip')",
+    "np.split(np.ravel({a}), [1])[1]",
+    "np.atleast_2d({a})",
+    "np.linalg.norm({a})",
+    "np.nan_to_num({a})",
+    "np.kron({a}, {a})",
+    "np.sinc({a})",
+    "np.tensordot({a}, {a}, axes={a}.ndim)",
+]
+MISC_2D = [
+    "np.trace({a})",
+    "np.diagonal({a})",
+    "np.tril({a})",
+    "np.triu({a}, 1)",
+    "np.moveaxis({a}, 0, -1)",
+    "np.rot90({a})",
+    "np.fliplr({a})",
+    "np.column_stack([{a}, {a}])",
+    "np.dstack([{a}, {a}])",
+    "np.sort({a}, axis=0)",
+    "np.linalg.norm({a}, axis=1)",
+    "np.take_along_axis({a}, np.argsort({a}, axis=1), axis=1)",
+    "np.einsum('ij,ij->j', {a}, {a})",
+    "np.einsum('ii->i', {a}) if {a}.shape[0] == {a}.shape[1] else {a}",
+    "np.std({a}, axis=0) + 1.0",
+    "np.array_split({a}, 2, axis=1)[0]",
+]
+
+
 def _broadcastable(target, shape, into=False) -> bool:
     try:
         b = onp.broadcast_shapes(target, shape)
@@ -410,6 +475,9 @@ OPS = [
     "op_write",
     "op_view",
     "op_loop",
+    "op_misc",
+    "op_misc",
+    "op_self_write",
 ]
 
 
