@@ -27,7 +27,6 @@ from .sorting import sort, partition  # noqa: F401
 from .construction import *  # noqa: F401,F403
 from .linalg import matmul, dot, vdot, tensordot, einsum, outer, inner, trace, diagonal, diag, kron, cross  # noqa: F401
 from . import linalg  # noqa: F401
-globals().pop("fft", None)  # numpy.fft from the star import: zymo.numpy.fft replaces it
-from . import fft  # noqa: F401
+from .fft import fftshift as _fftshift  # noqa: F401  (loads zymo.numpy.fft over the star-imported numpy.fft)
 
 globals().update(_ufunc_entry)
