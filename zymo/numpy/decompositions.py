@@ -98,6 +98,10 @@ def _unpack(packed, shapes):
     return out
 
 
+def _is_complex(x) -> bool:
+    return np.iscomplexobj(bottom(x))
+
+
 def _check_real(name, a):
     b = bottom(a)
     if np.iscomplexobj(b):
@@ -203,12 +207,27 @@ def eigh(a, UPLO: str = "L"):
     return EighResult(w, v)
 
 
+def _eigvalsh_jvp(t, ans, a, UPLO="L"):
+    w, v = eigh(a, UPLO)
+    return _diag_part(np.matmul(_mT(v), np.matmul(_sym_from(a, t, UPLO), v)))
+
+
+def _eigvalsh_vjp(g, ans, a, UPLO="L"):
+    w, v = eigh(a, UPLO)
+    s = np.matmul(v * np.expand_dims(g, -2), _mT(v))
+    return _lower_sym_T(s) if UPLO == "L" else _mT(_lower_sym_T(_mT(s)))
+
+
+eigvalsh_p = Primitive(np.linalg.eigvalsh, "eigvalsh")
+defvjp(eigvalsh_p, _eigvalsh_vjp, saves=(0,))
+defjvp(eigvalsh_p, _eigvalsh_jvp)
+
+
 @implements(np.linalg.eigvalsh)
 def eigvalsh(a, UPLO: str = "L"):
-    """``numpy.linalg.eigvalsh``."""
-    if type(a) is not Tracer:
-        return np.linalg.eigvalsh(a, UPLO)
-    return eigh(a, UPLO)[0]
+    """``numpy.linalg.eigvalsh`` (NumPy's values; the derivative comes from ``eigh``)."""
+    _check_real("eigvalsh", a)
+    return eigvalsh_p(a, UPLO=UPLO) if type(a) is Tracer else np.linalg.eigvalsh(a, UPLO)
 
 
 # --- eig ---------------------------------------------------------------------------------------------
@@ -262,15 +281,33 @@ def eig(a):
     if type(a) is not Tracer:
         return np.linalg.eig(a)
     w, v = _eigh_parts(eig_p(a), shape_of(a)[-1])
+    if not np.any(np.imag(bottom(w))):  # all eigenvalues real: NumPy returns real arrays
+        w, v = np.real(w), np.real(v)
     return EigResult(w, v)
+
+
+def _eigvals_jvp(t, ans, a):
+    w, v = eig(a)
+    dw = _diag_part(np.linalg.solve(v, np.matmul(t, v)))
+    return dw if _is_complex(ans) else np.real(dw)
+
+
+def _eigvals_vjp(g, ans, a):
+    w, v = eig(a)
+    r = np.matmul(_mT(np.linalg.inv(v)), np.expand_dims(g, -1) * _mT(v))  # V^-T diag(g) V^T
+    return r if _is_complex(a) else np.real(r)
+
+
+eigvals_p = Primitive(np.linalg.eigvals, "eigvals")
+defvjp(eigvals_p, _eigvals_vjp, saves=(0,))
+defjvp(eigvals_p, _eigvals_jvp)
 
 
 @implements(np.linalg.eigvals)
 def eigvals(a):
-    """``numpy.linalg.eigvals`` (see ``eig``)."""
-    if type(a) is not Tracer:
-        return np.linalg.eigvals(a)
-    return eig(a)[0]
+    """``numpy.linalg.eigvals`` (NumPy's values; the derivative comes from ``eig``)."""
+    _check_real("eigvals", a)
+    return eigvals_p(a) if type(a) is Tracer else np.linalg.eigvals(a)
 
 
 # --- svd --------------------------------------------------------------------------------------------

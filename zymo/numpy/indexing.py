@@ -82,7 +82,8 @@ def _getitem_impl(x, idx):
 def _getitem_vjp(g, ans, x, idx):
     if type(g) is Tracer:
         return scatter_add_p(g, idx=idx, shape=shape_of(x))
-    return Scatter(shape_of(x), g.dtype if hasattr(g, "dtype") else np.result_type(g), idx, g)
+    # A complex input's cotangent is complex even when this one is real (JAX's convention).
+    return Scatter(shape_of(x), np.result_type(dtype_of(g), 1j if dtype_of(x).kind == "c" else 0.0), idx, g)
 
 
 getitem_p = linear(Primitive(_getitem_impl, "getitem", aliases=True), _getitem_vjp)
