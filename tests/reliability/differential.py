@@ -97,3 +97,15 @@ def check_second_order(program, inputs, seed: int = 2) -> None:
     lhs = sum(_dot(a, b) for a, b in zip(rr, tangents))
     rhs = sum(_dot(a, b) for a, b in zip(w, hv_fd))
     assert abs(lhs - rhs) <= 1e-4 * max(1.0, abs(rhs), scale), f"reverse-over-reverse: {lhs} != {rhs}"
+
+
+def check_float32(program, inputs) -> None:
+    """Assert that traced values equal NumPy's bit for bit in float32 too, with float32 gradients."""
+    xs = tuple(onp.asarray(x, dtype=onp.float32) for x in inputs)
+    want = program(*_copies(xs))
+    out, back = zymo.vjp(program, *_copies(xs))
+    for k, (o, w) in enumerate(zip(out, want)):
+        _same_value(o, w, f"float32 register {k} under vjp")
+    grads = back([onp.ones(onp.shape(w), onp.asarray(w).dtype) for w in want])
+    for g, x in zip(grads, xs):
+        assert onp.asarray(g).dtype == onp.float32 and onp.shape(g) == x.shape

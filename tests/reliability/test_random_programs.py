@@ -8,7 +8,7 @@ import warnings
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from .differential import check_program, check_second_order
+from .differential import check_float32, check_program, check_second_order
 from .programs import programs
 
 _SETTINGS = dict(deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
@@ -19,6 +19,7 @@ def _check(prog):
         warnings.simplefilter("error")
         check_program(prog.function(), prog.inputs)
         check_second_order(prog.function(), prog.inputs)
+        check_float32(prog.function(), prog.inputs)
 
 
 @settings(max_examples=int(os.environ.get("ZYMO_FUZZ_EXAMPLES", "400")), **_SETTINGS)
