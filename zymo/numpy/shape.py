@@ -12,6 +12,7 @@ import builtins
 import numpy as np
 
 from ..core.dispatch import implements
+from ..core.forward import defjvp_all
 from ..core.mutation import inplace_setitem
 from ..core.primitive import Primitive
 from ..core.tracer import Tracer
@@ -469,6 +470,8 @@ def _pad_vjp(g, ans, x, pad_width, constant_values=0):
 
 
 pad_p = linear(Primitive(_pad_impl, "pad"), _pad_vjp)
+# The padding constant does not move with the input: its tangent is zero.
+defjvp_all(pad_p, lambda ts, ans, x, pad_width, constant_values=0: pad_p(ts[0], pad_width=pad_width))
 
 
 @implements(np.pad)
