@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import zymo
+import zymo.numpy as znp
 from zymo.nn import (
     BatchNorm,
     Chain,
@@ -404,6 +405,18 @@ def test_skip_connection_with_a_custom_connection():
     block = SkipConnection(Dense(3, 2, rng=rng(), dtype=F64), lambda y, x: np.concatenate([y, x], axis=-1))
     assert block(data(4, 3)).shape == (4, 5)
     assert_grads_match_finite_differences(block, data(4, 3))
+
+
+def test_skip_connection_whose_layer_changes_the_shape_is_a_clear_error():
+    block = SkipConnection(Dense(3, 1, rng=rng()))
+    with pytest.raises(zymo.ShapeError, match=r"SkipConnection.*shape \(4, 3\) to shape \(4, 1\)"):
+        block(np.ones((4, 3), np.float32))
+
+
+def test_parallel_adding_outputs_of_different_shapes_is_a_clear_error():
+    par = Parallel(znp.add, Dense(3, 2, rng=rng()), Dense(3, 1, rng=rng()))
+    with pytest.raises(zymo.ShapeError, match=r"outputs of shapes \(4, 2\), \(4, 1\)"):
+        par(np.ones((4, 3), np.float32))
 
 
 def test_parallel_applies_each_layer_to_the_same_input_and_combines():

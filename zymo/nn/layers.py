@@ -393,8 +393,16 @@ class BatchNorm(Module):
         return f"BatchNorm({self.channels}{extra})"
 
 
+_ELEMENTWISE = (np.add, np.multiply, np.subtract, np.maximum, np.minimum)
+
+
+def _plain_ufunc(f):
+    """NumPy's ufunc behind ``f`` (``zymo.numpy.add`` wraps ``numpy.add``), else ``f``."""
+    return getattr(f, "_ufunc", f)
+
+
 def _connection_name(f) -> str:
-    return {np.add: "+", np.multiply: "*"}.get(f, describe(f))
+    return {np.add: "+", np.multiply: "*", np.subtract: "-"}.get(_plain_ufunc(f), describe(f))
 
 
 class SkipConnection(Module):
@@ -415,7 +423,14 @@ class SkipConnection(Module):
         self.connection = connection
 
     def __call__(self, x):
-        return self.connection(self.layer(x), x)
+        y = self.layer(x)
+        if _plain_ufunc(self.connection) in _ELEMENTWISE and shape_of(y) != shape_of(x):
+            raise ShapeError(
+                f"{self!r}: the layer maps an input of shape {shape_of(x)} to shape {shape_of(y)}, but "
+                f"{_connection_name(self.connection)} needs equal shapes; the residual would broadcast silently "
+                f"(at {user_location()})"
+            )
+        return self.connection(y, x)
 
     def __repr__(self) -> str:
         return _layout("SkipConnection", [describe(self.layer), _connection_name(self.connection)])
@@ -456,6 +471,12 @@ class Parallel(Module):
             )
         if self.connection is None:
             return outs
+        if _plain_ufunc(self.connection) in _ELEMENTWISE and len({shape_of(o) for o in outs}) > 1:
+            shapes = ", ".join(str(shape_of(o)) for o in outs)
+            raise ShapeError(
+                f"{self!r}: combining outputs of shapes {shapes} with {_connection_name(self.connection)} needs "
+                f"equal shapes (at {user_location()})"
+            )
         if getattr(self.connection, "nin", None) == 2 and len(outs) > 2:  # a binary ufunc such as np.add
             return functools.reduce(self.connection, outs)
         return self.connection(*outs)
