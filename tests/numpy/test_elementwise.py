@@ -337,3 +337,14 @@ def test_complex_attributes_and_methods_of_traced_values_differentiate():
     z = np.array([1.0 + 2.0j, -0.5 + 0.3j])
     check_complex_grads(lambda z: z.real * z.imag + np.abs(z.conj() * z), (z,), order=2)
     np.testing.assert_array_equal(zymo.vjp(lambda z: z.real, z)[0], z.real)
+
+
+def test_angle_in_degrees_differentiates():
+    z = np.array([1.0 + 2.0j, -0.5 + 0.3j])
+    check_complex_grads(lambda z: np.angle(z, deg=True), (z,), order=2)
+    np.testing.assert_array_equal(zymo.vjp(lambda z: np.angle(z, deg=True), z)[0], np.angle(z, deg=True))
+
+
+@pytest.mark.parametrize("name", ["tanh", "sinc", "log1p", "arcsin"])
+def test_third_order_derivatives_match_finite_differences(name):
+    check_grads(getattr(np, name), (np.array([0.1, -0.4, 0.7]),), order=3, eps=1e-4, rtol=1e-4, atol=1e-5)

@@ -222,3 +222,18 @@ def test_var_and_std_of_complex_inputs_follow_the_real_valued_convention(name):
     z = np.array([[1.0 + 2.0j, -0.5 + 0.3j, 0.2 - 1.0j], [0.4 + 0.1j, 1.1 - 0.6j, -0.9 - 0.2j]])
     check_complex_grads(lambda z: getattr(np, name)(z, axis=1, ddof=1), (z,), order=2)
     check_complex_grads(lambda z: getattr(np, name)(z), (z,), order=2)
+
+
+@pytest.mark.parametrize(
+    "f",
+    [
+        lambda x: np.prod(x, axis=1),
+        lambda x: np.cumprod(x, axis=0),
+        lambda x: znp.logsumexp(x, axis=0),
+        lambda x: np.std(x, axis=1),
+    ],
+    ids=["prod with zeros", "cumprod with zeros", "logsumexp", "std"],
+)
+def test_third_order_derivatives_match_finite_differences(f):
+    x = np.array([[0.0, 2.0, 0.5], [1.5, 0.0, 0.0], [0.7, 1.2, -0.8]])
+    check_grads(f, (x,), order=3, eps=1e-4, rtol=1e-4, atol=1e-5)
