@@ -480,3 +480,31 @@ def test_classifier_with_every_layer_kind_matches_finite_differences():
         Parallel(np.add, Dense(5, 3, rng=r, dtype=F64), Dense(5, 3, relu, rng=r, dtype=F64)),
     )
     assert_grads_match_finite_differences(model, data(4, 2, 3))
+
+
+def _small_layers():
+    r = rng()
+    ln = LayerNorm(3, dtype=F64)
+    ln.weight, ln.bias = data(3, seed=3), data(3, seed=4)
+    bn = BatchNorm(3, dtype=F64)
+    bn.weight, bn.bias = data(3, seed=5), data(3, seed=6)
+    return {
+        "LayerNorm": ln,
+        "BatchNorm-train": bn,
+        "BatchNorm-test": evalmode(BatchNorm(3, dtype=F64)),
+        "SkipConnection": SkipConnection(Dense(3, 3, tanh, rng=r, dtype=F64)),
+        "Parallel": Parallel(np.multiply, Dense(3, 2, rng=r, dtype=F64), Dense(3, 2, gelu, rng=r, dtype=F64)),
+        "Flatten-Dense": Chain(Flatten(start_axis=0), Dense(9, 2, rng=r, dtype=F64)),
+    }
+
+
+@pytest.mark.parametrize("name", list(_small_layers()))
+def test_layers_differentiate_in_both_modes_to_second_order(name):
+    layer = _small_layers()[name]
+    check_grads(lambda m, x: m(x), (layer, data(3, 3)), order=2)
+
+
+def test_embedding_differentiates_in_both_modes_to_second_order():
+    emb = Embedding(4, 2, padding_idx=1, rng=rng(), dtype=F64)
+    idx = np.array([[0, 1], [3, 3]])
+    check_grads(lambda m: np.sin(m(idx)), (emb,), order=2)
