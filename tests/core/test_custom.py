@@ -173,3 +173,27 @@ def test_public_primitive_without_forward_rule_raises_in_forward_mode():
     zymo.defvjp(square, lambda g, ans, x: 2 * g * x)
     with pytest.raises(zymo.UnsupportedOperationError, match="square"):
         zymo.jvp(square, (X,), (X,))
+
+
+def test_custom_vjp_residual_survives_in_place_writes_to_the_output():
+    @zymo.custom_vjp
+    def exp(x):
+        return znp.exp(x)
+
+    def fwd(x):
+        y = exp(x)
+        return y, y  # the output itself is the residual
+
+    exp.defvjp(fwd, lambda y, g: (g * y,))
+
+    def loss(x):
+        y = exp(x)
+        s = znp.sum(y * y)
+        y += 1.0
+        y[0] = 5.0
+        return s + znp.sum(y)
+
+    (want,) = numerical_grad(loss, (X,))
+    assert onp.allclose(zymo.grad(loss)(X), want, atol=1e-6)
+    _, t = zymo.jvp(loss, (X,), (onp.ones(3),))
+    assert t == pytest.approx(want.sum(), rel=1e-7)
