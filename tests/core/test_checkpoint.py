@@ -135,3 +135,29 @@ def test_checkpoint_scan_of_no_steps_returns_the_carry():
 def test_checkpoint_scan_rejects_zero_segments():
     with pytest.raises(zymo.ZymoError, match="segments"):
         zymo.checkpoint_scan(_step, 1.0, [1.0], segments=0)
+
+
+def test_checkpoint_scan_tape_does_not_keep_discarded_step_outputs():
+    import gc
+    import weakref
+
+    from zymo.core.tracer import bottom
+
+    p, xs, h = _rnn_problem()
+    refs = []
+
+    def step(carry, x):
+        carry, y = _step(carry, x)
+        return carry, y * 2.0  # a fresh array, unlike the carries kept as segment inputs
+
+    def loss(p, xs, h):
+        (_, h_end), ys = zymo.checkpoint_scan(step, (p, h), xs, segments=3)
+        refs.extend(weakref.ref(bottom(y)) for y in ys)
+        return znp.mean(h_end**2)
+
+    rec, _ = _record(loss, (p, xs, h), (0,), False)
+    gc.collect()
+    alive = [r for r in refs if r() is not None]
+    _finish()
+    assert refs and not alive
+    del rec

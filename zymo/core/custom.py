@@ -180,7 +180,8 @@ class CustomVJP:
         )
         tape = trace.tape
         single = len(out_leaves) == 1
-        tape.append([_CUSTOM, parents, res_leaves, out_leaves[0] if single else None, {"call": call}])
+        # The rules never read the outputs: the records do not keep them alive.
+        tape.append([_CUSTOM, parents, res_leaves, None, {"call": call}])
         node = len(tape) - 1
         if single:
             return tree_unflatten(out_def, [new_tracer(out_leaves[0], trace, node)])
@@ -190,7 +191,7 @@ class CustomVJP:
             if not d:
                 boxed.append(o)
                 continue
-            tape.append([_SELECT, [node], [], o, {"k": k, "n": n}])
+            tape.append([_SELECT, [node], [], None, {"k": k, "n": n}])
             boxed.append(new_tracer(o, trace, len(tape) - 1))
         return tree_unflatten(out_def, boxed)
 
