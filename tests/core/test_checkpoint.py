@@ -161,3 +161,12 @@ def test_checkpoint_scan_tape_does_not_keep_discarded_step_outputs():
     _finish()
     assert refs and not alive
     del rec
+
+
+def test_checkpoint_keyword_arguments_are_static():
+    @zymo.checkpoint
+    def power(a, *, n):
+        return a**n
+
+    g = zymo.grad(lambda a: znp.sum(power(a, n=3)))(X)
+    assert onp.allclose(g, 3 * X**2)

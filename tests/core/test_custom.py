@@ -197,3 +197,27 @@ def test_custom_vjp_residual_survives_in_place_writes_to_the_output():
     assert onp.allclose(zymo.grad(loss)(X), want, atol=1e-6)
     _, t = zymo.jvp(loss, (X,), (onp.ones(3),))
     assert t == pytest.approx(want.sum(), rel=1e-7)
+
+
+def test_custom_vjp_keyword_arguments_are_static():
+    @zymo.custom_vjp
+    def scale(x, *, factor):
+        return x * factor
+
+    scale.defvjp(lambda x, *, factor: (scale(x, factor=factor), factor), lambda factor, g: (g * factor,))
+    assert onp.array_equal(zymo.grad(lambda x: znp.sum(scale(x, factor=3.0)))(X), onp.full(3, 3.0))
+    with pytest.raises(zymo.ZymoError, match="keyword argument"):
+        zymo.grad(lambda x: znp.sum(scale(X, factor=x[0])))(X)
+
+
+def test_custom_vjp_errors_name_where_the_rule_is_defined():
+    @zymo.custom_vjp
+    def f(x):
+        return x * 2
+
+    def bad_bwd(res, g):
+        return g
+
+    f.defvjp(lambda x: (f(x), None), bad_bwd)
+    with pytest.raises(zymo.ZymoError, match=r"test_custom\.py:\d+"):
+        zymo.grad(lambda x: f(x).sum())(X)

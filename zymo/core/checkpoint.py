@@ -9,6 +9,7 @@ the memory of its intermediate values is released at once.
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any, Callable, Sequence
 
@@ -29,6 +30,11 @@ class _Checkpointed(CustomVJP):
         super().__init__(fun)
         self.fwd = self._first_run
         self.bwd = self._recompute
+
+    def _with_static(self, kwargs: dict) -> "_Checkpointed":
+        bound = _Checkpointed(functools.partial(self.fun, **kwargs))
+        bound.__name__ = self.__name__
+        return bound
 
     def _first_run(self, *args):
         return self(*args), args
@@ -97,8 +103,9 @@ def checkpoint(fun: Callable) -> Callable:
 
     Gradients equal those of ``fun``; peak memory drops to the inputs of each
     checkpointed call plus one call's intermediate values. Checkpoints nest.
-    Values being differentiated must reach ``fun`` as arguments (not through
-    a closure), and ``fun`` must not write into its inputs.
+    Values being differentiated must reach ``fun`` as positional arguments
+    (not through a closure; keyword arguments are static), and ``fun`` must
+    not write into its inputs. Forward mode runs ``fun`` as it is.
 
     Example:
         >>> import zymo, zymo.numpy as znp

@@ -22,7 +22,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .errors import ZymoError
+from .errors import ZymoError, user_location
 from .forward import ForwardTrace
 from .memory import register_saved
 from .primitive import Primitive, refresh_view
@@ -116,6 +116,7 @@ class CustomVJP:
 
     def __init__(self, fun: Callable):
         functools.update_wrapper(self, fun)
+        self.__name__ = getattr(fun, "__name__", None) or getattr(getattr(fun, "func", None), "__name__", "function")
         self.fun = fun
         self.fwd: Callable | None = None
         self.bwd: Callable | None = None
@@ -126,7 +127,23 @@ class CustomVJP:
         self.bwd = bwd
         return self
 
-    def __call__(self, *args):
+    def _with_static(self, kwargs: dict) -> "CustomVJP":
+        """This function with keyword arguments bound (they are static: never differentiated)."""
+        bound = CustomVJP(functools.partial(self.fun, **kwargs))
+        bound.__name__ = self.__name__
+        if self.fwd is not None:
+            bound.defvjp(functools.partial(self.fwd, **kwargs), self.bwd)
+        return bound
+
+    def __call__(self, *args, **kwargs):
+        if kwargs:
+            for leaf in tree_flatten(kwargs)[0]:
+                if type(leaf) is Tracer and leaf._trace.level > 0:
+                    raise ZymoError(
+                        f"a value being differentiated was passed to {self.__name__} as a keyword argument (at "
+                        f"{user_location()}); keyword arguments are static. Fix: pass it positionally."
+                    )
+            return self._with_static(kwargs)(*args)
         in_leaves, in_defs = [], []
         for a in args:
             leaves, treedef = tree_flatten(a)
@@ -138,8 +155,8 @@ class CustomVJP:
             return self.fun(*args)
         if self.fwd is None:
             raise ZymoError(
-                f"custom_vjp function {self.__name__} has no rule yet. Fix: call "
-                f"{self.__name__}.defvjp(fwd, bwd) before differentiating it."
+                f"custom_vjp function {self.__name__} ({_defined_at(self.fun)}) has no rule yet, and it was "
+                f"differentiated at {user_location()}. Fix: call {self.__name__}.defvjp(fwd, bwd) first."
             )
         if not top.active:
             raise top.escaped()
@@ -156,7 +173,10 @@ class CustomVJP:
         """``(out, residuals)`` from the arguments one level below ``trace``."""
         res = self.fwd(*args)
         if not (isinstance(res, tuple) and len(res) == 2):
-            raise ZymoError(f"the fwd rule of custom_vjp function {self.__name__} must return a pair (out, residuals)")
+            raise ZymoError(
+                f"the fwd rule of custom_vjp function {self.__name__} ({_defined_at(self.fwd)}) must return a pair "
+                f"(out, residuals), got {type(res).__name__}"
+            )
         return res
 
     def _reverse(self, trace, args, in_leaves, in_defs):
@@ -200,8 +220,8 @@ class CustomVJP:
         grads = self.bwd(residuals, cotangent)
         if not isinstance(grads, (tuple, list)) or len(grads) != len(in_defs):
             raise ZymoError(
-                f"the bwd rule of custom_vjp function {self.__name__} must return a tuple with one gradient "
-                f"per argument ({len(in_defs)}), got {type(grads).__name__}"
+                f"the bwd rule of custom_vjp function {self.__name__} ({_defined_at(self.bwd)}) must return a "
+                f"tuple with one gradient per argument ({len(in_defs)}), got {type(grads).__name__}"
                 + (f" of length {len(grads)}" if isinstance(grads, (tuple, list)) else "")
             )
         flat = []
@@ -213,8 +233,8 @@ class CustomVJP:
             leaves, gdef = tree_flatten(g)
             if len(leaves) != n:
                 raise ZymoError(
-                    f"the bwd rule of custom_vjp function {self.__name__} returned a gradient for argument {i} "
-                    f"with structure {gdef}, but the argument has structure {treedef}"
+                    f"the bwd rule of custom_vjp function {self.__name__} ({_defined_at(self.bwd)}) returned a "
+                    f"gradient for argument {i} with structure {gdef}, but the argument has structure {treedef}"
                 )
             flat.extend(leaves)
         for i, (g, spec) in enumerate(zip(flat, in_specs)):
@@ -222,8 +242,8 @@ class CustomVJP:
                 continue
             if np.shape(bottom(g)) != spec[0]:
                 raise ZymoError(
-                    f"the bwd rule of custom_vjp function {self.__name__} returned a gradient of shape "
-                    f"{np.shape(bottom(g))} for an input of shape {spec[0]}"
+                    f"the bwd rule of custom_vjp function {self.__name__} ({_defined_at(self.bwd)}) returned a "
+                    f"gradient of shape {np.shape(bottom(g))} for an input of shape {spec[0]}"
                 )
         return flat
 
@@ -254,6 +274,13 @@ class CustomVJP:
         t_leaves = tree_flatten(tangent_out)[0]
         boxed = [new_tracer(o, trace, t) if is_inexact(o) else o for o, t in zip(out_leaves, t_leaves)]
         return tree_unflatten(out_def, boxed)
+
+
+def _defined_at(fn) -> str:
+    """``defined at file:line`` for a Python function (for error messages)."""
+    fn = getattr(fn, "func", fn)
+    code = getattr(fn, "__code__", None)
+    return f"defined at {code.co_filename}:{code.co_firstlineno}" if code is not None else "a callable object"
 
 
 def _is_float(x) -> bool:
