@@ -127,3 +127,24 @@ def test_gradient_of_jvp_with_respect_to_a_different_variable():
     want = (directional(0.8 + eps) - directional(0.8 - eps)) / (2 * eps)
     assert zymo.grad(directional)(0.8) == pytest.approx(want, rel=1e-7)
     assert fwd(directional)(0.8) == pytest.approx(want, rel=1e-7)
+
+
+def _custom_affine():
+    @zymo.custom_vjp
+    def affine(a, b):
+        return a * b + a
+
+    affine.defvjp(lambda a, b: (affine(a, b), (a, b)), lambda r, g: (g * (r[1] + 1), g * r[0]))
+    return affine
+
+
+@pytest.mark.parametrize("wrap", ["checkpoint", "custom_vjp"])
+@pytest.mark.parametrize("outer,inner", list(itertools.product(MODES, MODES)))
+def test_no_perturbation_confusion_through_checkpoint_and_custom_rules(outer, inner, wrap):
+    g = zymo.checkpoint(lambda a, b: a * b + a) if wrap == "checkpoint" else _custom_affine()
+
+    # d/dx [x * d/dy (x y + x)] = d/dx x^2 = 2x
+    def f(x):
+        return x * MODES[inner](lambda y: g(x, y))(3.0)
+
+    assert MODES[outer](f)(1.5) == pytest.approx(3.0, rel=1e-14)
