@@ -251,7 +251,9 @@ def _accumulate(grads, owned, p, gj, gown):
         return
     tc, tg = type(cur), type(gj)
     if tc is np.ndarray and tg is np.ndarray and cur.shape == gj.shape:
-        dt = _sum_dtype(cur, gj)
+        dt = cur.dtype
+        if gj.dtype != dt:
+            dt = _sum_dtype(cur, gj)
         if owned[p] and cur.dtype == dt:
             cur += gj
             return
@@ -290,16 +292,6 @@ def _accumulate(grads, owned, p, gj, gown):
     owned[p] = False
 
 
-def _fresh(r, g, ans, vals) -> bool:
-    """Whether a rule's result is a new array no one else holds (so it may be accumulated into)."""
-    if type(r) is not np.ndarray or r.base is not None or r is g or r is ans or not r.flags.writeable:
-        return False
-    for v in vals:
-        if r is v:
-            return False
-    return True
-
-
 def backward(trace: ReverseTrace, seeds, keep: Sequence[int], retain: bool = False) -> list:
     """Propagate cotangents ``seeds`` (pairs ``(node, g)``) down the tape.
 
@@ -317,6 +309,7 @@ def backward(trace: ReverseTrace, seeds, keep: Sequence[int], retain: bool = Fal
         if node > start:
             start = node
     keep_set = set(keep)
+    ndarray = np.ndarray
     for i in range(start, -1, -1):
         g = grads[i]
         if g is None:
@@ -334,8 +327,10 @@ def backward(trace: ReverseTrace, seeds, keep: Sequence[int], retain: bool = Fal
         parents, vals, ans, params = rec[1], rec[2], rec[3], rec[4]
         rules = prim.vjp
         if type(rules) is tuple:
-            owned_rules = prim.vjp_owned if (own and not retain and type(g) is np.ndarray) else None
-            for j in range(len(parents) - 1, -1, -1):
+            owned_rules = prim.vjp_owned if (own and not retain and type(g) is ndarray) else None
+            j = len(parents)
+            while j:
+                j -= 1
                 p = parents[j]
                 if p < 0:
                     continue
@@ -344,7 +339,13 @@ def backward(trace: ReverseTrace, seeds, keep: Sequence[int], retain: bool = Fal
                     gown = True
                 else:
                     gj = rules[j](g, ans, *vals, **params)
-                    gown = _fresh(gj, g, ans, vals)
+                    # A new array that no record, input or other gradient holds may be accumulated into.
+                    gown = type(gj) is ndarray and gj.base is None and gj is not g and gj is not ans
+                    if gown:
+                        for v in vals:
+                            if gj is v:
+                                gown = False
+                        gown = gown and gj.flags.writeable
                 if grads[p] is None:
                     grads[p] = gj
                     owned[p] = gown
@@ -356,7 +357,7 @@ def backward(trace: ReverseTrace, seeds, keep: Sequence[int], retain: bool = Fal
                 if p >= 0 and gs[j] is not None:
                     _accumulate(grads, owned, p, gs[j], False)
         if not retain:
-            vals.clear()
+            vals.clear()  # the copy-on-write registry may still hold these lists
             rec.clear()
             tape[i] = None
     out = []
@@ -364,7 +365,7 @@ def backward(trace: ReverseTrace, seeds, keep: Sequence[int], retain: bool = Fal
         g = grads[k]
         if type(g) is Scatter:
             g = g.dense()
-        elif type(g) is np.ndarray and not (owned[k] and g.flags.writeable and g.flags.c_contiguous):
+        elif type(g) is ndarray and not (owned[k] and g.flags.writeable and g.flags.c_contiguous):
             g = np.array(g, order="C")  # the caller's own contiguous copy, never a view of engine state
         grads[k] = None
         owned[k] = False

@@ -16,7 +16,7 @@ import numpy as np
 from ..core.dispatch import UFUNCS, implements
 from ..core.forward import defjvp, defjvp_all
 from ..core.primitive import Primitive
-from ..core.reverse import defvjp, defvjp_all
+from ..core.reverse import Absent, defvjp, defvjp_all
 from ..core.trace import CONST, current_level
 from ..core.tracer import Tracer, bottom, new_tracer
 
@@ -33,7 +33,9 @@ __all__ = [
 
 
 def shape_of(x) -> tuple:
-    """Shape of a value (array, scalar or tracer)."""
+    """Shape of a value (array, scalar, tracer, or a tape's stand-in for an unsaved value)."""
+    if type(x) is np.ndarray or type(x) is Absent:
+        return x.shape
     while type(x) is Tracer:
         x = x._val
     if type(x) is np.ndarray:
@@ -42,6 +44,8 @@ def shape_of(x) -> tuple:
 
 
 def dtype_of(x):
+    if type(x) is np.ndarray or type(x) is Absent:
+        return x.dtype
     while type(x) is Tracer:
         x = x._val
     return x.dtype if hasattr(x, "dtype") else np.result_type(x)
@@ -53,8 +57,8 @@ def is_plain(x) -> bool:
 
 def unbroadcast(g, target):
     """Sum ``g`` over the axes along which ``target`` (a value) was broadcast."""
-    shape = shape_of(target)
-    gshape = shape_of(g)
+    shape = target.shape if type(target) is np.ndarray or type(target) is Absent else shape_of(target)
+    gshape = g.shape if type(g) is np.ndarray else shape_of(g)
     if gshape == shape:
         return g
     lead = len(gshape) - len(shape)
