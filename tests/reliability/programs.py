@@ -446,7 +446,7 @@ MISC_2D = [
     "np.take_along_axis({a}, np.argsort({a}, axis=1), axis=1)",
     "np.einsum('ij,ij->j', {a}, {a})",
     "np.einsum('ii->i', {a}) if {a}.shape[0] == {a}.shape[1] else {a}",
-    "np.std({a}, axis=0) + 1.0",
+    "np.std(np.concatenate([{a}, {a} * 2.0 + 1.0]), axis=0)",  # no zero deviation: std has a kink there
     "np.array_split({a}, 2, axis=1)[0]",
 ]
 

@@ -22,7 +22,7 @@ def _check(prog):
         check_float32(prog.function(), prog.inputs)
 
 
-@settings(max_examples=int(os.environ.get("ZYMO_FUZZ_EXAMPLES", "400")), **_SETTINGS)
+@settings(max_examples=int(os.environ.get("ZYMO_FUZZ_EXAMPLES", "300")), **_SETTINGS)
 @given(programs(max_ops=10))
 def test_random_programs_match_numpy_and_finite_differences(prog):
     _check(prog)
