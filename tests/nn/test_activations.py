@@ -2,8 +2,11 @@
 
 import warnings
 
+import hypothesis.strategies as st
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis.extra.numpy import arrays
 
 import zymo
 from zymo.nn import activations as act
@@ -129,3 +132,25 @@ def test_activations_match_pytorch():
     ]
     for ours, theirs in pairs:
         np.testing.assert_allclose(ours(x), theirs(t).numpy(), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("f", ALL, ids=lambda f: f.__name__)
+def test_traced_values_equal_plain_values_bit_for_bit(f):
+    x = np.random.default_rng(3).standard_normal((4, 5)).astype(np.float32)
+    traced, _ = zymo.vjp(f, x)
+    np.testing.assert_array_equal(traced, f(x))
+    _, tangent = zymo.jvp(f, (x,), (np.ones_like(x),))
+    assert tangent.dtype == np.float32
+
+
+@settings(max_examples=30, deadline=None)
+@given(arrays(np.float64, st.integers(1, 6), elements=st.floats(-1e308, 1e308)))
+def test_any_finite_input_gives_finite_values_and_gradients_without_warnings(x):
+    for f in ALL:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            y, back = zymo.vjp(f, x)
+            g = back(np.ones_like(x))
+        if f is not act.log_softmax:
+            assert np.all(np.isfinite(y)), f.__name__
+        assert np.all(np.isfinite(g)), f.__name__
