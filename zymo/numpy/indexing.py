@@ -30,6 +30,8 @@ def _is_basic(idx) -> bool:
 
 
 def _real_for(r, x):
+    if type(r) is np.ndarray and r.dtype.kind != "c":
+        return r
     if r is not None and dtype_of(r).kind == "c" and dtype_of(x).kind != "c":
         return np.real(r)
     return r

@@ -59,6 +59,8 @@ def _mT(x):
 
 # --- matmul ----------------------------------------------------------------------
 def _matmul_vjp_a(g, ans, a, b):
+    if type(a) is np.ndarray and type(b) is np.ndarray and a.ndim == 2 and b.ndim == 2:
+        return g @ b.T  # the common case: no broadcasting to undo
     na, nb = _ndim(a), _ndim(b)
     if nb == 1:
         if na == 1:
@@ -70,6 +72,8 @@ def _matmul_vjp_a(g, ans, a, b):
 
 
 def _matmul_vjp_b(g, ans, a, b):
+    if type(a) is np.ndarray and type(b) is np.ndarray and a.ndim == 2 and b.ndim == 2:
+        return a.T @ g
     na, nb = _ndim(a), _ndim(b)
     if na == 1:
         if nb == 1:
