@@ -508,3 +508,21 @@ def test_embedding_differentiates_in_both_modes_to_second_order():
     emb = Embedding(4, 2, padding_idx=1, rng=rng(), dtype=F64)
     idx = np.array([[0, 1], [3, 3]])
     check_grads(lambda m: np.sin(m(idx)), (emb,), order=2)
+
+
+def test_training_updates_parameters_but_leaves_running_statistics_to_batchnorm():
+    from zymo import optim
+    from zymo.nn import losses
+
+    r = rng()
+    model = Chain(Dense(4, 8, relu, rng=r, dtype=F64), BatchNorm(8, dtype=F64), Dense(8, 3, rng=r, dtype=F64))
+    x, labels = data(32, 4), np.arange(32) % 3
+    state = optim.setup(optim.Adam(0.05), model)
+    before = losses.logitcrossentropy(evalmode(model)(x), labels)
+    trainmode(model)
+    for _ in range(30):
+        grads = zymo.grad(lambda m: losses.logitcrossentropy(m(x), labels))(model)
+        stats = model[1].running_mean.copy()
+        optim.update(state, model, grads)
+        np.testing.assert_array_equal(model[1].running_mean, stats)  # the optimiser leaves state alone
+    assert losses.logitcrossentropy(evalmode(model)(x), labels) < before
