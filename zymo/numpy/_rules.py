@@ -92,6 +92,8 @@ def const_buffer(value):
 def zeros_for(x):
     """Plain zeros with ``x``'s shape and dtype (a zero tangent or cotangent)."""
     b = bottom(x)
+    if type(b) in (int, float, complex):
+        return type(b)(0)  # a Python scalar stays weakly typed: float32 tangents stay float32
     return np.zeros(np.shape(b), dtype_of(b))
 
 
