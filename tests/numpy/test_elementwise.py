@@ -348,3 +348,26 @@ def test_angle_in_degrees_differentiates():
 @pytest.mark.parametrize("name", ["tanh", "sinc", "log1p", "arcsin"])
 def test_third_order_derivatives_match_finite_differences(name):
     check_grads(getattr(np, name), (np.array([0.1, -0.4, 0.7]),), order=3, eps=1e-4, rtol=1e-4, atol=1e-5)
+
+
+SCALAR_OPERANDS = {
+    "x + 3": lambda x: x + 3,
+    "3 - x": lambda x: 3 - x,
+    "x * 2.5": lambda x: x * 2.5,
+    "x / 6": lambda x: x / 6,
+    "2 ** x": lambda x: 2**x,
+    "x ** 2": lambda x: x**2,
+    "x % 2": lambda x: x % 2,
+    "maximum(x, 0)": lambda x: np.maximum(x, 0),
+    "arctan2(x, 2)": lambda x: np.arctan2(x, 2),
+    "where(x > 0, x, 0)": lambda x: np.where(x > 0, x, 0),
+    "clip((x + 3) / 6, 0, 1)": lambda x: np.clip((x + 3) / 6, 0, 1),
+}
+
+
+@pytest.mark.parametrize("expr", SCALAR_OPERANDS)
+def test_python_scalar_operands_keep_float32_tangents_and_gradients(expr):
+    x = np.array([-0.5, 0.25, 1.5], np.float32)
+    f = SCALAR_OPERANDS[expr]
+    assert zymo.jvp(f, (x,), (np.ones_like(x),))[1].dtype == np.float32
+    assert zymo.grad(lambda x: f(x).sum())(x).dtype == np.float32

@@ -237,3 +237,11 @@ def test_var_and_std_of_complex_inputs_follow_the_real_valued_convention(name):
 def test_third_order_derivatives_match_finite_differences(f):
     x = np.array([[0.0, 2.0, 0.5], [1.5, 0.0, 0.0], [0.7, 1.2, -0.8]])
     check_grads(f, (x,), order=3, eps=1e-4, rtol=1e-4, atol=1e-5)
+
+
+def test_std_of_a_constant_has_zero_derivative_in_both_modes():
+    x = np.array([[0.1, 0.2, 0.3], [0.1, 0.5, 0.3]])
+    np.testing.assert_array_equal(zymo.grad(lambda x: np.std(x[:1], axis=0).sum())(x), np.zeros_like(x))
+    _, t = zymo.jvp(lambda x: np.std(x, axis=0), (x,), (np.ones_like(x),))
+    np.testing.assert_allclose(t, [0.0, 0.0, 0.0], atol=1e-15)  # columns 0 and 2 are constant; column 1 moves rigidly
+    check_grads(lambda x: np.std(x[:1], axis=0), (x,), order=2)

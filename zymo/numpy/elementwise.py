@@ -159,6 +159,10 @@ def _pow_dx(ans, x, y):
 
 
 def _pow_dy(ans, x, y):
+    if type(x) in (int, float):  # a Python base stays weakly typed (float32 stays float32)
+        return ans * (float(np.log(x)) if x > 0 else 0.0)
+    if type(x) is complex:
+        return ans * (complex(np.log(x)) if x != 0 else 0.0)
     if _is_complex(x):
         return ans * np.log(np.where(x == 0, 1, x))
     return ans * np.log(np.where(x > 0, x, 1))

@@ -244,6 +244,13 @@ defjvp(
 )
 
 
+def _nonzero(ans):
+    """``ans`` with zeros replaced by ones: where the spread is zero every deviation is zero too,
+    so the gradient there is zero (the subgradient of least norm; a constant, such as the ``std``
+    of one element, gets its true derivative zero)."""
+    return np.where(ans == 0, 1, ans)
+
+
 def _std_impl(x, axis=None, dtype=None, ddof=0, keepdims=False):
     return np.std(x, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims)
 
@@ -252,14 +259,16 @@ std_p = Primitive(_std_impl, "std")
 defvjp(
     std_p,
     lambda g, ans, x, axis=None, dtype=None, ddof=0, keepdims=False: (
-        expand_to(g / ans, shape_of(x), axis, keepdims) * _centered(x, axis) / (_count(shape_of(x), axis) - ddof)
+        expand_to(g / _nonzero(ans), shape_of(x), axis, keepdims)
+        * _centered(x, axis)
+        / (_count(shape_of(x), axis) - ddof)
     ),
 )
 defjvp(
     std_p,
     lambda t, ans, x, axis=None, dtype=None, ddof=0, keepdims=False: (
         _real_part(np.sum(t * _centered(x, axis), axis=axis, keepdims=keepdims))
-        / ((_count(shape_of(x), axis) - ddof) * ans)
+        / ((_count(shape_of(x), axis) - ddof) * _nonzero(ans))
     ),
 )
 
@@ -276,7 +285,13 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Tru
 
 @implements(np.std)
 def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=True, mean=None, correction=None):
-    """``numpy.std`` (its gradient is infinite where the deviation is zero)."""
+    """``numpy.std``; where all values along the axis are equal its gradient is zero.
+
+    Example:
+        >>> import zymo, zymo.numpy as znp
+        >>> zymo.grad(znp.std)(znp.array([1.0, 3.0]))
+        array([-0.5,  0.5])
+    """
     _reject(where=where)
     if correction is not None:
         ddof = correction
