@@ -5,9 +5,10 @@ An entry is ``name: (add_arguments(parser), run(args) -> exit status, help)``.
 
 from __future__ import annotations
 
-from . import check, coverage
+from . import check, coverage, train
 
 COMMANDS = {
     "check": (check.add_arguments, check.run, check.HELP),
     "coverage": (coverage.add_arguments, coverage.run, coverage.HELP),
+    "train": (train.add_arguments, train.run, train.HELP),
 }
