@@ -386,7 +386,11 @@ class _Builder:
         ).format(h=h, x=x, t=t)
         n = self.n
         out_shape = onp.broadcast_shapes(self.shape(s), step)
-        kind = self.draw(st.sampled_from(["thread", "plus", "splat", "append", "buffer", "accumulate", "grow"]))
+        kind = self.draw(
+            st.sampled_from(
+                ["thread", "plus", "splat", "append", "extend", "insert", "buffer", "accumulate", "grow", "vgrow"]
+            )
+        )
         lines = [f"{h} = r{s}", f"{ys} = []", f"for {t} in range({sx[0]}):", f"    {h} = {cell}"]
         if kind == "thread":
             lines.append(f"r{n} = {h}")
@@ -397,6 +401,18 @@ class _Builder:
             lines.append(f"    {ys} = [*{ys}, {h}]")
         elif kind == "append":
             lines.append(f"    {ys}.append({h})")
+        elif kind == "extend":
+            lines.append(f"    {ys}.extend([{h}])")
+        elif kind == "insert":
+            lines.append(f"    {ys}.insert(0, {h} * ({t} + 1))")
+        elif kind == "vgrow":
+            lines[1] = f"{ys} = np.zeros((0,) + {out_shape!r})"
+            if len(out_shape) == 1:
+                lines.append(f"    {ys} = np.vstack([{ys}, {h}])")
+            else:
+                lines.append(f"    {ys} = np.append({ys}, {h}[None], axis=0)")
+            lines.append(f"r{n} = {ys}")
+            return self.try_lines(lines, True)
         elif kind == "buffer":
             buf = f"np.zeros(({sx[0]},) + {out_shape!r})"
             lines = [f"{ys} = {buf}"] + lines[:1] + lines[2:] + [f"    {ys}[{t}] = {h}", f"r{n} = {ys}"]
