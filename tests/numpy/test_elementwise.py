@@ -371,3 +371,11 @@ def test_python_scalar_operands_keep_float32_tangents_and_gradients(expr):
     f = SCALAR_OPERANDS[expr]
     assert zymo.jvp(f, (x,), (np.ones_like(x),))[1].dtype == np.float32
     assert zymo.grad(lambda x: f(x).sum())(x).dtype == np.float32
+
+
+def test_on_plain_arrays_the_znp_versions_are_numpys():
+    x = np.array([np.nan, -1.0, 2.0])
+    np.testing.assert_array_equal(znp.select([x < 0], [x * 2], default=7), np.select([x < 0], [x * 2], default=7))
+    same = znp.nan_to_num(x, copy=False)
+    assert same is x and x[0] == 0.0  # NumPy's in-place behaviour kept
+    np.testing.assert_array_equal(znp.sinc(x), np.sinc(x))

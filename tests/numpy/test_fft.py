@@ -115,3 +115,9 @@ def test_other_numpy_fft_names_are_reexported():
 def test_transform_without_a_rule_raises_zymos_error_naming_it():
     with pytest.raises(zymo.ZymoError, match="rfftn"):
         zymo.grad(lambda x: np.abs(np.fft.rfftn(x)).sum())(np.ones((2, 2)))
+
+
+def test_shifts_of_plain_arrays_are_numpys():
+    x = np.arange(6.0).reshape(2, 3)
+    np.testing.assert_array_equal(F.fftshift(x), np.fft.fftshift(x))
+    np.testing.assert_array_equal(F.ifftshift(x, axes=1), np.fft.ifftshift(x, axes=1))

@@ -245,3 +245,10 @@ def test_std_of_a_constant_has_zero_derivative_in_both_modes():
     _, t = zymo.jvp(lambda x: np.std(x, axis=0), (x,), (np.ones_like(x),))
     np.testing.assert_allclose(t, [0.0, 0.0, 0.0], atol=1e-15)  # columns 0 and 2 are constant; column 1 moves rigidly
     check_grads(lambda x: np.std(x[:1], axis=0), (x,), order=2)
+
+
+def test_on_plain_arrays_diff_and_gradient_are_numpys():
+    b = np.array([True, False, False, True])
+    np.testing.assert_array_equal(znp.diff(b), np.diff(b))
+    y = np.array([1, 4, 9, 16])
+    np.testing.assert_array_equal(znp.gradient(y, 2), np.gradient(y, 2))

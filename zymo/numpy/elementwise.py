@@ -29,7 +29,7 @@ from ..core.forward import defjvp, defjvp_all
 from ..core.primitive import Primitive
 from ..core.reverse import defvjp
 from ..core.tracer import Tracer, bottom
-from ._rules import dtype_of, linear, unbroadcast, zeros_for
+from ._rules import dtype_of, has_tracer, linear, unbroadcast, zeros_for
 
 __all__ = [
     "ufunc_entry",
@@ -381,6 +381,8 @@ def select(condlist, choicelist, default=0):
         >>> znp.select([x < 0, x > 1], [-x, x * 10], default=0.0)
         array([ 1.,  0., 20.])
     """
+    if not has_tracer([*choicelist, default]):
+        return np.select([bottom(c) for c in condlist], choicelist, default)
     if len(condlist) != len(choicelist):
         raise ValueError("list of cases must be same length as list of conditions")
     if len(choicelist) == 0:
@@ -453,9 +455,13 @@ defjvp(nan_to_num_p, lambda t, ans, x, **params: t * _mask(np.isfinite(bottom(x)
 def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
     """``numpy.nan_to_num``: the gradient flows through finite entries; replaced ones get zero.
 
+    On a traced value the result is always a new array (``copy=False`` does not write in place).
+
     Example:
         >>> import zymo, zymo.numpy as znp
         >>> zymo.grad(lambda x: (znp.nan_to_num(x) * 3.0).sum())(znp.array([znp.nan, 2.0]))
         array([0., 3.])
     """
+    if type(x) is not Tracer:
+        return np.nan_to_num(x, copy=copy, nan=nan, posinf=posinf, neginf=neginf)
     return nan_to_num_p(x, nan=nan, posinf=posinf, neginf=neginf)

@@ -24,6 +24,7 @@ from ..core.dispatch import implements
 from ..core.forward import defjvp
 from ..core.primitive import Primitive
 from ..core.reverse import defvjp
+from ..core.tracer import Tracer
 from ._rules import dtype_of, shape_of
 
 __all__ = ["fft", "ifft", "rfft", "irfft", "fft2", "ifft2", "fftn", "ifftn", "fftshift", "ifftshift"]
@@ -275,6 +276,8 @@ def fftshift(x, axes=None):
         >>> znp.fft.fftshift(znp.array([0.0, 1.0, 2.0, 3.0, 4.0]))
         array([3., 4., 0., 1., 2.])
     """
+    if type(x) is not Tracer:
+        return np.fft.fftshift(x, axes)
     return _shift(x, axes, 1)
 
 
@@ -287,6 +290,8 @@ def ifftshift(x, axes=None):
         >>> znp.fft.ifftshift(znp.array([3.0, 4.0, 0.0, 1.0, 2.0]))
         array([0., 1., 2., 3., 4.])
     """
+    if type(x) is not Tracer:
+        return np.fft.ifftshift(x, axes)
     return _shift(x, axes, -1)
 
 

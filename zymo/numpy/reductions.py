@@ -10,7 +10,7 @@ from ..core.forward import defjvp
 from ..core.primitive import Primitive
 from ..core.reverse import defvjp
 from ..core.tracer import bottom
-from ._rules import dtype_of, linear, shape_of
+from ._rules import dtype_of, has_tracer, linear, shape_of
 
 __all__ = [
     "sum",
@@ -435,6 +435,8 @@ def diff(a, n=1, axis=-1, prepend=np._NoValue, append=np._NoValue):
     """
     from .shape import concatenate
 
+    if not has_tracer([a, prepend, append]):
+        return np.diff(a, n=n, axis=axis, prepend=prepend, append=append)
     if n == 0:
         return a
     if n < 0:
@@ -482,6 +484,8 @@ def gradient(f, *varargs, axis=None, edge_order=1):
     """
     from .construction import empty_like
 
+    if not has_tracer([f, *varargs]):
+        return np.gradient(f, *varargs, axis=axis, edge_order=edge_order)
     shape = shape_of(f)
     ndim = len(shape)
     axes = tuple(range(ndim)) if axis is None else np.lib.array_utils.normalize_axis_tuple(axis, ndim)
