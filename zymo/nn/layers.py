@@ -15,6 +15,9 @@ from typing import Callable
 import numpy as np
 
 from ..core.errors import ShapeError, ZymoError, user_location
+from ..core.forward import defjvp
+from ..core.primitive import Primitive
+from ..core.reverse import defvjp
 from ..core.tracer import bottom
 from ..numpy._rules import dtype_of, shape_of
 from . import init as _init
@@ -269,6 +272,25 @@ class Dropout(Module):
         return f"Dropout({self.p})"
 
 
+# --- normalisation: one fused primitive for LayerNorm and BatchNorm ---------------------------
+def _normalize_impl(x, axes=(-1,), eps=1e-5):
+    mu = np.mean(x, axis=axes, keepdims=True)
+    xc = x - mu
+    return xc / np.sqrt(np.mean(xc * xc, axis=axes, keepdims=True) + eps)
+
+
+def _normalize_linear(t, ans, x, axes, eps):
+    """The Jacobian of normalisation (symmetric, so it serves both modes): ``(t - mean t - y mean(t y)) / sigma``."""
+    xc = x - np.mean(x, axis=axes, keepdims=True)
+    sigma = np.sqrt(np.mean(xc * xc, axis=axes, keepdims=True) + eps)
+    return (t - np.mean(t, axis=axes, keepdims=True) - ans * np.mean(t * ans, axis=axes, keepdims=True)) / sigma
+
+
+normalize_p = Primitive(_normalize_impl, "normalize")
+defvjp(normalize_p, lambda g, ans, x, axes=(-1,), eps=1e-5: _normalize_linear(g, ans, x, axes, eps), saves=(0, "ans"))
+defjvp(normalize_p, lambda t, ans, x, axes=(-1,), eps=1e-5: _normalize_linear(t, ans, x, axes, eps))
+
+
 def _normalized_shape(shape) -> tuple[int, ...]:
     return (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(int(s) for s in shape)
 
@@ -299,11 +321,7 @@ class LayerNorm(Module):
         n = len(self.shape)
         if tuple(shape_of(x)[-n:]) != self.shape or len(shape_of(x)) < n:
             raise _shape_error(self, f"trailing axes of shape {self.shape}", x)
-        axes = tuple(range(-n, 0))
-        mu = np.mean(x, axis=axes, keepdims=True)
-        xc = x - mu
-        var = np.mean(xc * xc, axis=axes, keepdims=True)
-        y = xc / np.sqrt(var + self.eps)
+        y = normalize_p(x, axes=tuple(range(-n, 0)), eps=self.eps)
         if self.weight is not None:
             y = y * self.weight + self.bias
         return y
@@ -367,12 +385,11 @@ class BatchNorm(Module):
             count = int(np.prod([shape[a] for a in axes]))
             if count < 2:
                 raise _shape_error(self, "more than one value per channel in training mode", x)
-            mu = np.mean(x, axis=axes, keepdims=True)
-            xc = x - mu
-            var = np.mean(xc * xc, axis=axes, keepdims=True)
             if self.training and self.running_mean is not None:
-                self._update_stats(bottom(mu).reshape(-1), bottom(var).reshape(-1) * (count / (count - 1)))
-            y = xc / np.sqrt(var + self.eps)
+                xb = bottom(x)
+                mean = np.mean(xb, axis=axes)
+                self._update_stats(mean, np.var(xb, axis=axes) * (count / (count - 1)))
+            y = normalize_p(x, axes=axes, eps=self.eps)
         else:
             mu = np.reshape(self.running_mean, bshape)
             var = np.reshape(self.running_var, bshape)
