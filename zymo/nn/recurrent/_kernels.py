@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._lstm_kernel import lstm_backward, lstm_forward
+
 __all__ = ["ACTIVATIONS", "GATES", "sequence_forward", "sequence_backward"]
 
 GATES = {"rnn": 1, "lstm": 4, "gru": 3, "gru3": 3}
@@ -90,6 +92,9 @@ def sequence_forward(kind, act, X, h0, c0, Wi, Wh, b, bh, mask, saved: Saved | N
     Returns ``(Y, hT, cT)`` with ``Y`` (T, B, H) (zero at masked steps), the
     final states (B, H) (``cT`` None unless ``lstm``). Fills ``saved`` when given.
     """
+    masks = None if mask is None else mask[:, :, None]
+    if kind == "lstm":
+        return lstm_forward(X, h0, c0, Wi, Wh, b, masks, saved)
     T, B, n_in = X.shape
     H = Wh.shape[1]
     G = GATES[kind]
@@ -103,18 +108,13 @@ def sequence_forward(kind, act, X, h0, c0, Wi, Wh, b, bh, mask, saved: Saved | N
     Hs[0] = h0
     Y = np.empty((T, B, H), dt)
     WhT = Wh.T
-    Cs = TC = aux = None
-    if kind == "lstm":
-        Cs = np.empty((T + 1, B, H), dt)
-        Cs[0] = c0
-        TC = np.empty((T, B, H), dt)
-    elif kind == "gru3":
+    aux = None
+    if kind == "gru3":
         aux = np.empty((T, B, H), dt)  # Wh_n h + bh
     elif kind == "gru":
         aux = np.empty((T, B, H), dt)  # r * h
     hp = np.empty((B, G * H), dt)
     act_ = ACTIVATIONS[act][0] if kind == "rnn" else None
-    masks = None if mask is None else mask[:, :, None]
     for t in range(T):
         h = Hs[t]
         a = A[t]
@@ -124,18 +124,6 @@ def sequence_forward(kind, act, X, h0, c0, Wi, Wh, b, bh, mask, saved: Saved | N
             a += hp
             act_(a)
             hn[...] = a
-        elif kind == "lstm":
-            np.matmul(h, WhT, out=hp)
-            a += hp
-            _sigmoid_(a[:, : 2 * H])
-            np.tanh(a[:, 2 * H : 3 * H], out=a[:, 2 * H : 3 * H])
-            _sigmoid_(a[:, 3 * H :])
-            i, f, g, o = a[:, :H], a[:, H : 2 * H], a[:, 2 * H : 3 * H], a[:, 3 * H :]
-            c = Cs[t + 1]
-            np.multiply(f, Cs[t], out=c)
-            c += i * g
-            tc = np.tanh(c, out=TC[t])
-            np.multiply(o, tc, out=hn)
         else:
             rz = a[:, : 2 * H]
             n = a[:, 2 * H :]
@@ -163,16 +151,12 @@ def sequence_forward(kind, act, X, h0, c0, Wi, Wh, b, bh, mask, saved: Saved | N
             np.copyto(Hs[t + 1], h)
             np.copyto(Hs[t + 1], hn, where=m)
             hn *= m
-            if kind == "lstm":
-                np.copyto(Cs[t + 1], np.where(m, Cs[t + 1], Cs[t]))
         else:
             Hs[t + 1] = hn
     if saved is not None:
-        saved.A, saved.Hs, saved.Cs, saved.TC, saved.aux, saved.mask = A, Hs, Cs, TC, aux, masks
-        saved.h0_shape = np.shape(h0)
-        saved.c0_shape = None if c0 is None else np.shape(c0)
-        saved.B = B
-    return Y, Hs[T].copy(), (Cs[T].copy() if kind == "lstm" else None)
+        saved.A, saved.Hs, saved.aux, saved.mask = A, Hs, aux, masks
+        saved.h0_shape, saved.B = np.shape(h0), B
+    return Y, Hs[T].copy(), None
 
 
 def _reduce_state(g, shape):
@@ -183,16 +167,15 @@ def sequence_backward(s: Saved, X, Wi, Wh, b, bh, dY, dhT, dcT):
     """Backpropagation through time. Returns ``(dX, dh0, dc0, dWi, dWh, db, dbh)``; any gradient
     argument may be None (zero)."""
     kind = s.kind
-    A, Hs, Cs, TC, aux, masks = s.A, s.Hs, s.Cs, s.TC, s.aux, s.mask
+    if kind == "lstm":
+        return lstm_backward(s, X, Wi, Wh, b, dY, dhT, dcT)
+    A, Hs, aux, masks = s.A, s.Hs, s.aux, s.mask
     T, B, GH = A.shape
     H = Hs.shape[2]
     dt = A.dtype
     dZ = np.empty((T, B, GH), dt)  # gradient of the pre-activations (input side)
     dHP = np.empty((T, B, GH), dt) if kind == "gru3" else None  # gradient of Wh h (+ bh) where it differs
     dh = np.zeros((B, H), dt) if dhT is None else np.array(np.broadcast_to(dhT, (B, H)), dt)
-    dc = None
-    if kind == "lstm":
-        dc = np.zeros((B, H), dt) if dcT is None else np.array(np.broadcast_to(dcT, (B, H)), dt)
     dact = ACTIVATIONS[s.act][1] if kind == "rnn" else None
     for t in range(T - 1, -1, -1):
         if dY is not None:
@@ -203,32 +186,12 @@ def sequence_backward(s: Saved, X, Wi, Wh, b, bh, dY, dhT, dcT):
             m = masks[t]
             keep = np.where(m, 0, dh)  # what skips the step at masked rows
             dh_new *= m
-            if kind == "lstm":
-                keep_c = np.where(m, 0, dc)
-                dc *= m
         a = A[t]
         h = Hs[t]
         dz = dZ[t]
         if kind == "rnn":
             np.copyto(dz, dh_new)
             dact(dz, a)
-            dh = dz @ Wh
-        elif kind == "lstm":
-            i, f, g, o = a[:, :H], a[:, H : 2 * H], a[:, 2 * H : 3 * H], a[:, 3 * H :]
-            tc = TC[t]
-            # dc += dh * o * (1 - tc^2)
-            tmp = dh_new * o
-            tmp *= 1 - tc * tc
-            dc += tmp
-            np.multiply(dh_new, tc, out=dz[:, 3 * H :])
-            np.multiply(dc, g, out=dz[:, :H])
-            np.multiply(dc, Cs[t], out=dz[:, H : 2 * H])
-            np.multiply(dc, i, out=dz[:, 2 * H : 3 * H])
-            # sigmoid' on i, f and o; tanh' on g
-            dz[:, : 2 * H] *= a[:, : 2 * H] * (1 - a[:, : 2 * H])
-            dz[:, 3 * H :] *= o * (1 - o)
-            dz[:, 2 * H : 3 * H] *= 1 - g * g
-            dc *= f
             dh = dz @ Wh
         else:
             r, z, n = a[:, :H], a[:, H : 2 * H], a[:, 2 * H :]
@@ -259,8 +222,6 @@ def sequence_backward(s: Saved, X, Wi, Wh, b, bh, dY, dhT, dcT):
             dh += direct
         if masks is not None:
             dh += keep
-            if kind == "lstm":
-                dc += keep_c
     n_in = X.shape[2]
     dZf = dZ.reshape(T * B, GH)
     dX = (dZf @ Wi).reshape(T, B, n_in)
@@ -278,6 +239,4 @@ def sequence_backward(s: Saved, X, Wi, Wh, b, bh, dY, dhT, dcT):
         dWh = dZf.T @ Hp
         dbh = None
     db = dZf.sum(axis=0) if b is not None else None
-    dh0 = _reduce_state(dh, s.h0_shape)
-    dc0 = _reduce_state(dc, s.c0_shape) if kind == "lstm" else None
-    return dX, dh0, dc0, dWi, dWh, db, dbh
+    return dX, _reduce_state(dh, s.h0_shape), None, dWi, dWh, db, dbh

@@ -1,0 +1,136 @@
+"""The LSTM sequence kernel, arranged so the time loop does as few NumPy calls as possible.
+
+Internally the gates are ordered ``o, i, f, g`` (PyTorch's are ``i, f, g, o``)
+and the rows of the three sigmoid gates are pre-scaled by 1/2: one ``tanh``
+over a step's whole pre-activation row then gives ``tanh(z/2)`` for the
+sigmoid gates (``sigmoid(z) = tanh(z/2)/2 + 1/2``, exact scaling by a power of
+two) and ``tanh(z)`` for ``g``. The backward pass computes every factor that
+does not depend on the recurrence for all steps at once before its loop;
+the loop itself is one GEMM and five elementwise calls per step.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["lstm_forward", "lstm_backward"]
+
+
+def _order(H: int) -> np.ndarray:
+    """Row indices taking PyTorch's ``i, f, g, o`` blocks to the internal ``o, i, f, g``."""
+    return np.r_[3 * H : 4 * H, 0 : 3 * H]
+
+
+def lstm_forward(X, h0, c0, Wi, Wh, b, masks, saved):
+    T, B, n_in = X.shape
+    H = Wh.shape[1]
+    dt = np.result_type(X, h0, c0, Wi, Wh)
+    perm = _order(H)
+    scale = np.ones((4 * H, 1), dt)
+    scale[: 3 * H] = 0.5
+    Wi_s = (Wi[perm] * scale).astype(dt, copy=False)
+    WhT_s = np.ascontiguousarray((Wh[perm] * scale).T, dtype=dt)
+    A = np.matmul(X.reshape(T * B, n_in), Wi_s.T).reshape(T, B, 4 * H)
+    if A.dtype != dt:
+        A = A.astype(dt)
+    if b is not None:
+        A += b[perm] * scale[:, 0]
+    Hs = np.empty((T + 1, B, H), dt)
+    Hs[0] = h0
+    Cs = np.empty((T + 1, B, H), dt)
+    Cs[0] = c0
+    TC = np.empty((T, B, H), dt)
+    Y = np.empty((T, B, H), dt)
+    hp = np.empty((B, 4 * H), dt)
+    ig = np.empty((B, H), dt)
+    for t in range(T):
+        a = A[t]
+        np.matmul(Hs[t], WhT_s, out=hp)
+        a += hp
+        np.tanh(a, out=a)
+        s = a[:, : 3 * H]
+        s *= 0.5
+        s += 0.5
+        o, i, f, g = a[:, :H], a[:, H : 2 * H], a[:, 2 * H : 3 * H], a[:, 3 * H :]
+        c = Cs[t + 1]
+        np.multiply(f, Cs[t], out=c)
+        np.multiply(i, g, out=ig)
+        c += ig
+        np.tanh(c, out=TC[t])
+        y = Y[t]
+        np.multiply(o, TC[t], out=y)
+        if masks is None:
+            Hs[t + 1] = y
+        else:
+            m = masks[t]
+            np.copyto(Hs[t + 1], np.where(m, y, Hs[t]))
+            np.copyto(c, np.where(m, c, Cs[t]))
+            y *= m
+    if saved is not None:
+        saved.A, saved.Hs, saved.Cs, saved.TC, saved.mask = A, Hs, Cs, TC, masks
+        saved.h0_shape, saved.c0_shape, saved.B = np.shape(h0), np.shape(c0), B
+    return Y, Hs[T].copy(), Cs[T].copy()
+
+
+def lstm_backward(s, X, Wi, Wh, b, dY, dhT, dcT):
+    A, Hs, Cs, TC, masks = s.A, s.Hs, s.Cs, s.TC, s.mask
+    T, B, GH = A.shape
+    H = GH // 4
+    dt = A.dtype
+    perm = _order(H)
+    A4 = A.reshape(T, B, 4, H)
+    o, i, f, g = A4[:, :, 0], A4[:, :, 1], A4[:, :, 2], A4[:, :, 3]
+    # Factors taking dh (for o) and dc (for i, f, g) to the pre-activation gradients, for all steps.
+    P = np.subtract(1, A)
+    P *= A  # sigmoid' = s (1 - s); the g block is overwritten next
+    P4 = P.reshape(T, B, 4, H)
+    np.multiply(g, g, out=P4[:, :, 3])
+    np.subtract(1, P4[:, :, 3], out=P4[:, :, 3])
+    P4[:, :, 0] *= TC
+    P4[:, :, 1] *= g
+    P4[:, :, 2] *= Cs[:T]
+    P4[:, :, 3] *= i
+    K = np.multiply(TC, TC)  # dh -> dc through h = o tanh(c)
+    np.subtract(1, K, out=K)
+    K *= o
+    dZ = np.empty((T, B, GH), dt)
+    dZ4 = dZ.reshape(T, B, 4, H)
+    Whp = np.ascontiguousarray(Wh[perm], dtype=dt)
+    dhrec = np.zeros((B, H), dt)
+    if dhT is not None:
+        dhrec += dhT
+    dcarry = np.zeros((B, H), dt)
+    if dcT is not None:
+        dcarry += dcT
+    dh = np.empty((B, H), dt)
+    dc = np.empty((B, H), dt)
+    for t in range(T - 1, -1, -1):
+        if dY is not None:
+            np.add(dY[t], dhrec, out=dh)
+        else:
+            np.copyto(dh, dhrec)
+        if masks is not None:
+            m = masks[t]
+            keep_h, keep_c = np.where(m, 0, dhrec), np.where(m, 0, dcarry)
+            dh *= m
+            dcarry *= m
+        np.multiply(dh, K[t], out=dc)
+        dc += dcarry
+        np.multiply(dc[:, None, :], P4[t, :, 1:], out=dZ4[t, :, 1:])
+        np.multiply(dh, P4[t, :, 0], out=dZ4[t, :, 0])
+        np.multiply(dc, f[t], out=dcarry)
+        np.matmul(dZ[t], Whp, out=dhrec)
+        if masks is not None:
+            dhrec += keep_h
+            dcarry += keep_c
+    n_in = X.shape[2]
+    dZf = dZ.reshape(T * B, GH)
+    dX = (dZf @ Wi[perm]).reshape(T, B, n_in)
+    inv = np.empty_like(perm)
+    inv[perm] = np.arange(GH)
+    dWi = (dZf.T @ X.reshape(T * B, n_in))[inv]
+    dWh = (dZf.T @ Hs[:T].reshape(T * B, H))[inv]
+    db = dZf.sum(axis=0)[inv] if b is not None else None
+    dh0 = dhrec.sum(axis=0) if len(s.h0_shape) == 1 else dhrec
+    dc0 = dcarry.sum(axis=0) if len(s.c0_shape) == 1 else dcarry
+    return dX, dh0, dc0, dWi, dWh, db, None
