@@ -1,4 +1,4 @@
-"""Fused activations and losses against the same formulas composed from zymo.numpy operations, and PyTorch.
+"""Fused activations, losses and normalisation against the same formulas composed from zymo.numpy, and PyTorch.
 
 For each function, the median time of value-and-gradient of ``sum(f(x) * w)``
 (``x`` of shape (batch, features), float32) with zymo's fused primitive, with
@@ -25,8 +25,8 @@ _common.unset_openblas_tuning()
 import numpy as np  # noqa: E402
 
 import zymo  # noqa: E402
+from zymo.nn import LayerNorm, losses  # noqa: E402
 from zymo.nn import activations as act  # noqa: E402
-from zymo.nn import losses  # noqa: E402
 
 _C = float(np.sqrt(2 / np.pi))
 
@@ -58,6 +58,11 @@ FUSED = {
 }
 
 
+def _composed_layer_norm(x):
+    xc = x - np.mean(x, axis=-1, keepdims=True)
+    return xc / np.sqrt(np.mean(xc * xc, axis=-1, keepdims=True) + 1e-5)
+
+
 def torch_functions(torch):
     F = torch.nn.functional
     return {
@@ -68,6 +73,7 @@ def torch_functions(torch):
         "softmax": lambda x: F.softmax(x, -1),
         "log_softmax": lambda x: F.log_softmax(x, -1),
         "logitcrossentropy": None,
+        "layer_norm": lambda x: F.layer_norm(x, x.shape[-1:]),
     }
 
 
@@ -108,6 +114,7 @@ def main(argv=None) -> None:
             lambda z: -np.sum(onehot * _composed_log_softmax(z), axis=-1),
         )
     )
+    cases.append(("layer_norm", LayerNorm(args.shape[1], affine=False), _composed_layer_norm))
     peers = torch_functions(torch) if torch is not None else {}
     if torch is not None:
         y = torch.tensor(labels)
