@@ -42,7 +42,7 @@ from . import nn  # noqa: E402,F401
 from . import optim  # noqa: E402,F401
 from .io import save, load, CheckpointError  # noqa: E402
 from . import data  # noqa: E402,F401
-from .train import train  # noqa: E402
+from .train import train, EarlyStopping, NonFiniteLossError  # noqa: E402
 
 __version__ = "0.1.0"
 
@@ -51,6 +51,8 @@ __all__ = [
     "load",
     "CheckpointError",
     "train",
+    "EarlyStopping",
+    "NonFiniteLossError",
     "grad",
     "value_and_grad",
     "withgradient",

@@ -191,7 +191,7 @@ def train(
                 count += 1
                 history.losses.append(loss)
                 if progress:
-                    bar.set_postfix(loss=f"{total / count:.4f}")
+                    bar.set_postfix(loss=f"{total / count:.4f}", refresh=False)
         finally:
             if progress:
                 bar.close()
