@@ -113,3 +113,11 @@ def test_bad_options_exit_with_a_message(tmp_path, bad):
 def test_command_line_entry_point_lists_train():
     result = subprocess.run([sys.executable, "-m", "zymo", "train", "--help"], capture_output=True, text=True)
     assert result.returncode == 0 and "--resume" in result.stdout and "--task" in result.stdout
+
+
+def test_missing_extras_are_named_with_the_install_command(monkeypatch, capsys):
+    real = train_cli.importlib.util.find_spec
+    monkeypatch.setattr(train_cli.importlib.util, "find_spec", lambda n: None if n == "matplotlib" else real(n))
+    assert main(["train"]) == 2
+    out = capsys.readouterr().out
+    assert "matplotlib" in out and "zymo[train]" in out

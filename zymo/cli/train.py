@@ -233,6 +233,10 @@ def _plot(path: Path, history, settings: dict, steps_per_epoch: int) -> None:
 
 
 def run(args) -> int:
+    missing = [m for m in ("sklearn", "matplotlib", "threadpoolctl") if importlib.util.find_spec(m) is None]
+    if missing:
+        print(f"python -m zymo train needs {', '.join(missing)}: pip install 'zymo[train]'")
+        return 2
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(limits=max(args.threads, 1)):
