@@ -151,7 +151,7 @@ def test_named_chain_reaches_layers_by_name_index_and_attribute():
     enc, dec = Dense(3, 2, rng=r, dtype=F64), Dense(2, 3, rng=r, dtype=F64)
     model = Chain(encoder=enc, decoder=dec)
     assert model.encoder is enc and model["decoder"] is dec and model[0] is enc
-    assert repr(model) == "Chain(encoder=Dense(3 => 2), decoder=Dense(2 => 3))"
+    assert repr(model) == "Chain(\n  encoder=Dense(3 => 2),\n  decoder=Dense(2 => 3),\n)"
     g = zymo.grad(weighted_loss)(model, data(2, 3))
     assert type(g.decoder) is Dense
     assert_grads_match_finite_differences(model, data(2, 3))
@@ -172,6 +172,14 @@ def test_unknown_layer_name_raises_key_error():
 def test_chain_rejects_non_callable_layers():
     with pytest.raises(zymo.ZymoError, match="not callable"):
         Chain(Dense(3, 3), 5)
+
+
+def test_chain_repr_shows_one_layer_per_line_and_nests():
+    model = Chain(Dense(3, 4, relu), Chain(Dense(4, 4), Dropout(0.5)), Dense(4, 1))
+    assert repr(model) == (
+        "Chain(\n  Dense(3 => 4, relu),\n  Chain(\n    Dense(4 => 4),\n    Dropout(0.5),\n  ),\n  Dense(4 => 1),\n)"
+    )
+    assert repr(Chain(Dense(3, 4))) == "Chain(Dense(3 => 4))"
 
 
 def test_long_chain_repr_is_multi_line():

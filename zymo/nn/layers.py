@@ -113,6 +113,8 @@ class Dense(Module):
 class Chain(Module):
     """Layers applied in order: ``Chain(f, g)(x) == g(f(x))``; layers may be modules or plain functions.
 
+    Its repr shows one layer per line.
+
     Named layers (``Chain(encoder=..., decoder=...)``) are reached as
     attributes or by name; every chain is indexable (``chain[0]``, ``chain[1:]``).
 
@@ -122,7 +124,10 @@ class Chain(Module):
         >>> rng = np.random.default_rng(0)
         >>> model = Chain(Dense(3, 4, relu, rng=rng), Dense(4, 2, rng=rng))
         >>> model
-        Chain(Dense(3 => 4, relu), Dense(4 => 2))
+        Chain(
+          Dense(3 => 4, relu),
+          Dense(4 => 2),
+        )
         >>> model(np.ones((5, 3), np.float32)).shape
         (5, 2)
         >>> Chain(enc=Dense(3, 4, rng=rng), dec=Dense(4, 3, rng=rng)).enc
@@ -178,7 +183,7 @@ class Chain(Module):
             items = [f"{n}={describe(layer)}" for n, layer in zip(self.names, self.layers)]
         else:
             items = [describe(layer) for layer in self.layers]
-        return _layout("Chain", items)
+        return _layout("Chain", items, multiline=len(items) > 1)
 
 
 class Embedding(Module):

@@ -160,10 +160,10 @@ def describe(v) -> str:
     return repr(v)
 
 
-def _layout(name: str, items: list[str]) -> str:
-    """``Name(a, b)`` on one line, or one item per indented line when an item spans lines or it is long."""
+def _layout(name: str, items: list[str], multiline: bool = False) -> str:
+    """``Name(a, b)`` on one line, or one item per indented line when asked, an item spans lines or it is long."""
     one_line = f"{name}({', '.join(items)})"
-    if "\n" not in one_line and len(one_line) <= 80:
+    if not multiline and "\n" not in one_line and len(one_line) <= 80:
         return one_line
     body = "".join("  " + item.replace("\n", "\n  ") + ",\n" for item in items)
     return f"{name}(\n{body})"
