@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from zymo.core.errors import ShapeError
 from zymo.data import DataLoader, length_mask, pad_sequences
@@ -81,3 +83,14 @@ def test_pad_sequences_rejects_different_feature_shapes():
 
 def test_length_mask_marks_valid_steps():
     np.testing.assert_array_equal(length_mask(np.array([1, 3]), 3), [[1, 0, 0], [1, 1, 1]])
+
+
+@settings(max_examples=25, deadline=None)
+@given(n=st.integers(1, 40), batch_size=st.integers(1, 12), drop_last=st.booleans(), seed=st.integers(0, 5))
+def test_an_epoch_covers_the_samples_once_in_len_batches(n, batch_size, drop_last, seed):
+    loader = DataLoader(np.arange(n), batch_size, rng=seed, drop_last=drop_last)
+    batches = list(loader)
+    assert len(batches) == len(loader)
+    seen = np.concatenate(batches) if batches else np.array([], int)
+    assert len(set(seen.tolist())) == len(seen)
+    assert len(seen) == (n - n % batch_size if drop_last else n)

@@ -37,7 +37,13 @@ class CheckpointError(ZymoError, ValueError):
 
 
 def named_arrays(model) -> list[tuple[str, np.ndarray]]:
-    """``(path, array)`` for every array in ``model`` (any dtype), paths as in ``zymo.nn.named_parameters``."""
+    """``(path, array)`` for every array in ``model`` (any dtype), paths as in ``zymo.nn.named_parameters``.
+
+    Example:
+        >>> import numpy as np
+        >>> [p for p, _ in named_arrays({"w": np.ones(2), "layers": [np.zeros(1), np.arange(3)]})]
+        ["['w']", "['layers'][0]", "['layers'][1]"]
+    """
     out: list[tuple[str, np.ndarray]] = []
 
     def walk(obj, prefix):
@@ -299,6 +305,13 @@ def load(path: str | os.PathLike, into, state: OptimiserState | None = None):
 
 
 def read_extra(path: str | os.PathLike) -> dict[str, Any]:
-    """The ``extra`` dict saved with a checkpoint (after checking the file)."""
+    """The ``extra`` dict saved with a checkpoint (after checking the file).
+
+    Example:
+        >>> import numpy as np, tempfile, os, zymo
+        >>> path = zymo.save({"w": np.ones(1)}, os.path.join(tempfile.mkdtemp(), "m.safetensors"), extra={"epoch": 3})
+        >>> read_extra(path)
+        {'epoch': 3}
+    """
     _, meta = _read(Path(path))
     return json.loads(meta.get("extra", "{}"))

@@ -27,7 +27,13 @@ class NonFiniteLossError(ZymoError, FloatingPointError):
 
 @dataclass
 class History:
-    """What ``train`` recorded: one dict per epoch (``loss`` and evaluation results) and every step's loss."""
+    """What ``train`` recorded: one dict per epoch (``loss`` and evaluation results) and every step's loss.
+
+    Example:
+        >>> h = History(epochs=[{"epoch": 1, "loss": 0.5}, {"epoch": 2, "loss": 0.25}])
+        >>> h["loss"]
+        [0.5, 0.25]
+    """
 
     epochs: list[dict] = field(default_factory=list)
     losses: list[float] = field(default_factory=list)

@@ -22,6 +22,13 @@ class OptimiserState:
 
     ``slots[path]`` holds the rule's arrays (momenta, ...) and ``counts[path]``
     how many updates that array has had.
+
+    Example:
+        >>> import numpy as np
+        >>> from zymo.optim import Momentum, setup
+        >>> state = setup(Momentum(), {"w": np.zeros(2)})
+        >>> state.slots, state.step
+        ({"['w']": {'velocity': array([0., 0.])}}, 0)
     """
 
     def __init__(self, rule: Rule):
