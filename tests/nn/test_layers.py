@@ -1,7 +1,9 @@
 """Layers: outputs, gradients with respect to the module and the input, shape errors, reprs, modes."""
 
+import hypothesis.strategies as st
 import numpy as np
 import pytest
+from hypothesis import assume, given, settings
 
 import zymo
 import zymo.numpy as znp
@@ -534,3 +536,21 @@ def test_training_updates_parameters_but_leaves_running_statistics_to_batchnorm(
         optim.update(state, model, grads)
         np.testing.assert_array_equal(model[1].running_mean, stats)  # the optimiser leaves state alone
     assert losses.logitcrossentropy(evalmode(model)(x), labels) < before
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    n_in=st.integers(1, 6),
+    n_out=st.integers(1, 6),
+    given_features=st.integers(0, 8),
+    batch=st.lists(st.integers(1, 3), max_size=2),
+)
+def test_dense_given_any_wrong_feature_count_raises_a_shape_error_naming_both_shapes(
+    n_in, n_out, given_features, batch
+):
+    assume(given_features != n_in)
+    layer = Dense(n_in, n_out, rng=rng())
+    shape = (*batch, given_features)
+    with pytest.raises(zymo.ShapeError) as err:
+        layer(np.ones(shape, np.float32))
+    assert f"Dense({n_in} => {n_out})" in str(err.value) and str(shape) in str(err.value)
