@@ -150,8 +150,47 @@ def test_float32_inputs_get_float32_gradients(f):
     same_float32_gradient(f, (randn(3, 3),), rtol=2e-3)
 
 
-@pytest.mark.parametrize("name", ["cholesky", "eigh", "svd", "qr", "pinv"])
-def test_complex_matrices_are_refused_by_name(name):
-    a = crandn(2, 2)
-    with pytest.raises(zymo.ZymoError, match=name):
-        zymo.vjp(lambda a: getattr(np.linalg, name)(a), a)
+def _hermitian(n, seed=0):
+    a = crandn(n, n, seed=seed)
+    return a @ a.conj().T + n * np.eye(n)
+
+
+def _phase_free(v):
+    """Products ``v_i conj(v_j)`` within each column: unchanged by a phase per column."""
+    return v[..., :, None, :] * np.conj(v[..., None, :, :])
+
+
+def _svd_phase_free(a):
+    u, s, vh = np.linalg.svd(a, full_matrices=False)
+    return _phase_free(u), s, _phase_free(np.conj(np.swapaxes(vh, -1, -2))), u @ vh
+
+
+COMPLEX = {
+    "cholesky": (lambda a: np.linalg.cholesky(a), _hermitian(3)),
+    "cholesky upper": (lambda a: znp.linalg.cholesky(a, upper=True), _hermitian(3)),
+    "eigh eigenvalues": (lambda a: np.linalg.eigh(a)[0], crandn(3, 3)),
+    "eigh eigenvectors": (lambda a: _phase_free(np.linalg.eigh(a)[1]), crandn(3, 3)),
+    "eigvalsh": (lambda a: np.linalg.eigvalsh(a), crandn(3, 3)),
+    "eig eigenvalues": (lambda a: np.linalg.eig(a)[0], crandn(3, 3)),
+    "eig eigenvectors": (lambda a: _phase_free(np.linalg.eig(a)[1]), crandn(3, 3)),
+    "eigvals": (lambda a: np.linalg.eigvals(a), crandn(3, 3)),
+    "singular values": (lambda a: np.linalg.svd(a, compute_uv=False), crandn(3, 2)),
+    "svd tall": (_svd_phase_free, crandn(3, 2)),
+    "svd wide": (_svd_phase_free, crandn(2, 3)),
+    "qr": (lambda a: tuple(np.linalg.qr(a)), crandn(3, 2)),
+    "pinv": (lambda a: np.linalg.pinv(a), crandn(2, 3)),
+    "nuclear norm": (lambda a: np.linalg.norm(a, "nuc"), crandn(3, 2)),
+}
+
+
+@pytest.mark.parametrize("name", COMPLEX)
+def test_complex_matrices_follow_jax_convention(name):
+    f, a = COMPLEX[name]
+    check_complex_grads(f, (a,), order=2)
+
+
+def test_complex_hermitian_routines_read_the_lower_triangle_and_the_real_diagonal():
+    a = _hermitian(3)
+    _, back = zymo.vjp(lambda a: np.linalg.eigvalsh(a), a)
+    (g,) = back(np.ones(3))
+    assert np.all(np.triu(g, 1) == 0) and np.all(np.diag(g).imag == 0)

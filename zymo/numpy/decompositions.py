@@ -7,9 +7,10 @@ Rules are written with zymo.numpy operations, so they differentiate again
 (any order, any mode). ``cholesky`` and ``eigh`` read only the lower triangle
 of their input, as NumPy's do, so the upper triangle gets no gradient.
 
-Real inputs only for the decompositions (a complex input raises
-``UnsupportedOperationError``); ``eig`` of a real matrix has complex outputs,
-whose cotangents follow JAX's convention.
+Complex inputs follow JAX's convention: a cotangent ``c`` pairs with a
+tangent ``t`` as ``Re(sum(c * t))``. Eigenvectors and singular vectors are
+defined up to a sign or phase per column; differentiate functions that do
+not depend on it.
 """
 
 from __future__ import annotations
@@ -63,14 +64,34 @@ def _solve_right(x, r):
     return _mT(np.linalg.solve(_mT(r), _mT(x)))
 
 
+def _is_complex(x) -> bool:
+    return np.iscomplexobj(bottom(x))
+
+
+def _cj(x):
+    return np.conj(x) if _is_complex(x) else x
+
+
+def _mH(x):
+    return _cj(_mT(x))
+
+
 def _lower_sym(t):
-    """The matrix a routine that reads only the lower triangle sees when its input moves by ``t``."""
-    return _tril(t) + _mT(_tril(t, -1))
+    """The Hermitian matrix a routine that reads only the lower triangle sees when its input moves by ``t``.
+
+    LAPACK reads the strict lower triangle and the real part of the diagonal.
+    """
+    if not _is_complex(t):
+        return _tril(t) + _mT(_tril(t, -1))
+    low = _tril(t, -1)
+    return low + _mH(low) + _diag_embed(np.real(_diag_part(t)))
 
 
 def _lower_sym_T(s):
-    """Adjoint of ``_lower_sym``."""
-    return _tril(s) + _tril(_mT(s), -1)
+    """Transpose of ``_lower_sym`` (under the pairing ``Re(sum(a * b))`` of JAX's convention)."""
+    if not _is_complex(s):
+        return _tril(s) + _tril(_mT(s), -1)
+    return _tril(s, -1) + _tril(_mH(s), -1) + _diag_embed(np.real(_diag_part(s)))
 
 
 def _gap_inverse(w):
@@ -98,37 +119,30 @@ def _unpack(packed, shapes):
     return out
 
 
-def _is_complex(x) -> bool:
-    return np.iscomplexobj(bottom(x))
-
-
-def _check_real(name, a):
-    b = bottom(a)
-    if np.iscomplexobj(b):
-        raise unsupported(
-            f"numpy.linalg.{name} of a complex matrix", "split it into real and imaginary parts, or use zymo.custom_vjp"
-        )
-    if np.ndim(b) < 2:
-        raise np.linalg.LinAlgError(f"{np.ndim(b)}-dimensional array given. Array must be at least two-dimensional")
+def _check_matrix(a):
+    nd = np.ndim(bottom(a))
+    if nd < 2:
+        raise np.linalg.LinAlgError(f"{nd}-dimensional array given. Array must be at least two-dimensional")
 
 
 # --- cholesky -------------------------------------------------------------------------------
 def _phi(x):
-    """Lower triangle with the diagonal halved."""
-    return _tril(x) - 0.5 * _diag_embed(_diag_part(x))
+    """Strict lower triangle plus half the (real part of the) diagonal; its own transpose."""
+    d = _diag_part(x)
+    return _tril(x, -1) + 0.5 * _diag_embed(np.real(d) if _is_complex(d) else d)
 
 
 def _cholesky_jvp(t, L, a):
     s = _lower_sym(t)
-    m = np.linalg.solve(L, _mT(np.linalg.solve(L, _mT(s))))  # L^-1 S L^-T
+    m = np.linalg.solve(L, _mH(np.linalg.solve(L, _mH(s))))  # L^-1 S L^-H
     return np.matmul(L, _phi(m))
 
 
 def _cholesky_vjp(g, L, a):
     p = _phi(np.matmul(_mT(L), g))
     y = np.linalg.solve(_mT(L), p)  # L^-T P
-    s = _mT(np.linalg.solve(_mT(L), _mT(y)))  # L^-T P L^-1
-    return _lower_sym_T(0.5 * (s + _mT(s)))
+    s = _mT(np.linalg.solve(_mH(L), _mT(y)))  # L^-T P conj(L)^-1
+    return _lower_sym_T(s)
 
 
 cholesky_p = Primitive(np.linalg.cholesky, "cholesky")
@@ -146,10 +160,10 @@ def cholesky(a, /, *, upper: bool = False):
         >>> np.round(g, 4).tolist()
         [[0.3536, 0.0], [0.0, 0.3536]]
     """
-    _check_real("cholesky", a)
+    _check_matrix(a)
     if type(a) is not Tracer:
         return np.linalg.cholesky(a, upper=upper)
-    return _mT(cholesky_p(_mT(a))) if upper else cholesky_p(a)  # the upper factor reads the upper triangle
+    return _mH(cholesky_p(_mH(a))) if upper else cholesky_p(a)  # the upper factor reads the upper triangle
 
 
 # --- eigh ----------------------------------------------------------------------------------------
@@ -163,25 +177,31 @@ def _eigh_parts(packed, n):
     return w[..., 0, :], v
 
 
+def _real_eigh_parts(packed, n):
+    """Eigenvalues (real, as NumPy's) and eigenvectors of a packed ``eigh`` result."""
+    w, v = _eigh_parts(packed, n)
+    return (np.real(w) if _is_complex(w) else w), v
+
+
 def _sym_from(a, t, UPLO):
     return _lower_sym(t) if UPLO == "L" else _mT(_lower_sym(_mT(t)))
 
 
 def _eigh_jvp(t, ans, a, UPLO="L"):
     n = shape_of(a)[-1]
-    w, v = _eigh_parts(ans, n)
-    m = np.matmul(_mT(v), np.matmul(_sym_from(a, t, UPLO), v))
+    w, v = _real_eigh_parts(ans, n)
+    m = np.matmul(_mH(v), np.matmul(_sym_from(a, t, UPLO), v))
     dw = _diag_part(m)
     dv = np.matmul(v, _gap_inverse(w) * m)
-    return _pack([np.expand_dims(dw, -2), dv])
+    return _pack([np.expand_dims(np.real(dw) if _is_complex(dw) else dw, -2), dv])
 
 
 def _eigh_vjp(g, ans, a, UPLO="L"):
     n = shape_of(a)[-1]
-    w, v = _eigh_parts(ans, n)
-    gw, gv = _eigh_parts(g, n)
+    w, v = _real_eigh_parts(ans, n)
+    gw, gv = _real_eigh_parts(g, n)
     inner = _diag_embed(gw) + _gap_inverse(w) * np.matmul(_mT(v), gv)
-    s = np.matmul(v, np.matmul(inner, _mT(v)))
+    s = np.matmul(_cj(v), np.matmul(inner, _mT(v)))
     return _lower_sym_T(s) if UPLO == "L" else _mT(_lower_sym_T(_mT(s)))
 
 
@@ -200,21 +220,22 @@ def eigh(a, UPLO: str = "L"):
         >>> g.tolist()
         [[0.0, 0.0], [0.0, 1.0]]
     """
-    _check_real("eigh", a)
+    _check_matrix(a)
     if type(a) is not Tracer:
         return np.linalg.eigh(a, UPLO)
-    w, v = _eigh_parts(eigh_p(a, UPLO=UPLO), shape_of(a)[-1])
+    w, v = _real_eigh_parts(eigh_p(a, UPLO=UPLO), shape_of(a)[-1])
     return EighResult(w, v)
 
 
 def _eigvalsh_jvp(t, ans, a, UPLO="L"):
     w, v = eigh(a, UPLO)
-    return _diag_part(np.matmul(_mT(v), np.matmul(_sym_from(a, t, UPLO), v)))
+    d = _diag_part(np.matmul(_mH(v), np.matmul(_sym_from(a, t, UPLO), v)))
+    return np.real(d) if _is_complex(d) else d
 
 
 def _eigvalsh_vjp(g, ans, a, UPLO="L"):
     w, v = eigh(a, UPLO)
-    s = np.matmul(v * np.expand_dims(g, -2), _mT(v))
+    s = np.matmul(_cj(v) * np.expand_dims(g, -2), _mT(v))
     return _lower_sym_T(s) if UPLO == "L" else _mT(_lower_sym_T(_mT(s)))
 
 
@@ -226,7 +247,7 @@ defjvp(eigvalsh_p, _eigvalsh_jvp)
 @implements(np.linalg.eigvalsh)
 def eigvalsh(a, UPLO: str = "L"):
     """``numpy.linalg.eigvalsh`` (NumPy's values; the derivative comes from ``eigh``)."""
-    _check_real("eigvalsh", a)
+    _check_matrix(a)
     return eigvalsh_p(a, UPLO=UPLO) if type(a) is Tracer else np.linalg.eigvalsh(a, UPLO)
 
 
@@ -277,11 +298,11 @@ def eig(a):
         >>> np.abs(np.round(g, 6)).tolist()
         [[1.0, 0.0], [0.0, 1.0]]
     """
-    _check_real("eig", a)
+    _check_matrix(a)
     if type(a) is not Tracer:
         return np.linalg.eig(a)
     w, v = _eigh_parts(eig_p(a), shape_of(a)[-1])
-    if not np.any(np.imag(bottom(w))):  # all eigenvalues real: NumPy returns real arrays
+    if not _is_complex(a) and not np.any(np.imag(bottom(w))):  # all eigenvalues real: NumPy returns real arrays
         w, v = np.real(w), np.real(v)
     return EigResult(w, v)
 
@@ -306,7 +327,7 @@ defjvp(eigvals_p, _eigvals_jvp)
 @implements(np.linalg.eigvals)
 def eigvals(a):
     """``numpy.linalg.eigvals`` (NumPy's values; the derivative comes from ``eig``)."""
-    _check_real("eigvals", a)
+    _check_matrix(a)
     return eigvals_p(a) if type(a) is Tracer else np.linalg.eigvals(a)
 
 
@@ -324,7 +345,8 @@ def _svd_shapes(a):
 
 def _svd_parts(packed, a):
     u, s, vh = _unpack(packed, _svd_shapes(a))
-    return u, s[..., 0, :], vh
+    s = s[..., 0, :]
+    return u, (np.real(s) if _is_complex(s) else s), vh
 
 
 def _inv_nonzero(s):
@@ -334,35 +356,42 @@ def _inv_nonzero(s):
 
 def _svd_jvp(t, ans, a):
     u, s, vh = _svd_parts(ans, a)
-    v = _mT(vh)
+    v = _mH(vh)
     sr = np.expand_dims(s, -2)  # s_j along columns
     sc = np.expand_dims(s, -1)  # s_i along rows
-    ds = np.matmul(_mT(u), np.matmul(t, v))
-    f = _gap_inverse(s * s)
-    du = np.matmul(u, f * (ds * sr + sc * _mT(ds)))
-    dv = np.matmul(v, f * (sc * ds + _mT(ds) * sr))
     inv_s = np.expand_dims(_inv_nonzero(s), -2)
+    ds = np.matmul(_mH(u), np.matmul(t, v))
+    f = _gap_inverse(s * s)
+    du = np.matmul(u, f * (ds * sr + _mH(ds * sr)))
+    dv = np.matmul(v, f * (sc * ds + _mH(sc * ds)))
+    d = _diag_part(ds)
+    if _is_complex(d):  # the common phase of a pair of singular vectors: put on U (as JAX does)
+        du = du + u * (1j * np.imag(d) * inv_s[..., 0, :])[..., None, :]
+        d = np.real(d)
     tv = np.matmul(t, v)
-    du = du + (tv - np.matmul(u, np.matmul(_mT(u), tv))) * inv_s
-    tu = np.matmul(_mT(t), u)
+    du = du + (tv - np.matmul(u, np.matmul(_mH(u), tv))) * inv_s
+    tu = np.matmul(_mH(t), u)
     dv = dv + (tu - np.matmul(v, np.matmul(vh, tu))) * inv_s
-    return _pack([du, np.expand_dims(_diag_part(ds), -2), _mT(dv)])
+    return _pack([du, np.expand_dims(d, -2), _mH(dv)])
 
 
 def _svd_vjp(g, ans, a):
     u, s, vh = _svd_parts(ans, a)
     gu, gs, gvh = _svd_parts(g, a)
-    v, gv = _mT(vh), _mT(gvh)
+    v, gv = _mH(vh), _mH(gvh)
     f = _gap_inverse(s * s)
     sr = np.expand_dims(s, -2)
     sc = np.expand_dims(s, -1)
-    ut_gu = np.matmul(_mT(u), gu)
-    vt_gv = np.matmul(vh, gv)
-    core = _diag_embed(gs) + (f * (ut_gu - _mT(ut_gu))) * sr + sc * (f * (vt_gv - _mT(vt_gv)))
-    r = np.matmul(u, np.matmul(core, vh))
     inv_s = np.expand_dims(_inv_nonzero(s), -2)
-    r = r + np.matmul((gu - np.matmul(u, ut_gu)) * inv_s, vh)
-    r = r + np.matmul(u * inv_s, _mT(gv - np.matmul(v, vt_gv)))
+    ut_gu = np.matmul(_mT(u), gu)
+    vt_gv = np.matmul(_mT(v), gv)
+    core = _diag_embed(gs) + (f * (ut_gu - _mH(ut_gu))) * sr + sc * (f * (vt_gv - _mH(vt_gv)))
+    if _is_complex(ut_gu):
+        core = core + _diag_embed(1j * np.imag(_diag_part(ut_gu)) * inv_s[..., 0, :])
+    r = np.matmul(_cj(u), np.matmul(core, _cj(vh)))
+    r = r + np.matmul((gu - np.matmul(_cj(u), ut_gu)) * inv_s, _cj(vh))
+    gvt = _mT(gv)
+    r = r + _cj(np.matmul(u * inv_s, gvt - np.matmul(np.matmul(gvt, v), vh)))
     return r
 
 
@@ -376,13 +405,21 @@ def _svdvals_impl(a):
 
 
 def _svdvals_jvp(t, s, a):
-    u, _, vh = svd(a, full_matrices=False)
-    return _diag_part(np.matmul(_mT(u), np.matmul(t, _mT(vh))))
+    u, _, vh = _svd_factors(a)
+    d = _diag_part(np.matmul(_mH(u), np.matmul(t, _mH(vh))))
+    return np.real(d) if _is_complex(d) else d
 
 
 def _svdvals_vjp(g, s, a):
-    u, _, vh = svd(a, full_matrices=False)
-    return np.matmul(u * np.expand_dims(g, -2), vh)
+    u, _, vh = _svd_factors(a)
+    return _cj(np.matmul(u * np.expand_dims(g, -2), vh))
+
+
+def _svd_factors(a):
+    """``U, S, Vh`` for the singular-value rules (traced at higher order)."""
+    if type(a) is not Tracer:
+        return np.linalg.svd(a, full_matrices=False)
+    return svd(a, full_matrices=False)
 
 
 svdvals_p = Primitive(_svdvals_impl, "svd")
@@ -403,7 +440,7 @@ def svd(a, full_matrices: bool = True, compute_uv: bool = True, hermitian: bool 
         >>> g.tolist()
         [[1.0, 0.0], [0.0, 0.0]]
     """
-    _check_real("svd", a)
+    _check_matrix(a)
     if type(a) is not Tracer:
         return np.linalg.svd(a, full_matrices, compute_uv, hermitian)
     if not compute_uv:
@@ -431,9 +468,11 @@ def _qr_shapes(a):
 def _qr_jvp(t, ans, a):
     q, r = _unpack(ans, _qr_shapes(a))
     x = _solve_right(t, r)
-    c = np.matmul(_mT(q), x)
+    c = np.matmul(_mH(q), x)
     low = _tril(c, -1)
-    om = low - _mT(low)
+    om = low - _mH(low)
+    if _is_complex(c):  # LAPACK's R has a real diagonal: its phase stays fixed
+        om = om + 1j * _diag_embed(np.imag(_diag_part(c)))
     dq = np.matmul(q, om - c) + x
     dr = np.matmul(c - om, r)
     return _pack([dq, dr])
@@ -443,8 +482,10 @@ def _qr_vjp(g, ans, a):
     q, r = _unpack(ans, _qr_shapes(a))
     gq, gr = _unpack(g, _qr_shapes(a))
     m = np.matmul(_mT(q), gq) - np.matmul(gr, _mT(r))
-    gc = _tril(m - _mT(m), -1) - m
-    gx = gq + np.matmul(q, gc)
+    gc = _tril(m - _mH(m), -1) - m
+    if _is_complex(m):
+        gc = gc + 1j * _diag_embed(np.imag(_diag_part(m)))
+    gx = gq + np.matmul(_cj(q), gc)
     return _mT(np.linalg.solve(r, _mT(gx)))  # gx R^-T
 
 
@@ -463,7 +504,7 @@ def qr(a, mode: str = "reduced"):
         >>> np.round(g, 6).tolist()
         [[-0.6], [-0.8]]
     """
-    _check_real("qr", a)
+    _check_matrix(a)
     if type(a) is not Tracer:
         return np.linalg.qr(a, mode)
     m, n = shape_of(a)[-2:]
@@ -485,20 +526,20 @@ def _pinv_impl(a, rcond=None, hermitian=False):
 
 def _pinv_jvp(t, p, a, rcond=None, hermitian=False):
     # Golub & Pereyra, for a matrix of constant rank.
-    pt = _mT(p)
+    ph = _mH(p)
     m, n = shape_of(a)[-2:]
     d = -np.matmul(p, np.matmul(t, p))
-    d = d + np.matmul(np.matmul(p, pt), np.matmul(_mT(t), _eye(m, p) - np.matmul(a, p)))
-    d = d + np.matmul(_eye(n, p) - np.matmul(p, a), np.matmul(_mT(t), np.matmul(pt, p)))
+    d = d + np.matmul(np.matmul(p, ph), np.matmul(_mH(t), _eye(m, p) - np.matmul(a, p)))
+    d = d + np.matmul(_eye(n, p) - np.matmul(p, a), np.matmul(_mH(t), np.matmul(ph, p)))
     return d
 
 
 def _pinv_vjp(g, p, a, rcond=None, hermitian=False):
-    pt = _mT(p)
+    pt, ph = _mT(p), _mH(p)
     m, n = shape_of(a)[-2:]
     r = -np.matmul(pt, np.matmul(g, pt))
-    r = r + np.matmul(_eye(m, p) - np.matmul(a, p), np.matmul(_mT(g), np.matmul(p, pt)))
-    r = r + np.matmul(np.matmul(pt, p), np.matmul(_mT(g), _eye(n, p) - np.matmul(p, a)))
+    r = r + _cj(np.matmul(_eye(m, p) - np.matmul(a, p), np.matmul(_mT(g), np.matmul(p, ph))))
+    r = r + _cj(np.matmul(np.matmul(ph, p), np.matmul(_mT(g), _eye(n, p) - np.matmul(p, a))))
     return r
 
 
@@ -516,7 +557,7 @@ def pinv(a, rcond=None, hermitian: bool = False, *, rtol=None):
         >>> zymo.grad(lambda a: znp.sum(znp.linalg.pinv(a)))(np.array([[2.0]])).tolist()
         [[-0.25]]
     """
-    _check_real("pinv", a)
+    _check_matrix(a)
     if type(a) is not Tracer:
         if rtol is not None:
             return np.linalg.pinv(a, hermitian=hermitian, rtol=rtol)
