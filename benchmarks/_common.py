@@ -28,10 +28,14 @@ def unset_openblas_tuning() -> None:
 
 
 def limit_threads(n: int):
-    """Use ``n`` threads in every BLAS/OpenMP pool (NumPy, PyTorch) for the rest of the run."""
+    """Use ``n`` threads in NumPy's BLAS and in PyTorch's pool for the rest of the run.
+
+    PyTorch's OpenMP pool is sized with ``torch.set_num_threads``: limiting it
+    through threadpoolctl as well made its small operations 80x slower here.
+    """
     from threadpoolctl import threadpool_limits
 
-    limiter = threadpool_limits(limits=n)
+    limiter = threadpool_limits(limits=n, user_api="blas")
     torch = optional("torch")
     if torch is not None:
         torch.set_num_threads(n)
