@@ -268,3 +268,28 @@ COMPLEX = {
 def test_complex_inputs_follow_jax_convention(name):
     f, args = COMPLEX[name]
     check_complex_grads(f, args, order=2)
+
+
+# --- compositions: matrix_power, multi_dot, array-API names ----------------------------------------------------
+@pytest.mark.parametrize("n", [0, 1, 2, 3, 5, -2])
+def test_matrix_power_multiplies_in_numpys_order(n):
+    a = well_conditioned(2, 3, 3) / 3
+    check(lambda a: np.linalg.matrix_power(a, n) * a, (a,))
+
+
+@pytest.mark.parametrize(
+    "shapes",
+    [[(2, 3), (3,)], [(3,), (3, 4), (4, 2)], [(5, 2), (2, 6), (6, 3), (3,)], [(2, 2), (2, 3), (3, 3), (3, 1)]],
+    ids=["two", "three", "four-to-vector", "four"],
+)
+def test_multi_dot_of_chains(shapes):
+    check(lambda *a: np.linalg.multi_dot(list(a)), tuple(randn(*s, seed=i) for i, s in enumerate(shapes)))
+
+
+def test_array_api_linalg_names():
+    x = randn(2, 3, 2)
+    check(lambda x: np.linalg.matrix_transpose(x), (x,))
+    check(lambda x: np.linalg.svdvals(x), (x,))
+    check(lambda x: np.linalg.matrix_norm(x, ord="nuc", keepdims=True), (x,))
+    check(lambda x: np.linalg.vector_norm(x), (x,))
+    check(lambda x: np.linalg.vector_norm(x, axis=(0, 2), keepdims=True, ord=3), (x,))

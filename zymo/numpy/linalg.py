@@ -36,6 +36,12 @@ __all__ = [
     "slogdet",
     "norm",
     "LinAlgError",
+    "matrix_power",
+    "multi_dot",
+    "matrix_transpose",
+    "svdvals",
+    "matrix_norm",
+    "vector_norm",
     "cholesky",
     "eigh",
     "eigvalsh",
@@ -720,6 +726,144 @@ def norm(x, ord=None, axis=None, keepdims=False):
             r = np.reshape(r, tuple(shape))
         return r
     return norm_p(x, ord=ord, axis=axis, keepdims=keepdims)
+
+
+# --- compositions: matrix_power, multi_dot and the array-API names ------------------------------------
+@implements(np.linalg.matrix_power)
+def matrix_power(a, n):
+    """``numpy.linalg.matrix_power`` (the same products in the same order as NumPy).
+
+    Example:
+        >>> import numpy as np, zymo, zymo.numpy as znp
+        >>> zymo.grad(lambda a: znp.linalg.matrix_power(a, 3)[0, 0])(np.array([[2.0]])).tolist()
+        [[12.0]]
+    """
+    import operator
+
+    from .construction import empty_like
+
+    n = operator.index(n)
+    shape = shape_of(a)
+    if len(shape) < 2 or shape[-1] != shape[-2]:
+        raise np.linalg.LinAlgError("Last 2 dimensions of the array must be square")
+    if n == 0:
+        out = empty_like(a)
+        out[...] = np.eye(shape[-2], dtype=dtype_of(a))
+        return out
+    if n < 0:
+        a, n = inv(a), -n
+    if n == 1:
+        return a
+    if n == 2:
+        return matmul(a, a)
+    if n == 3:
+        return matmul(matmul(a, a), a)
+    z = result = None
+    while n > 0:
+        z = a if z is None else matmul(z, z)
+        n, bit = divmod(n, 2)
+        if bit:
+            result = z if result is None else matmul(result, z)
+    return result
+
+
+@implements(np.linalg.multi_dot)
+def multi_dot(arrays, *, out=None):
+    """``numpy.linalg.multi_dot`` (NumPy's multiplication order).
+
+    Example:
+        >>> import numpy as np, zymo, zymo.numpy as znp
+        >>> f = lambda v: znp.linalg.multi_dot([v, np.ones((2, 3)), np.ones((3, 2)), v])
+        >>> zymo.grad(f)(np.array([1.0, 2.0])).tolist()
+        [18.0, 18.0]
+    """
+    from numpy.linalg import _linalg as numpy_linalg
+
+    from .construction import asarray
+    from .shape import atleast_2d, ravel, transpose
+
+    arrays = [asarray(a) for a in arrays]
+    n = len(arrays)
+    if n < 2:
+        raise ValueError("Expecting at least two arrays.")
+    if n == 2:
+        return dot(arrays[0], arrays[1], out=out)
+    first, last = len(shape_of(arrays[0])), len(shape_of(arrays[-1]))
+    if first == 1:
+        arrays[0] = atleast_2d(arrays[0])
+    if last == 1:
+        arrays[-1] = transpose(atleast_2d(arrays[-1]))
+    for a in arrays:
+        if len(shape_of(a)) != 2:
+            raise np.linalg.LinAlgError(f"{len(shape_of(a))}-dimensional array given. Array must be two-dimensional")
+
+    def chain(order, i, j):
+        if i == j:
+            return arrays[i]
+        return dot(chain(order, i, order[i, j]), chain(order, order[i, j] + 1, j))
+
+    if n == 3:
+        a, b, c = arrays
+        (a0, a1), (b1,), (c1,) = shape_of(a), shape_of(b)[1:], shape_of(c)[1:]
+        result = dot(dot(a, b), c) if a0 * a1 * b1 + a0 * b1 * c1 < a1 * b1 * c1 + a0 * a1 * c1 else dot(a, dot(b, c))
+    else:
+        order = numpy_linalg._multi_dot_matrix_chain_order([bottom(a) for a in arrays])
+        result = chain(order, 0, n - 1)
+    if first == 1 and last == 1:
+        result = result[0, 0]
+    elif first == 1 or last == 1:
+        result = ravel(result)
+    if out is not None:
+        from ..core.array_api import _write_out
+
+        return _write_out(out, result)
+    return result
+
+
+@implements(np.linalg.matrix_transpose)
+def matrix_transpose(x, /):
+    """``numpy.linalg.matrix_transpose``."""
+    return _mT(x)
+
+
+@implements(np.linalg.svdvals)
+def svdvals(x, /):
+    """``numpy.linalg.svdvals``."""
+    from .decompositions import svd
+
+    return svd(x, compute_uv=False)
+
+
+@implements(np.linalg.matrix_norm)
+def matrix_norm(x, /, *, keepdims=False, ord="fro"):
+    """``numpy.linalg.matrix_norm``."""
+    return norm(x, axis=(-2, -1), keepdims=keepdims, ord=ord)
+
+
+@implements(np.linalg.vector_norm)
+def vector_norm(x, /, *, axis=None, keepdims=False, ord=2):
+    """``numpy.linalg.vector_norm`` (any number of axes, as NumPy computes it)."""
+    from .construction import asarray
+    from .shape import ravel, reshape, transpose
+
+    x = asarray(x)
+    shape = list(shape_of(x))
+    nd = len(shape)
+    if axis is None:
+        x, ax = ravel(x), 0
+    elif isinstance(axis, tuple):
+        axes = tuple(a % nd for a in axis)
+        rest = tuple(i for i in range(nd) if i not in axes)
+        x = reshape(transpose(x, axis + rest), (int(np.prod([shape[i] for i in axes])), *[shape[i] for i in rest]))
+        ax = 0
+    else:
+        ax = axis
+    res = norm(x, axis=ax, ord=ord)
+    if keepdims:
+        for i in range(nd) if axis is None else ((axis,) if isinstance(axis, int) else axis):
+            shape[i % nd] = 1
+        res = reshape(res, tuple(shape))
+    return res
 
 
 _ = (FUNCTIONS, zeros_for)
