@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._lstm_kernel import lstm_backward, lstm_forward
+from ._scratch import give, take
 
 __all__ = ["ACTIVATIONS", "GATES", "sequence_forward", "sequence_backward"]
 
@@ -84,35 +85,39 @@ class Saved:
 
     def __init__(self, kind, act):
         self.kind, self.act = kind, act
+        self.A = self.Hs = self.Cs = self.TC = self.aux = None
+
+    def __del__(self):
+        give(self.A, self.Hs, self.Cs, self.TC, self.aux)
 
 
-def sequence_forward(kind, act, X, h0, c0, Wi, Wh, b, bh, mask, saved: Saved | None):
+def sequence_forward(kind, act, X, h0, c0, Wi, Wh, b, bh, mask, saved: Saved | None, out=None):
     """Run ``T`` steps. ``X``: (T, B, I); ``h0``/``c0``: (H,) or (B, H); ``mask``: (T, B) bool or None.
 
-    Returns ``(Y, hT, cT)`` with ``Y`` (T, B, H) (zero at masked steps), the
-    final states (B, H) (``cT`` None unless ``lstm``). Fills ``saved`` when given.
+    Returns ``(Y, hT, cT)`` with ``Y`` (T, B, H) (zero at masked steps; written
+    into ``out`` when given), the final states (B, H) (``cT`` None unless
+    ``lstm``). Fills ``saved`` when given.
     """
     masks = None if mask is None else mask[:, :, None]
     if kind == "lstm":
-        return lstm_forward(X, h0, c0, Wi, Wh, b, masks, saved)
+        return lstm_forward(X, h0, c0, Wi, Wh, b, masks, saved, out)
     T, B, n_in = X.shape
     H = Wh.shape[1]
     G = GATES[kind]
     dt = np.result_type(X, h0, Wi, Wh)
-    A = np.matmul(X.reshape(T * B, n_in), Wi.T).reshape(T, B, G * H)
-    if A.dtype != dt:
-        A = A.astype(dt)
+    A = take((T, B, G * H), dt)
+    np.matmul(X.reshape(T * B, n_in), Wi.T, out=A.reshape(T * B, G * H))
     if b is not None:
         A += b
-    Hs = np.empty((T + 1, B, H), dt)
+    Hs = take((T + 1, B, H), dt)
     Hs[0] = h0
-    Y = np.empty((T, B, H), dt)
-    WhT = Wh.T
+    Y = np.empty((T, B, H), dt) if out is None else out
+    WhT = np.ascontiguousarray(Wh.T, dtype=dt)  # (H, G*H): the per-step GEMM runs fastest on this layout
+    WhT_rz = np.ascontiguousarray(WhT[:, : 2 * H]) if kind == "gru" else None
+    WhT_n = np.ascontiguousarray(WhT[:, 2 * H :]) if kind == "gru" else None
     aux = None
-    if kind == "gru3":
-        aux = np.empty((T, B, H), dt)  # Wh_n h + bh
-    elif kind == "gru":
-        aux = np.empty((T, B, H), dt)  # r * h
+    if kind != "rnn":
+        aux = take((T, B, H), dt)  # gru3: Wh_n h + bh; gru: r * h
     hp = np.empty((B, G * H), dt)
     act_ = ACTIVATIONS[act][0] if kind == "rnn" else None
     for t in range(T):
@@ -135,11 +140,11 @@ def sequence_forward(kind, act, X, h0, c0, Wi, Wh, b, bh, mask, saved: Saved | N
                 np.add(hp[:, 2 * H :], bh, out=hnp) if bh is not None else np.copyto(hnp, hp[:, 2 * H :])
                 n += a[:, :H] * hnp
             else:
-                np.matmul(h, WhT[:, : 2 * H], out=hp[:, : 2 * H])
+                np.matmul(h, WhT_rz, out=hp[:, : 2 * H])
                 rz += hp[:, : 2 * H]
                 _sigmoid_(rz)
                 rh = np.multiply(a[:, :H], h, out=aux[t])
-                n += rh @ WhT[:, 2 * H :]
+                n += rh @ WhT_n
             np.tanh(n, out=n)
             z = a[:, H : 2 * H]
             # h' = n + z (h - n)
@@ -156,7 +161,10 @@ def sequence_forward(kind, act, X, h0, c0, Wi, Wh, b, bh, mask, saved: Saved | N
     if saved is not None:
         saved.A, saved.Hs, saved.aux, saved.mask = A, Hs, aux, masks
         saved.h0_shape, saved.B = np.shape(h0), B
-    return Y, Hs[T].copy(), None
+        return Y, Hs[T].copy(), None
+    hT = Hs[T].copy()
+    give(A, Hs, aux)
+    return Y, hT, None
 
 
 def _reduce_state(g, shape):
@@ -165,7 +173,12 @@ def _reduce_state(g, shape):
 
 def sequence_backward(s: Saved, X, Wi, Wh, b, bh, dY, dhT, dcT):
     """Backpropagation through time. Returns ``(dX, dh0, dc0, dWi, dWh, db, dbh)``; any gradient
-    argument may be None (zero)."""
+    argument may be None (zero).
+
+    Every factor that does not depend on the recurrence is computed for all
+    steps at once before the loop, which then does one GEMM (two for ``gru``)
+    and a few elementwise calls per step.
+    """
     kind = s.kind
     if kind == "lstm":
         return lstm_backward(s, X, Wi, Wh, b, dY, dhT, dcT)
@@ -173,70 +186,86 @@ def sequence_backward(s: Saved, X, Wi, Wh, b, bh, dY, dhT, dcT):
     T, B, GH = A.shape
     H = Hs.shape[2]
     dt = A.dtype
-    dZ = np.empty((T, B, GH), dt)  # gradient of the pre-activations (input side)
-    dHP = np.empty((T, B, GH), dt) if kind == "gru3" else None  # gradient of Wh h (+ bh) where it differs
-    dh = np.zeros((B, H), dt) if dhT is None else np.array(np.broadcast_to(dhT, (B, H)), dt)
-    dact = ACTIVATIONS[s.act][1] if kind == "rnn" else None
+    dZ = take((T, B, GH), dt)  # gradient of the pre-activations (input side)
+    dHP = None  # gru3: gradient of Wh h, which differs from dZ in the candidate block
+    dhrec = np.zeros((B, H), dt)
+    if dhT is not None:
+        dhrec += dhT
+    dh = np.empty((B, H), dt)
+    temps = []
+    if kind == "rnn":
+        D = take(A.shape, dt)
+        temps.append(D)
+        D.fill(1)
+        ACTIVATIONS[s.act][1](D, A)  # act' from the activation's output
+    else:
+        r, z, n = A[:, :, :H], A[:, :, H : 2 * H], A[:, :, 2 * H :]
+        Hp = Hs[:T]
+        # dh -> [dz_pre | dn_pre]: z(1-z)(h-n) and (1-z)(1-n^2)
+        Q = take((T, B, 2, H), dt)
+        one_minus_z = np.subtract(1, z, out=take(z.shape, dt))
+        np.subtract(Hp, n, out=Q[:, :, 0])
+        Q[:, :, 0] *= z
+        Q[:, :, 0] *= one_minus_z
+        np.multiply(n, n, out=Q[:, :, 1])
+        np.subtract(1, Q[:, :, 1], out=Q[:, :, 1])
+        Q[:, :, 1] *= one_minus_z
+        # dn_pre -> dr_pre: r(1-r) times (Wh_n h + bh) for gru3; for gru it multiplies d(rh) by h r(1-r)
+        R = np.subtract(1, r, out=take(r.shape, dt))
+        R *= r
+        R *= aux if kind == "gru3" else Hp
+        temps += [Q, one_minus_z, R]
+        if kind == "gru3":
+            dHP = take((T, B, GH), dt)
+        else:
+            Wh_rz, Wh_n = Wh[: 2 * H], Wh[2 * H :]
     for t in range(T - 1, -1, -1):
         if dY is not None:
-            dh_new = dh + dY[t]
+            np.add(dY[t], dhrec, out=dh)
         else:
-            dh_new = dh.copy()
+            np.copyto(dh, dhrec)
         if masks is not None:
             m = masks[t]
-            keep = np.where(m, 0, dh)  # what skips the step at masked rows
-            dh_new *= m
-        a = A[t]
-        h = Hs[t]
+            keep = np.where(m, 0, dhrec)  # what skips a padded step
+            dh *= m
         dz = dZ[t]
         if kind == "rnn":
-            np.copyto(dz, dh_new)
-            dact(dz, a)
-            dh = dz @ Wh
+            np.multiply(dh, D[t], out=dz)
+            np.matmul(dz, Wh, out=dhrec)
         else:
-            r, z, n = a[:, :H], a[:, H : 2 * H], a[:, 2 * H :]
-            # h' = n + z (h - n)
+            np.multiply(dh[:, None, :], Q[t], out=dz[:, H:].reshape(B, 2, H))
             dn = dz[:, 2 * H :]
-            np.multiply(dh_new, 1 - z, out=dn)
-            dn *= 1 - n * n  # now the gradient of n's pre-activation
-            dzz = dz[:, H : 2 * H]
-            np.subtract(h, n, out=dzz)
-            dzz *= dh_new
-            dzz *= z * (1 - z)
-            dr = dz[:, :H]
-            direct = dh_new * z
             if kind == "gru3":
-                np.multiply(dn, aux[t], out=dr)
-                dr *= r * (1 - r)
+                np.multiply(dn, R[t], out=dz[:, :H])
                 hp = dHP[t]
                 hp[:, : 2 * H] = dz[:, : 2 * H]
-                np.multiply(dn, r, out=hp[:, 2 * H :])
-                dh = hp @ Wh
+                np.multiply(dn, r[t], out=hp[:, 2 * H :])
+                np.matmul(hp, Wh, out=dhrec)
             else:
-                drh = dn @ Wh[2 * H :]
-                np.multiply(drh, h, out=dr)
-                dr *= r * (1 - r)
-                dh = dz[:, : 2 * H] @ Wh[: 2 * H]
-                drh *= r
-                dh += drh
-            dh += direct
+                drh = dn @ Wh_n
+                np.multiply(drh, R[t], out=dz[:, :H])
+                np.matmul(dz[:, : 2 * H], Wh_rz, out=dhrec)
+                drh *= r[t]
+                dhrec += drh
+            dh *= z[t]
+            dhrec += dh
         if masks is not None:
-            dh += keep
+            dhrec += keep
     n_in = X.shape[2]
     dZf = dZ.reshape(T * B, GH)
     dX = (dZf @ Wi).reshape(T, B, n_in)
     dWi = dZf.T @ X.reshape(T * B, n_in)
-    Hp = Hs[:T].reshape(T * B, H)
+    Hpf = Hs[:T].reshape(T * B, H)
+    dbh = None
     if kind == "gru3":
-        dWh = dHP.reshape(T * B, GH).T @ Hp
+        dWh = dHP.reshape(T * B, GH).T @ Hpf
         dbh = dHP[:, :, 2 * H :].sum(axis=(0, 1)) if bh is not None else None
     elif kind == "gru":
-        dWh = np.empty_like(Wh, dtype=dt)
-        dWh[: 2 * H] = dZf[:, : 2 * H].T @ Hp
+        dWh = np.empty((GH, H), dt)
+        dWh[: 2 * H] = dZf[:, : 2 * H].T @ Hpf
         dWh[2 * H :] = dZf[:, 2 * H :].T @ aux.reshape(T * B, H)
-        dbh = None
     else:
-        dWh = dZf.T @ Hp
-        dbh = None
+        dWh = dZf.T @ Hpf
     db = dZf.sum(axis=0) if b is not None else None
-    return dX, _reduce_state(dh, s.h0_shape), None, dWi, dWh, db, dbh
+    give(dZ, dHP, *temps)
+    return dX, _reduce_state(dhrec, s.h0_shape), None, dWi, dWh, db, dbh

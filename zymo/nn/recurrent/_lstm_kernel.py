@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._scratch import give, take
+
 __all__ = ["lstm_forward", "lstm_backward"]
 
 
@@ -21,7 +23,7 @@ def _order(H: int) -> np.ndarray:
     return np.r_[3 * H : 4 * H, 0 : 3 * H]
 
 
-def lstm_forward(X, h0, c0, Wi, Wh, b, masks, saved):
+def lstm_forward(X, h0, c0, Wi, Wh, b, masks, saved, out=None):
     T, B, n_in = X.shape
     H = Wh.shape[1]
     dt = np.result_type(X, h0, c0, Wi, Wh)
@@ -30,17 +32,16 @@ def lstm_forward(X, h0, c0, Wi, Wh, b, masks, saved):
     scale[: 3 * H] = 0.5
     Wi_s = (Wi[perm] * scale).astype(dt, copy=False)
     WhT_s = np.ascontiguousarray((Wh[perm] * scale).T, dtype=dt)
-    A = np.matmul(X.reshape(T * B, n_in), Wi_s.T).reshape(T, B, 4 * H)
-    if A.dtype != dt:
-        A = A.astype(dt)
+    A = take((T, B, 4 * H), dt)
+    np.matmul(X.reshape(T * B, n_in), Wi_s.T, out=A.reshape(T * B, 4 * H))
     if b is not None:
         A += b[perm] * scale[:, 0]
-    Hs = np.empty((T + 1, B, H), dt)
+    Hs = take((T + 1, B, H), dt)
     Hs[0] = h0
-    Cs = np.empty((T + 1, B, H), dt)
+    Cs = take((T + 1, B, H), dt)
     Cs[0] = c0
-    TC = np.empty((T, B, H), dt)
-    Y = np.empty((T, B, H), dt)
+    TC = take((T, B, H), dt)
+    Y = np.empty((T, B, H), dt) if out is None else out
     hp = np.empty((B, 4 * H), dt)
     ig = np.empty((B, H), dt)
     for t in range(T):
@@ -69,7 +70,10 @@ def lstm_forward(X, h0, c0, Wi, Wh, b, masks, saved):
     if saved is not None:
         saved.A, saved.Hs, saved.Cs, saved.TC, saved.mask = A, Hs, Cs, TC, masks
         saved.h0_shape, saved.c0_shape, saved.B = np.shape(h0), np.shape(c0), B
-    return Y, Hs[T].copy(), Cs[T].copy()
+        return Y, Hs[T].copy(), Cs[T].copy()
+    hT, cT = Hs[T].copy(), Cs[T].copy()
+    give(A, Hs, Cs, TC)
+    return Y, hT, cT
 
 
 def lstm_backward(s, X, Wi, Wh, b, dY, dhT, dcT):
@@ -81,7 +85,7 @@ def lstm_backward(s, X, Wi, Wh, b, dY, dhT, dcT):
     A4 = A.reshape(T, B, 4, H)
     o, i, f, g = A4[:, :, 0], A4[:, :, 1], A4[:, :, 2], A4[:, :, 3]
     # Factors taking dh (for o) and dc (for i, f, g) to the pre-activation gradients, for all steps.
-    P = np.subtract(1, A)
+    P = np.subtract(1, A, out=take(A.shape, dt))
     P *= A  # sigmoid' = s (1 - s); the g block is overwritten next
     P4 = P.reshape(T, B, 4, H)
     np.multiply(g, g, out=P4[:, :, 3])
@@ -90,10 +94,10 @@ def lstm_backward(s, X, Wi, Wh, b, dY, dhT, dcT):
     P4[:, :, 1] *= g
     P4[:, :, 2] *= Cs[:T]
     P4[:, :, 3] *= i
-    K = np.multiply(TC, TC)  # dh -> dc through h = o tanh(c)
+    K = np.multiply(TC, TC, out=take(TC.shape, dt))  # dh -> dc through h = o tanh(c)
     np.subtract(1, K, out=K)
     K *= o
-    dZ = np.empty((T, B, GH), dt)
+    dZ = take((T, B, GH), dt)
     dZ4 = dZ.reshape(T, B, 4, H)
     Whp = np.ascontiguousarray(Wh[perm], dtype=dt)
     dhrec = np.zeros((B, H), dt)
@@ -133,4 +137,5 @@ def lstm_backward(s, X, Wi, Wh, b, dY, dhT, dcT):
     db = dZf.sum(axis=0)[inv] if b is not None else None
     dh0 = dhrec.sum(axis=0) if len(s.h0_shape) == 1 else dhrec
     dc0 = dcarry.sum(axis=0) if len(s.c0_shape) == 1 else dcarry
+    give(P, K, dZ)
     return dX, dh0, dc0, dWi, dWh, db, None

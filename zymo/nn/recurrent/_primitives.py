@@ -140,12 +140,13 @@ def _fused(name, forward, backward, reference):
 
 def _sequence_forward(X, h0, c0, Wi, Wh, b, bh, *, ws, kind, act, mask=None):
     saved = K.Saved(kind, act) if ws is not None else None
-    Y, hT, cT = K.sequence_forward(kind, act, X, h0, c0, Wi, Wh, b, bh, mask, saved)
+    T, B = X.shape[0], X.shape[1]
+    H = Wh.shape[1]
+    dt = np.result_type(X, h0, Wi, Wh)
+    out = np.empty((T + (2 if kind == "lstm" else 1), B, H), dt)
+    _, hT, cT = K.sequence_forward(kind, act, X, h0, c0, Wi, Wh, b, bh, mask, saved, out=out[:T])
     if ws is not None:
         ws.saved = saved
-    T, B, H = Y.shape
-    out = np.empty((T + (2 if kind == "lstm" else 1), B, H), Y.dtype)
-    out[:T] = Y
     out[T] = hT
     if kind == "lstm":
         out[T + 1] = cT
