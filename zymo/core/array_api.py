@@ -6,7 +6,7 @@ import operator
 
 import numpy as np
 
-from .dispatch import FUNCTIONS, NONDIFF_FUNCTIONS, UFUNCS, call_numpy
+from .dispatch import FUNCTIONS, NONDIFF_FUNCTIONS, SPECIAL, UFUNCS, call_numpy
 from .errors import TracerConversionError, remember, unsupported, user_location
 from .mutation import inplace_binary, inplace_setitem
 from .tracer import Tracer, bottom
@@ -247,6 +247,8 @@ def install() -> None:
         setattr(T, f"__{name}__", op)
         setattr(T, f"__r{name}__", rop)
         setattr(T, f"__i{name}__", iop)
+    T.__pow__ = lambda self, other: SPECIAL["pow"](self, other)  # NumPy's operator, not the ufunc (last bit)
+    T.__rpow__ = lambda self, other: SPECIAL["pow"](other, self)
     for name, uf in [
         ("lt", np.less),
         ("le", np.less_equal),

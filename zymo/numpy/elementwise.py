@@ -21,10 +21,12 @@ Example:
 
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 
 from ..core.array_api import _write_out
-from ..core.dispatch import FUNCTIONS, UFUNCS, implements
+from ..core.dispatch import FUNCTIONS, SPECIAL, UFUNCS, implements
 from ..core.forward import defjvp, defjvp_all
 from ..core.primitive import Primitive
 from ..core.reverse import defvjp
@@ -169,6 +171,11 @@ def _pow_dy(ans, x, y):
 
 
 _register(np.power, elementwise(np.power, _pow_dx, _pow_dy, saves=(0, 1, "ans")))
+# NumPy computes ``x ** y`` with its own operator code (scalar math, fast paths such as ``x ** 0.5``), whose
+# results can differ from ``np.power`` in the last bit: the operator gets a primitive that calls it.
+power_operator_p = elementwise(np.power, _pow_dx, _pow_dy, saves=(0, 1, "ans"), name="power")
+power_operator_p.impl = power_operator_p.__wrapped__ = operator.pow
+SPECIAL["pow"] = power_operator_p
 _register(
     np.float_power,
     elementwise(
