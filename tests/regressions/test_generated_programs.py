@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as onp
 
-from tests.reliability.differential import check_program
+from tests.reliability.differential import check_float32, check_program
 from tests.reliability.programs import compile_program
 
 
@@ -62,3 +62,24 @@ def program(r0):
 """,
         [0.3, -1.2, 0.7],
     )
+
+
+def test_power_operator_on_a_float32_scalar_equals_numpys_operator_bit_for_bit():
+    program = compile_program(
+        """
+def program(r0):
+    r1 = np.tanh(np.tanh(r0))
+    r2 = r1 ** 3
+    return [r1, r2]
+"""
+    )
+    check_float32(program, (onp.asarray(0.34558419),))
+
+
+def test_power_operator_on_float64_scalars_equals_numpys_operator_bit_for_bit():
+    import zymo
+
+    xs = onp.abs(onp.random.default_rng(0).standard_normal(200))
+    for k in (3, -2, 2.5):
+        got = [zymo.vjp(lambda x: x**k, x)[0] for x in xs]
+        onp.testing.assert_array_equal(got, [x**k for x in xs])
