@@ -24,8 +24,13 @@ QUICK_SIZES = [(16, 32, 10, 8)]
 KINDS = ["RNN", "LSTM", "GRU"]
 
 
-def paired_medians(fa, fb, min_time: float, min_reps: int = 5) -> tuple[float, float]:
-    """Median seconds per call of ``fa`` and of ``fb``, timed alternately so both see the same machine load."""
+def paired_medians(fa, fb, min_time: float, min_reps: int = 5, clock=time.perf_counter) -> tuple[float, float]:
+    """Median seconds per call of ``fa`` and of ``fb``, timed alternately so both see the same machine load.
+
+    ``clock=time.process_time`` measures CPU seconds of the process (all its
+    threads) instead of wall time: steadier on a shared machine, and equal to
+    wall time with one thread.
+    """
     fa(), fb()  # warm up
     ta, tb = [], []
     start = time.perf_counter()
@@ -33,9 +38,9 @@ def paired_medians(fa, fb, min_time: float, min_reps: int = 5) -> tuple[float, f
         for f, out in ((fa, ta), (fb, tb)):
             gc.collect()
             gc.disable()
-            t0 = time.perf_counter()
+            t0 = clock()
             f()
-            out.append(time.perf_counter() - t0)
+            out.append(clock() - t0)
             gc.enable()
     return statistics.median(ta), statistics.median(tb)
 
@@ -82,6 +87,9 @@ def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="one small size, short timings")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--min-time", type=float, default=2.0, help="seconds of timing per layer and size")
+    ap.add_argument("--only", choices=["small", "large"], help="run one of the two sizes")
+    ap.add_argument("--cpu-time", action="store_true", help="time CPU seconds of the process, not wall time")
     ap.add_argument("--profile", action="store_true", help="print a cProfile of zymo's LSTM at the first size")
     args = ap.parse_args(argv)
 
@@ -96,7 +104,9 @@ def main(argv=None) -> None:
         torch = None
 
     sizes = QUICK_SIZES if args.quick else SIZES
-    min_time = 0.2 if args.quick else 2.0
+    if args.only:
+        sizes = [SIZES[0] if args.only == "small" else SIZES[1]]
+    min_time = 0.2 if args.quick else args.min_time
     if args.profile:
         import cProfile
         import pstats
@@ -110,16 +120,18 @@ def main(argv=None) -> None:
         pr.disable()
         pstats.Stats(pr).sort_stats("tottime").print_stats(15)
         return
-    print(f"float32, {args.threads} threads, gradient of mean(y**2) w.r.t. parameters and input; median per call")
+    clock = time.process_time if args.cpu_time else time.perf_counter
+    what = "CPU time" if args.cpu_time else "wall time"
+    print(f"float32, {args.threads} threads, gradient of mean(y**2) w.r.t. parameters and input; median {what}")
     print(f"{'layer':6} {'in->hidden, T, batch':24} {'zymo ms':>9} {'torch ms':>9} {'zymo/torch':>10}")
     for n_in, hidden, T, batch in sizes:
         for kind in KINDS:
             zs = zymo_step(kind, n_in, hidden, T, batch)
             if torch is None:
-                tz, tt = paired_medians(zs, lambda: None, min_time)
+                tz, tt = paired_medians(zs, lambda: None, min_time, clock=clock)
                 tt = float("nan")
             else:
-                tz, tt = paired_medians(zs, torch_step(kind, n_in, hidden, T, batch), min_time)
+                tz, tt = paired_medians(zs, torch_step(kind, n_in, hidden, T, batch), min_time, clock=clock)
             label = f"{n_in}->{hidden}, T={T}, B={batch}"
             print(f"{kind:6} {label:24} {tz * 1e3:9.2f} {tt * 1e3:9.2f} {tz / tt:10.2f}")
 

@@ -54,12 +54,14 @@ def train(steps: int = 600, K: int = 25, batch: int = 8, hidden: int = 16, epoch
     xs, ys = signal[:, :-1, None], signal[:, 1:, None]
     model = Model(hidden, rng)
     grad_fn = zymo.value_and_grad(truncated_loss)
+    losses = []
     for epoch in range(epochs):
         loss, g = grad_fn(model, xs, ys, K)
         model = zymo.tree_map(lambda p, d: p - lr * d, model, g)
+        losses.append(float(loss))
         if epoch % 10 == 0 or epoch == epochs - 1:
             print(f"epoch {epoch:3d}  loss {float(loss):.5f}")
-    return model
+    return model, losses
 
 
 if __name__ == "__main__":

@@ -276,3 +276,13 @@ def test_wrong_number_of_states_for_a_stack():
     layer = _layer(RNN, num_layers=2)
     with pytest.raises(zymo.ZymoError, match="list of 2 states"):
         layer(_x(), np.zeros(4))
+
+
+def test_truncated_bptt_example_trains():
+    import pathlib
+    import runpy
+
+    path = pathlib.Path(__file__).parents[2] / "examples" / "truncated_bptt.py"
+    example = runpy.run_path(str(path))
+    _, losses = example["train"](steps=60, K=20, batch=2, hidden=4, epochs=6)
+    assert losses[-1] < losses[0]
