@@ -252,3 +252,28 @@ def test_complex_reads_and_writes_follow_jax_convention():
 
     check_complex_grads(f, (crandn(2, 3), crandn(3, seed=1)))
     check_complex_grads(lambda x: np.sort(x.real) * x[0], (crandn(3),))
+
+
+# --- put_along_axis, fill_diagonal ------------------------------------------------------------------------------
+def test_put_along_axis_writes_into_a_buffer():
+    def f(x, v):
+        buf = znp.array(x)
+        np.put_along_axis(buf, np.array([[0], [2]]), v, 1)
+        return buf * x
+
+    check(f, (randn(2, 3), randn(2, 1, seed=1)))
+
+
+@pytest.mark.parametrize("shape,vshape,wrap", [((3, 3), (), False), ((7, 3), (2,), True), ((2, 2, 2), (2,), False)])
+def test_fill_diagonal(shape, vshape, wrap):
+    def f(x, v):
+        buf = znp.array(x)
+        np.fill_diagonal(buf, v, wrap=wrap)
+        return buf * x
+
+    check(f, (randn(*shape), randn(*vshape, seed=1)))
+
+
+def test_writing_a_traced_value_into_a_plain_array_with_put_along_axis_is_refused():
+    with pytest.raises(zymo.TracerConversionError):
+        zymo.vjp(lambda v: np.put_along_axis(np.zeros((2, 2)), np.array([[0], [1]]), v, 1), randn(2, 1))

@@ -293,3 +293,40 @@ def test_array_api_linalg_names():
     check(lambda x: np.linalg.matrix_norm(x, ord="nuc", keepdims=True), (x,))
     check(lambda x: np.linalg.vector_norm(x), (x,))
     check(lambda x: np.linalg.vector_norm(x, axis=(0, 2), keepdims=True, ord=3), (x,))
+
+
+# --- vecdot, matvec, vecmat; numpy.linalg's array-API spellings ---------------------------------------------
+GUFUNCS = {
+    "vecdot": (lambda a, b: np.vecdot(a, b), [(2, 3), (3,)]),
+    "matvec": (lambda a, b: np.matvec(a, b), [(2, 2, 3), (3,)]),
+    "vecmat": (lambda a, b: np.vecmat(a, b), [(3,), (2, 3, 2)]),
+    "linalg.vecdot along an axis": (lambda a, b: np.linalg.vecdot(a, b, axis=0), [(3, 2), (3, 2)]),
+    "linalg.matmul": (lambda a, b: np.linalg.matmul(a, b), [(2, 3), (3, 2)]),
+    "linalg.tensordot": (lambda a, b: np.linalg.tensordot(a, b, axes=1), [(2, 3), (3, 2)]),
+    "linalg.outer": (lambda a, b: np.linalg.outer(a, b), [(2,), (3,)]),
+    "linalg.cross": (lambda a, b: np.linalg.cross(a, b), [(2, 3), (3,)]),
+}
+
+
+@pytest.mark.parametrize("name", GUFUNCS)
+def test_vector_products(name):
+    f, shapes = GUFUNCS[name]
+    check(f, tuple(randn(*s, seed=i) for i, s in enumerate(shapes)))
+
+
+def test_linalg_diagonal_and_trace_of_stacks():
+    check(lambda a: np.linalg.diagonal(a, offset=1), (randn(2, 3, 3),))
+    check(lambda a: np.linalg.trace(a), (randn(2, 3, 3),))
+
+
+@pytest.mark.parametrize(
+    "f,args",
+    [
+        (lambda a, b: np.vecdot(a, b), (crandn(2, 3), crandn(3, seed=1))),
+        (lambda a, b: np.vecmat(a, b), (crandn(3), crandn(3, 2, seed=1))),
+        (lambda a, b: np.matvec(a, b), (crandn(2, 3), randn(3))),
+    ],
+    ids=["vecdot", "vecmat", "matvec"],
+)
+def test_complex_vector_products_conjugate_as_numpy_does(f, args):
+    check_complex_grads(f, args)

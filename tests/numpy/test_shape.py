@@ -243,3 +243,39 @@ def test_complex_values_move_with_jax_convention():
     x = crandn(2, 3)
     check_complex_grads(lambda x: np.concatenate([np.reshape(x, (3, 2)).T, np.flip(x, 0)], axis=1), (x,))
     check_complex_grads(lambda x, y: np.stack([x, y]), (x, randn(2, 3)))
+
+
+# --- views together, grids, selections -------------------------------------------------------------------------
+def test_unstack_along_an_axis():
+    check(lambda x: np.unstack(x, axis=1), (randn(2, 3),))
+
+
+def test_broadcast_arrays():
+    check(lambda x, y: np.broadcast_arrays(x, y), (randn(2, 1), randn(3, seed=1)))
+
+
+@pytest.mark.parametrize("indexing", ["xy", "ij"])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_meshgrid(indexing, sparse):
+    args = (randn(2), randn(3, seed=1), randn(2, seed=2))
+    check(lambda *a: np.meshgrid(*a, indexing=indexing, sparse=sparse), args)
+
+
+def test_diagflat():
+    check(lambda x: np.diagflat(x, -1), (randn(2, 2),))
+
+
+@pytest.mark.parametrize("obj,axis", [([0, 2], 1), (1, None), (slice(0, 1), 0)], ids=str)
+def test_delete(obj, axis):
+    check(lambda x: np.delete(x, obj, axis=axis), (randn(2, 4),))
+
+
+def test_compress_and_extract():
+    check(lambda x: np.compress([True, False, True], x, axis=1), (randn(2, 3),))
+    check(lambda x: np.compress([False, True], x), (randn(2, 3),))
+    check(lambda x: np.extract(np.array([[True, False], [False, True]]), x), (randn(2, 2),))
+
+
+@pytest.mark.parametrize("shape", [(3, 3), (1,), 5], ids=str)
+def test_resize_repeats_the_entries(shape):
+    check(lambda x: np.resize(x, shape), (randn(2, 2),))

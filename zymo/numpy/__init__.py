@@ -26,6 +26,7 @@ from .indexing import take, take_along_axis, copyto, copy, put, r_, c_  # noqa: 
 from .sorting import sort, partition  # noqa: F401
 from .construction import *  # noqa: F401,F403
 from .linalg import matmul, dot, vdot, tensordot, einsum, outer, inner, trace, diagonal, diag, kron, cross  # noqa: F401
+from .linalg import vecdot, matvec, vecmat  # noqa: F401
 from . import linalg  # noqa: F401
 from .fft import fftshift as _fftshift  # noqa: F401  (loads zymo.numpy.fft over the star-imported numpy.fft)
 

@@ -311,3 +311,58 @@ class _Concatenator:
 
 r_ = _Concatenator(np.r_, 0, 1, False)
 c_ = _Concatenator(np.c_, -1, 2, True)
+
+
+# --- put_along_axis / fill_diagonal: writes -------------------------------------------------------------
+@implements(np.put_along_axis)
+def put_along_axis(arr, indices, values, axis):
+    """``numpy.put_along_axis``: recorded like ``arr[idx] = values``."""
+    if type(arr) is not Tracer:
+        if type(values) is Tracer and values._trace.level > 0:
+            from ..core.array_api import _conversion_error
+
+            raise _conversion_error("writing a traced value into a plain NumPy array with put_along_axis")
+        return np.put_along_axis(arr, indices, values, axis)
+    if axis is None:
+        raise unsupported("numpy.put_along_axis(axis=None) on a traced array", "reshape the array to 1-D first")
+    shape = shape_of(arr)
+    nd = len(shape)
+    axis = axis % nd
+    indices = np.asarray(indices)
+    idx = tuple(
+        indices if d == axis else np.arange(n).reshape((1,) * d + (n,) + (1,) * (nd - d - 1))
+        for d, n in enumerate(shape)
+    )
+    inplace_setitem(arr, idx, values)
+
+
+@implements(np.fill_diagonal)
+def fill_diagonal(a, val, wrap=False):
+    """``numpy.fill_diagonal``: recorded like a write to the diagonal positions."""
+    if type(a) is not Tracer:
+        if type(val) is Tracer and val._trace.level > 0:
+            from ..core.array_api import _conversion_error
+
+            raise _conversion_error("writing a traced value into a plain NumPy array with fill_diagonal")
+        return np.fill_diagonal(a, val, wrap)
+    shape = shape_of(a)
+    if len(shape) < 2:
+        raise ValueError("array must be at least 2-d")
+    end = None
+    if len(shape) == 2:
+        step = shape[1] + 1
+        if not wrap:
+            end = shape[1] * shape[1]
+    else:
+        if not all(n == shape[0] for n in shape[1:]):
+            raise ValueError("All dimensions of input must be of equal length")
+        step = 1 + int(np.cumprod(shape[:-1]).sum())
+    flat = np.arange(int(np.prod(shape)))[:end:step]
+    if shape_of(val) not in ((), (len(flat),)):
+        from .shape import resize
+
+        val = resize(val, len(flat))  # NumPy repeats a shorter sequence of values
+    inplace_setitem(a, np.unravel_index(flat, shape), val)
+
+
+__all__ += ["put_along_axis", "fill_diagonal"]

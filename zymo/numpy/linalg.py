@@ -10,6 +10,7 @@ from collections import namedtuple
 import numpy as np
 
 from ..core.dispatch import FUNCTIONS, UFUNCS, implements
+from ..core.errors import unsupported
 from ..core.forward import defjvp, defjvp_all
 from ..core.primitive import Primitive
 from ..core.reverse import defvjp
@@ -36,6 +37,9 @@ __all__ = [
     "slogdet",
     "norm",
     "LinAlgError",
+    "vecdot",
+    "matvec",
+    "vecmat",
     "matrix_power",
     "multi_dot",
     "matrix_transpose",
@@ -864,6 +868,74 @@ def vector_norm(x, /, *, axis=None, keepdims=False, ord=2):
             shape[i % nd] = 1
         res = reshape(res, tuple(shape))
     return res
+
+
+# --- vecdot / matvec / vecmat (NumPy's gufuncs) ------------------------------------------------------
+def _cj(x):
+    return np.conj(x) if _is_complex(x) else x
+
+
+def _gufunc(ufunc, name, vjp_a, vjp_b):
+    prim = Primitive(ufunc, name)
+    defvjp(prim, vjp_a, vjp_b, saves=(0, 1))
+    keep_real_cotangents(prim)
+    defjvp(prim, lambda t, ans, a, b: prim(t, b), lambda t, ans, a, b: prim(a, t))
+
+    @implements(ufunc)
+    def call(a, b, /, out=None, **kwargs):
+        if kwargs:
+            raise unsupported(f"numpy.{name} with {sorted(kwargs)}", f"move the axis to the end and call {name}")
+        r = prim(a, b)
+        if out is None:
+            return r
+        from ..core.array_api import _write_out
+
+        return _write_out(out, r)
+
+    call.__name__ = name
+    call.__doc__ = f"``numpy.{name}`` (over the last axes)."
+    return call
+
+
+# vecdot(a, b) = sum(conj(a) * b, -1): conjugate-linear in a.
+vecdot = _gufunc(
+    np.vecdot,
+    "vecdot",
+    lambda g, ans, a, b: unbroadcast(_cj(np.expand_dims(g, -1) * b), a),
+    lambda g, ans, a, b: unbroadcast(np.expand_dims(g, -1) * _cj(a), b),
+)
+# matvec(A, v)_i = sum_j A_ij v_j
+matvec = _gufunc(
+    np.matvec,
+    "matvec",
+    lambda g, ans, a, b: unbroadcast(np.expand_dims(g, -1) * np.expand_dims(b, -2), a),
+    lambda g, ans, a, b: unbroadcast(np.sum(np.expand_dims(g, -1) * a, axis=-2), b),
+)
+# vecmat(v, A)_j = sum_i conj(v_i) A_ij
+vecmat = _gufunc(
+    np.vecmat,
+    "vecmat",
+    lambda g, ans, a, b: unbroadcast(_cj(np.sum(b * np.expand_dims(g, -2), axis=-1)), a),
+    lambda g, ans, a, b: unbroadcast(np.expand_dims(_cj(a), -1) * np.expand_dims(g, -2), b),
+)
+
+
+# --- numpy.linalg's array-API spellings of the products ----------------------------------------------------
+def _linalg_alias(np_fn, body):
+    body.__name__ = np_fn.__name__
+    body.__doc__ = f"``numpy.linalg.{np_fn.__name__}``."
+    return implements(np_fn)(body)
+
+
+_linalg_alias(np.linalg.matmul, lambda x1, x2, /: matmul(x1, x2))
+_linalg_alias(np.linalg.tensordot, lambda x1, x2, /, *, axes=2: tensordot(x1, x2, axes))
+_linalg_alias(np.linalg.outer, lambda x1, x2, /: outer(x1, x2))
+_linalg_alias(np.linalg.cross, lambda x1, x2, /, *, axis=-1: cross(x1, x2, axis=axis))
+_linalg_alias(np.linalg.diagonal, lambda x, /, *, offset=0: diagonal(x, offset, -2, -1))
+_linalg_alias(np.linalg.trace, lambda x, /, *, offset=0, dtype=None: trace(x, offset, -2, -1, dtype))
+_linalg_alias(
+    np.linalg.vecdot, lambda x1, x2, /, *, axis=-1: vecdot(np.moveaxis(x1, axis, -1), np.moveaxis(x2, axis, -1))
+)
 
 
 _ = (FUNCTIONS, zeros_for)

@@ -553,3 +553,98 @@ def rot90(m, k=1, axes=(0, 1)):
 
 
 __all__ += ["tril", "triu", "rot90"]
+
+
+# --- splitting into views, broadcasting together, grids ------------------------------------------------
+@implements(np.unstack)
+def unstack(x, /, *, axis=0):
+    """``numpy.unstack``."""
+    return tuple(moveaxis(x, axis, 0))
+
+
+@implements(np.broadcast_arrays)
+def broadcast_arrays(*args, subok=False):
+    """``numpy.broadcast_arrays`` (read-only views, as in NumPy)."""
+    args = [_asarray(a) for a in args]
+    shape = np.broadcast_shapes(*(shape_of(a) for a in args))
+    return tuple(a if shape_of(a) == shape else broadcast_to(a, shape) for a in args)
+
+
+@implements(np.meshgrid)
+def meshgrid(*xi, copy=True, sparse=False, indexing="xy"):
+    """``numpy.meshgrid`` of traced coordinate vectors."""
+    from .indexing import copy as _copy
+
+    if indexing not in ("xy", "ij"):
+        raise ValueError("Valid values for `indexing` are 'xy' and 'ij'.")
+    ndim = len(xi)
+    s0 = (1,) * ndim
+    out = [reshape(_asarray(x), s0[:i] + (-1,) + s0[i + 1 :]) for i, x in enumerate(xi)]
+    if indexing == "xy" and ndim > 1:
+        out[0] = reshape(out[0], (1, -1) + s0[2:])
+        out[1] = reshape(out[1], (-1, 1) + s0[2:])
+    if not sparse:
+        out = list(broadcast_arrays(*out))
+    if copy:
+        out = [_copy(x) for x in out]
+    return tuple(out)
+
+
+@implements(np.diagflat)
+def diagflat(v, k=0):
+    """``numpy.diagflat``."""
+    from .linalg import diag
+
+    return diag(ravel(_asarray(v)), k)
+
+
+# --- selecting and resizing (as gathers) --------------------------------------------------------------
+@implements(np.delete)
+def delete(arr, obj, axis=None):
+    """``numpy.delete``: the kept entries, gathered."""
+    arr = _asarray(arr)
+    if axis is None:
+        arr, axis = ravel(arr), 0
+    n = shape_of(arr)[axis]
+    return take(arr, np.delete(np.arange(n), obj), axis=axis)
+
+
+@implements(np.compress)
+def compress(condition, a, axis=None, out=None):
+    """``numpy.compress``."""
+    a = _asarray(a)
+    if axis is None:
+        a, axis = ravel(a), 0
+    r = take(a, np.nonzero(np.asarray(condition))[0], axis=axis)
+    if out is not None:
+        from ..core.array_api import _write_out
+
+        return _write_out(out, r)
+    return r
+
+
+@implements(np.extract)
+def extract(condition, arr):
+    """``numpy.extract``."""
+    return take(ravel(_asarray(arr)), np.nonzero(np.ravel(np.asarray(condition)))[0])
+
+
+@implements(np.resize)
+def resize(a, new_shape):
+    """``numpy.resize``: the flattened entries repeated to fill ``new_shape``."""
+    from .construction import zeros
+
+    if isinstance(new_shape, (int, np.integer)):
+        new_shape = (int(new_shape),)
+    a = ravel(_asarray(a))
+    new_size = int(np.prod(new_shape))
+    if not new_size:
+        return zeros(new_shape, dtype=a.dtype)
+    size = shape_of(a)[0]
+    if size == 0:
+        raise ValueError("cannot resize an empty array")
+    repeats = -(-new_size // size)
+    return reshape(concatenate((a,) * repeats)[:new_size], tuple(new_shape))
+
+
+__all__ += ["unstack", "broadcast_arrays", "meshgrid", "diagflat", "delete", "compress", "extract", "resize"]
