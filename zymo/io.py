@@ -24,7 +24,7 @@ from .core.errors import ZymoError
 from .nn.module import Module
 from .optim.state import OptimiserState
 
-__all__ = ["save", "load", "read_extra", "CheckpointError", "named_arrays"]
+__all__ = ["save", "load", "read_extra", "CheckpointError", "named_arrays", "write_atomically"]
 
 FORMAT = "zymo-checkpoint"
 VERSION = "1"
@@ -93,7 +93,20 @@ def _rules_description(state: OptimiserState) -> list[dict]:
     return out
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
+def write_atomically(path: str | os.PathLike, data: bytes) -> None:
+    """Replace ``path`` by ``data`` so that a crash leaves the old file or the new one, never a mix.
+
+    The bytes go to a temporary file in the same folder, are flushed to disk,
+    and the file is renamed over ``path``.
+
+    Example:
+        >>> import tempfile, os
+        >>> path = os.path.join(tempfile.mkdtemp(), "notes.txt")
+        >>> write_atomically(path, b"hello")
+        >>> open(path).read()
+        'hello'
+    """
+    path = Path(path)
     directory = path.parent
     directory.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
@@ -157,7 +170,7 @@ def save(model, path: str | os.PathLike, state: OptimiserState | None = None, ex
             raise CheckpointError(f"cannot save `{key}`: dtype {a.dtype} is not supported by the safetensors format")
     tensors = {k: np.ascontiguousarray(v) for k, v in tensors.items()}
     meta["sha256"] = _checksum(tensors)
-    _write_atomically(path, st_save(tensors, metadata=meta))
+    write_atomically(path, st_save(tensors, metadata=meta))
     return path
 
 

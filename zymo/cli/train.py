@@ -20,14 +20,16 @@ from __future__ import annotations
 import argparse
 import csv
 import importlib.util
+import io
 import json
-import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
+
+from ..io import write_atomically
 
 HELP = "train a recurrent network on a real dataset (default: LSTM on handwritten digits) and report"
 
@@ -227,9 +229,9 @@ def _plot(path: Path, history, settings: dict, steps_per_epoch: int) -> None:
     ax2.set_ylabel(f"test {metric}")
     ax2.grid(alpha=0.3)
     fig.tight_layout()
-    tmp = path.with_name(f".{path.name}.tmp")
-    fig.savefig(tmp, format="png")
-    os.replace(tmp, path)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    write_atomically(path, buffer.getvalue())
 
 
 def run(args) -> int:
@@ -268,7 +270,7 @@ def _run(args) -> int:
     total_steps = settings["epochs"] * len(loader)
     schedule = optim.CosineDecay(settings["lr"], total=total_steps, warmup=min(len(loader), total_steps // 10))
     state = optim.setup(optim.chain(optim.ClipNorm(5.0), optim.Adam(schedule)), model)
-    (out / "config.json").write_text(json.dumps(settings, indent=2))
+    write_atomically(out / "config.json", json.dumps(settings, indent=2).encode())
 
     print(f"task {task.name}: {len(task.x_train)} training and {len(task.x_test)} test sequences of "
           f"{task.x_train.shape[1]} steps x {task.x_train.shape[2]} features")  # fmt: skip
@@ -306,7 +308,7 @@ def _run(args) -> int:
         "train_seconds": round(elapsed, 2),
         "final": final,
     }
-    (out / "report.json").write_text(json.dumps(report, indent=2))
+    write_atomically(out / "report.json", json.dumps(report, indent=2).encode())
     print(f"\n{task.headline(final)}")
     print(f"training loss {final['loss']:.4f} after {len(history.epochs)} epochs ({state.step} steps)")
     print(f"time {elapsed:.1f} s  parameters {num_parameters(model)}")
