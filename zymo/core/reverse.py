@@ -10,6 +10,7 @@ dropped as soon as it has been processed.
 
 from __future__ import annotations
 
+from sys import getrefcount
 from typing import Callable, Sequence
 
 import numpy as np
@@ -339,13 +340,10 @@ def backward(trace: ReverseTrace, seeds, keep: Sequence[int], retain: bool = Fal
                     gown = True
                 else:
                     gj = rules[j](g, ans, *vals, **params)
-                    # A new array that no record, input or other gradient holds may be accumulated into.
-                    gown = type(gj) is ndarray and gj.base is None and gj is not g and gj is not ans
-                    if gown:
-                        for v in vals:
-                            if gj is v:
-                                gown = False
-                        gown = gown and gj.flags.writeable
+                    # Accumulate into the result only if it is a new array that nothing else refers to: not an
+                    # input, a saved value, a constant of the rule, nor the base of a view (two references:
+                    # ``gj`` and getrefcount's argument).
+                    gown = type(gj) is ndarray and gj.base is None and getrefcount(gj) == 2 and gj.flags.writeable
                 if grads[p] is None:
                     grads[p] = gj
                     owned[p] = gown
