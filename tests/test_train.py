@@ -171,12 +171,12 @@ def test_early_stopping_on_a_missing_key_says_which_keys_exist():
         zymo.train(mse, model, DataLoader((x, y), 32), state, early_stopping=EarlyStopping(), progress=False)
 
 
-def test_progress_bar_shows_the_running_loss(capsys):
+def test_progress_bar_shows_the_running_loss_and_the_evaluation(capsys):
     model, state = _setup()
     x, y = _data()
-    zymo.train(mse, model, DataLoader((x, y), 32), state, epochs=1, progress=True)
+    zymo.train(mse, model, DataLoader((x, y), 32), state, epochs=1, progress=True, evaluate=lambda m: {"acc": 0.5})
     err = capsys.readouterr().err
-    assert "epoch 1/1" in err and "loss=" in err
+    assert "epoch 1/1" in err and "2/2" in err and "loss=" in err and "acc=0.5" in err
 
 
 def test_single_array_batches_are_passed_as_one_argument():

@@ -104,12 +104,16 @@ def _rng_of(data):
     return rng if isinstance(rng, np.random.Generator) else None
 
 
-def _progress(iterable, progress: bool, desc: str, total: int | None):
+def _short(v) -> str:
+    return f"{v:.4g}" if isinstance(v, float) else str(v)
+
+
+def _progress_bar(progress: bool, desc: str, total: int | None):
     if not progress:
-        return iterable
+        return None
     from tqdm.auto import tqdm
 
-    return tqdm(iterable, desc=desc, total=total, leave=True, dynamic_ncols=True)
+    return tqdm(desc=desc, total=total, leave=True, dynamic_ncols=True)
 
 
 def train(
@@ -174,10 +178,10 @@ def train(
         total_batches = None
     for epoch in range(start_epoch, epochs):
         _trainmode(model)
-        bar = _progress(data, progress, f"epoch {epoch + 1}/{epochs}", total_batches)
+        bar = _progress_bar(progress, f"epoch {epoch + 1}/{epochs}", total_batches)
         total, count = 0.0, 0
         try:
-            for i, batch in enumerate(bar):
+            for i, batch in enumerate(data):
                 args = batch if isinstance(batch, tuple) else (batch,)
                 value, pullback = vjp(lambda m: loss_fn(m, *args), model)
                 if np.ndim(value) != 0:
@@ -196,18 +200,21 @@ def train(
                 total += loss
                 count += 1
                 history.losses.append(loss)
-                if progress:
+                if bar is not None:
                     bar.set_postfix(loss=f"{total / count:.4f}", refresh=False)
+                    bar.update()
+            log: dict[str, Any] = {"epoch": epoch + 1, "loss": total / max(count, 1)}
+            if evaluate is not None:
+                _testmode(model)
+                result = evaluate(model)
+                _trainmode(model)
+                log.update(result if isinstance(result, dict) else {"val_loss": result})
+                log = {k: (float(v) if isinstance(v, (np.floating, np.integer)) else v) for k, v in log.items()}
+            if bar is not None:
+                bar.set_postfix({k: _short(v) for k, v in log.items() if k != "epoch"})
         finally:
-            if progress:
+            if bar is not None:
                 bar.close()
-        log: dict[str, Any] = {"epoch": epoch + 1, "loss": total / max(count, 1)}
-        if evaluate is not None:
-            _testmode(model)
-            result = evaluate(model)
-            _trainmode(model)
-            log.update(result if isinstance(result, dict) else {"val_loss": result})
-            log = {k: (float(v) if isinstance(v, (np.floating, np.integer)) else v) for k, v in log.items()}
         history.epochs.append(log)
         stop = False
         for cb in callbacks:
