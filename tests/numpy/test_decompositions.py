@@ -194,3 +194,31 @@ def test_complex_hermitian_routines_read_the_lower_triangle_and_the_real_diagona
     _, back = zymo.vjp(lambda a: np.linalg.eigvalsh(a), a)
     (g,) = back(np.ones(3))
     assert np.all(np.triu(g, 1) == 0) and np.all(np.diag(g).imag == 0)
+
+
+# --- lstsq -------------------------------------------------------------------------------------------------------
+LSTSQ = {
+    "solution, tall, vector": (0, (4, 2), (4,)),
+    "solution, tall, matrix": (0, (4, 2), (4, 3)),
+    "minimum-norm solution, wide": (0, (2, 4), (2,)),
+    "residuals of a vector": (1, (4, 2), (4,)),
+    "residuals of a matrix": (1, (4, 2), (4, 3)),
+}
+
+
+@pytest.mark.parametrize("name", LSTSQ)
+def test_lstsq(name):
+    part, a_shape, b_shape = LSTSQ[name]
+    check(lambda a, b: np.linalg.lstsq(a, b)[part], (randn(*a_shape), randn(*b_shape, seed=1)))
+
+
+def test_lstsq_singular_values_and_rank_are_numpys():
+    a, b = randn(4, 2), randn(4, seed=1)
+    check(lambda a: np.linalg.lstsq(a, b)[3], (a,))
+    _, back = zymo.vjp(lambda a: np.linalg.lstsq(a, b)[0], a)
+    assert znp.linalg.lstsq(a, b)[2] == 2
+
+
+def test_lstsq_of_complex_matrices():
+    check_complex_grads(lambda a, b: np.linalg.lstsq(a, b)[0], (crandn(4, 2), crandn(4, seed=1)))
+    check_complex_grads(lambda a, b: np.linalg.lstsq(a, b)[1], (crandn(4, 2), crandn(4, seed=1)))

@@ -330,3 +330,21 @@ def test_linalg_diagonal_and_trace_of_stacks():
 )
 def test_complex_vector_products_conjugate_as_numpy_does(f, args):
     check_complex_grads(f, args)
+
+
+# --- cond, tensorsolve, tensorinv, matrix_rank ---------------------------------------------------------------------
+@pytest.mark.parametrize("p", [None, 2, -2, 1, -1, np.inf, "fro", "nuc"], ids=str)
+def test_cond(p):
+    check(lambda a: np.linalg.cond(a, p), (well_conditioned(2, 3, 3),))
+
+
+def test_tensorsolve_and_tensorinv():
+    a, b = well_conditioned(6, 6).reshape(2, 3, 6), randn(2, 3, seed=1)
+    check(lambda a, b: np.linalg.tensorsolve(a, b), (a, b))
+    check(lambda a, b: np.linalg.tensorsolve(a, b, axes=(0,)), (a.reshape(6, 2, 3), b))
+    check(lambda a: np.linalg.tensorinv(a, 1), (well_conditioned(4, 4).reshape(4, 2, 2),))
+
+
+def test_matrix_rank_is_a_plain_integer():
+    g = zymo.grad(lambda a: np.sum(a) * np.linalg.matrix_rank(a))(randn(3, 3))
+    np.testing.assert_array_equal(g, np.full((3, 3), 3.0))

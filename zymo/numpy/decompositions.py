@@ -22,13 +22,13 @@ import numpy as np
 
 from ..core.dispatch import implements
 from ..core.errors import unsupported
-from ..core.forward import defjvp
+from ..core.forward import defjvp, defjvp_all
 from ..core.primitive import Primitive
-from ..core.reverse import defvjp
+from ..core.reverse import defvjp, defvjp_all
 from ..core.tracer import Tracer, bottom
 from ._rules import shape_of
 
-__all__ = ["cholesky", "eigh", "eigvalsh", "eig", "eigvals", "svd", "qr", "pinv"]
+__all__ = ["cholesky", "eigh", "eigvalsh", "eig", "eigvals", "svd", "qr", "pinv", "lstsq"]
 
 EighResult = namedtuple("EighResult", ["eigenvalues", "eigenvectors"])
 EigResult = namedtuple("EigResult", ["eigenvalues", "eigenvectors"])
@@ -565,3 +565,87 @@ def pinv(a, rcond=None, hermitian: bool = False, *, rtol=None):
     if rtol is not None:
         raise unsupported("numpy.linalg.pinv(rtol=...)", "pass rcond instead")
     return pinv_p(a, rcond=rcond, hermitian=hermitian)
+
+
+# --- lstsq ----------------------------------------------------------------------------------------------------
+LstsqResult = namedtuple("LstsqResult", ["solution", "residuals", "rank", "singular_values"])
+
+
+def _lstsq_part(a, b, rcond=None, part=0):
+    return np.linalg.lstsq(a, b, rcond=rcond)[part]
+
+
+def _lstsq_x_jvp_a(t, x, a, b, rcond=None, part=0):
+    p = pinv(a)
+    dp = _pinv_jvp(t, p, a)
+    return np.matmul(dp, b)
+
+
+def _lstsq_x_vjp_a(g, x, a, b, rcond=None, part=0):
+    p = pinv(a)
+    gp = np.expand_dims(g, -1) * b if np.ndim(bottom(b)) == 1 else np.matmul(g, _mT(b))
+    return _pinv_vjp(gp, p, a)
+
+
+def _lstsq_x_vjp_b(g, x, a, b, rcond=None, part=0):
+    return np.matmul(_mT(pinv(a)), g)
+
+
+lstsq_x_p = Primitive(_lstsq_part, "lstsq")
+defvjp(lstsq_x_p, _lstsq_x_vjp_a, _lstsq_x_vjp_b, saves=(0, 1))
+defjvp(lstsq_x_p, _lstsq_x_jvp_a, lambda t, x, a, b, rcond=None, part=0: np.matmul(pinv(a), t))
+
+
+def _lstsq_res_jvp(ts, ans, a, b, rcond=None, part=1):
+    # d sum|b - a x|^2 = 2 Re sum(conj(r) (db - da x)): the a dx term vanishes (normal equations).
+    x = lstsq_x_p(a, b, rcond=rcond, part=0)
+    r = b - np.matmul(a, x)
+    d = 0.0
+    if ts[0] is not None:
+        d = d - np.matmul(ts[0], x)
+    if ts[1] is not None:
+        d = d + ts[1]
+    out = 2 * np.sum(_cj(r) * d, axis=0, keepdims=np.ndim(bottom(b)) == 1)  # NumPy's residuals of a vector: (1,)
+    return np.real(out) if _is_complex(out) else out
+
+
+def _lstsq_res_vjp(g, ans, a, b, rcond=None, part=1):
+    x = lstsq_x_p(a, b, rcond=rcond, part=0)
+    r = b - np.matmul(a, x)
+    gr = 2 * g * _cj(r)  # cotangent of the residual vector(s) b - a x, by JAX's convention
+    ga = -(np.expand_dims(gr, -1) * x if np.ndim(bottom(x)) == 1 else np.matmul(gr, _mT(x)))
+    return [ga, gr]
+
+
+lstsq_res_p = Primitive(_lstsq_part, "lstsq residuals")
+defvjp_all(lstsq_res_p, _lstsq_res_vjp, saves=(0, 1))
+defjvp_all(lstsq_res_p, _lstsq_res_jvp)
+
+
+@implements(np.linalg.lstsq)
+def lstsq(a, b, rcond=None):
+    """``numpy.linalg.lstsq``: NumPy's values; the derivatives assume the rank does not change nearby.
+
+    Example:
+        >>> import numpy as np, zymo, zymo.numpy as znp
+        >>> a = np.array([[1.0], [1.0]])
+        >>> np.round(zymo.grad(lambda b: znp.linalg.lstsq(a, b)[0][0])(np.array([1.0, 3.0])), 6).tolist()
+        [0.5, 0.5]
+    """
+    _check_matrix(a)
+    if type(a) is not Tracer and type(b) is not Tracer:
+        return np.linalg.lstsq(a, b, rcond=rcond)
+    plain = np.linalg.lstsq(bottom(a), bottom(b), rcond=rcond)
+    x = lstsq_x_p(a, b, rcond=rcond, part=0)
+    res = lstsq_res_p(a, b, rcond=rcond, part=1) if np.size(plain[1]) else plain[1]
+    sv = lstsq_sv_p(a, rcond=rcond) if type(a) is Tracer else plain[3]
+    return LstsqResult(x, res, plain[2], sv)
+
+
+def _lstsq_sv_impl(a, rcond=None):
+    return np.linalg.lstsq(a, np.zeros(np.shape(a)[-2], dtype=a.dtype), rcond=rcond)[3]
+
+
+lstsq_sv_p = Primitive(_lstsq_sv_impl, "lstsq singular values")
+defvjp(lstsq_sv_p, lambda g, s, a, rcond=None: _svdvals_vjp(g, s, a), saves=(0,))
+defjvp(lstsq_sv_p, lambda t, s, a, rcond=None: _svdvals_jvp(t, s, a))

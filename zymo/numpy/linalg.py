@@ -9,7 +9,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from ..core.dispatch import FUNCTIONS, UFUNCS, implements
+from ..core.dispatch import FUNCTIONS, NONDIFF_FUNCTIONS, UFUNCS, implements
 from ..core.errors import unsupported
 from ..core.forward import defjvp, defjvp_all
 from ..core.primitive import Primitive
@@ -42,6 +42,10 @@ __all__ = [
     "vecmat",
     "matrix_power",
     "multi_dot",
+    "cond",
+    "tensorsolve",
+    "tensorinv",
+    "lstsq",
     "matrix_transpose",
     "svdvals",
     "matrix_norm",
@@ -938,9 +942,53 @@ _linalg_alias(
 )
 
 
+@implements(np.linalg.cond)
+def cond(x, p=None):
+    """``numpy.linalg.cond`` (as NumPy computes it; infinite where ``x`` is singular)."""
+    if p is None or p in (2, -2):
+        s = svdvals(x)
+        return s[..., -1] / s[..., 0] if p == -2 else s[..., 0] / s[..., -1]
+    return norm(x, p, axis=(-2, -1)) * norm(inv(x), p, axis=(-2, -1))
+
+
+@implements(np.linalg.tensorsolve)
+def tensorsolve(a, b, axes=None):
+    """``numpy.linalg.tensorsolve``."""
+    from .shape import ravel, reshape, transpose
+
+    an, bn = len(shape_of(a)), len(shape_of(b))
+    if axes is not None:
+        allaxes = list(range(an))
+        for k in axes:
+            allaxes.remove(k)
+            allaxes.insert(an, k)
+        a = transpose(a, allaxes)
+    oldshape = shape_of(a)[-(an - bn) :]
+    n = int(np.prod(oldshape))
+    if int(np.prod(shape_of(a))) != n * n:
+        raise np.linalg.LinAlgError(
+            "Input arrays must satisfy the requirement prod(a.shape[b.ndim:]) == prod(a.shape[:b.ndim])"
+        )
+    return reshape(solve(reshape(a, (n, n)), ravel(b)), oldshape)
+
+
+@implements(np.linalg.tensorinv)
+def tensorinv(a, ind=2):
+    """``numpy.linalg.tensorinv``."""
+    from .shape import reshape
+
+    if ind <= 0:
+        raise ValueError("Invalid ind argument.")
+    shape = shape_of(a)
+    n = int(np.prod(shape[ind:]))
+    return reshape(inv(reshape(a, (n, -1))), shape[ind:] + shape[:ind])
+
+
+NONDIFF_FUNCTIONS.add(np.linalg.matrix_rank)  # an integer: no derivative
+
 _ = (FUNCTIONS, zeros_for)
 
-from .decompositions import cholesky, eig, eigh, eigvals, eigvalsh, pinv, qr, svd  # noqa: E402
+from .decompositions import cholesky, eig, eigh, eigvals, eigvalsh, lstsq, pinv, qr, svd  # noqa: E402
 
 
 def __getattr__(name):
