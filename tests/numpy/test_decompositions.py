@@ -215,7 +215,6 @@ def test_lstsq(name):
 def test_lstsq_singular_values_and_rank_are_numpys():
     a, b = randn(4, 2), randn(4, seed=1)
     check(lambda a: np.linalg.lstsq(a, b)[3], (a,))
-    _, back = zymo.vjp(lambda a: np.linalg.lstsq(a, b)[0], a)
     assert znp.linalg.lstsq(a, b)[2] == 2
 
 

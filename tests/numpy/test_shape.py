@@ -279,3 +279,18 @@ def test_compress_and_extract():
 @pytest.mark.parametrize("shape", [(3, 3), (1,), 5], ids=str)
 def test_resize_repeats_the_entries(shape):
     check(lambda x: np.resize(x, shape), (randn(2, 2),))
+
+
+@pytest.mark.parametrize(
+    "build,shapes_",
+    [
+        (lambda a, b: [[a, b], [b, a]], [(2, 2), (2, 2)]),
+        (lambda a, b: [a, b], [(2,), (3,)]),
+        (lambda a, b: [[a], [b]], [(3,), (3,)]),
+        (lambda a, b: [[a, 1.0], [b, 2.0]], [(), ()]),
+        (lambda a, b: [[[a]], [[b]]], [(2,), (2,)]),
+    ],
+    ids=["2x2 blocks", "flat", "rows", "numbers", "depth 3"],
+)
+def test_block(build, shapes_):
+    check(lambda a, b: np.block(build(a, b)), tuple(randn(*s, seed=i) for i, s in enumerate(shapes_)))

@@ -648,3 +648,44 @@ def resize(a, new_shape):
 
 
 __all__ += ["unstack", "broadcast_arrays", "meshgrid", "diagflat", "delete", "compress", "extract", "resize"]
+
+
+# --- block ------------------------------------------------------------------------------------------------
+def _list_depth(x) -> int:
+    return 1 + _list_depth(x[0]) if type(x) is list and x else (1 if type(x) is list else 0)
+
+
+@implements(np.block)
+def block(arrays):
+    """``numpy.block``: nested lists of traced values joined innermost-last-axis first.
+
+    Example:
+        >>> import numpy as np, zymo, zymo.numpy as znp
+        >>> zymo.grad(lambda a: znp.sum(znp.block([[a, a], [a, 2 * a]])))(np.ones((1, 1))).tolist()
+        [[5.0]]
+    """
+    if type(arrays) is tuple:
+        raise TypeError(
+            "arrays is a tuple. Only lists can be used to arrange blocks, "
+            "and np.block does not allow implicit conversion from tuple to ndarray."
+        )
+    depth = _list_depth(arrays)
+
+    def leaves(x):
+        return [e for sub in x for e in leaves(sub)] if type(x) is list else [x]
+
+    ndim = builtins.max([depth] + [len(shape_of(a)) for a in leaves(arrays)])
+
+    def join(x, level):
+        if type(x) is not list:
+            a = _asarray(x)
+            s = shape_of(a)
+            return reshape(a, (1,) * (ndim - len(s)) + s) if len(s) < ndim else a
+        if not x:
+            raise ValueError("List at arrays cannot be empty")
+        return concatenate([join(e, level + 1) for e in x], axis=-(depth - level))
+
+    return join(arrays, 0)
+
+
+__all__ += ["block"]
