@@ -226,6 +226,13 @@ def _tolist(self):
     raise _conversion_error("`.tolist()` of a traced value")
 
 
+def _copy_method(self, order="C"):
+    """``x.copy()``: like NumPy, a scalar's copy is a scalar (``np.copy`` gives a 0-d array)."""
+    if type(bottom(self)) is np.ndarray:
+        return call_numpy(np.copy, self)
+    return UFUNCS[np.positive](self)
+
+
 def install() -> None:
     """Give ``Tracer`` its ndarray behaviour."""
     T = Tracer
@@ -291,7 +298,7 @@ def install() -> None:
     T.fill = _fill
     T.item = _item
     T.tolist = _tolist
-    T.copy = lambda self, order="C": call_numpy(np.copy, self)
+    T.copy = _copy_method
     T.flatten = lambda self, order="C": call_numpy(np.copy, call_numpy(np.ravel, self, order=order))
     T.conj = T.conjugate = lambda self: call_numpy(np.conjugate, self)
     T.dot = lambda self, other: call_numpy(np.dot, self, other)
