@@ -83,3 +83,16 @@ def test_power_operator_on_float64_scalars_equals_numpys_operator_bit_for_bit():
     for k in (3, -2, 2.5):
         got = [zymo.vjp(lambda x: x**k, x)[0] for x in xs]
         onp.testing.assert_array_equal(got, [x**k for x in xs])
+
+
+def test_copy_method_of_a_scalar_is_a_scalar_as_in_numpy():
+    _check(
+        """
+def program(r0):
+    r1 = np.tanh(r0)
+    r2 = r1.copy()
+    r2 += 1.0
+    return [r1, r2]
+""",
+        0.12573022,
+    )

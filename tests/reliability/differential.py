@@ -19,6 +19,7 @@ def _same_value(got, want, what: str) -> None:
     g, w = onp.asarray(got), onp.asarray(want)
     assert g.shape == w.shape and g.dtype == w.dtype, f"{what}: {g.dtype}{g.shape} != NumPy's {w.dtype}{w.shape}"
     assert onp.array_equal(g, w, equal_nan=True), f"{what}: {g} != NumPy's {w}"
+    assert onp.isscalar(got) == onp.isscalar(want), f"{what}: {type(got)} where NumPy gives {type(want)}"
 
 
 def _random_like(x, rng):
