@@ -84,8 +84,10 @@ def _getitem_impl(x, idx):
 def _getitem_vjp(g, ans, x, idx):
     if type(g) is Tracer:
         return scatter_add_p(g, idx=idx, shape=shape_of(x))
-    # A complex input's cotangent is complex even when this one is real (JAX's convention).
-    return Scatter(shape_of(x), np.result_type(dtype_of(g), 1j if dtype_of(x).kind == "c" else 0.0), idx, g)
+    dt = g.dtype if type(g) is np.ndarray else dtype_of(g)
+    if dt.kind != "c" and dtype_of(x).kind == "c":
+        dt = np.result_type(dt, 1j)  # a complex input's cotangent is complex (JAX's convention)
+    return Scatter(shape_of(x), dt, idx, g)
 
 
 getitem_p = linear(Primitive(_getitem_impl, "getitem", aliases=True), _getitem_vjp)
