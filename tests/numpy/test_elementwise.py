@@ -379,3 +379,9 @@ def test_on_plain_arrays_the_znp_versions_are_numpys():
     same = znp.nan_to_num(x, copy=False)
     assert same is x and x[0] == 0.0  # NumPy's in-place behaviour kept
     np.testing.assert_array_equal(znp.sinc(x), np.sinc(x))
+
+
+def test_dividing_by_a_python_zero_gives_infinite_gradients_like_numpy():
+    with np.errstate(divide="ignore"):
+        g = zymo.grad(lambda x: znp.sum(x) / 0.0)(np.ones(2))
+    np.testing.assert_array_equal(g, [np.inf, np.inf])

@@ -148,9 +148,15 @@ defvjp(
 )
 defjvp(multiply_p, lambda t, ans, x, y, **kw: t * y, lambda t, ans, x, y, **kw: x * t)
 
+
+def _reciprocal(y):
+    # A Python 0 divisor: NumPy's inf, not Python's ZeroDivisionError; other Python numbers stay weakly typed.
+    return np.divide(1.0, y) if type(y) in (int, float) and y == 0 else 1.0 / y
+
+
 _register(
     np.divide,
-    elementwise(np.divide, lambda ans, x, y: 1.0 / y, lambda ans, x, y: -ans / y, saves=(1, "ans")),
+    elementwise(np.divide, lambda ans, x, y: _reciprocal(y), lambda ans, x, y: -ans / y, saves=(1, "ans")),
 )
 
 
