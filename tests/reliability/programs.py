@@ -68,7 +68,7 @@ class Program:
         return compile_program(self.source())
 
     def __repr__(self) -> str:
-        vals = ", ".join(f"np.array({onp.asarray(x).tolist()!r})" for x in self.inputs)
+        vals = ", ".join(repr(x) if type(x) is float else f"np.array({x.tolist()!r})" for x in self.inputs)
         return f"\n{self.source()}\ninputs = ({vals},)\n"
 
 
@@ -87,7 +87,7 @@ class _Builder:
         self.inputs = inputs
         self.env = {"np": znp}
         for i, x in enumerate(inputs):
-            self.env[f"r{i}"] = x.copy()
+            self.env[f"r{i}"] = x if type(x) is float else x.copy()
         self.n = len(inputs)
         self.lines: list = []
         self.tmp = 0
@@ -462,7 +462,8 @@ MISC_2D = [
     "np.take_along_axis({a}, np.argsort({a}, axis=1), axis=1)",
     "np.einsum('ij,ij->j', {a}, {a})",
     "np.einsum('ii->i', {a}) if {a}.shape[0] == {a}.shape[1] else {a}",
-    "np.std(np.concatenate([{a}, {a} * 2.0 + 1.0]), axis=0)",  # no zero deviation: std has a kink there
+    "np.std(np.concatenate([{a}, {a} * 2.0 + 1.0]), axis=0)",
+    "np.std({a}, axis=0)",
     "np.array_split({a}, 2, axis=1)[0]",
 ]
 
@@ -505,6 +506,7 @@ def programs(draw, max_ops: int = 8, max_inputs: int = 3) -> Program:
     rng = onp.random.default_rng(seed)
     shapes = [draw(st.sampled_from(SHAPES)) for _ in range(n_inputs)]
     inputs = tuple(onp.asarray(rng.standard_normal(s)) for s in shapes)
+    inputs = tuple(float(x) if x.shape == () and draw(st.booleans()) else x for x in inputs)
     b = _Builder(draw, inputs)
     n_ops = draw(st.integers(1, max_ops))
     for _ in range(n_ops):
