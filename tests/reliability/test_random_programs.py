@@ -1,4 +1,10 @@
-"""Differential testing: random programs traced by zymo agree with plain NumPy and finite differences."""
+"""Differential testing: random programs traced by zymo agree with plain NumPy and finite differences.
+
+CI runs a fixed, derandomized budget (``ZYMO_FUZZ_EXAMPLES``, default 300). The long mode
+(``ZYMO_SLOW=1`` or ``pytest -m slow``) explores longer programs with fresh random choices on every
+run (``ZYMO_FUZZ_EXAMPLES_SLOW``, default 3000). A failure prints the program as Python source with its
+inputs; it then belongs in ``tests/regressions`` as a named test.
+"""
 
 from __future__ import annotations
 
