@@ -78,7 +78,7 @@ def setup(rule: Rule, model) -> OptimiserState:
         raise OptimiserError(f"setup(rule, model) needs an optimisation rule first, got {type(rule).__name__}")
     state = OptimiserState(rule)
     _, arrays, trainable = _groups(model)
-    for path in sorted(trainable, key=list(arrays).index):
+    for path in (p for p in arrays if p in trainable):
         state.slots[path] = rule.init(arrays[path])
         state.counts[path] = 0
     return state
