@@ -294,3 +294,34 @@ def test_resize_repeats_the_entries(shape):
 )
 def test_block(build, shapes_):
     check(lambda a, b: np.block(build(a, b)), tuple(randn(*s, seed=i) for i, s in enumerate(shapes_)))
+
+
+def test_pad_with_per_side_and_traced_constant_values():
+    check(lambda x: np.pad(x, ((1, 0), (0, 2)), constant_values=((1.0, 2.0), (3.0, 4.0))), (randn(2, 2),))
+    check(lambda x, c: np.pad(x, 1, constant_values=c), (randn(2, 2), randn(seed=1)))
+
+
+def test_unsupported_pad_mode_names_itself():
+    with pytest.raises(zymo.ZymoError, match="linear_ramp"):
+        zymo.grad(lambda x: np.sum(np.pad(x, 1, mode="linear_ramp")))(randn(3))
+
+
+@pytest.mark.parametrize(
+    "f",
+    [
+        lambda x: np.expand_dims(x, 3),
+        lambda x: np.squeeze(x, 2),
+        lambda x: np.swapaxes(x, 0, 2),
+        lambda x: np.moveaxis(x, 0, -3),
+        lambda x: np.array_split(x, 2, axis=2),
+        lambda x: np.take(x, [0], axis=2),
+        lambda x: np.linalg.norm(x, 1, axis=(0, 2)),
+    ],
+    ids=["expand_dims", "squeeze", "swapaxes", "moveaxis", "array_split", "take", "norm"],
+)
+def test_an_axis_out_of_range_is_refused_as_numpy_does(f):
+    x = randn(2, 1)
+    with pytest.raises(IndexError):  # numpy.exceptions.AxisError is an IndexError
+        f(x)
+    with pytest.raises(np.exceptions.AxisError):
+        zymo.grad(lambda x: np.sum(f(x)))(x)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import operator
 
 import numpy as np
+from numpy.lib.array_utils import normalize_axis_index
 
 from ..core.array_api import _write_out
 from ..core.dispatch import FUNCTIONS, SPECIAL, implements
@@ -174,7 +175,7 @@ def take(a, indices, axis=None, out=None, mode="raise"):
 
         a = ravel(a)
         axis = 0
-    idx = (slice(None),) * (axis % len(shape_of(a))) + (np.asarray(indices),)
+    idx = (slice(None),) * normalize_axis_index(axis, len(shape_of(a))) + (np.asarray(indices),)
     r = getitem(a, idx)
     return r if out is None else _write_out(out, r)
 
@@ -188,7 +189,7 @@ def take_along_axis(arr, indices, axis=-1):
         arr, axis = ravel(arr), 0
     shape = shape_of(arr)
     nd = len(shape)
-    axis = axis % nd
+    axis = normalize_axis_index(axis, nd)
     indices = np.asarray(indices)
     if indices.ndim != nd:
         raise ValueError("`indices` and `arr` must have the same number of dimensions")
@@ -329,7 +330,7 @@ def put_along_axis(arr, indices, values, axis):
         raise unsupported("numpy.put_along_axis(axis=None) on a traced array", "reshape the array to 1-D first")
     shape = shape_of(arr)
     nd = len(shape)
-    axis = axis % nd
+    axis = normalize_axis_index(axis, nd)
     indices = np.asarray(indices)
     idx = tuple(
         indices if d == axis else np.arange(n).reshape((1,) * d + (n,) + (1,) * (nd - d - 1))

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import namedtuple
 
 import numpy as np
+from numpy.lib.array_utils import normalize_axis_tuple
 
 from ..core.dispatch import FUNCTIONS, NONDIFF_FUNCTIONS, UFUNCS, implements
 from ..core.errors import unsupported
@@ -724,7 +725,7 @@ def norm(x, ord=None, axis=None, keepdims=False):
     if matrix_axes is not None and ord not in (None, "fro", "f"):
         if type(x) is not Tracer:
             return np.linalg.norm(x, ord=ord, axis=axis, keepdims=keepdims)
-        row_axis, col_axis = (a % nd for a in matrix_axes)
+        row_axis, col_axis = normalize_axis_tuple(matrix_axes, nd, allow_duplicate=True)
         if row_axis == col_axis:
             raise ValueError("Duplicate axes given.")
         r = _matrix_norm(x, ord, row_axis, col_axis)
@@ -860,7 +861,7 @@ def vector_norm(x, /, *, axis=None, keepdims=False, ord=2):
     if axis is None:
         x, ax = ravel(x), 0
     elif isinstance(axis, tuple):
-        axes = tuple(a % nd for a in axis)
+        axes = normalize_axis_tuple(axis, nd)
         rest = tuple(i for i in range(nd) if i not in axes)
         x = reshape(transpose(x, axis + rest), (int(np.prod([shape[i] for i in axes])), *[shape[i] for i in rest]))
         ax = 0

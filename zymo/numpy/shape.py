@@ -10,8 +10,10 @@ from __future__ import annotations
 import builtins
 
 import numpy as np
+from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 
 from ..core.dispatch import implements
+from ..core.errors import unsupported
 from ..core.forward import defjvp_all
 from ..core.mutation import inplace_setitem
 from ..core.primitive import Primitive
@@ -96,7 +98,7 @@ def squeeze(a, axis=None):
     if axis is None:
         new = tuple(n for n in shape if n != 1)
     else:
-        axes = {ax % len(shape) for ax in (axis if isinstance(axis, (tuple, list)) else (axis,))}
+        axes = set(normalize_axis_tuple(axis, len(shape)))
         for ax in axes:
             if shape[ax] != 1:
                 raise ValueError("cannot select an axis to squeeze out which has size not equal to one")
@@ -107,12 +109,12 @@ def squeeze(a, axis=None):
 @implements(np.expand_dims)
 def expand_dims(a, axis):
     """``numpy.expand_dims``."""
-    shape = list(shape_of(a))
-    axes = axis if isinstance(axis, (tuple, list)) else (axis,)
-    nd = len(shape) + len(axes)
-    for ax in sorted(a_ % nd for a_ in axes):
-        shape.insert(ax, 1)
-    return reshape_p(a, shape=tuple(shape))
+    if not isinstance(axis, (tuple, list)):
+        axis = (axis,)
+    nd = len(shape_of(a)) + len(axis)
+    axes = normalize_axis_tuple(axis, nd)
+    it = iter(shape_of(a))
+    return reshape_p(a, shape=tuple(1 if ax in axes else next(it) for ax in range(nd)))
 
 
 # --- transpose ------------------------------------------------------------------
@@ -146,7 +148,7 @@ def swapaxes(a, axis1, axis2):
     """``numpy.swapaxes``."""
     nd = len(shape_of(a))
     axes = list(range(nd))
-    i, j = axis1 % nd, axis2 % nd
+    i, j = normalize_axis_index(axis1, nd), normalize_axis_index(axis2, nd)
     axes[i], axes[j] = axes[j], axes[i]
     return transpose_p(a, axes=tuple(axes))
 
@@ -155,8 +157,10 @@ def swapaxes(a, axis1, axis2):
 def moveaxis(a, source, destination):
     """``numpy.moveaxis``."""
     nd = len(shape_of(a))
-    src = [s % nd for s in (source if isinstance(source, (tuple, list)) else (source,))]
-    dst = [d % nd for d in (destination if isinstance(destination, (tuple, list)) else (destination,))]
+    src = normalize_axis_tuple(source, nd, "source")
+    dst = normalize_axis_tuple(destination, nd, "destination")
+    if len(src) != len(dst):
+        raise ValueError("`source` and `destination` arguments must have the same number of elements")
     order = [n for n in range(nd) if n not in src]
     for d, s in sorted(zip(dst, src)):
         order.insert(d, s)
@@ -364,15 +368,18 @@ def append(arr, values, axis=None):
 @implements(np.array_split)
 def array_split(ary, indices_or_sections, axis=0):
     """``numpy.array_split`` (views, as in NumPy)."""
+    axis = normalize_axis_index(axis, len(shape_of(ary)))
     n = shape_of(ary)[axis]
     if isinstance(indices_or_sections, (int, np.integer)):
         sections = int(indices_or_sections)
+        if sections <= 0:
+            raise ValueError("number sections must be larger than 0.")
         each, extra = divmod(n, sections)
         sizes = [each + 1] * extra + [each] * (sections - extra)
         bounds = [0] + list(np.cumsum(sizes))
     else:
         bounds = [0] + [int(i) for i in indices_or_sections] + [n]
-    pre = (slice(None),) * (axis % len(shape_of(ary)))
+    pre = (slice(None),) * axis
     return [ary[pre + (slice(bounds[i], bounds[i + 1]),)] for i in range(len(bounds) - 1)]
 
 
@@ -483,9 +490,19 @@ def pad(array, pad_width, mode="constant", **kwargs):
     pw = tuple((int(lo), int(hi)) for lo, hi in pw)
     if mode == "constant":
         cv = kwargs.get("constant_values", 0)
-        if not isinstance(cv, (int, float)):
-            raise NotImplementedError("zymo.numpy.pad supports a scalar constant_values")
-        return pad_p(array, pad_width=pw, constant_values=cv)
+        if isinstance(cv, (int, float)):
+            return pad_p(array, pad_width=pw, constant_values=cv)
+        # Per-side or traced values: pad with zeros, then add the values on the border.
+        inner = pad_p(array, pad_width=pw, constant_values=0)
+        if not has_tracer(cv):
+            border = np.pad(np.zeros(shape_of(array), dtype=inner.dtype), pw, constant_values=cv)
+            return inner + border
+        if len(shape_of(cv)) != 0:
+            raise unsupported(
+                "numpy.pad with traced constant_values per side", "pad with zeros and add the border yourself"
+            )
+        mask = np.pad(np.zeros(shape_of(array), dtype=inner.dtype), pw, constant_values=1)
+        return inner + cv * mask
     if mode in ("edge", "wrap", "reflect", "symmetric"):
         out = array
         for ax, (lo, hi) in enumerate(pw):
@@ -493,8 +510,6 @@ def pad(array, pad_width, mode="constant", **kwargs):
             idx = np.pad(np.arange(n), (lo, hi), mode=mode)
             out = take(out, idx, axis=ax)
         return out
-    from ..core.errors import unsupported
-
     raise unsupported(f"numpy.pad(mode={mode!r})")
 
 
