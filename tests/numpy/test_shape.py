@@ -325,3 +325,40 @@ def test_an_axis_out_of_range_is_refused_as_numpy_does(f):
         f(x)
     with pytest.raises(np.exceptions.AxisError):
         zymo.grad(lambda x: np.sum(f(x)))(x)
+
+
+DISPATCH = {
+    "reshape": ((6,),),
+    "ravel": (),
+    "transpose": (),
+    "swapaxes": (0, 1),
+    "moveaxis": (0, 1),
+    "expand_dims": (1,),
+    "squeeze": (),
+    "broadcast_to": ((2, 2, 3),),
+    "tile": (2,),
+    "repeat": (2,),
+    "flip": (),
+    "fliplr": (),
+    "flipud": (),
+    "roll": (1,),
+    "pad": (1,),
+    "atleast_3d": (),
+    "tril": (),
+    "triu": (),
+    "rot90": (),
+    "diagflat": (),
+    "resize": ((4,),),
+    "sort": (),
+    "partition": (1,),
+}
+
+
+@pytest.mark.parametrize("name", DISPATCH)
+def test_plain_numpy_call_on_a_traced_value_reaches_zymos_rule(name):
+    x = randn(2, 3)
+    args = DISPATCH[name]
+    g_np = zymo.grad(lambda x: np.sum(getattr(np, name)(x, *args) ** 2))(x)
+    g_znp = zymo.grad(lambda x: np.sum(getattr(znp, name)(x, *args) ** 2))(x)
+    np.testing.assert_array_equal(g_np, g_znp)
+    np.testing.assert_array_equal(getattr(znp, name)(x, *args), getattr(np, name)(x, *args))
