@@ -19,6 +19,7 @@ from collections import namedtuple
 from math import prod
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ..core.dispatch import implements
 from ..core.errors import unsupported
@@ -29,6 +30,8 @@ from ..core.tracer import Tracer, bottom
 from ._rules import shape_of
 
 __all__ = ["cholesky", "eigh", "eigvalsh", "eig", "eigvals", "svd", "qr", "pinv", "lstsq"]
+
+Array = np.ndarray  # or a traced value, which behaves as one
 
 EighResult = namedtuple("EighResult", ["eigenvalues", "eigenvectors"])
 EigResult = namedtuple("EigResult", ["eigenvalues", "eigenvectors"])
@@ -151,7 +154,7 @@ defjvp(cholesky_p, _cholesky_jvp)
 
 
 @implements(np.linalg.cholesky)
-def cholesky(a, /, *, upper: bool = False):
+def cholesky(a: ArrayLike, /, *, upper: bool = False) -> Array:
     """``numpy.linalg.cholesky`` (reads the lower triangle, as NumPy does).
 
     Example:
@@ -211,7 +214,7 @@ defjvp(eigh_p, _eigh_jvp)
 
 
 @implements(np.linalg.eigh)
-def eigh(a, UPLO: str = "L"):
+def eigh(a: ArrayLike, UPLO: str = "L") -> EighResult:
     """``numpy.linalg.eigh``: ``(eigenvalues, eigenvectors)``; distinct eigenvalues are needed for the vectors.
 
     Example:
@@ -245,7 +248,7 @@ defjvp(eigvalsh_p, _eigvalsh_jvp)
 
 
 @implements(np.linalg.eigvalsh)
-def eigvalsh(a, UPLO: str = "L"):
+def eigvalsh(a: ArrayLike, UPLO: str = "L") -> Array:
     """``numpy.linalg.eigvalsh`` (NumPy's values; the derivative comes from ``eigh``)."""
     _check_matrix(a)
     return eigvalsh_p(a, UPLO=UPLO) if type(a) is Tracer else np.linalg.eigvalsh(a, UPLO)
@@ -286,7 +289,7 @@ defjvp(eig_p, _eig_jvp)
 
 
 @implements(np.linalg.eig)
-def eig(a):
+def eig(a: ArrayLike) -> EigResult:
     """``numpy.linalg.eig`` of a real matrix with distinct eigenvalues (outputs complex, as NumPy's).
 
     Eigenvectors are defined up to a complex phase: differentiate functions that do not depend
@@ -325,7 +328,7 @@ defjvp(eigvals_p, _eigvals_jvp)
 
 
 @implements(np.linalg.eigvals)
-def eigvals(a):
+def eigvals(a: ArrayLike) -> Array:
     """``numpy.linalg.eigvals`` (NumPy's values; the derivative comes from ``eig``)."""
     _check_matrix(a)
     return eigvals_p(a) if type(a) is Tracer else np.linalg.eigvals(a)
@@ -428,7 +431,9 @@ defjvp(svdvals_p, _svdvals_jvp)
 
 
 @implements(np.linalg.svd)
-def svd(a, full_matrices: bool = True, compute_uv: bool = True, hermitian: bool = False):
+def svd(
+    a: ArrayLike, full_matrices: bool = True, compute_uv: bool = True, hermitian: bool = False
+) -> SVDResult | Array:
     """``numpy.linalg.svd``; distinct nonzero singular values are needed for ``U`` and ``Vh``.
 
     With ``compute_uv=True`` on a non-square matrix, pass ``full_matrices=False``: the extra
@@ -495,7 +500,7 @@ defjvp(qr_p, _qr_jvp)
 
 
 @implements(np.linalg.qr)
-def qr(a, mode: str = "reduced"):
+def qr(a: ArrayLike, mode: str = "reduced") -> QRResult | Array:
     """``numpy.linalg.qr`` (modes ``reduced`` and ``r``) of a matrix with at least as many rows as columns.
 
     Example:
@@ -549,7 +554,9 @@ defjvp(pinv_p, _pinv_jvp)
 
 
 @implements(np.linalg.pinv)
-def pinv(a, rcond=None, hermitian: bool = False, *, rtol=None):
+def pinv(
+    a: ArrayLike, rcond: ArrayLike | None = None, hermitian: bool = False, *, rtol: ArrayLike | None = None
+) -> Array:
     """``numpy.linalg.pinv``; the derivative assumes the rank does not change nearby.
 
     Example:
@@ -623,7 +630,7 @@ defjvp_all(lstsq_res_p, _lstsq_res_jvp)
 
 
 @implements(np.linalg.lstsq)
-def lstsq(a, b, rcond=None):
+def lstsq(a: ArrayLike, b: ArrayLike, rcond: float | None = None) -> LstsqResult:
     """``numpy.linalg.lstsq``: NumPy's values; the derivatives assume the rank does not change nearby.
 
     Example:

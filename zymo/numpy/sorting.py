@@ -7,7 +7,10 @@ entry it came from (ties: to one of them).
 
 from __future__ import annotations
 
+from typing import Sequence
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ..core.dispatch import implements
 from ..core.tracer import Tracer, bottom
@@ -25,7 +28,9 @@ def _flat_if_none(a, axis):
 
 
 @implements(np.sort)
-def sort(a, axis=-1, kind=None, order=None, *, stable=None):
+def sort(
+    a: ArrayLike, axis: int | None = -1, kind: str | None = None, order=None, *, stable: bool | None = None
+) -> np.ndarray:
     """``numpy.sort``.
 
     Example:
@@ -52,7 +57,9 @@ def _matching_permutation(x, target, axis):
 
 
 @implements(np.partition)
-def partition(a, kth, axis=-1, kind="introselect", order=None):
+def partition(
+    a: ArrayLike, kth: int | Sequence[int], axis: int | None = -1, kind: str = "introselect", order=None
+) -> np.ndarray:
     """``numpy.partition`` (the same arrangement NumPy returns).
 
     Example:
