@@ -191,3 +191,10 @@ def test_a_loss_that_is_not_a_scalar_is_rejected():
     x, y = _data()
     with pytest.raises(zymo.ShapeError, match="scalar"):
         zymo.train(lambda m, x, y: (m(x) - y) ** 2, model, DataLoader((x, y), 32), state, progress=False)
+
+
+def test_early_stopping_in_max_mode_with_min_delta():
+    stop = EarlyStopping("accuracy", patience=2, mode="max", min_delta=0.01, restore_best=False)
+    logs = [{"epoch": i + 1, "accuracy": a} for i, a in enumerate([0.5, 0.8, 0.805, 0.79, 0.9])]
+    assert [stop.should_stop(log, {}) for log in logs[:4]] == [False, False, False, True]
+    assert (stop.best, stop.best_epoch) == (0.8, 2)
