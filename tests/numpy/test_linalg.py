@@ -348,3 +348,15 @@ def test_tensorsolve_and_tensorinv():
 def test_matrix_rank_is_a_plain_integer():
     g = zymo.grad(lambda a: np.sum(a) * np.linalg.matrix_rank(a))(randn(3, 3))
     np.testing.assert_array_equal(g, np.full((3, 3), 3.0))
+
+
+def test_einsum_in_the_interleaved_form():
+    args = (randn(2, 3), randn(3, 4, seed=1))
+    check(lambda a, b: np.einsum(a, [0, 1], b, [1, 2], [0, 2]), args)
+    check(lambda a, b: np.einsum(a, [Ellipsis, 1], b, [1, 2]), args)
+
+
+def test_slogdet_sign_of_a_complex_matrix_is_a_differentiable_phase():
+    check_complex_grads(lambda a: np.linalg.slogdet(a)[0], (crandn(3, 3),))
+    sign, logabsdet = znp.linalg.slogdet(crandn(3, 3))
+    assert (sign, logabsdet) == tuple(np.linalg.slogdet(crandn(3, 3)))

@@ -406,13 +406,29 @@ def _einsum_jvp(ts, ans, *operands, subscripts, optimize=False):
 defjvp_all(einsum_p, _einsum_jvp)
 
 
+def _interleaved_to_string(first, rest):
+    """``einsum(a, [0, 1], b, [1, 2], [0, 2])`` as ``("ab,bc->ac", (a, b))``."""
+    args = (first,) + tuple(rest)
+    out = None
+    if len(args) % 2 == 1:  # a trailing output list
+        args, out = args[:-1], args[-1]
+    operands, terms = args[0::2], args[1::2]
+    letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+    def term(t):
+        return "".join("..." if i is Ellipsis else letters[int(i)] for i in t)
+
+    spec = ",".join(term(t) for t in terms)
+    if out is not None:
+        spec += "->" + term(out)
+    return spec, tuple(operands)
+
+
 @implements(np.einsum)
 def einsum(subscripts, *operands, out=None, optimize=False, **kwargs):
     """``numpy.einsum`` with string subscripts."""
     if not isinstance(subscripts, str):
-        from ..core.errors import unsupported
-
-        raise unsupported("einsum in the interleaved (non-string) form", "pass the subscripts as a string")
+        subscripts, operands = _interleaved_to_string(subscripts, operands)
     r = einsum_p(*operands, subscripts=subscripts, optimize=optimize)
     if out is None:
         return r
@@ -627,8 +643,34 @@ SlogdetResult = namedtuple("SlogdetResult", ["sign", "logabsdet"])
 
 @implements(np.linalg.slogdet)
 def slogdet(a):
-    """``numpy.linalg.slogdet``: ``(sign, logabsdet)``; the gradient flows through ``logabsdet``."""
-    return SlogdetResult(np.linalg.slogdet(bottom(a))[0], logabsdet_p(a))
+    """``numpy.linalg.slogdet``: ``(sign, logabsdet)``.
+
+    A real matrix's sign is locally constant (no gradient); a complex matrix's sign is a
+    differentiable phase.
+
+    Example:
+        >>> import numpy as np, zymo, zymo.numpy as znp
+        >>> zymo.grad(lambda a: znp.linalg.slogdet(a)[1])(np.diag([2.0, 4.0])).tolist()
+        [[0.5, 0.0], [0.0, 0.25]]
+    """
+    if type(a) is not Tracer:
+        return np.linalg.slogdet(a)
+    sign = sign_p(a) if _is_complex(a) else np.linalg.slogdet(bottom(a))[0]
+    return SlogdetResult(sign, logabsdet_p(a))
+
+
+def _sign_impl(a):
+    return np.linalg.slogdet(a)[0]
+
+
+# d sign = sign * i Im(tr(A^-1 dA)); its transpose under Re(sum(c * t)) is i Im(g sign) A^-T.
+sign_p = Primitive(_sign_impl, "slogdet sign")
+defvjp(
+    sign_p,
+    lambda g, s, a: np.expand_dims(np.expand_dims(1j * np.imag(g * s), -1), -1) * _mT(np.linalg.inv(a)),
+    saves=(0, "ans"),
+)
+defjvp(sign_p, lambda t, s, a: s * (1j * np.imag(np.trace(np.linalg.solve(a, t), axis1=-2, axis2=-1))))
 
 
 # --- norm ---------------------------------------------------------------------------------------
