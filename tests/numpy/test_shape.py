@@ -362,3 +362,16 @@ def test_plain_numpy_call_on_a_traced_value_reaches_zymos_rule(name):
     g_znp = zymo.grad(lambda x: np.sum(getattr(znp, name)(x, *args) ** 2))(x)
     np.testing.assert_array_equal(g_np, g_znp)
     np.testing.assert_array_equal(getattr(znp, name)(x, *args), getattr(np, name)(x, *args))
+
+
+@pytest.mark.parametrize(
+    "obj,vshape,axis",
+    [(1, (), None), ([0, 2, 2], (3,), 1), (1, (3,), 0), (slice(0, 2), (2, 1), 1), (2, (2, 2), 1)],
+    ids=["flat", "repeated positions", "row", "slice", "block of columns"],
+)
+def test_insert(obj, vshape, axis):
+    check(lambda a, v: np.insert(a, obj, v, axis=axis), (randn(2, 3), randn(*vshape, seed=1)))
+
+
+def test_insert_casts_values_to_the_array_dtype():
+    check(lambda a: np.insert(a, 1, 5, axis=1), (randn(2, 3),))

@@ -704,3 +704,30 @@ def block(arrays):
 
 
 __all__ += ["block"]
+
+
+@implements(np.insert)
+def insert(arr, obj, values, axis=None):
+    """``numpy.insert``, as a gather from the entries of ``arr`` and ``values``.
+
+    NumPy's own ``insert`` runs on integer tags, so every placement and broadcasting rule is NumPy's.
+
+    Example:
+        >>> import numpy as np, zymo, zymo.numpy as znp
+        >>> zymo.grad(lambda v: znp.sum(znp.insert(np.zeros(3), 1, v) ** 2))(np.array(2.0))
+        4.0
+    """
+    from .indexing import astype
+
+    arr, values = _asarray(arr), _asarray(values)
+    dtype = arr.dtype
+    if values.dtype != dtype:
+        values = astype(values, dtype)
+    n_arr = int(np.prod(shape_of(arr)))
+    tags_arr = np.arange(n_arr).reshape(shape_of(arr))
+    tags_val = n_arr + np.arange(int(np.prod(shape_of(values)))).reshape(shape_of(values))
+    tags = np.insert(tags_arr, obj, tags_val, axis=axis)
+    return take(concatenate([ravel(arr), ravel(values)]), tags)
+
+
+__all__ += ["insert"]
