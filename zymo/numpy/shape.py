@@ -714,7 +714,7 @@ def insert(arr, obj, values, axis=None):
 
     Example:
         >>> import numpy as np, zymo, zymo.numpy as znp
-        >>> zymo.grad(lambda v: znp.sum(znp.insert(np.zeros(3), 1, v) ** 2))(np.array(2.0))
+        >>> zymo.grad(lambda v: znp.sum(znp.insert(np.zeros(3), 1, v) ** 2))(2.0)
         4.0
     """
     from .indexing import astype
