@@ -18,7 +18,7 @@ from ..core.forward import defjvp_all
 from ..core.mutation import inplace_setitem
 from ..core.primitive import Primitive
 from ..core.tracer import Tracer
-from ._rules import has_tracer, linear, linear_all, shape_of, unbroadcast
+from ._rules import dtype_of, has_tracer, linear, linear_all, shape_of, unbroadcast
 from .indexing import keep_real_cotangents
 
 __all__ = [
@@ -495,13 +495,13 @@ def pad(array, pad_width, mode="constant", **kwargs):
         # Per-side or traced values: pad with zeros, then add the values on the border.
         inner = pad_p(array, pad_width=pw, constant_values=0)
         if not has_tracer(cv):
-            border = np.pad(np.zeros(shape_of(array), dtype=inner.dtype), pw, constant_values=cv)
+            border = np.pad(np.zeros(shape_of(array), dtype=dtype_of(inner)), pw, constant_values=cv)
             return inner + border
         if len(shape_of(cv)) != 0:
             raise unsupported(
                 "numpy.pad with traced constant_values per side", "pad with zeros and add the border yourself"
             )
-        mask = np.pad(np.zeros(shape_of(array), dtype=inner.dtype), pw, constant_values=1)
+        mask = np.pad(np.zeros(shape_of(array), dtype=dtype_of(inner)), pw, constant_values=1)
         return inner + cv * mask
     if mode in ("edge", "wrap", "reflect", "symmetric"):
         out = array
@@ -522,7 +522,7 @@ def _triangle(m, k, lower):
     mask = np.tri(*shape[-2:], k=k if lower else k - 1, dtype=bool)
     if not lower:
         mask = ~mask
-    return np.where(mask, m, np.zeros(1, m.dtype))  # as NumPy computes it
+    return np.where(mask, m, np.zeros(1, dtype_of(m)))  # as NumPy computes it
 
 
 @implements(np.tril)
@@ -654,7 +654,7 @@ def resize(a, new_shape):
     a = ravel(_asarray(a))
     new_size = int(np.prod(new_shape))
     if not new_size:
-        return zeros(new_shape, dtype=a.dtype)
+        return zeros(new_shape, dtype=dtype_of(a))
     size = shape_of(a)[0]
     if size == 0:
         raise ValueError("cannot resize an empty array")
@@ -720,8 +720,8 @@ def insert(arr, obj, values, axis=None):
     from .indexing import astype
 
     arr, values = _asarray(arr), _asarray(values)
-    dtype = arr.dtype
-    if values.dtype != dtype:
+    dtype = dtype_of(arr)
+    if dtype_of(values) != dtype:
         values = astype(values, dtype)
     n_arr = int(np.prod(shape_of(arr)))
     tags_arr = np.arange(n_arr).reshape(shape_of(arr))
