@@ -375,3 +375,20 @@ def test_insert(obj, vshape, axis):
 
 def test_insert_casts_values_to_the_array_dtype():
     check(lambda a: np.insert(a, 1, 5, axis=1), (randn(2, 3),))
+
+
+@pytest.mark.parametrize(
+    "f",
+    [
+        lambda v: znp.insert(np.zeros(3), 1, v),
+        lambda v: np.tril(v * np.ones((2, 2))),
+        lambda v: np.resize(np.stack([v, v]), 3),
+        lambda v: np.pad(np.ones(2) * v, 1, constant_values=v),
+        lambda v: np.block([[v, 1.0]]),
+        lambda v: np.atleast_2d(v),
+        lambda v: np.kron(v, np.ones(2)),
+    ],
+    ids=["insert", "tril", "resize", "pad", "block", "atleast_2d", "kron"],
+)
+def test_a_traced_python_float_passes_through(f):
+    check(f, (1.5,))
