@@ -286,3 +286,8 @@ def test_truncated_bptt_example_trains():
     example = runpy.run_path(str(path))
     _, losses = example["train"](steps=60, K=20, batch=2, hidden=4, epochs=6)
     assert losses[-1] < losses[0]
+
+
+def test_lstm_layer_state_must_be_a_pair():
+    with pytest.raises(zymo.ShapeError, match="pair"):
+        _layer(LSTM)(_x(), np.zeros(4))

@@ -53,8 +53,8 @@ def _run_forward(cell, X, state, mask):
     T = shape_of(X)[0]
     act = cell._act() if isinstance(cell, _Cell) else None
     if isinstance(cell, _Cell) and (cell.kind != "rnn" or act is not None):
-        h0, c0 = (state[0], state[1]) if cell.kind == "lstm" else (state, None)
         cell._check(X[0], state)
+        h0, c0 = (state[0], state[1]) if cell.kind == "lstm" else (state, None)
         ws = Workspace()
         out = sequence(X, h0, c0, cell.Wi, cell.Wh, cell.b, cell._bh(), ws=ws, kind=cell.kind, act=act, mask=mask)
         last = (out[T], out[T + 1]) if cell.kind == "lstm" else out[T]
