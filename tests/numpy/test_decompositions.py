@@ -221,3 +221,24 @@ def test_lstsq_singular_values_and_rank_are_numpys():
 def test_lstsq_of_complex_matrices():
     check_complex_grads(lambda a, b: np.linalg.lstsq(a, b)[0], (crandn(4, 2), crandn(4, seed=1)))
     check_complex_grads(lambda a, b: np.linalg.lstsq(a, b)[1], (crandn(4, 2), crandn(4, seed=1)))
+
+
+# --- repeated eigenvalues and singular values -----------------------------------------------------------------------
+def test_eigenvalues_and_singular_values_of_a_repeated_spectrum_have_finite_gradients():
+    a = np.eye(3)
+    np.testing.assert_array_equal(zymo.grad(lambda a: np.sum(np.linalg.eigh(a)[0] ** 2))(a), 2 * a)
+    np.testing.assert_array_equal(zymo.grad(lambda a: np.sum(np.linalg.svd(a)[1]))(a), a)
+    np.testing.assert_array_equal(zymo.grad(lambda a: np.sum(np.linalg.eigvalsh(a)))(a), a)
+
+
+def test_projector_onto_a_repeated_eigenspace_is_differentiated_exactly():
+    def projector(a):
+        v = np.linalg.eigh(a)[1][:, :2]
+        return v @ v.T
+
+    check(projector, (np.diag([1.0, 1.0, 3.0]),), order=1)
+
+
+def test_eigenvectors_of_a_repeated_eigenvalue_are_refused_with_the_fix():
+    with pytest.raises(zymo.ZymoError, match="repeated eigenvalue"):
+        zymo.grad(lambda a: np.sum(np.linalg.eigh(a)[1][:, 0] * np.arange(3.0)))(np.diag([1.0, 1.0, 3.0]))

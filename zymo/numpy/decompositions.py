@@ -22,7 +22,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ..core.dispatch import implements
-from ..core.errors import unsupported
+from ..core.errors import ZymoError, unsupported, user_location
 from ..core.forward import defjvp, defjvp_all
 from ..core.primitive import Primitive
 from ..core.reverse import defvjp, defvjp_all
@@ -98,11 +98,33 @@ def _lower_sym_T(s):
 
 
 def _gap_inverse(w):
-    """``F[..., i, j] = 1 / (w_j - w_i)`` off the diagonal, 0 on it."""
+    """``F[..., i, j] = 1 / (w_j - w_i)``, and 0 where there is no gap (the diagonal, repeated values).
+
+    With 0 at repeated values, functions that do not depend on the basis chosen inside a repeated
+    eigenspace (eigenvalues, projectors) get their exact derivative; ``_check_basis_free`` refuses
+    the others in reverse mode.
+    """
     d = np.expand_dims(w, -2) - np.expand_dims(w, -1)
-    n = shape_of(w)[-1]
-    eye = np.eye(n, dtype=bool)
-    return np.where(eye, 0.0, 1.0 / np.where(eye, 1.0, d))
+    zero = d == 0
+    return np.where(zero, 0.0, 1.0 / np.where(zero, 1.0, d))
+
+
+def _check_basis_free(w, k, name):
+    """Raise if the cotangent ``k`` (a plain array) reaches the arbitrary basis of a repeated eigenspace."""
+    if type(w) is not np.ndarray or type(k) is not np.ndarray:
+        return
+    n = w.shape[-1]
+    repeated = (np.expand_dims(w, -2) == np.expand_dims(w, -1)) & ~np.eye(n, dtype=bool)
+    if not repeated.any():
+        return
+    scale = float(np.max(np.abs(k))) if k.size else 0.0
+    if np.any(np.abs(k[np.broadcast_to(repeated, k.shape)]) > 1e-9 * scale):
+        raise ZymoError(
+            f"the derivative of numpy.linalg.{name} with respect to the vectors of a repeated "
+            f"eigenvalue or singular value does not exist (differentiated at {user_location()}): NumPy's choice "
+            "of basis for that subspace jumps. Fix: differentiate a function that does not depend on that "
+            "choice (the values, or projectors onto the whole subspace)."
+        )
 
 
 def _pack(parts):
@@ -203,7 +225,9 @@ def _eigh_vjp(g, ans, a, UPLO="L"):
     n = shape_of(a)[-1]
     w, v = _real_eigh_parts(ans, n)
     gw, gv = _real_eigh_parts(g, n)
-    inner = _diag_embed(gw) + _gap_inverse(w) * np.matmul(_mT(v), gv)
+    k = np.matmul(_mT(v), gv)
+    _check_basis_free(w, k - _mH(k), "eigh")
+    inner = _diag_embed(gw) + _gap_inverse(w) * k
     s = np.matmul(_cj(v), np.matmul(inner, _mT(v)))
     return _lower_sym_T(s) if UPLO == "L" else _mT(_lower_sym_T(_mT(s)))
 
@@ -278,7 +302,9 @@ def _eig_vjp(g, ans, a):
     gw, gv = _eigh_parts(g, n)
     # Transpose of the unit-norm correction, then of V (F * V^-1 dA V) and diag(V^-1 dA V).
     gv = gv - np.conj(v) * np.real(np.sum(v * gv, axis=-2, keepdims=True))
-    inner = _diag_embed(gw) + _gap_inverse(w) * np.matmul(_mT(v), gv)
+    k = np.matmul(_mT(v), gv)
+    _check_basis_free(w, k, "eig")
+    inner = _diag_embed(gw) + _gap_inverse(w) * k
     r = np.matmul(_mT(np.linalg.inv(v)), np.matmul(inner, _mT(v)))
     return np.real(r) if not np.iscomplexobj(bottom(a)) else r
 
@@ -388,6 +414,8 @@ def _svd_vjp(g, ans, a):
     inv_s = np.expand_dims(_inv_nonzero(s), -2)
     ut_gu = np.matmul(_mT(u), gu)
     vt_gv = np.matmul(_mT(v), gv)
+    _check_basis_free(s, ut_gu - _mH(ut_gu), "svd")
+    _check_basis_free(s, vt_gv - _mH(vt_gv), "svd")
     core = _diag_embed(gs) + (f * (ut_gu - _mH(ut_gu))) * sr + sc * (f * (vt_gv - _mH(vt_gv)))
     if _is_complex(ut_gu):
         core = core + _diag_embed(1j * np.imag(_diag_part(ut_gu)) * inv_s[..., 0, :])
