@@ -88,7 +88,10 @@ class Saved:
         self.A = self.Hs = self.Cs = self.TC = self.aux = None
 
     def __del__(self):
-        give(self.A, self.Hs, self.Cs, self.TC, self.aux)
+        try:
+            give(self.A, self.Hs, self.Cs, self.TC, self.aux)
+        except (TypeError, AttributeError):  # interpreter shutdown: the pool is already gone
+            pass
 
 
 def sequence_forward(kind, act, X, h0, c0, Wi, Wh, b, bh, mask, saved: Saved | None, out=None):
