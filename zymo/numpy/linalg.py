@@ -384,7 +384,7 @@ def _einsum_vjp(g, ans, *operands, subscripts, optimize=False):
     return [_einsum_operand_grad(g, operands, i, ins, out, optimize) for i in range(len(operands))]
 
 
-einsum_p = Primitive(_einsum_impl, "einsum")
+einsum_p = Primitive(_einsum_impl, "einsum", aliases=True)  # "ii->i" is a view, as in NumPy
 from ..core.reverse import defvjp_all  # noqa: E402
 
 defvjp_all(einsum_p, _einsum_vjp)
@@ -544,7 +544,7 @@ def _diag_impl(v, k=0):
     return np.diag(v, k)
 
 
-diag_p = linear(Primitive(_diag_impl, "diag"), lambda g, ans, v, k=0: _diag_2d_vjp(g, v, k))
+diag_p = linear(Primitive(_diag_impl, "diag", aliases=True), lambda g, ans, v, k=0: _diag_2d_vjp(g, v, k))
 
 
 def _diag_2d_vjp(g, v, k):
