@@ -96,3 +96,30 @@ def program(r0):
 """,
         0.12573022,
     )
+
+
+def test_einsum_diagonal_is_a_view_that_follows_writes_to_its_base():
+    _check(
+        """
+def program(r0):
+    r1 = np.tanh(r0)
+    r2 = np.einsum('ii->i', r1)
+    r1[1:] = r1[:-1]
+    return [r1, r2]
+""",
+        [[0.12573022, -0.13210486], [0.64042265, 0.10490012]],
+    )
+
+
+def test_diag_of_a_matrix_is_a_view_that_follows_writes_to_its_base():
+    _check(
+        """
+def program(r0):
+    r1 = np.zeros((2, 2))
+    r1[...] = r0 * r0
+    r2 = np.diag(r1)
+    r1 *= np.sin(r0)
+    return [r1, r2]
+""",
+        [[0.3, -1.1], [0.7, 0.25]],
+    )
