@@ -24,11 +24,11 @@ def _copy_of(part):
 
 real_p = Primitive(lambda x: _copy_of(np.real(x)), "real")
 defvjp(real_p, lambda g, ans, x: g, saves=())
-defjvp(real_p, lambda t, ans, x: np.real(t))
+defjvp(real_p, lambda t, ans, x: _copy_of(np.real(t)))  # a view would alias x's tangent
 
 imag_p = Primitive(lambda x: _copy_of(np.imag(x)), "imag")
 defvjp(imag_p, lambda g, ans, x: -1j * g if _is_complex(x) else zeros_for(x), saves=(0,))
-defjvp(imag_p, lambda t, ans, x: np.imag(t))
+defjvp(imag_p, lambda t, ans, x: _copy_of(np.imag(t)))
 
 conjugate_p = _register(np.conjugate, Primitive(np.conjugate, "conjugate"))
 defvjp(conjugate_p, lambda g, ans, x: np.conjugate(g) if _is_complex(x) else np.real(g), saves=(0,))
