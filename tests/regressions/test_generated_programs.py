@@ -123,3 +123,17 @@ def program(r0):
 """,
         [[0.3, -1.1], [0.7, 0.25]],
     )
+
+
+def test_forward_mode_tangent_of_real_does_not_follow_later_writes_to_its_input():
+    _check(
+        """
+def program(r0):
+    r1 = np.zeros((2,))
+    r1[...] = np.tanh(r0)
+    r2 = np.real(r1)
+    r1 *= r0
+    return [r1, r2]
+""",
+        [0.3, -1.1],
+    )
