@@ -22,6 +22,8 @@ __all__ = ["grad", "value_and_grad", "withgradient", "vjp", "jvp", "stop_gradien
 
 def is_differentiable(x) -> bool:
     """Whether a pytree leaf can carry a gradient (floating or complex values)."""
+    if type(x) is np.ndarray and x.dtype.kind in "fc":
+        return True
     b = bottom(x) if type(x) is Tracer else x
     if type(b) is np.ndarray:
         if b.dtype.kind == "O":
@@ -53,6 +55,8 @@ def _unbox(tree, trace):
 
 def _cast_like(g, leaf):
     """Give a gradient its input's type, dtype and (for Python numbers) kind."""
+    if type(g) is np.ndarray and type(leaf) is np.ndarray and g.dtype == leaf.dtype and g.shape == leaf.shape:
+        return g
     if type(g) is Tracer:
         return g
     lb = bottom(leaf)

@@ -122,7 +122,8 @@ class Primitive:
         top = None
         for a in args:
             if type(a) is Tracer:
-                if a._view is not None:
+                v = a._view
+                if v is not None and (v.base._ver != v.base_ver or v.base._view is not None):
                     refresh_view(a)
                 t = a._trace
                 if top is None or t.level > top.level:

@@ -116,6 +116,21 @@ class Absent:
         return f"Absent(shape={self.shape}, dtype={self.dtype})"
 
 
+_new_object = object.__new__
+
+
+def _absent(value, prim, slot) -> Absent:
+    """``Absent(value, prim, slot)``, without the constructor call for the common ndarray case."""
+    if type(value) is not np.ndarray:
+        return Absent(value, prim, slot)
+    a = _new_object(Absent)
+    a.shape = value.shape
+    a.dtype = value.dtype
+    a.prim = prim
+    a.slot = slot
+    return a
+
+
 class ReverseTrace(Trace):
     """One ``grad``/``vjp`` call: records a tape of the primitives applied to its tracers."""
 
@@ -135,27 +150,24 @@ class ReverseTrace(Trace):
     def process(self, prim, args, params):
         if not self.active:
             raise self.escaped()
-        vals = []
-        parents = []
+        vals = list(args)
+        parents = [-1] * len(vals)
         nested = False
+        k = 0
         for a in args:
             if type(a) is Tracer:
                 t = a._trace
                 if t is self:
-                    v = a._val
-                    vals.append(v)
-                    parents.append(a._node)
+                    v = vals[k] = a._val
+                    parents[k] = a._node
                     if type(v) is Tracer:  # an enclosing trace's value: let that trace run the operation
                         nested = True
-                    continue
-                if t.level == 0:
-                    vals.append(a._val)
+                elif t.level == 0:
+                    vals[k] = a._val
                 else:
-                    vals.append(snapshot(a))
+                    vals[k] = snapshot(a)
                     nested = True
-            else:
-                vals.append(a)
-            parents.append(-1)
+            k += 1
         out = prim(*vals, **params) if nested else prim.impl(*vals, **params)
         to = type(out)
         if to is np.ndarray:
@@ -173,12 +185,14 @@ class ReverseTrace(Trace):
         saves = prim.saves
         if saves is not None:
             # Keep only what the rules read; the rest becomes a shape/dtype stand-in, so it can be freed.
-            for k, v in enumerate(vals):
+            k = 0
+            for v in vals:
                 tv = type(v)
                 if (tv is np.ndarray or tv is Tracer) and k not in saves:
-                    vals[k] = Absent(v, prim, k)
+                    vals[k] = _absent(v, prim, k)
+                k += 1
             if -1 not in saves and (to is np.ndarray or to is Tracer):
-                rec = [prim, parents, vals, Absent(out, prim, -1), params]
+                rec = [prim, parents, vals, _absent(out, prim, -1), params]
             else:
                 rec = [prim, parents, vals, out, params]
         else:
