@@ -71,3 +71,52 @@ def program(x):
     env["np"] = np
     exec(compile(source, f"<{expr}>", "exec"), env)
     check_program(env["program"], (onp.array([[0.3, -1.1], [0.7, 0.25]]),))
+
+
+WRITABLE_VIEWS = {
+    "T": "b.T",
+    "reshape": "b.reshape(4)",
+    "ravel": "np.ravel(b)",
+    "swapaxes": "np.swapaxes(b, 0, 1)",
+    "moveaxis": "np.moveaxis(b, 0, 1)",
+    "expand_dims": "np.expand_dims(b, 0)",
+    "squeeze": "np.squeeze(b[None])",
+    "atleast_3d": "np.atleast_3d(b)",
+    "flip": "np.flip(b, 0)",
+    "rot90": "np.rot90(b)",
+    "split": "np.split(b, 2)[1]",
+    "hsplit": "np.hsplit(b, 2)[1]",
+    "asarray": "np.asarray(b)",
+    "getitem_row": "b[1]",
+    "getitem_strided": "b[::-1, 1:]",
+}
+
+
+def _program(expr: str, write: str):
+    import zymo.numpy as np
+
+    source = f"""
+def program(x):
+    b = np.zeros((2, 2))
+    b[...] = np.tanh(x)
+    y = {expr}
+    {write}
+    return [b, y]
+"""
+    env = {"np": np}
+    exec(compile(source, f"<{expr}>", "exec"), env)
+    return env["program"]
+
+
+@pytest.mark.parametrize("expr", WRITABLE_VIEWS.values(), ids=WRITABLE_VIEWS.keys())
+def test_writes_through_a_view_reach_its_base(expr):
+    program = _program(expr, "y *= 2.0 + x[0, 1]; y[...] = y + x[1, 1]")
+    check_program(program, (onp.array([[0.3, -1.1], [0.7, 0.25]]),))
+
+
+def test_writing_through_an_einsum_view_is_refused_with_the_fix():
+    import zymo
+
+    program = _program("np.einsum('ii->i', b)", "y *= 2.0")
+    with pytest.raises(zymo.MutationError, match=r"einsum.*<np.einsum\('ii->i', b\)>:\d+.*copy"):
+        zymo.vjp(program, onp.ones((2, 2)))
