@@ -24,6 +24,7 @@ from ...core.primitive import Primitive
 from ...core.reverse import defvjp_all
 from ...core.tracer import bottom
 from . import _kernels as K
+from ._step_kernels import step_backward, step_forward
 
 __all__ = ["cell_step", "sequence", "reference_step", "reference_cell", "reference_sequence", "Workspace"]
 
@@ -166,37 +167,15 @@ sequence = _fused("recurrent_sequence", _sequence_forward, _sequence_backward, r
 # --- one step -----------------------------------------------------------------------
 
 
-def _batch(x, h):
-    bx = x.shape[0] if x.ndim == 2 else None
-    bh = h.shape[0] if h.ndim == 2 else None
-    return bx if bx is not None else (bh if bh is not None else 1), bx is None and bh is None
-
-
 def _cell_forward(x, h, c, Wi, Wh, b, bh, *, ws, kind, act, mask=None):
-    if c is not None and np.ndim(c) == 2 and np.ndim(h) == 1:
-        h = np.broadcast_to(h, c.shape)
-    B, unbatched = _batch(x, h)
-    X = np.broadcast_to(x, (B, x.shape[-1]))[None]
-    saved = K.Saved(kind, act) if ws is not None else None
-    Y, _, cT = K.sequence_forward(kind, act, X, h, c, Wi, Wh, b, bh, None, saved)
+    out, saved = step_forward(kind, act, x, h, c, Wi, Wh, b, bh)
     if ws is not None:
         ws.saved = saved
-    out = Y[0] if kind != "lstm" else np.concatenate([Y[0], cT], axis=-1)
-    return out[0] if unbatched else out
+    return out
 
 
 def _cell_backward(saved, g, x, h, c, Wi, Wh, b, bh, *, kind, act, mask=None):
-    H = Wh.shape[1]
-    B = saved.B
-    g = np.broadcast_to(g, (B, g.shape[-1]))
-    X = np.broadcast_to(x, (B, x.shape[-1]))[None]
-    dY = g[None, :, :H]
-    dcT = g[:, H:] if kind == "lstm" else None
-    dX, dh, dc, dWi, dWh, db, dbh = K.sequence_backward(saved, X, Wi, Wh, b, bh, dY, None, dcT)
-    dx = dX[0] if x.ndim == 2 else dX[0].sum(axis=0)
-    if dh.ndim == 2 and h.ndim == 1:
-        dh = dh.sum(axis=0)
-    return dx, dh, dc, dWi, dWh, db, dbh
+    return step_backward(kind, act, saved, g, x, h, c, Wi, Wh, b, bh)
 
 
 cell_step = _fused("recurrent_cell", _cell_forward, _cell_backward, reference_cell)
