@@ -79,7 +79,7 @@ def reference_step(kind, act, x, h, c, Wi, Wh, b, bh):
     return n + z * (h - n), None
 
 
-def reference_cell(x, h, c, Wi, Wh, b, bh, *, kind, act, mask=None):
+def reference_cell(x, h, c, Wi, Wh, b, bh, *, kind, act, mask=None, with_state=True):
     """The cell primitive's value, composably (LSTM packs ``[h | c]`` on the last axis)."""
     h2, c2 = reference_step(kind, act, x, h, c, Wi, Wh, b, bh)
     if kind == "lstm":
@@ -89,8 +89,9 @@ def reference_cell(x, h, c, Wi, Wh, b, bh, *, kind, act, mask=None):
     return h2
 
 
-def reference_sequence(X, h0, c0, Wi, Wh, b, bh, *, kind, act, mask=None):
-    """The sequence primitive's value, composably: ``[Y_0 .. Y_{T-1}, h_T (, c_T)]`` stacked on axis 0."""
+def reference_sequence(X, h0, c0, Wi, Wh, b, bh, *, kind, act, mask=None, with_state=True):
+    """The sequence primitive's value, composably: ``[Y_0 .. Y_{T-1}, h_T (, c_T)]`` stacked on axis 0
+    (only the outputs ``Y`` with ``with_state=False``)."""
     T, B = X.shape[0], X.shape[1]
     H = Wh.shape[1]
     h = np.broadcast_to(h0, (B, H))
@@ -107,7 +108,7 @@ def reference_sequence(X, h0, c0, Wi, Wh, b, bh, *, kind, act, mask=None):
             h = np.where(m, h2, h)
             if c is not None:
                 c = np.where(m, c2, c)
-    rows = ys + [h] + ([c] if c is not None else [])
+    rows = ys + ([h] + ([c] if c is not None else []) if with_state else [])
     return np.stack(rows, axis=0)
 
 
@@ -139,25 +140,29 @@ def _fused(name, forward, backward, reference):
 # --- the whole sequence -------------------------------------------------------------
 
 
-def _sequence_forward(X, h0, c0, Wi, Wh, b, bh, *, ws, kind, act, mask=None):
+def _sequence_forward(X, h0, c0, Wi, Wh, b, bh, *, ws, kind, act, mask=None, with_state=True):
     saved = K.Saved(kind, act) if ws is not None else None
     T, B = X.shape[0], X.shape[1]
     H = Wh.shape[1]
     dt = np.result_type(X, h0, Wi, Wh)
-    out = np.empty((T + (2 if kind == "lstm" else 1), B, H), dt)
+    rows = T + (2 if kind == "lstm" else 1) if with_state else T
+    out = np.empty((rows, B, H), dt)
     _, hT, cT = K.sequence_forward(kind, act, X, h0, c0, Wi, Wh, b, bh, mask, saved, out=out[:T])
     if ws is not None:
         ws.saved = saved
+    if not with_state:
+        return out
     out[T] = hT
     if kind == "lstm":
         out[T + 1] = cT
     return out
 
 
-def _sequence_backward(saved, g, X, h0, c0, Wi, Wh, b, bh, *, kind, act, mask=None):
+def _sequence_backward(saved, g, X, h0, c0, Wi, Wh, b, bh, *, kind, act, mask=None, with_state=True):
     T = X.shape[0]
-    dcT = g[T + 1] if kind == "lstm" else None
-    dX, dh0, dc0, dWi, dWh, db, dbh = K.sequence_backward(saved, X, Wi, Wh, b, bh, g[:T], g[T], dcT)
+    dhT = g[T] if with_state else None
+    dcT = g[T + 1] if with_state and kind == "lstm" else None
+    dX, dh0, dc0, dWi, dWh, db, dbh = K.sequence_backward(saved, X, Wi, Wh, b, bh, g[:T], dhT, dcT)
     return dX, dh0, dc0, dWi, dWh, db, dbh
 
 
@@ -167,14 +172,14 @@ sequence = _fused("recurrent_sequence", _sequence_forward, _sequence_backward, r
 # --- one step -----------------------------------------------------------------------
 
 
-def _cell_forward(x, h, c, Wi, Wh, b, bh, *, ws, kind, act, mask=None):
+def _cell_forward(x, h, c, Wi, Wh, b, bh, *, ws, kind, act, mask=None, with_state=True):
     out, saved = step_forward(kind, act, x, h, c, Wi, Wh, b, bh)
     if ws is not None:
         ws.saved = saved
     return out
 
 
-def _cell_backward(saved, g, x, h, c, Wi, Wh, b, bh, *, kind, act, mask=None):
+def _cell_backward(saved, g, x, h, c, Wi, Wh, b, bh, *, kind, act, mask=None, with_state=True):
     return step_backward(kind, act, saved, g, x, h, c, Wi, Wh, b, bh)
 
 

@@ -48,15 +48,20 @@ def _where(m, new, old):
     return np.where(m, new, old)
 
 
-def _run_forward(cell, X, state, mask):
-    """``(Y, last_state)`` of ``cell`` over time-major ``X`` (T, B, F)."""
+def _run_forward(cell, X, state, mask, need_state=True):
+    """``(Y, last_state)`` of ``cell`` over time-major ``X`` (T, B, F); ``last_state`` is None unless needed."""
     T = shape_of(X)[0]
     act = cell._act() if isinstance(cell, _Cell) else None
     if isinstance(cell, _Cell) and (cell.kind != "rnn" or act is not None):
         cell._check(X[0], state)
         h0, c0 = (state[0], state[1]) if cell.kind == "lstm" else (state, None)
         ws = Workspace()
-        out = sequence(X, h0, c0, cell.Wi, cell.Wh, cell.b, cell._bh(), ws=ws, kind=cell.kind, act=act, mask=mask)
+        bh = cell._bh()
+        out = sequence(
+            X, h0, c0, cell.Wi, cell.Wh, cell.b, bh, ws=ws, kind=cell.kind, act=act, mask=mask, with_state=need_state
+        )
+        if not need_state:
+            return out, None
         last = (out[T], out[T + 1]) if cell.kind == "lstm" else out[T]
         return out[:T], last
     ys = []
@@ -81,12 +86,12 @@ def _reverse_time(X, lengths):
     return X[idx, np.arange(B)[None, :]]
 
 
-def _run(cell, X, state, mask, lengths, reverse):
+def _run(cell, X, state, mask, lengths, reverse, need_state=True):
     if state is None:
         state = cell.initial_state()
     if not reverse:
-        return _run_forward(cell, X, state, mask)
-    Y, last = _run_forward(cell, _reverse_time(X, lengths), state, mask)
+        return _run_forward(cell, X, state, mask, need_state)
+    Y, last = _run_forward(cell, _reverse_time(X, lengths), state, mask, need_state)
     return _reverse_time(Y, lengths), last
 
 
@@ -206,11 +211,13 @@ class Recurrence(_Sequence):
     def __call__(self, x, state=None, *, lengths=None, mask=None):
         """Outputs for every step (and the last state with ``return_state=True``)."""
         X, mask_tm, lengths, unbatched = self._prepare(x, lengths, mask)
-        Y, last = _run(self.cell, X, state if state is not None else self.state0, mask_tm, lengths, False)
+        s0 = state if state is not None else self.state0
+        Y, last = _run(self.cell, X, s0, mask_tm, lengths, False, self.return_state)
         return self._output(Y, last, unbatched)
 
-    def _direction(self, X, state, mask_tm, lengths, reverse):
-        return _run(self.cell, X, state if state is not None else self.state0, mask_tm, lengths, reverse)
+    def _direction(self, X, state, mask_tm, lengths, reverse, need_state=True):
+        s0 = state if state is not None else self.state0
+        return _run(self.cell, X, s0, mask_tm, lengths, reverse, need_state)
 
 
 class Bidirectional(_Sequence):
@@ -246,8 +253,9 @@ class Bidirectional(_Sequence):
         """Outputs ``[forward | backward]`` on the feature axis (and ``[fwd_state, bwd_state]``)."""
         X, mask_tm, lengths, unbatched = self._prepare(x, lengths, mask)
         s_f, s_b = (None, None) if state is None else state
-        Yf, lf = self.forward._direction(X, s_f, mask_tm, lengths, False)
-        Yb, lb = self.backward._direction(X, s_b, mask_tm, self._lengths_for_reverse(mask_tm, lengths), True)
+        need = self.return_state
+        Yf, lf = self.forward._direction(X, s_f, mask_tm, lengths, False, need)
+        Yb, lb = self.backward._direction(X, s_b, mask_tm, self._lengths_for_reverse(mask_tm, lengths), True, need)
         return self._output(np.concatenate([Yf, Yb], axis=-1), [lf, lb], unbatched)
 
 
@@ -362,26 +370,27 @@ class _Stacked(_Sequence):
             raise ZymoError(f"{self!r} takes a list of {n} states (one per layer and direction)")
         return list(state)
 
-    def _direction(self, X, state, mask_tm, lengths, reverse):
+    def _direction(self, X, state, mask_tm, lengths, reverse, need_state=True):
         if self.num_layers != 1 or self.bidirectional:
             raise ZymoError(f"Bidirectional wraps a one-layer, one-direction layer; got {self!r}")
         s = self._states(state)[0]
-        return _run(self.cells[0], X, s, mask_tm, lengths, reverse)
+        return _run(self.cells[0], X, s, mask_tm, lengths, reverse, need_state)
 
     def __call__(self, x, state=None, *, lengths=None, mask=None):
         """Outputs of the last layer for every step (and the last states with ``return_state=True``)."""
         X, mask_tm, lengths, unbatched = self._prepare(x, lengths, mask)
         states = self._states(state)
         rev_lengths = self._lengths_for_reverse(mask_tm, lengths) if self.bidirectional else None
+        need = self.return_state
         last = []
         for k, cell in enumerate(self.cells):
             if self.bidirectional:
-                Yf, lf = _run(cell, X, states[2 * k], mask_tm, lengths, False)
-                Yb, lb = _run(self.cells_reverse[k], X, states[2 * k + 1], mask_tm, rev_lengths, True)
+                Yf, lf = _run(cell, X, states[2 * k], mask_tm, lengths, False, need)
+                Yb, lb = _run(self.cells_reverse[k], X, states[2 * k + 1], mask_tm, rev_lengths, True, need)
                 X = np.concatenate([Yf, Yb], axis=-1)
                 last += [lf, lb]
             else:
-                X, lk = _run(cell, X, states[k], mask_tm, lengths, False)
+                X, lk = _run(cell, X, states[k], mask_tm, lengths, False, need)
                 last.append(lk)
         return self._output(X, last[0] if len(last) == 1 else last, unbatched)
 
