@@ -1,7 +1,8 @@
 """The two recorded operations of the recurrent layers: one cell step, and one whole sequence.
 
-Each is a single ``zymo`` primitive. Its reverse rule is the fused kernel of
-``_kernels`` when the cotangent and the inputs are plain arrays (first-order
+Each is a single ``zymo`` primitive. Its reverse rule is a fused kernel
+(``_step_kernels`` for a step, ``_kernels`` for a sequence) when the
+cotangent and the inputs are plain arrays (first-order
 reverse mode, the fast path); otherwise (higher order, forward mode) the
 derivative is taken through ``reference_*``, the same computation written
 with differentiable ``zymo.numpy`` operations, so every nesting of modes
@@ -9,7 +10,10 @@ works. The forward value is always the kernel's.
 
 Arguments (positional, in this order): ``x`` or ``X``, ``h``, ``c`` (None
 unless LSTM), ``Wi``, ``Wh``, ``b`` (or None), ``bh`` (GRUv3 only, or None).
-Static keywords: ``kind``, ``act`` (RNN activation name), ``mask``.
+Static keywords: ``kind``, ``act`` (RNN activation name), ``mask``, and for
+the sequence ``with_state`` (whether the last state is appended to the
+outputs), plus ``ws``, the ``Workspace`` where the forward pass leaves what
+its fused backward reads.
 """
 
 from __future__ import annotations
