@@ -22,6 +22,11 @@ def _same_value(got, want, what: str) -> None:
     assert onp.isscalar(got) == onp.isscalar(want), f"{what}: {type(got)} where NumPy gives {type(want)}"
 
 
+def _moved(x, step):
+    """``x + step`` of ``x``'s kind: a Python float stays one, a 0-d array stays an array."""
+    return float(x + step) if type(x) is float else onp.asarray(x + step)
+
+
 def _random_like(x, rng):
     return onp.asarray(rng.standard_normal(onp.shape(x)))
 
@@ -82,8 +87,8 @@ def check_second_order(program, inputs, seed: int = 2) -> None:
         return zymo.vjp(program, *xs)[1](cts)
 
     eps = 1e-6
-    plus = gradient(*[x + eps * t for x, t in zip(inputs, tangents)])
-    minus = gradient(*[x - eps * t for x, t in zip(inputs, tangents)])
+    plus = gradient(*[_moved(x, eps * t) for x, t in zip(inputs, tangents)])
+    minus = gradient(*[_moved(x, -eps * t) for x, t in zip(inputs, tangents)])
     hv_fd = [(onp.asarray(p) - onp.asarray(m)) / (2 * eps) for p, m in zip(plus, minus)]
     scale = max([1.0] + [float(onp.max(onp.abs(h), initial=0.0)) for h in hv_fd])
 

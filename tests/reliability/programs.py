@@ -91,6 +91,7 @@ class _Builder:
         self.n = len(inputs)
         self.lines: list = []
         self.tmp = 0
+        self.einsum_views: set = set()  # writing through these is refused by design (MutationError)
 
     # --- registers ---
     def value(self, k):
@@ -107,6 +108,8 @@ class _Builder:
         return None if not ks else self.draw(st.sampled_from(ks))
 
     def writable(self, k) -> bool:
+        if k in self.einsum_views:
+            return False
         v = self.value(k)
         if type(v) is not onp.ndarray or not v.flags.writeable or v.size == 0:
             return False
@@ -149,6 +152,8 @@ class _Builder:
         return True
 
     def new(self, expr: str) -> bool:
+        if "einsum" in expr:
+            self.einsum_views.add(self.n)
         return self.try_lines([f"r{self.n} = {expr}"], True)
 
     # --- index helpers ---
@@ -339,7 +344,9 @@ class _Builder:
         s = self.shape(w)
         forms = [f"r{w}[{self.index_for(s)}]", f"r{w}[1:]", f"r{w}[::-1]"]
         if len(s) == 2:
-            forms += [f"r{w}.T", f"r{w}.reshape(-1)", f"r{w}[:, 1:]"]
+            forms += [f"r{w}.T", f"r{w}.reshape(-1)", f"r{w}[:, 1:]", f"np.swapaxes(r{w}, 0, 1)", f"np.rot90(r{w})"]
+            forms += [f"np.diagonal(r{w})", f"np.einsum('ii->i', r{w}) if r{w}.shape[0] == r{w}.shape[1] else r{w}[0]"]
+        forms += [f"np.expand_dims(r{w}, 0)", f"np.flip(r{w}, 0)", f"np.array_split(r{w}, 2)[-1]", f"np.asarray(r{w})"]
         return self.new(self.draw(st.sampled_from(forms)))
 
     def op_misc(self):
