@@ -44,10 +44,6 @@ __all__ = ["Recurrence", "RNN", "LSTM", "GRU", "GRUv3", "Bidirectional"]
 # --- running one direction ------------------------------------------------------------
 
 
-def _where(m, new, old):
-    return np.where(m, new, old)
-
-
 def _run_forward(cell, X, state, mask, need_state=True):
     """``(Y, last_state)`` of ``cell`` over time-major ``X`` (T, B, F); ``last_state`` is None unless needed."""
     T = shape_of(X)[0]
@@ -55,11 +51,8 @@ def _run_forward(cell, X, state, mask, need_state=True):
     if isinstance(cell, _Cell) and (cell.kind != "rnn" or act is not None):
         cell._check(X[0], state)
         h0, c0 = (state[0], state[1]) if cell.kind == "lstm" else (state, None)
-        ws = Workspace()
-        bh = cell._bh()
-        out = sequence(
-            X, h0, c0, cell.Wi, cell.Wh, cell.b, bh, ws=ws, kind=cell.kind, act=act, mask=mask, with_state=need_state
-        )
+        params = (cell.Wi, cell.Wh, cell.b, cell._bh())
+        out = sequence(X, h0, c0, *params, ws=Workspace(), kind=cell.kind, act=act, mask=mask, with_state=need_state)
         if not need_state:
             return out, None
         last = (out[T], out[T + 1]) if cell.kind == "lstm" else out[T]
@@ -70,7 +63,7 @@ def _run_forward(cell, X, state, mask, need_state=True):
         if mask is not None:
             m = mask[t][:, None]
             y = np.where(m, y, 0)
-            new = tree_map(lambda n, o, m=m: _where(m, n, o), new, state)
+            new = tree_map(lambda n, o: np.where(m, n, o), new, state)
         ys.append(y)
         state = new
     return np.stack(ys, axis=0), state
