@@ -210,3 +210,17 @@ def test_style1_gradients_match_finite_differences_in_float64():
     got = zymo.grad(loss, argnums=(0, 1, 2))(p, xs, h)
     want = numerical_grad(loss, (p, xs, h))
     assert max_relative_error(got, want) < 1e-6
+
+
+def test_recorded_results_have_every_tracer_field_set():
+    seen: list = []
+
+    def loss(x):
+        y = x * 2.0
+        seen.append(y)
+        return znp.sum(y)
+
+    zymo.grad(loss)(np.ones(2))
+    fields = [f for f in zymo.core.tracer.Tracer.__slots__ if f != "__weakref__"]
+    for f in fields:
+        getattr(seen[0], f)  # raises AttributeError if the fast path forgot a field

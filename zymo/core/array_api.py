@@ -105,20 +105,35 @@ def _binary(ufunc):
 
     def target():
         entry = UFUNCS[ufunc]
-        if entry is not resolved[0]:
-            resolved[0], resolved[1] = entry, _direct(ufunc)
+        resolved[0], resolved[1] = entry, _direct(ufunc)
         return resolved[1]
 
     def op(self, other):
+        if UFUNCS[ufunc] is resolved[0]:
+            return resolved[1](self, other)
         return target()(self, other)
 
     def rop(self, other):
+        if UFUNCS[ufunc] is resolved[0]:
+            return resolved[1](other, self)
         return target()(other, self)
 
     def iop(self, other):
         return inplace_binary(self, ufunc, other)
 
     return op, rop, iop
+
+
+def _operator(name: str, reflected: bool = False):
+    """``x op y`` on a tracer: the primitive that calls Python's operator (``zymo.numpy`` registers it)."""
+
+    def op(self, other):
+        return SPECIAL[name](self, other)
+
+    def rop(self, other):
+        return SPECIAL[name](other, self)
+
+    return rop if reflected else op
 
 
 def _compare(ufunc):
@@ -254,8 +269,9 @@ def install() -> None:
         setattr(T, f"__{name}__", op)
         setattr(T, f"__r{name}__", rop)
         setattr(T, f"__i{name}__", iop)
-    T.__pow__ = lambda self, other: SPECIAL["pow"](self, other)  # NumPy's operator, not the ufunc (last bit)
-    T.__rpow__ = lambda self, other: SPECIAL["pow"](other, self)
+    for name in ("add", "sub", "mul", "truediv", "mod", "pow"):  # the operator, not the ufunc
+        setattr(T, f"__{name}__", _operator(name))
+        setattr(T, f"__r{name}__", _operator(name, reflected=True))
     for name, uf in [
         ("lt", np.less),
         ("le", np.less_equal),

@@ -199,7 +199,14 @@ class ReverseTrace(Trace):
             rec = [prim, parents, vals, out, params]
         tape = self.tape
         tape.append(rec)
-        return new_tracer(out, self, len(tape) - 1)
+        res = _new_object(Tracer)  # new_tracer(out, self, node), inlined on this hot path
+        res._val = out
+        res._trace = self
+        res._node = len(tape) - 1
+        res._ver = 0
+        res._view = None
+        res._own = False
+        return res
 
     def index_saved(self) -> None:
         """Register the values saved by records made since the last call (see ``zymo.core.memory``)."""

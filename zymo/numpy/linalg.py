@@ -109,6 +109,7 @@ class _MatmulUfunc:
     """``matmul`` as zymo records it (NumPy's ``matmul`` is a ufunc)."""
 
     __name__ = "matmul"
+    _prim = matmul_p  # what the ``@`` operator calls directly
 
     def __call__(self, a, b, out=None, **kwargs):
         r = matmul_p(a, b)
