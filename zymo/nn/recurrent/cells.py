@@ -168,7 +168,7 @@ class RNNCell(_Cell):
         dtype=np.float32,
     ):
         super().__init__(in_features, out_features, bias, rng=rng, dtype=dtype)
-        self.activation = activation
+        self.activation = _act.identity if activation is None else activation
 
     def _act(self):
         return activation_name(self.activation)
