@@ -31,7 +31,7 @@ import numpy as np
 
 from ...core.errors import ShapeError, ZymoError, user_location
 from ...core.pytree import tree_map
-from ...core.tracer import bottom
+from ...core.tracer import bottom, is_tracer
 from ...numpy._rules import shape_of
 from .. import activations as _act
 from ..module import Module
@@ -101,6 +101,8 @@ class _Sequence(Module):
         return None
 
     def _prepare(self, x, lengths, mask):
+        if not (is_tracer(x) or isinstance(x, np.ndarray)):
+            x = np.asarray(x)
         shape = shape_of(x)
         n = self._in_features()
         layout = "(time, batch, features)" if self.time_major else "(batch, time, features)"
