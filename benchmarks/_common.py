@@ -74,6 +74,37 @@ def median_time(fn: Callable[[], object], min_time: float = 0.3, min_reps: int =
     return statistics.median(times)
 
 
+def interleaved_medians(
+    fns: dict[str, Callable[[], object]], min_time: float = 0.3, min_reps: int = 5, block_time: float = 0.005
+) -> dict[str, float]:
+    """Median wall seconds per call of each function, timed in turns so all see the same machine load.
+
+    One round runs every function for a block of consecutive calls (about
+    ``block_time`` seconds, so a fast function is not timed with the caches
+    another one left cold); rounds repeat until each function has ``min_reps``
+    blocks and ``min_time`` seconds have passed. Each function is called once
+    before timing starts, and the median of the per-call block means is returned.
+    """
+    blocks = {}
+    for name, fn in fns.items():
+        fn()
+        t = time.perf_counter()
+        fn()
+        blocks[name] = max(1, int(block_time / max(time.perf_counter() - t, 1e-7)))
+    times: dict[str, list] = {name: [] for name in fns}
+    start = time.perf_counter()
+    rounds = 0
+    while rounds < min_reps or time.perf_counter() - start < min_time:
+        for name, fn in fns.items():
+            n = blocks[name]
+            t = time.perf_counter()
+            for _ in range(n):
+                fn()
+            times[name].append((time.perf_counter() - t) / n)
+        rounds += 1
+    return {name: statistics.median(ts) for name, ts in times.items()}
+
+
 def first_call_time(fn: Callable[[], object]) -> float:
     """Wall time of one call in seconds (for compile-on-first-call peers)."""
     t = time.perf_counter()

@@ -3,9 +3,10 @@
 Style 1 (thread the state through an Elman cell; 3 inputs, 5 hidden, batch 4,
 float32) is tiny, so the time is almost all engine overhead. Each engine's
 value-and-gradient median is divided by the median of the same loss run
-forward in plain NumPy, all in one process with the same thread settings.
+forward in plain NumPy, all in one process with the same thread settings; the
+engines are timed in turns, so all of them see the same machine load.
 
-    python benchmarks/overhead.py [--threads 2] [--lengths 6 200]
+    python benchmarks/overhead.py [--threads 1] [--lengths 6 200]
 """
 
 from __future__ import annotations
@@ -86,7 +87,7 @@ def torch_step(p, xs, h):
 
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=1, help="threads for every engine (see benchmarks/README.md)")
     ap.add_argument("--lengths", type=int, nargs="+", default=[6, 200])
     ap.add_argument("--min-time", type=float, default=1.0, help="seconds of timing per measurement")
     args = ap.parse_args(argv)
@@ -95,11 +96,16 @@ def main(argv=None) -> None:
     rows = []
     for T in args.lengths:
         p, xs, h = make_problem(Variation("bench", steps=T))
-        base = _common.median_time(lambda: numpy_loss(p, xs, h), min_time=args.min_time)
-        row = [f"T={T}", _common.fmt_ms(base)]
-        for make in (zymo_step, autograd_step, torch_step):
+        fns = {"numpy": lambda: numpy_loss(p, xs, h)}
+        for name, make in (("zymo", zymo_step), ("autograd", autograd_step), ("torch", torch_step)):
             fn = make(p, xs, h)
-            t = None if fn is None else _common.median_time(fn, min_time=args.min_time)
+            if fn is not None:
+                fns[name] = fn
+        med = _common.interleaved_medians(fns, min_time=args.min_time)
+        base = med["numpy"]
+        row = [f"T={T}", _common.fmt_ms(base)]
+        for name in ("zymo", "autograd", "torch"):
+            t = med.get(name)
             row += [_common.fmt_ms(t), _common.fmt_ratio(t, base)]
         rows.append(row)
     header = ["length", "numpy fwd ms", "zymo ms", "zymo/fwd", "autograd ms", "autograd/fwd", "torch ms", "torch/fwd"]

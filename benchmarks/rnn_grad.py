@@ -8,7 +8,7 @@ state, the peak memory of one call (NumPy allocations, via tracemalloc;
 PyTorch and JAX allocate outside it), and the ratio zymo/peer. Everything is
 float32 and runs in one process under the same thread limits.
 
-    python benchmarks/rnn_grad.py [--quick] [--threads 2] [--cases style1 style4 RNN LSTM GRU]
+    python benchmarks/rnn_grad.py [--quick] [--threads 1] [--cases style1 style4 RNN LSTM GRU]
 """
 
 from __future__ import annotations
@@ -37,8 +37,14 @@ LAYERS = ("RNN", "LSTM", "GRU")
 
 # --- problems ------------------------------------------------------------------------------
 def style_problem(n_in, hidden, steps, batch):
-    """Elman parameters, a list of ``steps`` inputs ``(batch, n_in)`` and an unbatched state, float32."""
-    return make_problem(Variation("bench", steps=steps), n_in=n_in, hidden=hidden, batch=batch)
+    """Elman parameters, a list of ``steps`` inputs ``(batch, n_in)`` and an unbatched state, float32.
+
+    Weights are scaled by ``1/sqrt(fan_in)`` (PyTorch's scale) so the recurrence is not chaotic and every
+    engine's float32 loss agrees, which the run checks.
+    """
+    p, xs, h = make_problem(Variation("bench", steps=steps), n_in=n_in, hidden=hidden, batch=batch)
+    p = {k: (v * (2.0 / np.sqrt(v.shape[-1] if v.ndim == 2 else hidden))).astype(np.float32) for k, v in p.items()}
+    return p, xs, h
 
 
 def layer_problem(name, n_in, hidden, steps, batch):
@@ -201,16 +207,25 @@ def jax_style(style):
 
 
 # --- measurement --------------------------------------------------------------------------------
-def measure(make, args, min_time, memory=True):
-    """(first-call seconds, median seconds, peak bytes, loss value) of a peer, or Nones when it is absent."""
-    if make is None:
-        return None
-    fn = make(*args)
-    first = _common.first_call_time(fn)
-    value = fn()[0]
-    median = _common.median_time(fn, min_time=min_time, min_reps=5)
-    peak = _common.peak_memory(fn) if memory else None
-    return first, median, peak, float(np.asarray(value))
+def measure(peers: dict, args, min_time: float) -> dict:
+    """For each peer present: (first-call seconds, median seconds, peak bytes or None, loss value).
+
+    ``peers`` maps a name to ``(make, traced)``: ``make(*args)`` returns the
+    timed call, ``traced`` says whether its memory is visible to tracemalloc.
+    Medians come from calls taken in turns, so every peer sees the same load.
+    """
+    fns, firsts = {}, {}
+    for name, (make, _) in peers.items():
+        if make is not None:
+            fn = make(*args)
+            firsts[name] = _common.first_call_time(fn)
+            fns[name] = fn
+    medians = _common.interleaved_medians(fns, min_time=min_time, min_reps=5)
+    out = {name: None for name in peers}
+    for name, fn in fns.items():
+        peak = _common.peak_memory(fn) if peers[name][1] else None
+        out[name] = (firsts[name], medians[name], peak, float(np.asarray(fn()[0])))
+    return out
 
 
 def run_case(case, size, min_time, has_jax):
@@ -233,7 +248,7 @@ def run_case(case, size, min_time, has_jax):
             "autograd": (None, False),
             "numpy": (numpy_layer_for(case), True),
         }
-    return {name: measure(make, args, min_time, mem) for name, (make, mem) in peers.items()}
+    return measure(peers, args, min_time)
 
 
 def numpy_layer_for(case):
@@ -255,7 +270,7 @@ def numpy_layer_for(case):
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="small sizes and short timings (a smoke run)")
-    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=1, help="threads for every engine (see benchmarks/README.md)")
     ap.add_argument("--cases", nargs="+", default=list(STYLES + LAYERS))
     ap.add_argument("--min-time", type=float, default=None, help="seconds of timing per measurement")
     args = ap.parse_args(argv)
