@@ -261,7 +261,7 @@ def withgradient(fun: Callable, *args) -> tuple[Any, tuple]:
     Example:
         >>> import zymo
         >>> zymo.withgradient(lambda a, b: a * b, 3.0, 4.0)
-        (np.float64(12.0), (4.0, 3.0))
+        (12.0, (4.0, 3.0))
     """
     value, grads = value_and_grad(fun, argnums=tuple(range(len(args))))(*args)
     return value, grads

@@ -21,6 +21,7 @@ Example:
 
 from __future__ import annotations
 
+import copy
 import operator
 
 import numpy as np
@@ -177,11 +178,6 @@ def _pow_dy(ans, x, y):
 
 
 _register(np.power, elementwise(np.power, _pow_dx, _pow_dy, saves=(0, 1, "ans")))
-# NumPy computes ``x ** y`` with its own operator code (scalar math, fast paths such as ``x ** 0.5``), whose
-# results can differ from ``np.power`` in the last bit: the operator gets a primitive that calls it.
-power_operator_p = elementwise(np.power, _pow_dx, _pow_dy, saves=(0, 1, "ans"), name="power")
-power_operator_p.impl = power_operator_p.__wrapped__ = operator.pow
-SPECIAL["pow"] = power_operator_p
 _register(
     np.float_power,
     elementwise(
@@ -478,3 +474,27 @@ def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
     if type(x) is not Tracer:
         return np.nan_to_num(x, copy=copy, nan=nan, posinf=posinf, neginf=neginf)
     return nan_to_num_p(x, nan=nan, posinf=posinf, neginf=neginf)
+
+
+def _operator_variant(prim: Primitive, op) -> Primitive:
+    """``prim`` computed by the Python operator ``op``, with the same rules.
+
+    Operators differ from their ufuncs: two Python numbers give a Python
+    number (weakly typed, so ``s * 0.5 * x32`` stays float32), and NumPy's
+    ``x ** y`` uses scalar code and fast paths whose last bit can differ from
+    ``np.power``. Traced operators call the operator, so values equal NumPy's.
+    """
+    variant = copy.copy(prim)
+    variant.impl = variant.__wrapped__ = op
+    return variant
+
+
+for _name, _uf, _op in [
+    ("add", np.add, operator.add),
+    ("sub", np.subtract, operator.sub),
+    ("mul", np.multiply, operator.mul),
+    ("truediv", np.true_divide, operator.truediv),
+    ("mod", np.remainder, operator.mod),
+    ("pow", np.power, operator.pow),
+]:
+    SPECIAL[_name] = _operator_variant(UFUNCS[_uf]._prim, _op)
