@@ -137,3 +137,22 @@ def program(r0):
 """,
         [0.3, -1.1],
     )
+
+
+def test_arithmetic_on_a_python_float_input_stays_weakly_typed():
+    program = compile_program(
+        """
+def program(r0, r1):
+    h = r1 * 0.5 + r0[0] * r1
+    return [np.tanh(h), h / 3.0 - 1.0, h % 0.25, 2.0 ** h]
+"""
+    )
+    check_float32(program, (onp.asarray([0.12573022]), 0.6404226504432821))
+    check_program(program, (onp.asarray([0.12573022]), 0.6404226504432821))
+
+
+def test_python_float_times_python_float_under_grad_is_a_python_float():
+    import zymo
+
+    value, g = zymo.value_and_grad(lambda s: s * 0.5 + 1.0)(2.0)
+    assert type(value) is float and type(g) is float and value == 2.0 and g == 0.5
