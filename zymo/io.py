@@ -222,6 +222,11 @@ def _read(path: Path) -> tuple[dict[str, np.ndarray], dict[str, str]]:
         raise CheckpointError(f"{path} has checkpoint version {meta.get('version')!r}; this zymo reads {VERSION}")
     if _checksum(tensors) != meta.get("sha256"):
         raise CheckpointError(f"{path} is corrupted: its arrays do not match the checksum written with them")
+    for key in ("aliases", "optimiser", "extra"):  # not covered by the checksum
+        try:
+            json.loads(meta.get(key, "{}"))
+        except ValueError:
+            raise CheckpointError(f"{path} is corrupted: its `{key}` metadata is not valid JSON") from None
     return tensors, meta
 
 
