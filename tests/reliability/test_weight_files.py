@@ -153,3 +153,13 @@ def test_numpy_npz_file_is_refused(tmp_path):
 
 def test_intact_file_loads_exactly(good, tmp_path):
     assert _load_outcome(tmp_path, good) == "loaded"
+
+
+@pytest.mark.parametrize("key", ["aliases", "extra"])
+def test_corrupted_metadata_is_refused(good, tmp_path, key):
+    start = good.index(f'"{key}":"'.encode()) + len(key) + 4
+    data = bytearray(good)
+    data[start] ^= 0x01  # "{" becomes "z": the metadata is no longer JSON
+    assert _load_outcome(tmp_path, bytes(data)) == "refused"
+    with pytest.raises(zymo.CheckpointError, match="metadata"):
+        zymo.io.read_extra(tmp_path / "bad.safetensors")
