@@ -50,6 +50,8 @@ def _unbox(tree, trace):
             x = x._val
         return x
 
+    if type(tree) is Tracer:  # the usual result: one value
+        return unbox(tree)
     return tree_map(unbox, tree)
 
 
@@ -183,14 +185,14 @@ def _argnums_tuple(argnums, nargs):
 def _scalar_seed(out, trace):
     if type(out) is Tracer and out._trace is trace:
         b = bottom(out)
-        shape = np.shape(b)
+        shape = b.shape if isinstance(b, (np.ndarray, np.generic)) else np.shape(b)
         if shape != ():
             raise NonScalarOutputError(
                 f"grad needs a function with a scalar output, but it returned shape {shape} "
                 f"(differentiated at {user_location()}). Fix: reduce it (for example `.sum()` or `.mean()`), "
                 "or use zymo.vjp / zymo.jacobian for non-scalar outputs."
             )
-        dt = np.result_type(b)
+        dt = b.dtype if isinstance(b, (np.ndarray, np.generic)) else np.result_type(b)
         if dt.kind == "c":
             raise NonScalarOutputError("grad needs a real scalar output; use zymo.vjp for complex outputs")
         return [(out._node, dt.type(1))]
