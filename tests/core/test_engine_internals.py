@@ -224,3 +224,11 @@ def test_recorded_results_have_every_tracer_field_set():
     fields = [f for f in zymo.core.tracer.Tracer.__slots__ if f != "__weakref__"]
     for f in fields:
         getattr(seen[0], f)  # raises AttributeError if the fast path forgot a field
+
+
+def test_tanh_backward_reads_only_its_saved_output():
+    tanh = zymo.numpy.elementwise.UFUNCS[np.tanh]._prim
+    assert tanh.saves == (-1,)  # the input is a stand-in on the tape; the rule uses g * (1 - y*y)
+    x0 = np.linspace(-1.0, 1.0, 5)
+    g = zymo.grad(lambda x: znp.sum(znp.tanh(x)))(x0)
+    np.testing.assert_allclose(g, 1 - np.tanh(x0) ** 2, rtol=1e-12)
