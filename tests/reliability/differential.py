@@ -55,7 +55,8 @@ def check_program(program, inputs, seed: int = 1) -> None:
         _same_value(a, x, "an input after vjp")
     grads = back(cts)
 
-    def loss(*xs):
+    def loss(*xs):  # numerical_grad passes 0-d arrays for Python floats: give the program floats back
+        xs = [float(x) if type(x0) is float else x for x, x0 in zip(xs, inputs)]
         return sum(_dot(c, o) for c, o in zip(cts, program(*_copies(xs))))
 
     fd = numerical_grad(loss, inputs)
