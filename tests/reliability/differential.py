@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as onp
 
 import zymo
@@ -116,3 +118,34 @@ def check_float32(program, inputs) -> None:
     grads = back([onp.ones(onp.shape(w), onp.asarray(w).dtype) for w in want])
     for g, x in zip(grads, xs):
         assert type(g) is float if type(x) is float else (g.dtype == onp.float32 and g.shape == x.shape)
+
+
+def with_nonfinite(inputs, seed: int):
+    """``inputs`` with some entries replaced by NaN, +inf or -inf."""
+    rng = onp.random.default_rng(seed)
+    out = []
+    for x in inputs:
+        a = onp.array(x, dtype=onp.float64)
+        flat = a.reshape(-1)
+        for i in range(flat.size):
+            if rng.random() < 0.4:
+                flat[i] = rng.choice([onp.nan, onp.inf, -onp.inf])
+        out.append(float(a) if type(x) is float else a)
+    return tuple(out)
+
+
+def check_nonfinite(program, inputs) -> None:
+    """With NaN and infinite inputs: traced values equal NumPy's (NaN where NumPy has NaN); nothing crashes."""
+    rng = onp.random.default_rng(3)
+    with warnings.catch_warnings(), onp.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        want = program(*_copies(inputs))
+        out, back = zymo.vjp(program, *_copies(inputs))
+        for k, (o, w) in enumerate(zip(out, want)):
+            _same_value(o, w, f"register {k} with non-finite inputs")
+        grads = back([_random_like(o, rng) for o in want])
+        outj, _ = zymo.jvp(program, _copies(inputs), tuple(_random_like(x, rng) for x in inputs))
+        for k, (o, w) in enumerate(zip(outj, want)):
+            _same_value(o, w, f"register {k} with non-finite inputs under jvp")
+    for g, x in zip(grads, inputs):
+        assert onp.shape(g) == onp.shape(x)

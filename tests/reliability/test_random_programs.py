@@ -13,8 +13,9 @@ import warnings
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from .differential import check_float32, check_program, check_second_order
+from .differential import check_float32, check_nonfinite, check_program, check_second_order, with_nonfinite
 from .programs import programs
 
 _SETTINGS = dict(deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
@@ -34,8 +35,15 @@ def test_random_programs_match_numpy_and_finite_differences(prog):
     _check(prog)
 
 
+@settings(max_examples=int(os.environ.get("ZYMO_FUZZ_EXAMPLES", "300")) // 2, **_SETTINGS)
+@given(programs(max_ops=10), st.integers(0, 2**16))
+def test_random_programs_with_nan_and_inf_inputs_match_numpy_and_do_not_crash(prog, seed):
+    check_nonfinite(prog.function(), with_nonfinite(prog.inputs, seed))
+
+
 @pytest.mark.slow
 @settings(max_examples=int(os.environ.get("ZYMO_FUZZ_EXAMPLES_SLOW", "3000")), **{**_SETTINGS, "derandomize": False})
 @given(programs(max_ops=14))
 def test_long_random_programs_match_numpy_and_finite_differences(prog):
     _check(prog)
+    check_nonfinite(prog.function(), with_nonfinite(prog.inputs, len(prog.lines)))
