@@ -92,8 +92,9 @@ def _mean_impl(x, axis=None, dtype=None, keepdims=False):
 mean_p = Primitive(_mean_impl, "mean")
 linear(
     mean_p,
-    lambda g, ans, x, axis=None, dtype=None, keepdims=False: (
-        expand_to(g, shape_of(x), axis, keepdims) / _count(shape_of(x), axis)
+    # Divide the reduced cotangent, then broadcast: a read-only view instead of a full-size array.
+    lambda g, ans, x, axis=None, dtype=None, keepdims=False: expand_to(
+        g / _count(shape_of(x), axis), shape_of(x), axis, keepdims
     ),
 )
 
