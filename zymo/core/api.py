@@ -84,6 +84,10 @@ def _zeros_like(leaf):
 
 def _refresh_views(tree) -> None:
     """Bring returned views up to date with writes made to their base after they were taken."""
+    if type(tree) is Tracer:  # the usual result: one value
+        if tree._view is not None:
+            refresh_view(tree)
+        return
     for leaf in tree_flatten(tree)[0]:
         if type(leaf) is Tracer and leaf._view is not None:
             refresh_view(leaf)
