@@ -2,10 +2,13 @@
 
 The forward pass appends one flat record per primitive applied to traced
 values: ``[primitive, parent nodes, input values, output value, params]``.
-No closure is built per operation. The backward pass walks the tape once,
-from the output down, calling each record's rules and accumulating gradients
-(in place when the engine owns the array); a record's saved values are
-dropped as soon as it has been processed.
+No closure is built per operation, and a record keeps only the values its
+rules read (``saves=``); the others become shape/dtype stand-ins, so their
+memory is freed during the forward pass. The backward pass walks the tape
+once, from the output down, calling each record's rules and accumulating
+gradients (in place only into arrays the engine made and nothing else
+refers to); a record's saved values are dropped as soon as it has been
+processed.
 """
 
 from __future__ import annotations
