@@ -281,9 +281,9 @@ def install() -> None:
         ("ne", np.not_equal),
     ]:
         setattr(T, f"__{name}__", _compare(uf))
-    T.__neg__ = lambda self: UFUNCS[np.negative](self)
-    T.__pos__ = lambda self: UFUNCS[np.positive](self)
-    T.__abs__ = lambda self: UFUNCS[np.absolute](self)
+    T.__neg__ = lambda self: SPECIAL["neg"](self)  # the operator: -x of a Python float stays a Python float
+    T.__pos__ = lambda self: SPECIAL["pos"](self)
+    T.__abs__ = lambda self: SPECIAL["abs"](self)
     T.__bool__ = lambda self: bool(bottom(self))
     T.__float__ = _scalar_conversion(float)
     T.__int__ = _scalar_conversion(int)

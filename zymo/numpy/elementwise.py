@@ -496,5 +496,8 @@ for _name, _uf, _op in [
     ("truediv", np.true_divide, operator.truediv),
     ("mod", np.remainder, operator.mod),
     ("pow", np.power, operator.pow),
+    ("neg", np.negative, operator.neg),
+    ("pos", np.positive, operator.pos),
+    ("abs", np.absolute, operator.abs),
 ]:
     SPECIAL[_name] = _operator_variant(UFUNCS[_uf]._prim, _op)
