@@ -156,3 +156,20 @@ def test_python_float_times_python_float_under_grad_is_a_python_float():
 
     value, g = zymo.value_and_grad(lambda s: s * 0.5 + 1.0)(2.0)
     assert type(value) is float and type(g) is float and value == 2.0 and g == 0.5
+
+
+def test_negating_a_python_float_input_keeps_it_weakly_typed():
+    program = compile_program(
+        """
+def program(r0, r1):
+    r2 = np.tanh(r0)
+    r3 = -r1
+    r2 += r3
+    r4 = r0 + r3
+    r5 = abs(r3) * r0 + (+r1)
+    return [r2, r3, r4, r5]
+"""
+    )
+    inputs = (onp.asarray([0.12573022]), 0.10490011715303971)
+    check_float32(program, inputs)
+    check_program(program, inputs)
