@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 import zymo.numpy as znp
 
 SHAPES = [(), (1,), (2,), (3,), (2, 3), (3, 2), (1, 3), (3, 1), (2, 2)]
+EMPTY_SHAPES = [(0,), (0, 3), (2, 0)]
 
 UNARY = [
     "np.tanh({a})",
@@ -511,7 +512,7 @@ def programs(draw, max_ops: int = 8, max_inputs: int = 3) -> Program:
     n_inputs = draw(st.integers(1, max_inputs))
     seed = draw(st.integers(0, 2**32 - 1))
     rng = onp.random.default_rng(seed)
-    shapes = [draw(st.sampled_from(SHAPES)) for _ in range(n_inputs)]
+    shapes = [draw(st.sampled_from(EMPTY_SHAPES if draw(st.integers(0, 9)) == 0 else SHAPES)) for _ in range(n_inputs)]
     inputs = tuple(onp.asarray(rng.standard_normal(s)) for s in shapes)
     inputs = tuple(float(x) if x.shape == () and draw(st.booleans()) else x for x in inputs)
     b = _Builder(draw, inputs)
