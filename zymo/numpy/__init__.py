@@ -13,6 +13,11 @@ Example:
     array([0., 0., 0.])
 """
 
+from importlib import import_module as _import_module
+from types import ModuleType as _ModuleType
+
+import numpy as _np
+
 from numpy import *  # noqa: F401,F403  (constants, dtypes, and functions reached through dispatch)
 
 from . import nondiff as _nondiff  # noqa: F401
@@ -25,9 +30,23 @@ from .shape import *  # noqa: F401,F403
 from .indexing import take, take_along_axis, copyto, copy, put, r_, c_  # noqa: F401
 from .sorting import sort, partition  # noqa: F401
 from .construction import *  # noqa: F401,F403
-from .linalg import matmul, dot, vdot, tensordot, einsum, outer, inner, trace, diagonal, diag, kron, cross  # noqa: F401
-from .linalg import vecdot, matvec, vecmat  # noqa: F401
-from . import linalg  # noqa: F401
-from .fft import fftshift as _fftshift  # noqa: F401  (loads zymo.numpy.fft over the star-imported numpy.fft)
+from .linalg_rules import matmul, dot, vdot, tensordot, einsum, outer, inner, trace, diagonal, diag, kron, cross  # noqa: F401
+from .linalg_rules import vecdot, matvec, vecmat  # noqa: F401
+
+# Replace the star-imported numpy.linalg and numpy.fft (a plain ``from . import`` would keep NumPy's).
+linalg = _import_module(".linalg", __name__)
+fft = _import_module(".fft", __name__)
 
 globals().update(_ufunc_entry)
+shape = _np.shape  # the submodule ``shape`` (shape functions) must not hide NumPy's ``shape``
+
+_RULE_MODULES = frozenset(
+    name
+    for name, value in globals().items()
+    if isinstance(value, _ModuleType) and value.__name__.startswith(__name__ + ".") and name not in ("linalg", "fft")
+)
+
+
+def __dir__() -> list[str]:
+    """NumPy's names, zymo's versions and ``logsumexp``; rule modules stay importable but unlisted."""
+    return sorted(name for name in globals() if name not in _RULE_MODULES)

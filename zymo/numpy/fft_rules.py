@@ -1,0 +1,300 @@
+"""``zymo.numpy.fft``: discrete Fourier transforms with derivatives in every mode.
+
+Every transform is linear, so its forward rule is the transform of the
+tangent. Its reverse rule is its transpose under JAX's pairing
+``Re(sum(c * t))`` (see ``zymo.numpy.elementwise``): ``fft``'s is ``fft``
+(the DFT matrix is symmetric), ``rfft``'s and ``irfft``'s are written out
+below. Inputs are cropped or zero-padded to ``n``/``s`` as in NumPy, and the
+cotangent is padded or cropped back. Other ``numpy.fft`` names are
+re-exported and work on plain arrays.
+
+Example:
+    >>> import zymo, zymo.numpy as znp
+    >>> x = znp.array([1.0, 2.0, 0.0, -1.0])
+    >>> zymo.grad(lambda x: znp.abs(znp.fft.fft(x)[1]) ** 2)(x)
+    array([ 2.,  6., -2., -6.])
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.fft import *  # noqa: F401,F403  (fftfreq, rfftfreq, hfft, ... on plain arrays)
+
+from ..core.dispatch import implements
+from ..core.forward import defjvp
+from ..core.primitive import Primitive
+from ..core.reverse import defvjp
+from ..core.tracer import Tracer
+from ._rules import dtype_of, shape_of
+
+__all__ = ["fft", "ifft", "rfft", "irfft", "fft2", "ifft2", "fftn", "ifftn", "fftshift", "ifftshift"]
+
+# irfft's scale 1/n (or 1/sqrt(n), or 1) is rfft's under this norm.
+_SAME_SCALE_FOR_RFFT = {None: "forward", "backward": "forward", "ortho": "ortho", "forward": "backward"}
+
+
+def _is_complex(x) -> bool:
+    return dtype_of(x).kind == "c"
+
+
+def _real_if_real(g, x):
+    """A real input's cotangent is the real part (JAX's convention)."""
+    return g if _is_complex(x) else np.real(g)
+
+
+def _fit(x, axis: int, length: int):
+    """``x`` cropped or zero-padded to ``length`` along ``axis`` (as NumPy does with ``n``)."""
+    shape = shape_of(x)
+    have = shape[axis]
+    if have == length:
+        return x
+    if have > length:
+        idx = [slice(None)] * len(shape)
+        idx[axis] = slice(0, length)
+        return x[tuple(idx)]
+    from .shape import concatenate
+
+    pad = list(shape)
+    pad[axis] = length - have
+    return concatenate([x, np.zeros(tuple(pad), dtype_of(x))], axis=axis)
+
+
+def _nd_axes(shape, s, axes):
+    """NumPy's defaults for ``s`` and ``axes`` of the n-dimensional transforms."""
+    if axes is None:
+        axes = list(range(len(shape))) if s is None else list(range(len(shape) - len(s), len(shape)))
+    axes = [a % len(shape) for a in axes]
+    s = [shape[a] for a in axes] if s is None else list(s)
+    return s, axes
+
+
+# --- complex-to-complex: fft, ifft and their n-dimensional forms -------------------------
+def _one_axis(np_fn, name):
+    prim = Primitive(lambda x, n=None, axis=-1, norm=None: np_fn(x, n=n, axis=axis, norm=norm), name)
+
+    def vjp(g, ans, x, n=None, axis=-1, norm=None):
+        back = _fit(prim(g, axis=axis, norm=norm), axis, shape_of(x)[axis])
+        return _real_if_real(back, x)
+
+    defvjp(prim, vjp, saves=())
+    defjvp(prim, lambda t, ans, x, n=None, axis=-1, norm=None: prim(t, n=n, axis=axis, norm=norm))
+    return prim
+
+
+def _many_axes(np_fn, name):
+    prim = Primitive(lambda x, s=None, axes=None, norm=None: np_fn(x, s=s, axes=axes, norm=norm), name)
+
+    def vjp(g, ans, x, s=None, axes=None, norm=None):
+        shape = shape_of(x)
+        _, axes = _nd_axes(shape, s, axes)
+        back = prim(g, axes=axes, norm=norm)
+        for a in axes:
+            back = _fit(back, a, shape[a])
+        return _real_if_real(back, x)
+
+    defvjp(prim, vjp, saves=())
+    defjvp(prim, lambda t, ans, x, s=None, axes=None, norm=None: prim(t, s=s, axes=axes, norm=norm))
+    return prim
+
+
+fft_p = _one_axis(np.fft.fft, "fft.fft")
+ifft_p = _one_axis(np.fft.ifft, "fft.ifft")
+fftn_p = _many_axes(np.fft.fftn, "fft.fftn")
+ifftn_p = _many_axes(np.fft.ifftn, "fft.ifftn")
+
+
+@implements(np.fft.fft)
+def fft(a, n=None, axis=-1, norm=None, out=None):
+    """``numpy.fft.fft``; its cotangent rule is ``fft`` itself (the DFT matrix is symmetric).
+
+    Example:
+        >>> import zymo.numpy as znp
+        >>> znp.fft.fft(znp.array([1.0, 0.0]))
+        array([1.+0.j, 1.+0.j])
+    """
+    _no_out(out)
+    return fft_p(a, n=n, axis=axis, norm=norm)
+
+
+@implements(np.fft.ifft)
+def ifft(a, n=None, axis=-1, norm=None, out=None):
+    """``numpy.fft.ifft``; its cotangent rule is ``ifft`` itself.
+
+    Example:
+        >>> import zymo.numpy as znp
+        >>> znp.fft.ifft(znp.array([2.0, 0.0]))
+        array([1.+0.j, 1.+0.j])
+    """
+    _no_out(out)
+    return ifft_p(a, n=n, axis=axis, norm=norm)
+
+
+@implements(np.fft.fftn)
+def fftn(a, s=None, axes=None, norm=None, out=None):
+    """``numpy.fft.fftn``.
+
+    Example:
+        >>> import zymo.numpy as znp
+        >>> znp.fft.fftn(znp.ones((2, 2))).real
+        array([[4., 0.],
+               [0., 0.]])
+    """
+    _no_out(out)
+    return fftn_p(a, s=s, axes=axes, norm=norm)
+
+
+@implements(np.fft.ifftn)
+def ifftn(a, s=None, axes=None, norm=None, out=None):
+    """``numpy.fft.ifftn``.
+
+    Example:
+        >>> import zymo.numpy as znp
+        >>> znp.fft.ifftn(znp.ones((2, 2))).real
+        array([[1., 0.],
+               [0., 0.]])
+    """
+    _no_out(out)
+    return ifftn_p(a, s=s, axes=axes, norm=norm)
+
+
+@implements(np.fft.fft2)
+def fft2(a, s=None, axes=(-2, -1), norm=None, out=None):
+    """``numpy.fft.fft2`` (``fftn`` over the last two axes).
+
+    Example:
+        >>> import zymo.numpy as znp
+        >>> znp.fft.fft2(znp.ones((1, 2))).real
+        array([[2., 0.]])
+    """
+    _no_out(out)
+    return fftn_p(a, s=s, axes=axes, norm=norm)
+
+
+@implements(np.fft.ifft2)
+def ifft2(a, s=None, axes=(-2, -1), norm=None, out=None):
+    """``numpy.fft.ifft2`` (``ifftn`` over the last two axes).
+
+    Example:
+        >>> import zymo.numpy as znp
+        >>> znp.fft.ifft2(znp.ones((1, 2))).real
+        array([[1., 0.]])
+    """
+    _no_out(out)
+    return ifftn_p(a, s=s, axes=axes, norm=norm)
+
+
+# --- real transforms ---------------------------------------------------------------------
+def _rfft_impl(x, n=None, axis=-1, norm=None):
+    return np.fft.rfft(x, n=n, axis=axis, norm=norm)
+
+
+def _rfft_vjp(g, ans, x, n=None, axis=-1, norm=None):
+    length = shape_of(x)[axis]
+    n = length if n is None else n
+    # rfft keeps the first n//2 + 1 outputs of fft: pad the cotangent back to n, apply fft's transpose.
+    back = np.real(fft_p(_fit(g, axis, n), axis=axis, norm=norm))
+    return _fit(back, axis, length)
+
+
+rfft_p = Primitive(_rfft_impl, "fft.rfft")
+defvjp(rfft_p, _rfft_vjp, saves=())
+defjvp(rfft_p, lambda t, ans, x, n=None, axis=-1, norm=None: rfft_p(np.real(t), n=n, axis=axis, norm=norm))
+
+
+def _irfft_impl(x, n=None, axis=-1, norm=None):
+    return np.fft.irfft(x, n=n, axis=axis, norm=norm)
+
+
+def _irfft_vjp(g, ans, x, n=None, axis=-1, norm=None):
+    length = shape_of(x)[axis]
+    n = 2 * (length - 1) if n is None else n
+    m = n // 2 + 1
+    # out_j = scale * sum_k w_k Re(X_k e^{2 pi i jk/n}), w_k = 2 for 0 < k < n/2, else 1.
+    weights = np.full(m, 2.0)
+    weights[0] = 1.0
+    if n % 2 == 0:
+        weights[-1] = 1.0
+    wshape = [1] * len(shape_of(g))
+    wshape[axis] = m
+    spectrum = np.conjugate(rfft_p(g, n=n, axis=axis, norm=_SAME_SCALE_FOR_RFFT[norm]))
+    back = spectrum * weights.reshape(wshape).astype(dtype_of(g))
+    return _real_if_real(_fit(back, axis, length), x)
+
+
+irfft_p = Primitive(_irfft_impl, "fft.irfft")
+defvjp(irfft_p, _irfft_vjp, saves=())
+defjvp(irfft_p, lambda t, ans, x, n=None, axis=-1, norm=None: irfft_p(t, n=n, axis=axis, norm=norm))
+
+
+@implements(np.fft.rfft)
+def rfft(a, n=None, axis=-1, norm=None, out=None):
+    """``numpy.fft.rfft`` of real input (the imaginary part of a complex input is dropped, as NumPy does).
+
+    Example:
+        >>> import zymo.numpy as znp
+        >>> znp.fft.rfft(znp.array([1.0, 1.0, 1.0, 1.0]))
+        array([4.+0.j, 0.+0.j, 0.+0.j])
+    """
+    _no_out(out)
+    if _is_complex(a):
+        a = np.real(a)
+    return rfft_p(a, n=n, axis=axis, norm=norm)
+
+
+@implements(np.fft.irfft)
+def irfft(a, n=None, axis=-1, norm=None, out=None):
+    """``numpy.fft.irfft``: a real signal from half a Hermitian spectrum.
+
+    Example:
+        >>> import zymo.numpy as znp
+        >>> znp.fft.irfft(znp.array([4.0, 0.0, 0.0]))
+        array([1., 1., 1., 1.])
+    """
+    _no_out(out)
+    return irfft_p(a, n=n, axis=axis, norm=norm)
+
+
+# --- shifts ------------------------------------------------------------------------------
+def _shift(x, axes, sign):
+    from .shape import roll
+
+    shape = shape_of(x)
+    if axes is None:
+        axes = tuple(range(len(shape)))
+    elif isinstance(axes, (int, np.integer)):
+        axes = (int(axes),)
+    shift = [sign * (shape[a] // 2) for a in axes]
+    return roll(x, shift, axes)
+
+
+@implements(np.fft.fftshift)
+def fftshift(x, axes=None):
+    """``numpy.fft.fftshift`` (a roll, so its gradient rolls back).
+
+    Example:
+        >>> import zymo.numpy as znp
+        >>> znp.fft.fftshift(znp.array([0.0, 1.0, 2.0, 3.0, 4.0]))
+        array([3., 4., 0., 1., 2.])
+    """
+    if type(x) is not Tracer:
+        return np.fft.fftshift(x, axes)
+    return _shift(x, axes, 1)
+
+
+@implements(np.fft.ifftshift)
+def ifftshift(x, axes=None):
+    """``numpy.fft.ifftshift``, the inverse of ``fftshift``.
+
+    Example:
+        >>> import zymo.numpy as znp
+        >>> znp.fft.ifftshift(znp.array([3.0, 4.0, 0.0, 1.0, 2.0]))
+        array([0., 1., 2., 3., 4.])
+    """
+    if type(x) is not Tracer:
+        return np.fft.ifftshift(x, axes)
+    return _shift(x, axes, -1)
+
+
+def _no_out(out):
+    if out is not None:
+        raise TypeError("zymo.numpy.fft does not support `out=`; use the returned array")
