@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ..core.dispatch import implements
 from ..core.forward import defjvp
@@ -38,7 +39,7 @@ ufunc_entry["conj"] = conj
 
 
 @implements(np.real)
-def real(val):
+def real(val: ArrayLike) -> np.ndarray:
     """``numpy.real`` (a copy, never a view). Its cotangent is the real cotangent itself.
 
     Example:
@@ -50,7 +51,7 @@ def real(val):
 
 
 @implements(np.imag)
-def imag(val):
+def imag(val: ArrayLike) -> np.ndarray:
     """``numpy.imag`` (a copy, never a view). A cotangent ``g`` becomes ``-1j * g``.
 
     Example:
@@ -62,7 +63,7 @@ def imag(val):
 
 
 @implements(np.angle)
-def angle(z, deg=False):
+def angle(z: ArrayLike, deg: bool = False) -> np.ndarray:
     """``numpy.angle``: ``arctan2(imag(z), real(z))``, differentiated through that formula.
 
     Example:

@@ -8,7 +8,11 @@ recorded. Outside, these are exactly NumPy's functions.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import numpy as np
+from numpy.typing import ArrayLike, DTypeLike
 
 from ..core.dispatch import implements
 from ..core.forward import defjvp_all
@@ -98,7 +102,16 @@ def _from_nested(obj, dtype):
 
 
 @implements(np.array)
-def array(object, dtype=None, *, copy=True, order="K", subok=False, ndmin=0, like=None):
+def array(
+    object: ArrayLike,
+    dtype: DTypeLike = None,
+    *,
+    copy: bool = True,
+    order: str = "K",
+    subok: bool = False,
+    ndmin: int = 0,
+    like: ArrayLike | None = None,
+) -> np.ndarray:
     """``numpy.array``; accepts (nested) lists mixing traced values and numbers, empty lists too."""
     if type(object) is Tracer:
         r = copy_p(object) if copy is not False else object
@@ -109,7 +122,15 @@ def array(object, dtype=None, *, copy=True, order="K", subok=False, ndmin=0, lik
 
 
 @implements(np.asarray)
-def asarray(a, dtype=None, order=None, *, device=None, copy=None, like=None):
+def asarray(
+    a: ArrayLike,
+    dtype: DTypeLike = None,
+    order: str | None = None,
+    *,
+    device: str | None = None,
+    copy: bool | None = None,
+    like: ArrayLike | None = None,
+) -> np.ndarray:
     """``numpy.asarray``; a traced value is returned as it is."""
     if type(a) is Tracer:
         return a if dtype is None else astype(a, dtype, copy=False)
@@ -122,22 +143,35 @@ asanyarray = implements(np.asanyarray)(asarray)
 ascontiguousarray = implements(np.ascontiguousarray)(asarray)
 
 
-def zeros(shape, dtype=float, order="C", *, like=None):
+def zeros(
+    shape: int | Sequence[int], dtype: DTypeLike = float, order: str = "C", *, like: ArrayLike | None = None
+) -> np.ndarray:
     """``numpy.zeros`` (a recorded buffer inside differentiated code)."""
     return const_buffer(np.zeros(shape, dtype=dtype, order=order))
 
 
-def ones(shape, dtype=None, order="C", *, like=None):
+def ones(
+    shape: int | Sequence[int], dtype: DTypeLike = None, order: str = "C", *, like: ArrayLike | None = None
+) -> np.ndarray:
     """``numpy.ones`` (a recorded buffer inside differentiated code)."""
     return const_buffer(np.ones(shape, dtype=dtype, order=order))
 
 
-def empty(shape, dtype=float, order="C", *, like=None):
+def empty(
+    shape: int | Sequence[int], dtype: DTypeLike = float, order: str = "C", *, like: ArrayLike | None = None
+) -> np.ndarray:
     """``numpy.empty`` (a recorded buffer inside differentiated code)."""
     return const_buffer(np.empty(shape, dtype=dtype, order=order))
 
 
-def full(shape, fill_value, dtype=None, order="C", *, like=None):
+def full(
+    shape: int | Sequence[int],
+    fill_value: ArrayLike,
+    dtype: DTypeLike = None,
+    order: str = "C",
+    *,
+    like: ArrayLike | None = None,
+) -> np.ndarray:
     """``numpy.full``; a traced ``fill_value`` is differentiated."""
     if has_tracer(fill_value):
         from .shape import broadcast_to
@@ -148,7 +182,14 @@ def full(shape, fill_value, dtype=None, order="C", *, like=None):
 
 
 def _like(np_fn):
-    def fn(a, dtype=None, order="K", subok=True, shape=None, **kw):
+    def fn(
+        a: ArrayLike,
+        dtype: DTypeLike = None,
+        order: str = "K",
+        subok: bool = True,
+        shape: int | Sequence[int] | None = None,
+        **kw: Any,
+    ) -> np.ndarray:
         return const_buffer(np_fn(bottom(a), dtype=dtype, order=order, shape=shape, **kw))
 
     fn.__name__ = np_fn.__name__
@@ -162,25 +203,50 @@ empty_like = _like(np.empty_like)
 
 
 @implements(np.full_like)
-def full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None):
+def full_like(
+    a: ArrayLike,
+    fill_value: ArrayLike,
+    dtype: DTypeLike = None,
+    order: str = "K",
+    subok: bool = True,
+    shape: int | Sequence[int] | None = None,
+) -> np.ndarray:
     """``numpy.full_like``; a traced ``fill_value`` is differentiated."""
     if has_tracer(fill_value):
         return full(shape_of(a) if shape is None else shape, fill_value, dtype=dtype or bottom(a).dtype)
     return const_buffer(np.full_like(bottom(a), fill_value, dtype=dtype, order=order, shape=shape))
 
 
-def eye(N, M=None, k=0, dtype=float, order="C", *, like=None):
+def eye(
+    N: int,
+    M: int | None = None,
+    k: int = 0,
+    dtype: DTypeLike = float,
+    order: str = "C",
+    *,
+    like: ArrayLike | None = None,
+) -> np.ndarray:
     """``numpy.eye``."""
     return const_buffer(np.eye(N, M, k, dtype=dtype, order=order))
 
 
-def identity(n, dtype=None, *, like=None):
+def identity(n: int, dtype: DTypeLike = None, *, like: ArrayLike | None = None) -> np.ndarray:
     """``numpy.identity``."""
     return const_buffer(np.identity(n, dtype=dtype))
 
 
 @implements(np.linspace)
-def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0, *, device=None):
+def linspace(
+    start: ArrayLike,
+    stop: ArrayLike,
+    num: int = 50,
+    endpoint: bool = True,
+    retstep: bool = False,
+    dtype: DTypeLike = None,
+    axis: int = 0,
+    *,
+    device: str | None = None,
+) -> np.ndarray | tuple[np.ndarray, float]:
     """``numpy.linspace``; traced ``start`` and ``stop`` are differentiated (same arithmetic as NumPy).
 
     Example:

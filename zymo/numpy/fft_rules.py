@@ -1,12 +1,12 @@
-"""``zymo.numpy.fft``: discrete Fourier transforms with derivatives in every mode.
+"""Rules of the discrete Fourier transforms, with derivatives in every mode.
 
 Every transform is linear, so its forward rule is the transform of the
 tangent. Its reverse rule is its transpose under JAX's pairing
 ``Re(sum(c * t))`` (see ``zymo.numpy.elementwise``): ``fft``'s is ``fft``
 (the DFT matrix is symmetric), ``rfft``'s and ``irfft``'s are written out
 below. Inputs are cropped or zero-padded to ``n``/``s`` as in NumPy, and the
-cotangent is padded or cropped back. Other ``numpy.fft`` names are
-re-exported and work on plain arrays.
+cotangent is padded or cropped back. The public namespace is
+``zymo.numpy.fft``.
 
 Example:
     >>> import zymo, zymo.numpy as znp
@@ -17,8 +17,10 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
-from numpy.fft import *  # noqa: F401,F403  (fftfreq, rfftfreq, hfft, ... on plain arrays)
+from numpy.typing import ArrayLike
 
 from ..core.dispatch import implements
 from ..core.forward import defjvp
@@ -104,7 +106,9 @@ ifftn_p = _many_axes(np.fft.ifftn, "fft.ifftn")
 
 
 @implements(np.fft.fft)
-def fft(a, n=None, axis=-1, norm=None, out=None):
+def fft(
+    a: ArrayLike, n: int | None = None, axis: int = -1, norm: str | None = None, out: np.ndarray | None = None
+) -> np.ndarray:
     """``numpy.fft.fft``; its cotangent rule is ``fft`` itself (the DFT matrix is symmetric).
 
     Example:
@@ -117,7 +121,9 @@ def fft(a, n=None, axis=-1, norm=None, out=None):
 
 
 @implements(np.fft.ifft)
-def ifft(a, n=None, axis=-1, norm=None, out=None):
+def ifft(
+    a: ArrayLike, n: int | None = None, axis: int = -1, norm: str | None = None, out: np.ndarray | None = None
+) -> np.ndarray:
     """``numpy.fft.ifft``; its cotangent rule is ``ifft`` itself.
 
     Example:
@@ -130,7 +136,13 @@ def ifft(a, n=None, axis=-1, norm=None, out=None):
 
 
 @implements(np.fft.fftn)
-def fftn(a, s=None, axes=None, norm=None, out=None):
+def fftn(
+    a: ArrayLike,
+    s: Sequence[int] | None = None,
+    axes: int | Sequence[int] | None = None,
+    norm: str | None = None,
+    out: np.ndarray | None = None,
+) -> np.ndarray:
     """``numpy.fft.fftn``.
 
     Example:
@@ -144,7 +156,13 @@ def fftn(a, s=None, axes=None, norm=None, out=None):
 
 
 @implements(np.fft.ifftn)
-def ifftn(a, s=None, axes=None, norm=None, out=None):
+def ifftn(
+    a: ArrayLike,
+    s: Sequence[int] | None = None,
+    axes: int | Sequence[int] | None = None,
+    norm: str | None = None,
+    out: np.ndarray | None = None,
+) -> np.ndarray:
     """``numpy.fft.ifftn``.
 
     Example:
@@ -158,7 +176,13 @@ def ifftn(a, s=None, axes=None, norm=None, out=None):
 
 
 @implements(np.fft.fft2)
-def fft2(a, s=None, axes=(-2, -1), norm=None, out=None):
+def fft2(
+    a: ArrayLike,
+    s: Sequence[int] | None = None,
+    axes: tuple[int, ...] = (-2, -1),
+    norm: str | None = None,
+    out: np.ndarray | None = None,
+) -> np.ndarray:
     """``numpy.fft.fft2`` (``fftn`` over the last two axes).
 
     Example:
@@ -171,7 +195,13 @@ def fft2(a, s=None, axes=(-2, -1), norm=None, out=None):
 
 
 @implements(np.fft.ifft2)
-def ifft2(a, s=None, axes=(-2, -1), norm=None, out=None):
+def ifft2(
+    a: ArrayLike,
+    s: Sequence[int] | None = None,
+    axes: tuple[int, ...] = (-2, -1),
+    norm: str | None = None,
+    out: np.ndarray | None = None,
+) -> np.ndarray:
     """``numpy.fft.ifft2`` (``ifftn`` over the last two axes).
 
     Example:
@@ -227,7 +257,9 @@ defjvp(irfft_p, lambda t, ans, x, n=None, axis=-1, norm=None: irfft_p(t, n=n, ax
 
 
 @implements(np.fft.rfft)
-def rfft(a, n=None, axis=-1, norm=None, out=None):
+def rfft(
+    a: ArrayLike, n: int | None = None, axis: int = -1, norm: str | None = None, out: np.ndarray | None = None
+) -> np.ndarray:
     """``numpy.fft.rfft`` of real input (the imaginary part of a complex input is dropped, as NumPy does).
 
     Example:
@@ -242,7 +274,9 @@ def rfft(a, n=None, axis=-1, norm=None, out=None):
 
 
 @implements(np.fft.irfft)
-def irfft(a, n=None, axis=-1, norm=None, out=None):
+def irfft(
+    a: ArrayLike, n: int | None = None, axis: int = -1, norm: str | None = None, out: np.ndarray | None = None
+) -> np.ndarray:
     """``numpy.fft.irfft``: a real signal from half a Hermitian spectrum.
 
     Example:
@@ -268,7 +302,7 @@ def _shift(x, axes, sign):
 
 
 @implements(np.fft.fftshift)
-def fftshift(x, axes=None):
+def fftshift(x: ArrayLike, axes: int | Sequence[int] | None = None) -> np.ndarray:
     """``numpy.fft.fftshift`` (a roll, so its gradient rolls back).
 
     Example:
@@ -282,7 +316,7 @@ def fftshift(x, axes=None):
 
 
 @implements(np.fft.ifftshift)
-def ifftshift(x, axes=None):
+def ifftshift(x: ArrayLike, axes: int | Sequence[int] | None = None) -> np.ndarray:
     """``numpy.fft.ifftshift``, the inverse of ``fftshift``.
 
     Example:

@@ -6,6 +6,7 @@ import operator
 
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_index
+from numpy.typing import ArrayLike
 
 from ..core.array_api import _write_out
 from ..core.dispatch import FUNCTIONS, SPECIAL, implements
@@ -164,7 +165,9 @@ SPECIAL["setitem"] = setitem_p
 
 # --- take / put / copyto / copy ----------------------------------------------------------
 @implements(np.take)
-def take(a, indices, axis=None, out=None, mode="raise"):
+def take(
+    a: ArrayLike, indices: ArrayLike, axis: int | None = None, out: np.ndarray | None = None, mode: str = "raise"
+) -> np.ndarray:
     """``numpy.take``."""
     if mode != "raise":
         indices = np.asarray(indices)
@@ -181,7 +184,7 @@ def take(a, indices, axis=None, out=None, mode="raise"):
 
 
 @implements(np.take_along_axis)
-def take_along_axis(arr, indices, axis=-1):
+def take_along_axis(arr: ArrayLike, indices: ArrayLike, axis: int = -1) -> np.ndarray:
     """``numpy.take_along_axis``: a gather, whose gradient scatters back."""
     if axis is None:
         from .shape import ravel
@@ -201,7 +204,7 @@ def take_along_axis(arr, indices, axis=-1):
 
 
 @implements(np.put)
-def put(a, ind, v, mode="raise"):
+def put(a: ArrayLike, ind: int, v: ArrayLike, mode: str = "raise") -> None:
     """``numpy.put``: writes into the flattened array."""
     if type(a) is not Tracer:
         return np.put(a, ind, v, mode=mode)
@@ -210,7 +213,7 @@ def put(a, ind, v, mode="raise"):
 
 
 @implements(np.copyto)
-def copyto(dst, src, casting="same_kind", where=True):
+def copyto(dst: ArrayLike, src: ArrayLike, casting: str = "same_kind", where: ArrayLike = True) -> None:
     """``numpy.copyto``: recorded like ``dst[...] = src``."""
     if type(dst) is not Tracer:
         if type(src) is Tracer and src._trace.level > 0:
@@ -233,7 +236,7 @@ copy_p = linear(Primitive(_copy_impl, "copy"), lambda g, ans, x: g)
 
 
 @implements(np.copy)
-def copy(a, order="K", subok=False):
+def copy(a: ArrayLike, order: str = "K", subok: bool = False) -> np.ndarray:
     """``numpy.copy``; inside differentiated code the copy is a buffer that records writes."""
     if type(a) is Tracer:
         return copy_p(a)

@@ -5,7 +5,10 @@ The public namespace is ``zymo.numpy.linalg``; decompositions live in ``decompos
 
 from __future__ import annotations
 
+import inspect
 from collections import namedtuple
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_tuple
@@ -108,12 +111,23 @@ defjvp(matmul_p, lambda t, ans, a, b: np.matmul(t, b), lambda t, ans, a, b: np.m
 
 
 class _MatmulUfunc:
-    """``matmul`` as zymo records it (NumPy's ``matmul`` is a ufunc)."""
+    """``numpy.matmul`` as zymo records it (NumPy's ``matmul`` is a ufunc); the ``@`` operator.
+
+    Example:
+        >>> import zymo, zymo.numpy as znp
+        >>> zymo.grad(lambda a: znp.matmul(a, znp.array([1.0, 2.0])).sum())(znp.ones((2, 2)))
+        array([[1., 2.],
+               [1., 2.]])
+    """
 
     __name__ = "matmul"
     _prim = matmul_p  # what the ``@`` operator calls directly
 
-    def __call__(self, a, b, out=None, **kwargs):
+    @property
+    def __signature__(self) -> inspect.Signature:
+        return inspect.signature(self.__call__)
+
+    def __call__(self, a: ArrayLike, b: ArrayLike, out: np.ndarray | None = None, **kwargs: Any) -> np.ndarray:
         r = matmul_p(a, b)
         if out is None:
             return r
@@ -176,7 +190,7 @@ defjvp(
 
 
 @implements(np.tensordot)
-def tensordot(a, b, axes=2):
+def tensordot(a: ArrayLike, b: ArrayLike, axes: int | Sequence[Sequence[int]] = 2) -> np.ndarray:
     """``numpy.tensordot``."""
     if not isinstance(axes, (int, np.integer)):
         axes = tuple(tuple(x) if isinstance(x, (list, tuple)) else x for x in axes)
@@ -213,7 +227,7 @@ defjvp(dot_p, lambda t, ans, a, b: dot_p(t, b), lambda t, ans, a, b: dot_p(a, t)
 
 
 @implements(np.dot)
-def dot(a, b, out=None):
+def dot(a: ArrayLike, b: ArrayLike, out: np.ndarray | None = None) -> np.ndarray:
     """``numpy.dot``."""
     r = dot_p(a, b)
     if out is None:
@@ -252,19 +266,19 @@ defjvp(inner_p, lambda t, ans, a, b: inner_p(t, b), lambda t, ans, a, b: inner_p
 
 
 @implements(np.inner)
-def inner(a, b):
+def inner(a: ArrayLike, b: ArrayLike) -> np.ndarray:
     """``numpy.inner``."""
     return inner_p(a, b)
 
 
 @implements(np.vdot)
-def vdot(a, b):
+def vdot(a: ArrayLike, b: ArrayLike) -> np.ndarray:
     """``numpy.vdot`` (conjugates the first argument; flattens both)."""
     return dot_p(np.conjugate(np.ravel(a)) if np.iscomplexobj(bottom(a)) else np.ravel(a), np.ravel(b))
 
 
 @implements(np.outer)
-def outer(a, b, out=None):
+def outer(a: ArrayLike, b: ArrayLike, out: np.ndarray | None = None) -> np.ndarray:
     """``numpy.outer``."""
     r = np.multiply(np.ravel(a)[:, None], np.ravel(b)[None, :])
     if out is None:
@@ -428,7 +442,9 @@ def _interleaved_to_string(first, rest):
 
 
 @implements(np.einsum)
-def einsum(subscripts, *operands, out=None, optimize=False, **kwargs):
+def einsum(
+    subscripts: str, *operands: ArrayLike, out: np.ndarray | None = None, optimize: bool | str = False, **kwargs: Any
+) -> np.ndarray:
     """``numpy.einsum`` with string subscripts."""
     if not isinstance(subscripts, str):
         subscripts, operands = _interleaved_to_string(subscripts, operands)
@@ -442,7 +458,7 @@ def einsum(subscripts, *operands, out=None, optimize=False, **kwargs):
 
 # --- kron / cross -----------------------------------------------------------------------------
 @implements(np.kron)
-def kron(a, b):
+def kron(a: ArrayLike, b: ArrayLike) -> np.ndarray:
     """``numpy.kron``, computed as NumPy does (a broadcast product, reshaped).
 
     Example:
@@ -469,7 +485,9 @@ def kron(a, b):
 
 
 @implements(np.cross)
-def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+def cross(
+    a: ArrayLike, b: ArrayLike, axisa: int = -1, axisb: int = -1, axisc: int = -1, axis: int | None = None
+) -> np.ndarray:
     """``numpy.cross`` of 2- and 3-vectors, computed with NumPy's formulas.
 
     Example:
@@ -530,13 +548,20 @@ diagonal_p = linear(Primitive(_diagonal_impl, "diagonal", aliases=True), _diagon
 
 
 @implements(np.diagonal)
-def diagonal(a, offset=0, axis1=0, axis2=1):
+def diagonal(a: ArrayLike, offset: int = 0, axis1: int = 0, axis2: int = 1) -> np.ndarray:
     """``numpy.diagonal`` (read-only view, as in NumPy)."""
     return diagonal_p(a, offset=offset, axis1=axis1, axis2=axis2)
 
 
 @implements(np.trace)
-def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
+def trace(
+    a: ArrayLike,
+    offset: int = 0,
+    axis1: int = 0,
+    axis2: int = 1,
+    dtype: DTypeLike = None,
+    out: np.ndarray | None = None,
+) -> np.ndarray:
     """``numpy.trace``."""
     from .reductions import sum as _sum
 
@@ -562,7 +587,7 @@ def _diag_2d_vjp(g, v, k):
 
 
 @implements(np.diag)
-def diag(v, k=0):
+def diag(v: ArrayLike, k: int = 0) -> np.ndarray:
     """``numpy.diag``."""
     return diag_p(v, k=k)
 
@@ -574,7 +599,7 @@ defjvp(inv_p, lambda t, ans, a: -np.matmul(ans, np.matmul(t, ans)))
 
 
 @implements(np.linalg.inv)
-def inv(a):
+def inv(a: ArrayLike) -> np.ndarray:
     """``numpy.linalg.inv``."""
     return inv_p(a)
 
@@ -615,7 +640,7 @@ defjvp(solve_p, _solve_jvp_a, lambda t, ans, a, b: solve_p(a, t))
 
 
 @implements(np.linalg.solve)
-def solve(a, b):
+def solve(a: ArrayLike, b: ArrayLike) -> np.ndarray:
     """``numpy.linalg.solve``."""
     return solve_p(a, b)
 
@@ -628,7 +653,7 @@ defjvp(det_p, lambda t, ans, a: ans * np.trace(np.linalg.solve(a, t), axis1=-2, 
 
 
 @implements(np.linalg.det)
-def det(a):
+def det(a: ArrayLike) -> np.ndarray:
     """``numpy.linalg.det``."""
     return det_p(a)
 
@@ -645,7 +670,7 @@ SlogdetResult = namedtuple("SlogdetResult", ["sign", "logabsdet"])
 
 
 @implements(np.linalg.slogdet)
-def slogdet(a):
+def slogdet(a: ArrayLike) -> SlogdetResult:
     """``numpy.linalg.slogdet``: ``(sign, logabsdet)``.
 
     A real matrix's sign is locally constant (no gradient); a complex matrix's sign is a
@@ -753,7 +778,9 @@ def _matrix_norm(x, ord, row_axis, col_axis):
 
 
 @implements(np.linalg.norm)
-def norm(x, ord=None, axis=None, keepdims=False):
+def norm(
+    x: ArrayLike, ord: float | str | None = None, axis: int | tuple[int, ...] | None = None, keepdims: bool = False
+) -> np.ndarray:
     """``numpy.linalg.norm``: vector norms of every order, matrix norms 1, -1, 2, -2, inf, -inf, 'fro', 'nuc'.
 
     Where the norm is not differentiable (a zero vector, ties in a max) the gradient is a subgradient.
@@ -784,7 +811,7 @@ def norm(x, ord=None, axis=None, keepdims=False):
 
 # --- compositions: matrix_power, multi_dot and the array-API names ------------------------------------
 @implements(np.linalg.matrix_power)
-def matrix_power(a, n):
+def matrix_power(a: ArrayLike, n: int) -> np.ndarray:
     """``numpy.linalg.matrix_power`` (the same products in the same order as NumPy).
 
     Example:
@@ -822,7 +849,7 @@ def matrix_power(a, n):
 
 
 @implements(np.linalg.multi_dot)
-def multi_dot(arrays, *, out=None):
+def multi_dot(arrays: Sequence[ArrayLike], *, out: np.ndarray | None = None) -> np.ndarray:
     """``numpy.linalg.multi_dot`` (NumPy's multiplication order).
 
     Example:
@@ -875,13 +902,13 @@ def multi_dot(arrays, *, out=None):
 
 
 @implements(np.linalg.matrix_transpose)
-def matrix_transpose(x, /):
+def matrix_transpose(x: ArrayLike, /) -> np.ndarray:
     """``numpy.linalg.matrix_transpose``."""
     return _mT(x)
 
 
 @implements(np.linalg.svdvals)
-def svdvals(x, /):
+def svdvals(x: ArrayLike, /) -> np.ndarray:
     """``numpy.linalg.svdvals``."""
     from .decompositions import svd
 
@@ -889,13 +916,15 @@ def svdvals(x, /):
 
 
 @implements(np.linalg.matrix_norm)
-def matrix_norm(x, /, *, keepdims=False, ord="fro"):
+def matrix_norm(x: ArrayLike, /, *, keepdims: bool = False, ord: float | str = "fro") -> np.ndarray:
     """``numpy.linalg.matrix_norm``."""
     return norm(x, axis=(-2, -1), keepdims=keepdims, ord=ord)
 
 
 @implements(np.linalg.vector_norm)
-def vector_norm(x, /, *, axis=None, keepdims=False, ord=2):
+def vector_norm(
+    x: ArrayLike, /, *, axis: int | tuple[int, ...] | None = None, keepdims: bool = False, ord: float | str = 2
+) -> np.ndarray:
     """``numpy.linalg.vector_norm`` (any number of axes, as NumPy computes it)."""
     from .construction import asarray
     from .shape import ravel, reshape, transpose
@@ -932,7 +961,7 @@ def _gufunc(ufunc, name, vjp_a, vjp_b):
     defjvp(prim, lambda t, ans, a, b: prim(t, b), lambda t, ans, a, b: prim(a, t))
 
     @implements(ufunc)
-    def call(a, b, /, out=None, **kwargs):
+    def call(a: ArrayLike, b: ArrayLike, /, out: np.ndarray | None = None, **kwargs: Any) -> np.ndarray:
         if kwargs:
             raise unsupported(f"numpy.{name} with {sorted(kwargs)}", f"move the axis to the end and call {name}")
         r = prim(a, b)
@@ -1070,7 +1099,7 @@ def linalg_vecdot(x1: ArrayLike, x2: ArrayLike, /, *, axis: int = -1) -> Array:
 
 
 @implements(np.linalg.cond)
-def cond(x, p=None):
+def cond(x: ArrayLike, p: float | str | None = None) -> np.ndarray:
     """``numpy.linalg.cond`` (as NumPy computes it; infinite where ``x`` is singular)."""
     if p is None or p in (2, -2):
         s = svdvals(x)
@@ -1079,7 +1108,7 @@ def cond(x, p=None):
 
 
 @implements(np.linalg.tensorsolve)
-def tensorsolve(a, b, axes=None):
+def tensorsolve(a: ArrayLike, b: ArrayLike, axes: int | Sequence[int] | None = None) -> np.ndarray:
     """``numpy.linalg.tensorsolve``."""
     from .shape import ravel, reshape, transpose
 
@@ -1100,7 +1129,7 @@ def tensorsolve(a, b, axes=None):
 
 
 @implements(np.linalg.tensorinv)
-def tensorinv(a, ind=2):
+def tensorinv(a: ArrayLike, ind: int = 2) -> np.ndarray:
     """``numpy.linalg.tensorinv``."""
     from .shape import reshape
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike, DTypeLike
 
 from ..core.array_api import _write_out
 from ..core.dispatch import FUNCTIONS, implements
@@ -72,7 +73,15 @@ linear(sum_p, lambda g, ans, x, axis=None, dtype=None, keepdims=False: expand_to
 
 
 @implements(np.sum)
-def sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=True):
+def sum(
+    a: ArrayLike,
+    axis: int | tuple[int, ...] | None = None,
+    dtype: DTypeLike = None,
+    out: np.ndarray | None = None,
+    keepdims: bool = False,
+    initial: float | None = None,
+    where: ArrayLike = True,
+) -> np.ndarray:
     """``numpy.sum``."""
     _reject(where=where)
     if type(a) in (list, tuple):
@@ -100,7 +109,15 @@ linear(
 
 
 @implements(np.mean)
-def mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=True):
+def mean(
+    a: ArrayLike,
+    axis: int | tuple[int, ...] | None = None,
+    dtype: DTypeLike = None,
+    out: np.ndarray | None = None,
+    keepdims: bool = False,
+    *,
+    where: ArrayLike = True,
+) -> np.ndarray:
     """``numpy.mean``."""
     _reject(where=where)
     if type(a) in (list, tuple):
@@ -154,7 +171,15 @@ defjvp(
 
 
 @implements(np.prod)
-def prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=True):
+def prod(
+    a: ArrayLike,
+    axis: int | tuple[int, ...] | None = None,
+    dtype: DTypeLike = None,
+    out: np.ndarray | None = None,
+    keepdims: bool = False,
+    initial: float | None = None,
+    where: ArrayLike = True,
+) -> np.ndarray:
     """``numpy.prod``; its gradient is exact where inputs are zero (products of the other elements).
 
     Example:
@@ -194,7 +219,14 @@ def _extreme(np_fn, name):
         ),
     )
 
-    def entry(a, axis=None, out=None, keepdims=False, initial=None, where=True):
+    def entry(
+        a: ArrayLike,
+        axis: int | tuple[int, ...] | None = None,
+        out: np.ndarray | None = None,
+        keepdims: bool = False,
+        initial: float | None = None,
+        where: ArrayLike = True,
+    ) -> np.ndarray:
         _reject(where=where)
         r = prim(a, axis=axis, keepdims=keepdims)
         if initial is not None:
@@ -275,7 +307,18 @@ defjvp(
 
 
 @implements(np.var)
-def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=True, mean=None, correction=None):
+def var(
+    a: ArrayLike,
+    axis: int | tuple[int, ...] | None = None,
+    dtype: DTypeLike = None,
+    out: np.ndarray | None = None,
+    ddof: float = 0,
+    keepdims: bool = False,
+    *,
+    where: ArrayLike = True,
+    mean: ArrayLike | None = None,
+    correction: float | None = None,
+) -> np.ndarray:
     """``numpy.var``."""
     _reject(where=where)
     if correction is not None:
@@ -285,7 +328,18 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Tru
 
 
 @implements(np.std)
-def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=True, mean=None, correction=None):
+def std(
+    a: ArrayLike,
+    axis: int | tuple[int, ...] | None = None,
+    dtype: DTypeLike = None,
+    out: np.ndarray | None = None,
+    ddof: float = 0,
+    keepdims: bool = False,
+    *,
+    where: ArrayLike = True,
+    mean: ArrayLike | None = None,
+    correction: float | None = None,
+) -> np.ndarray:
     """``numpy.std``; where all values along the axis are equal its gradient is zero.
 
     Example:
@@ -319,7 +373,7 @@ linear(
 
 
 @implements(np.cumsum)
-def cumsum(a, axis=None, dtype=None, out=None):
+def cumsum(a: ArrayLike, axis: int | None = None, dtype: DTypeLike = None, out: np.ndarray | None = None) -> np.ndarray:
     """``numpy.cumsum``."""
     r = cumsum_p(a, axis=axis, dtype=dtype)
     return r if out is None else _write_out(out, r)
@@ -378,7 +432,9 @@ defjvp(cumprod_p, _cumprod_jvp)
 
 
 @implements(np.cumprod)
-def cumprod(a, axis=None, dtype=None, out=None):
+def cumprod(
+    a: ArrayLike, axis: int | None = None, dtype: DTypeLike = None, out: np.ndarray | None = None
+) -> np.ndarray:
     """``numpy.cumprod``; exact gradients where inputs are zero too (then in O(n^2) along the axis).
 
     Example:
@@ -413,7 +469,7 @@ defjvp(
 )
 
 
-def logsumexp(a, axis=None, keepdims=False):
+def logsumexp(a: ArrayLike, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> np.ndarray:
     """``log(sum(exp(a)))`` along ``axis``, computed stably (as ``scipy.special.logsumexp``).
 
     Example:
@@ -426,7 +482,9 @@ def logsumexp(a, axis=None, keepdims=False):
 
 # --- finite differences -----------------------------------------------------------------
 @implements(np.diff)
-def diff(a, n=1, axis=-1, prepend=np._NoValue, append=np._NoValue):
+def diff(
+    a: ArrayLike, n: int = 1, axis: int = -1, prepend: ArrayLike = np._NoValue, append: ArrayLike = np._NoValue
+) -> np.ndarray:
     """``numpy.diff``, as slicing and subtraction (so every derivative mode composes).
 
     Example:
@@ -473,7 +531,9 @@ def _edge_block(value, shape, axis):
 
 
 @implements(np.gradient)
-def gradient(f, *varargs, axis=None, edge_order=1):
+def gradient(
+    f: ArrayLike, *varargs: ArrayLike, axis: int | None = None, edge_order: int = 1
+) -> np.ndarray | tuple[np.ndarray, ...]:
     """``numpy.gradient``: the same central/one-sided differences, written into a zymo buffer.
 
     Spacings (``varargs``) are constants. Returns one array per axis (a tuple for several axes).

@@ -8,9 +8,12 @@ place and forward values stay NumPy's (these operations only move values).
 from __future__ import annotations
 
 import builtins
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
+from numpy.typing import ArrayLike, DTypeLike
 
 from ..core.dispatch import implements
 from ..core.errors import unsupported
@@ -72,7 +75,14 @@ reshape_p.unview = lambda base, new, shape, order="C": inplace_setitem(
 
 
 @implements(np.reshape)
-def reshape(a, shape=None, order="C", *, newshape=None, copy=None):
+def reshape(
+    a: ArrayLike,
+    shape: int | Sequence[int] | None = None,
+    order: str = "C",
+    *,
+    newshape: int | Sequence[int] | None = None,
+    copy: bool | None = None,
+) -> np.ndarray:
     """``numpy.reshape`` (a view when NumPy's is one; writes through it reach the base)."""
     if shape is None:
         shape = newshape
@@ -86,13 +96,13 @@ def _reshape_args(shape):
 
 
 @implements(np.ravel)
-def ravel(a, order="C"):
+def ravel(a: ArrayLike, order: str = "C") -> np.ndarray:
     """``numpy.ravel``."""
     return reshape_p(a, shape=(-1,), order=order)
 
 
 @implements(np.squeeze)
-def squeeze(a, axis=None):
+def squeeze(a: ArrayLike, axis: int | tuple[int, ...] | None = None) -> np.ndarray:
     """``numpy.squeeze``."""
     shape = shape_of(a)
     if axis is None:
@@ -107,7 +117,7 @@ def squeeze(a, axis=None):
 
 
 @implements(np.expand_dims)
-def expand_dims(a, axis):
+def expand_dims(a: ArrayLike, axis: int | tuple[int, ...]) -> np.ndarray:
     """``numpy.expand_dims``."""
     if not isinstance(axis, (tuple, list)):
         axis = (axis,)
@@ -136,7 +146,7 @@ transpose_p.unview = lambda base, new, axes=None: inplace_setitem(
 
 
 @implements(np.transpose)
-def transpose(a, axes=None):
+def transpose(a: ArrayLike, axes: int | Sequence[int] | None = None) -> np.ndarray:
     """``numpy.transpose``."""
     if axes is not None:
         axes = tuple(int(x) for x in axes)
@@ -144,7 +154,7 @@ def transpose(a, axes=None):
 
 
 @implements(np.swapaxes)
-def swapaxes(a, axis1, axis2):
+def swapaxes(a: ArrayLike, axis1: int, axis2: int) -> np.ndarray:
     """``numpy.swapaxes``."""
     nd = len(shape_of(a))
     axes = list(range(nd))
@@ -154,7 +164,7 @@ def swapaxes(a, axis1, axis2):
 
 
 @implements(np.moveaxis)
-def moveaxis(a, source, destination):
+def moveaxis(a: ArrayLike, source: int | Sequence[int], destination: int | Sequence[int]) -> np.ndarray:
     """``numpy.moveaxis``."""
     nd = len(shape_of(a))
     src = normalize_axis_tuple(source, nd, "source")
@@ -177,7 +187,7 @@ linear(broadcast_to_p, lambda g, ans, x, shape: unbroadcast(g, x))
 
 
 @implements(np.broadcast_to)
-def broadcast_to(array, shape, subok=False):
+def broadcast_to(array: ArrayLike, shape: int | Sequence[int], subok: bool = False) -> np.ndarray:
     """``numpy.broadcast_to`` (a read-only view, as in NumPy)."""
     if isinstance(shape, (int, np.integer)):
         shape = (int(shape),)
@@ -195,19 +205,19 @@ flip_p.unview = lambda base, new, axis=None: inplace_setitem(base, Ellipsis, np.
 
 
 @implements(np.flip)
-def flip(m, axis=None):
+def flip(m: ArrayLike, axis: int | tuple[int, ...] | None = None) -> np.ndarray:
     """``numpy.flip``."""
     return flip_p(m, axis=axis)
 
 
 @implements(np.fliplr)
-def fliplr(m):
+def fliplr(m: ArrayLike) -> np.ndarray:
     """``numpy.fliplr``."""
     return flip_p(m, axis=1)
 
 
 @implements(np.flipud)
-def flipud(m):
+def flipud(m: ArrayLike) -> np.ndarray:
     """``numpy.flipud``."""
     return flip_p(m, axis=0)
 
@@ -242,7 +252,14 @@ def _seq_to_arrays(arrays):
 
 
 @implements(np.concatenate)
-def concatenate(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
+def concatenate(
+    arrays: Sequence[ArrayLike],
+    axis: int = 0,
+    out: np.ndarray | None = None,
+    *,
+    dtype: DTypeLike = None,
+    casting: str = "same_kind",
+) -> np.ndarray:
     """``numpy.concatenate``, also of Python lists that hold traced values (or are empty)."""
     xs = _seq_to_arrays(arrays)
     if not builtins.any(type(x) is Tracer for x in xs):
@@ -270,7 +287,14 @@ keep_real_cotangents(stack_p)
 
 
 @implements(np.stack)
-def stack(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
+def stack(
+    arrays: Sequence[ArrayLike],
+    axis: int = 0,
+    out: np.ndarray | None = None,
+    *,
+    dtype: DTypeLike = None,
+    casting: str = "same_kind",
+) -> np.ndarray:
     """``numpy.stack``."""
     xs = _seq_to_arrays(arrays)
     if not builtins.any(type(x) is Tracer for x in xs):
@@ -284,14 +308,14 @@ def stack(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
 
 
 @implements(np.atleast_1d)
-def atleast_1d(*arys):
+def atleast_1d(*arys: ArrayLike) -> np.ndarray | list[np.ndarray]:
     """``numpy.atleast_1d``."""
     res = [reshape(a, (1,)) if len(shape_of(a)) == 0 else a for a in map(_asarray, arys)]
     return res[0] if len(res) == 1 else res
 
 
 @implements(np.atleast_2d)
-def atleast_2d(*arys):
+def atleast_2d(*arys: ArrayLike) -> np.ndarray | list[np.ndarray]:
     """``numpy.atleast_2d``."""
     res = []
     for a in map(_asarray, arys):
@@ -301,7 +325,7 @@ def atleast_2d(*arys):
 
 
 @implements(np.atleast_3d)
-def atleast_3d(*arys):
+def atleast_3d(*arys: ArrayLike) -> np.ndarray | list[np.ndarray]:
     """``numpy.atleast_3d``."""
     res = []
     for a in map(_asarray, arys):
@@ -321,7 +345,7 @@ def _as_list(arrays):
 
 
 @implements(np.vstack)
-def vstack(tup, *, dtype=None, casting="same_kind"):
+def vstack(tup: Sequence[ArrayLike], *, dtype: DTypeLike = None, casting: str = "same_kind") -> np.ndarray:
     """``numpy.vstack``."""
     xs = [atleast_2d(a) for a in _as_list(tup)]
     return concatenate(xs, axis=0, dtype=dtype, casting=casting)
@@ -331,7 +355,7 @@ row_stack = vstack
 
 
 @implements(np.hstack)
-def hstack(tup, *, dtype=None, casting="same_kind"):
+def hstack(tup: Sequence[ArrayLike], *, dtype: DTypeLike = None, casting: str = "same_kind") -> np.ndarray:
     """``numpy.hstack``."""
     xs = [atleast_1d(a) for a in _as_list(tup)]
     axis = 0 if xs and len(shape_of(xs[0])) == 1 else 1
@@ -339,13 +363,13 @@ def hstack(tup, *, dtype=None, casting="same_kind"):
 
 
 @implements(np.dstack)
-def dstack(tup):
+def dstack(tup: Sequence[ArrayLike]) -> np.ndarray:
     """``numpy.dstack``."""
     return concatenate([atleast_3d(a) for a in _as_list(tup)], axis=2)
 
 
 @implements(np.column_stack)
-def column_stack(tup):
+def column_stack(tup: Sequence[ArrayLike]) -> np.ndarray:
     """``numpy.column_stack``."""
     cols = []
     for a in _as_list(tup):
@@ -356,7 +380,7 @@ def column_stack(tup):
 
 
 @implements(np.append)
-def append(arr, values, axis=None):
+def append(arr: ArrayLike, values: ArrayLike, axis: int | None = None) -> np.ndarray:
     """``numpy.append``."""
     arr, values = _asarray(arr), _asarray(values)
     if axis is None:
@@ -366,7 +390,7 @@ def append(arr, values, axis=None):
 
 # --- split ------------------------------------------------------------------------
 @implements(np.array_split)
-def array_split(ary, indices_or_sections, axis=0):
+def array_split(ary: ArrayLike, indices_or_sections: int | Sequence[int], axis: int = 0) -> list[np.ndarray]:
     """``numpy.array_split`` (views, as in NumPy)."""
     axis = normalize_axis_index(axis, len(shape_of(ary)))
     n = shape_of(ary)[axis]
@@ -384,7 +408,7 @@ def array_split(ary, indices_or_sections, axis=0):
 
 
 @implements(np.split)
-def split(ary, indices_or_sections, axis=0):
+def split(ary: ArrayLike, indices_or_sections: int | Sequence[int], axis: int = 0) -> list[np.ndarray]:
     """``numpy.split`` (views, as in NumPy)."""
     if isinstance(indices_or_sections, (int, np.integer)) and shape_of(ary)[axis] % int(indices_or_sections):
         raise ValueError("array split does not result in an equal division")
@@ -394,7 +418,7 @@ def split(ary, indices_or_sections, axis=0):
 for _name, _np_fn, _axis in [("hsplit", np.hsplit, 1), ("vsplit", np.vsplit, 0), ("dsplit", np.dsplit, 2)]:
 
     def _make(axis, name):
-        def fn(ary, indices_or_sections):
+        def fn(ary: ArrayLike, indices_or_sections: int | Sequence[int]) -> list[np.ndarray]:
             ax = 0 if (axis == 1 and len(shape_of(ary)) == 1) else axis
             return split(ary, indices_or_sections, axis=ax)
 
@@ -428,13 +452,13 @@ tile_p = linear(Primitive(_tile_impl, "tile"), _tile_vjp)
 
 
 @implements(np.tile)
-def tile(A, reps):
+def tile(A: ArrayLike, reps: int | Sequence[int]) -> np.ndarray:
     """``numpy.tile``."""
     return tile_p(A, reps=reps)
 
 
 @implements(np.repeat)
-def repeat(a, repeats, axis=None):
+def repeat(a: ArrayLike, repeats: int | ArrayLike, axis: int | None = None) -> np.ndarray:
     """``numpy.repeat`` (as indexing, so its gradient sums the copies)."""
     a = _asarray(a)
     if axis is None:
@@ -452,7 +476,7 @@ def take(a, indices, axis=None):
 
 
 @implements(np.roll)
-def roll(a, shift, axis=None):
+def roll(a: ArrayLike, shift: int | Sequence[int], axis: int | tuple[int, ...] | None = None) -> np.ndarray:
     """``numpy.roll`` (as indexing)."""
     if axis is None:
         return reshape(roll(ravel(a), shift, 0), shape_of(a))
@@ -482,7 +506,7 @@ defjvp_all(pad_p, lambda ts, ans, x, pad_width, constant_values=0: pad_p(ts[0], 
 
 
 @implements(np.pad)
-def pad(array, pad_width, mode="constant", **kwargs):
+def pad(array: ArrayLike, pad_width: ArrayLike, mode: str = "constant", **kwargs: Any) -> np.ndarray:
     """``numpy.pad``: ``constant`` mode, and ``edge``, ``wrap``, ``reflect``, ``symmetric`` as indexing."""
     array = _asarray(array)
     nd = len(shape_of(array))
@@ -526,7 +550,7 @@ def _triangle(m, k, lower):
 
 
 @implements(np.tril)
-def tril(m, k=0):
+def tril(m: ArrayLike, k: int = 0) -> np.ndarray:
     """``numpy.tril``.
 
     Example:
@@ -538,13 +562,13 @@ def tril(m, k=0):
 
 
 @implements(np.triu)
-def triu(m, k=0):
+def triu(m: ArrayLike, k: int = 0) -> np.ndarray:
     """``numpy.triu``."""
     return _triangle(m, k, False)
 
 
 @implements(np.rot90)
-def rot90(m, k=1, axes=(0, 1)):
+def rot90(m: ArrayLike, k: int = 1, axes: tuple[int, ...] = (0, 1)) -> np.ndarray:
     """``numpy.rot90`` (flips and a transpose, as NumPy does)."""
     axes = tuple(axes)
     if len(axes) != 2:
@@ -572,13 +596,13 @@ __all__ += ["tril", "triu", "rot90"]
 
 # --- splitting into views, broadcasting together, grids ------------------------------------------------
 @implements(np.unstack)
-def unstack(x, /, *, axis=0):
+def unstack(x: ArrayLike, /, *, axis: int = 0) -> tuple[np.ndarray, ...]:
     """``numpy.unstack``."""
     return tuple(moveaxis(x, axis, 0))
 
 
 @implements(np.broadcast_arrays)
-def broadcast_arrays(*args, subok=False):
+def broadcast_arrays(*args: ArrayLike, subok: bool = False) -> tuple[np.ndarray, ...]:
     """``numpy.broadcast_arrays`` (read-only views, as in NumPy)."""
     args = [_asarray(a) for a in args]
     shape = np.broadcast_shapes(*(shape_of(a) for a in args))
@@ -586,7 +610,7 @@ def broadcast_arrays(*args, subok=False):
 
 
 @implements(np.meshgrid)
-def meshgrid(*xi, copy=True, sparse=False, indexing="xy"):
+def meshgrid(*xi: ArrayLike, copy: bool = True, sparse: bool = False, indexing: str = "xy") -> tuple[np.ndarray, ...]:
     """``numpy.meshgrid`` of traced coordinate vectors."""
     from .indexing import copy as _copy
 
@@ -606,7 +630,7 @@ def meshgrid(*xi, copy=True, sparse=False, indexing="xy"):
 
 
 @implements(np.diagflat)
-def diagflat(v, k=0):
+def diagflat(v: ArrayLike, k: int = 0) -> np.ndarray:
     """``numpy.diagflat``."""
     from .linalg_rules import diag
 
@@ -615,7 +639,7 @@ def diagflat(v, k=0):
 
 # --- selecting and resizing (as gathers) --------------------------------------------------------------
 @implements(np.delete)
-def delete(arr, obj, axis=None):
+def delete(arr: ArrayLike, obj: int | slice | ArrayLike, axis: int | None = None) -> np.ndarray:
     """``numpy.delete``: the kept entries, gathered."""
     arr = _asarray(arr)
     if axis is None:
@@ -625,7 +649,7 @@ def delete(arr, obj, axis=None):
 
 
 @implements(np.compress)
-def compress(condition, a, axis=None, out=None):
+def compress(condition: ArrayLike, a: ArrayLike, axis: int | None = None, out: np.ndarray | None = None) -> np.ndarray:
     """``numpy.compress``."""
     a = _asarray(a)
     if axis is None:
@@ -639,13 +663,13 @@ def compress(condition, a, axis=None, out=None):
 
 
 @implements(np.extract)
-def extract(condition, arr):
+def extract(condition: ArrayLike, arr: ArrayLike) -> np.ndarray:
     """``numpy.extract``."""
     return take(ravel(_asarray(arr)), np.nonzero(np.ravel(np.asarray(condition)))[0])
 
 
 @implements(np.resize)
-def resize(a, new_shape):
+def resize(a: ArrayLike, new_shape: int | Sequence[int]) -> np.ndarray:
     """``numpy.resize``: the flattened entries repeated to fill ``new_shape``."""
     from .construction import zeros
 
@@ -671,7 +695,7 @@ def _list_depth(x) -> int:
 
 
 @implements(np.block)
-def block(arrays):
+def block(arrays: Sequence[ArrayLike]) -> np.ndarray:
     """``numpy.block``: nested lists of traced values joined innermost-last-axis first.
 
     Example:
@@ -707,7 +731,7 @@ __all__ += ["block"]
 
 
 @implements(np.insert)
-def insert(arr, obj, values, axis=None):
+def insert(arr: ArrayLike, obj: int | slice | ArrayLike, values: ArrayLike, axis: int | None = None) -> np.ndarray:
     """``numpy.insert``, as a gather from the entries of ``arr`` and ``values``.
 
     NumPy's own ``insert`` runs on integer tags, so every placement and broadcasting rule is NumPy's.

@@ -29,7 +29,12 @@ def _flat_if_none(a, axis):
 
 @implements(np.sort)
 def sort(
-    a: ArrayLike, axis: int | None = -1, kind: str | None = None, order=None, *, stable: bool | None = None
+    a: ArrayLike,
+    axis: int | None = -1,
+    kind: str | None = None,
+    order: str | None = None,
+    *,
+    stable: bool | None = None,
 ) -> np.ndarray:
     """``numpy.sort``.
 
@@ -58,7 +63,7 @@ def _matching_permutation(x, target, axis):
 
 @implements(np.partition)
 def partition(
-    a: ArrayLike, kth: int | Sequence[int], axis: int | None = -1, kind: str = "introselect", order=None
+    a: ArrayLike, kth: int | Sequence[int], axis: int | None = -1, kind: str = "introselect", order: str | None = None
 ) -> np.ndarray:
     """``numpy.partition`` (the same arrangement NumPy returns).
 
