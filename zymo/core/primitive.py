@@ -80,8 +80,11 @@ class Primitive:
         "impl",
         "vjp",
         "vjp_owned",
+        "vjp_plain",
         "vjp_partial",
         "saves",
+        "drop",
+        "save_ans",
         "jvp",
         "aliases",
         "unview",
@@ -105,8 +108,11 @@ class Primitive:
         self.name = name or getattr(impl, "__name__", repr(impl))
         self.vjp = None
         self.vjp_owned = None
+        self.vjp_plain = None
         self.vjp_partial = False
         self.saves = None
+        self.drop = None  # argument positions the reverse rules do not read (set by defvjp)
+        self.save_ans = True
         self.jvp = None
         self.aliases = aliases
         self.unview = None

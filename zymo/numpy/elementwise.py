@@ -30,7 +30,7 @@ from ..core.array_api import _write_out
 from ..core.dispatch import FUNCTIONS, SPECIAL, UFUNCS, implements
 from ..core.forward import defjvp, defjvp_all
 from ..core.primitive import Primitive
-from ..core.reverse import defvjp
+from ..core.reverse import Absent, defvjp, defvjp_plain
 from ..core.tracer import Tracer, bottom
 from ._rules import dtype_of, has_tracer, linear, unbroadcast, zeros_for
 
@@ -118,7 +118,34 @@ def elementwise(ufunc, *partials, saves=None, name=None) -> Primitive:
 
     defvjp(prim, *[vjp_rule(i, d) for i, d in enumerate(partials)], saves=saves)
     defjvp(prim, *[jvp_rule(d) for d in partials])
+    if len(partials) == 1:
+        d0 = partials[0]
+
+        def plain(g, ans, need, x, **params):
+            r = g * d0(ans, x)
+            if type(r) is np.ndarray and r.dtype.kind != "c" and type(x) in _SHAPED and r.shape == x.shape:
+                return (r,)
+            return (cotangent_for(r, x),)
+
+        defvjp_plain(prim, plain)
     return prim
+
+
+_SHAPED = (np.ndarray, Absent)
+
+
+def _same_shape_real(g, x) -> bool:
+    return type(x) in _SHAPED and x.shape == g.shape
+
+
+def _add_plain(g, ans, need, x, y, **params):
+    """``add``'s two cotangents in one call (the common case: nothing to sum, both real)."""
+    if g.dtype.kind == "c":
+        return None
+    return (
+        g if need[0] < 0 or _same_shape_real(g, x) else cotangent_for(g, x),
+        g if need[1] < 0 or _same_shape_real(g, y) else cotangent_for(g, y),
+    )
 
 
 # --- arithmetic, with hand-written fast rules ---------------------------------
@@ -129,6 +156,7 @@ linear(
     lambda g, ans, x, y, **kw: cotangent_for(g, x),
     lambda g, ans, x, y, **kw: cotangent_for(g, y),
 )
+defvjp_plain(add_p, _add_plain)
 subtract_p = _register(np.subtract, Primitive(np.subtract, "subtract"))
 linear(
     subtract_p,
