@@ -38,6 +38,11 @@ linalg = _import_module(".linalg", __name__)
 fft = _import_module(".fft", __name__)
 
 globals().update(_ufunc_entry)
+# Bind the rule modules as attributes even when this package is executed again over modules
+# already imported (as pytest's importlib mode does), so ``zymo.numpy.elementwise`` always resolves.
+from . import complex_rules, construction, decompositions, elementwise, fft_rules, indexing  # noqa: E402,F401
+from . import linalg_rules, nondiff, reductions, sorting  # noqa: E402,F401
+
 shape = _np.shape  # the submodule ``shape`` (shape functions) must not hide NumPy's ``shape``
 
 _RULE_MODULES = frozenset(

@@ -112,7 +112,13 @@ def array(
     ndmin: int = 0,
     like: ArrayLike | None = None,
 ) -> np.ndarray:
-    """``numpy.array``; accepts (nested) lists mixing traced values and numbers, empty lists too."""
+    """``numpy.array``; accepts (nested) lists mixing traced values and numbers, empty lists too.
+
+    Example:
+        >>> import zymo, zymo.numpy as znp
+        >>> zymo.grad(lambda x: znp.array([[x, 1.0], [2.0, x * x]]).sum())(3.0)
+        7.0
+    """
     if type(object) is Tracer:
         r = copy_p(object) if copy is not False else object
         return r if dtype is None else astype(r, dtype, copy=False)
@@ -131,7 +137,13 @@ def asarray(
     copy: bool | None = None,
     like: ArrayLike | None = None,
 ) -> np.ndarray:
-    """``numpy.asarray``; a traced value is returned as it is."""
+    """``numpy.asarray``; a traced value is returned as it is.
+
+    Example:
+        >>> import zymo.numpy as znp
+        >>> znp.asarray([1, 2], dtype=float)
+        array([1., 2.])
+    """
     if type(a) is Tracer:
         return a if dtype is None else astype(a, dtype, copy=False)
     if type(a) in (list, tuple) and has_tracer(a):
@@ -146,21 +158,58 @@ ascontiguousarray = implements(np.ascontiguousarray)(asarray)
 def zeros(
     shape: int | Sequence[int], dtype: DTypeLike = float, order: str = "C", *, like: ArrayLike | None = None
 ) -> np.ndarray:
-    """``numpy.zeros`` (a recorded buffer inside differentiated code)."""
+    """``numpy.zeros`` (a recorded buffer inside differentiated code).
+
+    Example:
+        >>> import zymo, zymo.numpy as znp
+        >>> def f(w):
+        ...     hs = znp.zeros((3, 2))
+        ...     h = znp.ones(2)
+        ...     for t in range(3):
+        ...         h = znp.tanh(w * h)
+        ...         hs[t] = h
+        ...     return hs.sum()
+        ...
+        >>> round(zymo.grad(f)(0.5), 6)
+        4.444555
+    """
     return const_buffer(np.zeros(shape, dtype=dtype, order=order))
 
 
 def ones(
     shape: int | Sequence[int], dtype: DTypeLike = None, order: str = "C", *, like: ArrayLike | None = None
 ) -> np.ndarray:
-    """``numpy.ones`` (a recorded buffer inside differentiated code)."""
+    """``numpy.ones`` (a recorded buffer inside differentiated code).
+
+    Example:
+        >>> import zymo, zymo.numpy as znp
+        >>> def f(x):
+        ...     buf = znp.ones(3)
+        ...     buf[1:] *= x
+        ...     return buf.sum()
+        ...
+        >>> zymo.grad(f)(2.0)
+        2.0
+    """
     return const_buffer(np.ones(shape, dtype=dtype, order=order))
 
 
 def empty(
     shape: int | Sequence[int], dtype: DTypeLike = float, order: str = "C", *, like: ArrayLike | None = None
 ) -> np.ndarray:
-    """``numpy.empty`` (a recorded buffer inside differentiated code)."""
+    """``numpy.empty`` (a recorded buffer inside differentiated code).
+
+    Example:
+        >>> import zymo, zymo.numpy as znp
+        >>> def f(x):
+        ...     buf = znp.empty(2)
+        ...     buf[0] = x
+        ...     buf[1] = x * x
+        ...     return buf.sum()
+        ...
+        >>> zymo.grad(f)(3.0)
+        7.0
+    """
     return const_buffer(np.empty(shape, dtype=dtype, order=order))
 
 
@@ -172,13 +221,50 @@ def full(
     *,
     like: ArrayLike | None = None,
 ) -> np.ndarray:
-    """``numpy.full``; a traced ``fill_value`` is differentiated."""
+    """``numpy.full``; a traced ``fill_value`` is differentiated.
+
+    Example:
+        >>> import zymo, zymo.numpy as znp
+        >>> zymo.grad(lambda x: znp.full(3, x).sum())(2.0)
+        3.0
+    """
     if has_tracer(fill_value):
         from .shape import broadcast_to
 
         v = asarray(fill_value, dtype=dtype)
         return copy_p(broadcast_to(v, (shape,) if isinstance(shape, int) else tuple(shape)))
     return const_buffer(np.full(shape, fill_value, dtype=dtype, order=order))
+
+
+# Docstrings of the generated zeros_like, ones_like and empty_like.
+_LIKE_DOCS = {
+    "zeros_like": """``numpy.zeros_like`` (a recorded buffer inside differentiated code).
+
+    Example:
+        >>> import zymo, zymo.numpy as znp
+        >>> def f(x):
+        ...     y = znp.zeros_like(x)
+        ...     y += x * x
+        ...     return y.sum()
+        ...
+        >>> zymo.grad(f)(znp.array([1.0, 2.0]))
+        array([2., 4.])
+    """,
+    "ones_like": """``numpy.ones_like`` (a recorded buffer inside differentiated code).
+
+    Example:
+        >>> import zymo.numpy as znp
+        >>> znp.ones_like(znp.array([1, 2]))
+        array([1, 1])
+    """,
+    "empty_like": """``numpy.empty_like`` (a recorded buffer inside differentiated code).
+
+    Example:
+        >>> import zymo.numpy as znp
+        >>> znp.empty_like(znp.zeros((2, 3))).shape
+        (2, 3)
+    """,
+}
 
 
 def _like(np_fn):
@@ -193,7 +279,7 @@ def _like(np_fn):
         return const_buffer(np_fn(bottom(a), dtype=dtype, order=order, shape=shape, **kw))
 
     fn.__name__ = np_fn.__name__
-    fn.__doc__ = f"``numpy.{np_fn.__name__}`` (a recorded buffer inside differentiated code)."
+    fn.__doc__ = _LIKE_DOCS[np_fn.__name__]
     return implements(np_fn)(fn)
 
 
@@ -211,7 +297,13 @@ def full_like(
     subok: bool = True,
     shape: int | Sequence[int] | None = None,
 ) -> np.ndarray:
-    """``numpy.full_like``; a traced ``fill_value`` is differentiated."""
+    """``numpy.full_like``; a traced ``fill_value`` is differentiated.
+
+    Example:
+        >>> import zymo, zymo.numpy as znp
+        >>> zymo.grad(lambda x: znp.full_like(znp.zeros(3), x).sum())(2.0)
+        3.0
+    """
     if has_tracer(fill_value):
         return full(shape_of(a) if shape is None else shape, fill_value, dtype=dtype or bottom(a).dtype)
     return const_buffer(np.full_like(bottom(a), fill_value, dtype=dtype, order=order, shape=shape))
@@ -226,12 +318,26 @@ def eye(
     *,
     like: ArrayLike | None = None,
 ) -> np.ndarray:
-    """``numpy.eye``."""
+    """``numpy.eye``: ones on the ``k``-th diagonal, zeros elsewhere.
+
+    Example:
+        >>> import zymo.numpy as znp
+        >>> znp.eye(2)
+        array([[1., 0.],
+               [0., 1.]])
+    """
     return const_buffer(np.eye(N, M, k, dtype=dtype, order=order))
 
 
 def identity(n: int, dtype: DTypeLike = None, *, like: ArrayLike | None = None) -> np.ndarray:
-    """``numpy.identity``."""
+    """``numpy.identity``: the ``n`` by ``n`` identity matrix.
+
+    Example:
+        >>> import zymo.numpy as znp
+        >>> znp.identity(2)
+        array([[1., 0.],
+               [0., 1.]])
+    """
     return const_buffer(np.identity(n, dtype=dtype))
 
 

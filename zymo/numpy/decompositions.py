@@ -273,7 +273,14 @@ defjvp(eigvalsh_p, _eigvalsh_jvp)
 
 @implements(np.linalg.eigvalsh)
 def eigvalsh(a: ArrayLike, UPLO: str = "L") -> Array:
-    """``numpy.linalg.eigvalsh`` (NumPy's values; the derivative comes from ``eigh``)."""
+    """``numpy.linalg.eigvalsh`` (NumPy's values; the derivative comes from ``eigh``).
+
+    Example:
+        >>> import zymo, zymo.numpy as znp
+        >>> zymo.grad(lambda a: znp.linalg.eigvalsh(a)[-1])(znp.array([[2.0, 0.0], [0.0, 3.0]]))
+        array([[0., 0.],
+               [0., 1.]])
+    """
     _check_matrix(a)
     return eigvalsh_p(a, UPLO=UPLO) if type(a) is Tracer else np.linalg.eigvalsh(a, UPLO)
 
@@ -355,7 +362,13 @@ defjvp(eigvals_p, _eigvals_jvp)
 
 @implements(np.linalg.eigvals)
 def eigvals(a: ArrayLike) -> Array:
-    """``numpy.linalg.eigvals`` (NumPy's values; the derivative comes from ``eig``)."""
+    """``numpy.linalg.eigvals`` (NumPy's values; the derivative comes from ``eig``).
+
+    Example:
+        >>> import zymo.numpy as znp
+        >>> znp.linalg.eigvals(znp.array([[2.0, 0.0], [0.0, 3.0]]))
+        array([2., 3.])
+    """
     _check_matrix(a)
     return eigvals_p(a) if type(a) is Tracer else np.linalg.eigvals(a)
 

@@ -168,7 +168,13 @@ SPECIAL["setitem"] = setitem_p
 def take(
     a: ArrayLike, indices: ArrayLike, axis: int | None = None, out: np.ndarray | None = None, mode: str = "raise"
 ) -> np.ndarray:
-    """``numpy.take``."""
+    """``numpy.take``: entries at ``indices`` along ``axis`` (of the flattened array when None).
+
+    Example:
+        >>> import zymo, zymo.numpy as znp
+        >>> zymo.grad(lambda x: znp.take(x, [0, 0, 2]).sum())(znp.array([1.0, 2.0, 3.0]))
+        array([2., 0., 1.])
+    """
     if mode != "raise":
         indices = np.asarray(indices)
         n = shape_of(a)[axis] if axis is not None else int(np.prod(shape_of(a)))
@@ -185,7 +191,15 @@ def take(
 
 @implements(np.take_along_axis)
 def take_along_axis(arr: ArrayLike, indices: ArrayLike, axis: int = -1) -> np.ndarray:
-    """``numpy.take_along_axis``: a gather, whose gradient scatters back."""
+    """``numpy.take_along_axis``: a gather, whose gradient scatters back.
+
+    Example:
+        >>> import zymo, zymo.numpy as znp
+        >>> idx = znp.array([[1], [0]])
+        >>> zymo.grad(lambda x: znp.take_along_axis(x, idx, axis=1).sum())(znp.ones((2, 2)))
+        array([[0., 1.],
+               [1., 0.]])
+    """
     if axis is None:
         from .shape import ravel
 
@@ -205,7 +219,18 @@ def take_along_axis(arr: ArrayLike, indices: ArrayLike, axis: int = -1) -> np.nd
 
 @implements(np.put)
 def put(a: ArrayLike, ind: int, v: ArrayLike, mode: str = "raise") -> None:
-    """``numpy.put``: writes into the flattened array."""
+    """``numpy.put``: writes into the flattened array.
+
+    Example:
+        >>> import zymo, zymo.numpy as znp
+        >>> def f(x):
+        ...     buf = znp.zeros(3)
+        ...     znp.put(buf, [0, 2], x)
+        ...     return (buf * buf).sum()
+        ...
+        >>> zymo.grad(f)(znp.array([1.0, 2.0]))
+        array([2., 4.])
+    """
     if type(a) is not Tracer:
         return np.put(a, ind, v, mode=mode)
     flat_idx = np.unravel_index(np.asarray(ind), shape_of(a))
@@ -214,7 +239,18 @@ def put(a: ArrayLike, ind: int, v: ArrayLike, mode: str = "raise") -> None:
 
 @implements(np.copyto)
 def copyto(dst: ArrayLike, src: ArrayLike, casting: str = "same_kind", where: ArrayLike = True) -> None:
-    """``numpy.copyto``: recorded like ``dst[...] = src``."""
+    """``numpy.copyto``: recorded like ``dst[...] = src``.
+
+    Example:
+        >>> import zymo, zymo.numpy as znp
+        >>> def f(x):
+        ...     buf = znp.zeros(3)
+        ...     znp.copyto(buf, x)
+        ...     return (buf * buf).sum()
+        ...
+        >>> zymo.grad(f)(znp.array([1.0, 2.0, 3.0]))
+        array([2., 4., 6.])
+    """
     if type(dst) is not Tracer:
         if type(src) is Tracer and src._trace.level > 0:
             from ..core.array_api import _conversion_error
@@ -237,13 +273,26 @@ copy_p = linear(Primitive(_copy_impl, "copy"), lambda g, ans, x: g)
 
 @implements(np.copy)
 def copy(a: ArrayLike, order: str = "K", subok: bool = False) -> np.ndarray:
-    """``numpy.copy``; inside differentiated code the copy is a buffer that records writes."""
+    """``numpy.copy``; inside differentiated code the copy is a buffer that records writes.
+
+    Example:
+        >>> import zymo, zymo.numpy as znp
+        >>> def f(x):
+        ...     y = znp.copy(x)
+        ...     y[0] = 0.0
+        ...     return (y * x).sum()
+        ...
+        >>> zymo.grad(f)(znp.array([1.0, 2.0]))
+        array([0., 4.])
+    """
     if type(a) is Tracer:
         return copy_p(a)
     return const_buffer(np.copy(a, order=order))
 
 
 def _astype_impl(x, dtype, copy=True):
+    if isinstance(x, (int, float, complex)):  # a traced Python number has no astype
+        x = np.asarray(x)
     return x.astype(dtype, copy=copy)
 
 
@@ -258,7 +307,8 @@ def astype(x, dtype, copy=True):
 
         if np.dtype(dtype).kind == "O" and type(x) is Tracer and x._trace.level > 0:
             raise object_array_error()
-        return bottom(x).astype(dtype)
+        plain = bottom(x)
+        return (np.asarray(plain) if isinstance(plain, (int, float, complex)) else plain).astype(dtype)
     return astype_p(x, dtype=np.dtype(dtype), copy=copy)
 
 

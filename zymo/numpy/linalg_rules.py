@@ -18,7 +18,7 @@ from ..core.dispatch import FUNCTIONS, NONDIFF_FUNCTIONS, UFUNCS, implements
 from ..core.errors import unsupported
 from ..core.forward import defjvp, defjvp_all
 from ..core.primitive import Primitive
-from ..core.reverse import defvjp
+from ..core.reverse import defvjp, defvjp_plain
 from ..core.tracer import Tracer, bottom
 from ._rules import dtype_of, linear, shape_of, unbroadcast, zeros_for
 from .indexing import keep_real_cotangents
@@ -107,6 +107,24 @@ def _matmul_vjp_b(g, ans, a, b):
 matmul_p = Primitive(np.matmul, "matmul")
 defvjp(matmul_p, _matmul_vjp_a, _matmul_vjp_b, saves=(0, 1))
 keep_real_cotangents(matmul_p)
+
+
+def _matmul_plain(g, ans, need, a, b):
+    """Both cotangents of a product of two real matrices in one call (nothing to unbroadcast)."""
+    if (
+        type(a) is np.ndarray
+        and type(b) is np.ndarray
+        and a.ndim == 2
+        and b.ndim == 2
+        and g.dtype.kind != "c"
+        and a.dtype.kind != "c"
+        and b.dtype.kind != "c"
+    ):
+        return (g @ b.T if need[0] >= 0 else None, a.T @ g if need[1] >= 0 else None)
+    return None
+
+
+defvjp_plain(matmul_p, _matmul_plain)
 defjvp(matmul_p, lambda t, ans, a, b: np.matmul(t, b), lambda t, ans, a, b: np.matmul(a, t))
 
 
@@ -191,7 +209,14 @@ defjvp(
 
 @implements(np.tensordot)
 def tensordot(a: ArrayLike, b: ArrayLike, axes: int | Sequence[Sequence[int]] = 2) -> np.ndarray:
-    """``numpy.tensordot``."""
+    """``numpy.tensordot``: sums of products over ``axes``.
+
+    Example:
+        >>> import zymo, zymo.numpy as znp
+        >>> zymo.grad(lambda a: znp.tensordot(a, znp.array([1.0, 2.0]), axes=1).sum())(znp.ones((2, 2)))
+        array([[1., 2.],
+               [1., 2.]])
+    """
     if not isinstance(axes, (int, np.integer)):
         axes = tuple(tuple(x) if isinstance(x, (list, tuple)) else x for x in axes)
     return tensordot_p(a, b, axes=axes)
@@ -228,7 +253,13 @@ defjvp(dot_p, lambda t, ans, a, b: dot_p(t, b), lambda t, ans, a, b: dot_p(a, t)
 
 @implements(np.dot)
 def dot(a: ArrayLike, b: ArrayLike, out: np.ndarray | None = None) -> np.ndarray:
-    """``numpy.dot``."""
+    """``numpy.dot``: the dot product (matrix product for 2-d inputs).
+
+    Example:
+        >>> import zymo, zymo.numpy as znp
+        >>> zymo.grad(lambda w: znp.dot(w, znp.array([1.0, 2.0])))(znp.array([3.0, 4.0]))
+        array([1., 2.])
+    """
     r = dot_p(a, b)
     if out is None:
         return r
@@ -267,19 +298,37 @@ defjvp(inner_p, lambda t, ans, a, b: inner_p(t, b), lambda t, ans, a, b: inner_p
 
 @implements(np.inner)
 def inner(a: ArrayLike, b: ArrayLike) -> np.ndarray:
-    """``numpy.inner``."""
+    """``numpy.inner``: sums of products over the last axes.
+
+    Example:
+        >>> import zymo, zymo.numpy as znp
+        >>> zymo.grad(lambda x: znp.inner(x, x))(znp.array([1.0, 2.0]))
+        array([2., 4.])
+    """
     return inner_p(a, b)
 
 
 @implements(np.vdot)
 def vdot(a: ArrayLike, b: ArrayLike) -> np.ndarray:
-    """``numpy.vdot`` (conjugates the first argument; flattens both)."""
+    """``numpy.vdot`` (conjugates the first argument; flattens both).
+
+    Example:
+        >>> import zymo, zymo.numpy as znp
+        >>> zymo.grad(lambda x: znp.vdot(x, x))(znp.array([1.0, 2.0]))
+        array([2., 4.])
+    """
     return dot_p(np.conjugate(np.ravel(a)) if np.iscomplexobj(bottom(a)) else np.ravel(a), np.ravel(b))
 
 
 @implements(np.outer)
 def outer(a: ArrayLike, b: ArrayLike, out: np.ndarray | None = None) -> np.ndarray:
-    """``numpy.outer``."""
+    """``numpy.outer``: the outer product of the flattened inputs.
+
+    Example:
+        >>> import zymo, zymo.numpy as znp
+        >>> zymo.grad(lambda x: znp.outer(x, x).sum())(znp.array([1.0, 2.0]))
+        array([6., 6.])
+    """
     r = np.multiply(np.ravel(a)[:, None], np.ravel(b)[None, :])
     if out is None:
         return r
@@ -445,7 +494,14 @@ def _interleaved_to_string(first, rest):
 def einsum(
     subscripts: str, *operands: ArrayLike, out: np.ndarray | None = None, optimize: bool | str = False, **kwargs: Any
 ) -> np.ndarray:
-    """``numpy.einsum`` with string subscripts."""
+    """``numpy.einsum`` with string subscripts.
+
+    Example:
+        >>> import zymo, zymo.numpy as znp
+        >>> zymo.grad(lambda a: znp.einsum('ij,j->', a, znp.array([1.0, 2.0])))(znp.ones((2, 2)))
+        array([[1., 2.],
+               [1., 2.]])
+    """
     if not isinstance(subscripts, str):
         subscripts, operands = _interleaved_to_string(subscripts, operands)
     r = einsum_p(*operands, subscripts=subscripts, optimize=optimize)
@@ -549,7 +605,13 @@ diagonal_p = linear(Primitive(_diagonal_impl, "diagonal", aliases=True), _diagon
 
 @implements(np.diagonal)
 def diagonal(a: ArrayLike, offset: int = 0, axis1: int = 0, axis2: int = 1) -> np.ndarray:
-    """``numpy.diagonal`` (read-only view, as in NumPy)."""
+    """``numpy.diagonal`` (read-only view, as in NumPy).
+
+    Example:
+        >>> import zymo.numpy as znp
+        >>> znp.diagonal(znp.arange(4.0).reshape(2, 2))
+        array([0., 3.])
+    """
     return diagonal_p(a, offset=offset, axis1=axis1, axis2=axis2)
 
 
@@ -562,7 +624,14 @@ def trace(
     dtype: DTypeLike = None,
     out: np.ndarray | None = None,
 ) -> np.ndarray:
-    """``numpy.trace``."""
+    """``numpy.trace``: the sum along a diagonal.
+
+    Example:
+        >>> import zymo, zymo.numpy as znp
+        >>> zymo.grad(lambda a: znp.trace(a @ a))(znp.array([[1.0, 2.0], [3.0, 4.0]]))
+        array([[2., 6.],
+               [4., 8.]])
+    """
     from .reductions import sum as _sum
 
     return _sum(diagonal(a, offset, axis1, axis2), axis=-1, dtype=dtype, out=out)
@@ -588,7 +657,14 @@ def _diag_2d_vjp(g, v, k):
 
 @implements(np.diag)
 def diag(v: ArrayLike, k: int = 0) -> np.ndarray:
-    """``numpy.diag``."""
+    """``numpy.diag``: the ``k``-th diagonal of a matrix, or a matrix with ``v`` on it.
+
+    Example:
+        >>> import zymo, zymo.numpy as znp
+        >>> zymo.grad(lambda a: znp.diag(a).sum())(znp.ones((2, 2)))
+        array([[1., 0.],
+               [0., 1.]])
+    """
     return diag_p(v, k=k)
 
 
@@ -600,7 +676,14 @@ defjvp(inv_p, lambda t, ans, a: -np.matmul(ans, np.matmul(t, ans)))
 
 @implements(np.linalg.inv)
 def inv(a: ArrayLike) -> np.ndarray:
-    """``numpy.linalg.inv``."""
+    """``numpy.linalg.inv``: the matrix inverse.
+
+    Example:
+        >>> import zymo, zymo.numpy as znp
+        >>> zymo.grad(lambda a: znp.linalg.inv(a).sum())(znp.array([[2.0, 0.0], [0.0, 4.0]]))
+        array([[-0.25  , -0.125 ],
+               [-0.125 , -0.0625]])
+    """
     return inv_p(a)
 
 
@@ -641,7 +724,14 @@ defjvp(solve_p, _solve_jvp_a, lambda t, ans, a, b: solve_p(a, t))
 
 @implements(np.linalg.solve)
 def solve(a: ArrayLike, b: ArrayLike) -> np.ndarray:
-    """``numpy.linalg.solve``."""
+    """``numpy.linalg.solve``: ``x`` with ``a @ x == b``.
+
+    Example:
+        >>> import zymo, zymo.numpy as znp
+        >>> a = znp.array([[2.0, 0.0], [0.0, 4.0]])
+        >>> zymo.grad(lambda b: znp.linalg.solve(a, b).sum())(znp.array([1.0, 1.0]))
+        array([0.5 , 0.25])
+    """
     return solve_p(a, b)
 
 
@@ -654,7 +744,14 @@ defjvp(det_p, lambda t, ans, a: ans * np.trace(np.linalg.solve(a, t), axis1=-2, 
 
 @implements(np.linalg.det)
 def det(a: ArrayLike) -> np.ndarray:
-    """``numpy.linalg.det``."""
+    """``numpy.linalg.det``: the determinant.
+
+    Example:
+        >>> import zymo, zymo.numpy as znp
+        >>> zymo.grad(znp.linalg.det)(znp.array([[2.0, 1.0], [1.0, 3.0]]))
+        array([[ 3., -1.],
+               [-1.,  2.]])
+    """
     return det_p(a)
 
 
@@ -903,13 +1000,26 @@ def multi_dot(arrays: Sequence[ArrayLike], *, out: np.ndarray | None = None) -> 
 
 @implements(np.linalg.matrix_transpose)
 def matrix_transpose(x: ArrayLike, /) -> np.ndarray:
-    """``numpy.linalg.matrix_transpose``."""
+    """``numpy.linalg.matrix_transpose``: the last two axes swapped.
+
+    Example:
+        >>> import zymo.numpy as znp
+        >>> znp.linalg.matrix_transpose(znp.zeros((2, 3, 4))).shape
+        (2, 4, 3)
+    """
     return _mT(x)
 
 
 @implements(np.linalg.svdvals)
 def svdvals(x: ArrayLike, /) -> np.ndarray:
-    """``numpy.linalg.svdvals``."""
+    """``numpy.linalg.svdvals``: the singular values, largest first.
+
+    Example:
+        >>> import zymo, zymo.numpy as znp
+        >>> zymo.grad(lambda a: znp.linalg.svdvals(a)[0])(znp.array([[3.0, 0.0], [0.0, 1.0]]))
+        array([[1., 0.],
+               [0., 0.]])
+    """
     from .decompositions import svd
 
     return svd(x, compute_uv=False)
@@ -917,7 +1027,14 @@ def svdvals(x: ArrayLike, /) -> np.ndarray:
 
 @implements(np.linalg.matrix_norm)
 def matrix_norm(x: ArrayLike, /, *, keepdims: bool = False, ord: float | str = "fro") -> np.ndarray:
-    """``numpy.linalg.matrix_norm``."""
+    """``numpy.linalg.matrix_norm``: norms over the last two axes (Frobenius by default).
+
+    Example:
+        >>> import zymo, zymo.numpy as znp
+        >>> zymo.grad(lambda a: znp.linalg.matrix_norm(a))(znp.array([[3.0, 0.0], [0.0, 4.0]]))
+        array([[0.6, 0. ],
+               [0. , 0.8]])
+    """
     return norm(x, axis=(-2, -1), keepdims=keepdims, ord=ord)
 
 
@@ -925,7 +1042,13 @@ def matrix_norm(x: ArrayLike, /, *, keepdims: bool = False, ord: float | str = "
 def vector_norm(
     x: ArrayLike, /, *, axis: int | tuple[int, ...] | None = None, keepdims: bool = False, ord: float | str = 2
 ) -> np.ndarray:
-    """``numpy.linalg.vector_norm`` (any number of axes, as NumPy computes it)."""
+    """``numpy.linalg.vector_norm`` (any number of axes, as NumPy computes it).
+
+    Example:
+        >>> import zymo, zymo.numpy as znp
+        >>> zymo.grad(znp.linalg.vector_norm)(znp.array([3.0, 4.0]))
+        array([0.6, 0.8])
+    """
     from .construction import asarray
     from .shape import ravel, reshape, transpose
 
@@ -954,6 +1077,33 @@ def _cj(x):
     return np.conj(x) if _is_complex(x) else x
 
 
+# Docstrings of the generated vecdot, matvec and vecmat.
+_GUFUNC_DOCS = {
+    "vecdot": """``numpy.vecdot``: dot products of vectors over the last axis.
+
+    Example:
+        >>> import zymo, zymo.numpy as znp
+        >>> zymo.grad(lambda x: znp.vecdot(x, x).sum())(znp.array([[1.0, 2.0]]))
+        array([[2., 4.]])
+    """,
+    "matvec": """``numpy.matvec``: matrix-vector products over the last axes.
+
+    Example:
+        >>> import zymo, zymo.numpy as znp
+        >>> zymo.grad(lambda a: znp.matvec(a, znp.array([1.0, 2.0])).sum())(znp.ones((2, 2)))
+        array([[1., 2.],
+               [1., 2.]])
+    """,
+    "vecmat": """``numpy.vecmat``: vector-matrix products over the last axes.
+
+    Example:
+        >>> import zymo.numpy as znp
+        >>> znp.vecmat(znp.array([1.0, 2.0]), znp.ones((2, 3)))
+        array([3., 3., 3.])
+    """,
+}
+
+
 def _gufunc(ufunc, name, vjp_a, vjp_b):
     prim = Primitive(ufunc, name)
     defvjp(prim, vjp_a, vjp_b, saves=(0, 1))
@@ -972,7 +1122,7 @@ def _gufunc(ufunc, name, vjp_a, vjp_b):
         return _write_out(out, r)
 
     call.__name__ = name
-    call.__doc__ = f"``numpy.{name}`` (over the last axes)."
+    call.__doc__ = _GUFUNC_DOCS[name]
     return call
 
 
@@ -1100,7 +1250,13 @@ def linalg_vecdot(x1: ArrayLike, x2: ArrayLike, /, *, axis: int = -1) -> Array:
 
 @implements(np.linalg.cond)
 def cond(x: ArrayLike, p: float | str | None = None) -> np.ndarray:
-    """``numpy.linalg.cond`` (as NumPy computes it; infinite where ``x`` is singular)."""
+    """``numpy.linalg.cond`` (as NumPy computes it; infinite where ``x`` is singular).
+
+    Example:
+        >>> import zymo.numpy as znp
+        >>> float(znp.linalg.cond(znp.array([[2.0, 0.0], [0.0, 1.0]])))
+        2.0
+    """
     if p is None or p in (2, -2):
         s = svdvals(x)
         return s[..., -1] / s[..., 0] if p == -2 else s[..., 0] / s[..., -1]
@@ -1109,7 +1265,13 @@ def cond(x: ArrayLike, p: float | str | None = None) -> np.ndarray:
 
 @implements(np.linalg.tensorsolve)
 def tensorsolve(a: ArrayLike, b: ArrayLike, axes: int | Sequence[int] | None = None) -> np.ndarray:
-    """``numpy.linalg.tensorsolve``."""
+    """``numpy.linalg.tensorsolve``: ``x`` with ``tensordot(a, x, x.ndim) == b``.
+
+    Example:
+        >>> import zymo.numpy as znp
+        >>> znp.linalg.tensorsolve(2.0 * znp.eye(4).reshape(2, 2, 4), znp.ones((2, 2)))
+        array([0.5, 0.5, 0.5, 0.5])
+    """
     from .shape import ravel, reshape, transpose
 
     an, bn = len(shape_of(a)), len(shape_of(b))
@@ -1130,7 +1292,13 @@ def tensorsolve(a: ArrayLike, b: ArrayLike, axes: int | Sequence[int] | None = N
 
 @implements(np.linalg.tensorinv)
 def tensorinv(a: ArrayLike, ind: int = 2) -> np.ndarray:
-    """``numpy.linalg.tensorinv``."""
+    """``numpy.linalg.tensorinv``: the inverse under ``tensordot`` over ``ind`` axes.
+
+    Example:
+        >>> import zymo.numpy as znp
+        >>> znp.linalg.tensorinv(znp.eye(4).reshape(4, 2, 2), ind=1).shape
+        (2, 2, 4)
+    """
     from .shape import reshape
 
     if ind <= 0:

@@ -82,7 +82,13 @@ def sum(
     initial: float | None = None,
     where: ArrayLike = True,
 ) -> np.ndarray:
-    """``numpy.sum``."""
+    """``numpy.sum``: the sum along ``axis`` (all entries when None).
+
+    Example:
+        >>> import zymo, zymo.numpy as znp
+        >>> zymo.grad(lambda x: znp.sum(x ** 2))(znp.array([1.0, 2.0]))
+        array([2., 4.])
+    """
     _reject(where=where)
     if type(a) in (list, tuple):
         from .construction import asarray
@@ -118,7 +124,13 @@ def mean(
     *,
     where: ArrayLike = True,
 ) -> np.ndarray:
-    """``numpy.mean``."""
+    """``numpy.mean``: the arithmetic mean along ``axis``.
+
+    Example:
+        >>> import zymo, zymo.numpy as znp
+        >>> zymo.grad(lambda x: znp.mean(x))(znp.array([1.0, 2.0, 3.0, 4.0]))
+        array([0.25, 0.25, 0.25, 0.25])
+    """
     _reject(where=where)
     if type(a) in (list, tuple):
         from .construction import asarray
@@ -195,6 +207,26 @@ def prod(
 
 
 # --- max / min ------------------------------------------------------------------
+# Docstrings of the generated max and min.
+_EXTREME_DOCS = {
+    "max": """``numpy.max``: the largest entry along ``axis``; the gradient is shared evenly among tied maxima.
+
+    Example:
+        >>> import zymo, zymo.numpy as znp
+        >>> zymo.grad(lambda x: znp.max(x))(znp.array([1.0, 3.0, 3.0]))
+        array([0. , 0.5, 0.5])
+    """,
+    "min": """``numpy.min``: the smallest entry along ``axis``; the gradient is shared evenly among tied minima.
+
+    Example:
+        >>> import zymo, zymo.numpy as znp
+        >>> zymo.grad(lambda x: znp.min(x, axis=0).sum())(znp.array([[1.0, 2.0], [0.5, 4.0]]))
+        array([[0., 1.],
+               [1., 0.]])
+    """,
+}
+
+
 def _extreme(np_fn, name):
     def impl(x, axis=None, keepdims=False):
         return np_fn(x, axis=axis, keepdims=keepdims)
@@ -234,7 +266,7 @@ def _extreme(np_fn, name):
         return r if out is None else _write_out(out, r)
 
     entry.__name__ = name
-    entry.__doc__ = f"``numpy.{name}``: the gradient is shared evenly among tied extremes."
+    entry.__doc__ = _EXTREME_DOCS[name]
     return prim, entry
 
 
@@ -319,7 +351,13 @@ def var(
     mean: ArrayLike | None = None,
     correction: float | None = None,
 ) -> np.ndarray:
-    """``numpy.var``."""
+    """``numpy.var``: the variance along ``axis``.
+
+    Example:
+        >>> import zymo, zymo.numpy as znp
+        >>> zymo.grad(lambda x: znp.var(x))(znp.array([1.0, 2.0, 3.0]))
+        array([-0.66666667,  0.        ,  0.66666667])
+    """
     _reject(where=where)
     if correction is not None:
         ddof = correction
@@ -374,7 +412,13 @@ linear(
 
 @implements(np.cumsum)
 def cumsum(a: ArrayLike, axis: int | None = None, dtype: DTypeLike = None, out: np.ndarray | None = None) -> np.ndarray:
-    """``numpy.cumsum``."""
+    """``numpy.cumsum``: the running sum along ``axis`` (flattened when None).
+
+    Example:
+        >>> import zymo, zymo.numpy as znp
+        >>> zymo.grad(lambda x: znp.cumsum(x).sum())(znp.array([1.0, 2.0, 3.0]))
+        array([3., 2., 1.])
+    """
     r = cumsum_p(a, axis=axis, dtype=dtype)
     return r if out is None else _write_out(out, r)
 

@@ -83,7 +83,13 @@ def reshape(
     newshape: int | Sequence[int] | None = None,
     copy: bool | None = None,
 ) -> np.ndarray:
-    """``numpy.reshape`` (a view when NumPy's is one; writes through it reach the base)."""
+    """``numpy.reshape`` (a view when NumPy's is one; writes through it reach the base).
+
+    Example:
+        >>> import zymo, zymo.numpy as znp
+        >>> zymo.grad(lambda x: (znp.reshape(x, (2, 2)) @ znp.array([1.0, 2.0])).sum())(znp.zeros(4))
+        array([1., 2., 1., 2.])
+    """
     if shape is None:
         shape = newshape
     if isinstance(shape, (int, np.integer)):
@@ -97,13 +103,25 @@ def _reshape_args(shape):
 
 @implements(np.ravel)
 def ravel(a: ArrayLike, order: str = "C") -> np.ndarray:
-    """``numpy.ravel``."""
+    """``numpy.ravel``: the entries as a 1-d array.
+
+    Example:
+        >>> import zymo.numpy as znp
+        >>> znp.ravel(znp.array([[1.0, 2.0], [3.0, 4.0]]))
+        array([1., 2., 3., 4.])
+    """
     return reshape_p(a, shape=(-1,), order=order)
 
 
 @implements(np.squeeze)
 def squeeze(a: ArrayLike, axis: int | tuple[int, ...] | None = None) -> np.ndarray:
-    """``numpy.squeeze``."""
+    """``numpy.squeeze``: axes of length one removed.
+
+    Example:
+        >>> import zymo.numpy as znp
+        >>> znp.squeeze(znp.zeros((1, 2, 1))).shape
+        (2,)
+    """
     shape = shape_of(a)
     if axis is None:
         new = tuple(n for n in shape if n != 1)
@@ -118,7 +136,13 @@ def squeeze(a: ArrayLike, axis: int | tuple[int, ...] | None = None) -> np.ndarr
 
 @implements(np.expand_dims)
 def expand_dims(a: ArrayLike, axis: int | tuple[int, ...]) -> np.ndarray:
-    """``numpy.expand_dims``."""
+    """``numpy.expand_dims``: a new axis of length one at ``axis``.
+
+    Example:
+        >>> import zymo.numpy as znp
+        >>> znp.expand_dims(znp.array([1.0, 2.0]), 0).shape
+        (1, 2)
+    """
     if not isinstance(axis, (tuple, list)):
         axis = (axis,)
     nd = len(shape_of(a)) + len(axis)
@@ -147,7 +171,13 @@ transpose_p.unview = lambda base, new, axes=None: inplace_setitem(
 
 @implements(np.transpose)
 def transpose(a: ArrayLike, axes: int | Sequence[int] | None = None) -> np.ndarray:
-    """``numpy.transpose``."""
+    """``numpy.transpose``: axes permuted (reversed when ``axes`` is None); a view.
+
+    Example:
+        >>> import zymo.numpy as znp
+        >>> znp.transpose(znp.zeros((2, 3, 4))).shape
+        (4, 3, 2)
+    """
     if axes is not None:
         axes = tuple(int(x) for x in axes)
     return transpose_p(a, axes=axes)
@@ -155,7 +185,13 @@ def transpose(a: ArrayLike, axes: int | Sequence[int] | None = None) -> np.ndarr
 
 @implements(np.swapaxes)
 def swapaxes(a: ArrayLike, axis1: int, axis2: int) -> np.ndarray:
-    """``numpy.swapaxes``."""
+    """``numpy.swapaxes``: two axes interchanged (a view).
+
+    Example:
+        >>> import zymo.numpy as znp
+        >>> znp.swapaxes(znp.zeros((2, 3)), 0, 1).shape
+        (3, 2)
+    """
     nd = len(shape_of(a))
     axes = list(range(nd))
     i, j = normalize_axis_index(axis1, nd), normalize_axis_index(axis2, nd)
@@ -165,7 +201,13 @@ def swapaxes(a: ArrayLike, axis1: int, axis2: int) -> np.ndarray:
 
 @implements(np.moveaxis)
 def moveaxis(a: ArrayLike, source: int | Sequence[int], destination: int | Sequence[int]) -> np.ndarray:
-    """``numpy.moveaxis``."""
+    """``numpy.moveaxis``: axes moved from ``source`` to ``destination``.
+
+    Example:
+        >>> import zymo.numpy as znp
+        >>> znp.moveaxis(znp.zeros((2, 3, 4)), 0, -1).shape
+        (3, 4, 2)
+    """
     nd = len(shape_of(a))
     src = normalize_axis_tuple(source, nd, "source")
     dst = normalize_axis_tuple(destination, nd, "destination")
@@ -188,7 +230,13 @@ linear(broadcast_to_p, lambda g, ans, x, shape: unbroadcast(g, x))
 
 @implements(np.broadcast_to)
 def broadcast_to(array: ArrayLike, shape: int | Sequence[int], subok: bool = False) -> np.ndarray:
-    """``numpy.broadcast_to`` (a read-only view, as in NumPy)."""
+    """``numpy.broadcast_to`` (a read-only view, as in NumPy).
+
+    Example:
+        >>> import zymo, zymo.numpy as znp
+        >>> zymo.grad(lambda x: znp.broadcast_to(x, (3, 2)).sum())(znp.array([1.0, 2.0]))
+        array([3., 3.])
+    """
     if isinstance(shape, (int, np.integer)):
         shape = (int(shape),)
     return broadcast_to_p(array, shape=tuple(shape))
@@ -206,19 +254,39 @@ flip_p.unview = lambda base, new, axis=None: inplace_setitem(base, Ellipsis, np.
 
 @implements(np.flip)
 def flip(m: ArrayLike, axis: int | tuple[int, ...] | None = None) -> np.ndarray:
-    """``numpy.flip``."""
+    """``numpy.flip``: entries in reverse order along ``axis`` (all axes when None).
+
+    Example:
+        >>> import zymo, zymo.numpy as znp
+        >>> w = znp.array([1.0, 2.0, 3.0])
+        >>> zymo.grad(lambda x: znp.sum(znp.flip(x) * w))(znp.zeros(3))
+        array([3., 2., 1.])
+    """
     return flip_p(m, axis=axis)
 
 
 @implements(np.fliplr)
 def fliplr(m: ArrayLike) -> np.ndarray:
-    """``numpy.fliplr``."""
+    """``numpy.fliplr``: columns in reverse order.
+
+    Example:
+        >>> import zymo.numpy as znp
+        >>> znp.fliplr(znp.array([[1.0, 2.0]]))
+        array([[2., 1.]])
+    """
     return flip_p(m, axis=1)
 
 
 @implements(np.flipud)
 def flipud(m: ArrayLike) -> np.ndarray:
-    """``numpy.flipud``."""
+    """``numpy.flipud``: rows in reverse order.
+
+    Example:
+        >>> import zymo.numpy as znp
+        >>> znp.flipud(znp.array([[1.0], [2.0]]))
+        array([[2.],
+               [1.]])
+    """
     return flip_p(m, axis=0)
 
 
@@ -260,7 +328,19 @@ def concatenate(
     dtype: DTypeLike = None,
     casting: str = "same_kind",
 ) -> np.ndarray:
-    """``numpy.concatenate``, also of Python lists that hold traced values (or are empty)."""
+    """``numpy.concatenate``, also of Python lists that hold traced values (or are empty).
+
+    Example:
+        >>> import zymo, zymo.numpy as znp
+        >>> def loss(x):
+        ...     ys = []
+        ...     for t in range(3):
+        ...         ys = znp.concatenate([ys, [x * t]])
+        ...     return ys.sum()
+        ...
+        >>> zymo.grad(loss)(2.0)
+        3.0
+    """
     xs = _seq_to_arrays(arrays)
     if not builtins.any(type(x) is Tracer for x in xs):
         return np.concatenate(xs, axis=axis, out=out, dtype=dtype, casting=casting)
@@ -295,7 +375,17 @@ def stack(
     dtype: DTypeLike = None,
     casting: str = "same_kind",
 ) -> np.ndarray:
-    """``numpy.stack``."""
+    """``numpy.stack``: arrays of one shape joined along a new axis.
+
+    Example:
+        >>> import zymo, zymo.numpy as znp
+        >>> def loss(x):
+        ...     hs = [x * t for t in range(3)]
+        ...     return znp.stack(hs).sum()
+        ...
+        >>> zymo.grad(loss)(znp.array([1.0, 2.0]))
+        array([3., 3.])
+    """
     xs = _seq_to_arrays(arrays)
     if not builtins.any(type(x) is Tracer for x in xs):
         return np.stack(xs, axis=axis, out=out, dtype=dtype, casting=casting)
@@ -309,14 +399,26 @@ def stack(
 
 @implements(np.atleast_1d)
 def atleast_1d(*arys: ArrayLike) -> np.ndarray | list[np.ndarray]:
-    """``numpy.atleast_1d``."""
+    """``numpy.atleast_1d``: scalars become 1-d arrays.
+
+    Example:
+        >>> import zymo.numpy as znp
+        >>> znp.atleast_1d(2.0)
+        array([2.])
+    """
     res = [reshape(a, (1,)) if len(shape_of(a)) == 0 else a for a in map(_asarray, arys)]
     return res[0] if len(res) == 1 else res
 
 
 @implements(np.atleast_2d)
 def atleast_2d(*arys: ArrayLike) -> np.ndarray | list[np.ndarray]:
-    """``numpy.atleast_2d``."""
+    """``numpy.atleast_2d``: inputs viewed with at least two dimensions.
+
+    Example:
+        >>> import zymo.numpy as znp
+        >>> znp.atleast_2d(znp.array([1.0, 2.0]))
+        array([[1., 2.]])
+    """
     res = []
     for a in map(_asarray, arys):
         s = shape_of(a)
@@ -326,7 +428,13 @@ def atleast_2d(*arys: ArrayLike) -> np.ndarray | list[np.ndarray]:
 
 @implements(np.atleast_3d)
 def atleast_3d(*arys: ArrayLike) -> np.ndarray | list[np.ndarray]:
-    """``numpy.atleast_3d``."""
+    """``numpy.atleast_3d``: inputs viewed with at least three dimensions.
+
+    Example:
+        >>> import zymo.numpy as znp
+        >>> znp.atleast_3d(znp.array([1.0, 2.0])).shape
+        (1, 2, 1)
+    """
     res = []
     for a in map(_asarray, arys):
         s = shape_of(a)
@@ -346,7 +454,13 @@ def _as_list(arrays):
 
 @implements(np.vstack)
 def vstack(tup: Sequence[ArrayLike], *, dtype: DTypeLike = None, casting: str = "same_kind") -> np.ndarray:
-    """``numpy.vstack``."""
+    """``numpy.vstack``.
+
+    Example:
+        >>> import zymo, zymo.numpy as znp
+        >>> zymo.grad(lambda x: znp.vstack([x, x * x]).sum())(znp.array([1.0, 2.0]))
+        array([3., 5.])
+    """
     xs = [atleast_2d(a) for a in _as_list(tup)]
     return concatenate(xs, axis=0, dtype=dtype, casting=casting)
 
@@ -356,7 +470,13 @@ row_stack = vstack
 
 @implements(np.hstack)
 def hstack(tup: Sequence[ArrayLike], *, dtype: DTypeLike = None, casting: str = "same_kind") -> np.ndarray:
-    """``numpy.hstack``."""
+    """``numpy.hstack``: concatenate along the second axis (the first for 1-d inputs).
+
+    Example:
+        >>> import zymo, zymo.numpy as znp
+        >>> zymo.grad(lambda x: znp.hstack([x, 2.0 * x]).sum())(znp.array([1.0, 2.0]))
+        array([3., 3.])
+    """
     xs = [atleast_1d(a) for a in _as_list(tup)]
     axis = 0 if xs and len(shape_of(xs[0])) == 1 else 1
     return concatenate(xs, axis=axis, dtype=dtype, casting=casting)
@@ -364,13 +484,26 @@ def hstack(tup: Sequence[ArrayLike], *, dtype: DTypeLike = None, casting: str = 
 
 @implements(np.dstack)
 def dstack(tup: Sequence[ArrayLike]) -> np.ndarray:
-    """``numpy.dstack``."""
+    """``numpy.dstack``: stack along the third axis.
+
+    Example:
+        >>> import zymo.numpy as znp
+        >>> znp.dstack([znp.array([1.0, 2.0]), znp.array([3.0, 4.0])]).shape
+        (1, 2, 2)
+    """
     return concatenate([atleast_3d(a) for a in _as_list(tup)], axis=2)
 
 
 @implements(np.column_stack)
 def column_stack(tup: Sequence[ArrayLike]) -> np.ndarray:
-    """``numpy.column_stack``."""
+    """``numpy.column_stack``: 1-d inputs become the columns of a 2-d array.
+
+    Example:
+        >>> import zymo.numpy as znp
+        >>> znp.column_stack([znp.array([1.0, 2.0]), znp.array([3.0, 4.0])])
+        array([[1., 3.],
+               [2., 4.]])
+    """
     cols = []
     for a in _as_list(tup):
         if len(shape_of(a)) < 2:
@@ -381,7 +514,13 @@ def column_stack(tup: Sequence[ArrayLike]) -> np.ndarray:
 
 @implements(np.append)
 def append(arr: ArrayLike, values: ArrayLike, axis: int | None = None) -> np.ndarray:
-    """``numpy.append``."""
+    """``numpy.append``: ``values`` appended to ``arr`` (flattened when ``axis`` is None).
+
+    Example:
+        >>> import zymo, zymo.numpy as znp
+        >>> zymo.grad(lambda x: znp.append(x, x * 2.0).sum())(znp.array([1.0, 2.0]))
+        array([3., 3.])
+    """
     arr, values = _asarray(arr), _asarray(values)
     if axis is None:
         return concatenate([ravel(arr), ravel(values)], axis=0)
@@ -391,7 +530,13 @@ def append(arr: ArrayLike, values: ArrayLike, axis: int | None = None) -> np.nda
 # --- split ------------------------------------------------------------------------
 @implements(np.array_split)
 def array_split(ary: ArrayLike, indices_or_sections: int | Sequence[int], axis: int = 0) -> list[np.ndarray]:
-    """``numpy.array_split`` (views, as in NumPy)."""
+    """``numpy.array_split``: split into parts of near-equal size (views, as in NumPy).
+
+    Example:
+        >>> import zymo.numpy as znp
+        >>> znp.array_split(znp.arange(5.0), 2)
+        [array([0., 1., 2.]), array([3., 4.])]
+    """
     axis = normalize_axis_index(axis, len(shape_of(ary)))
     n = shape_of(ary)[axis]
     if isinstance(indices_or_sections, (int, np.integer)):
@@ -409,10 +554,42 @@ def array_split(ary: ArrayLike, indices_or_sections: int | Sequence[int], axis: 
 
 @implements(np.split)
 def split(ary: ArrayLike, indices_or_sections: int | Sequence[int], axis: int = 0) -> list[np.ndarray]:
-    """``numpy.split`` (views, as in NumPy)."""
+    """``numpy.split``: split into equal parts or at indices (views, as in NumPy).
+
+    Example:
+        >>> import zymo.numpy as znp
+        >>> znp.split(znp.arange(4.0), [1])
+        [array([0.]), array([1., 2., 3.])]
+    """
     if isinstance(indices_or_sections, (int, np.integer)) and shape_of(ary)[axis] % int(indices_or_sections):
         raise ValueError("array split does not result in an equal division")
     return array_split(ary, indices_or_sections, axis)
+
+
+# Docstrings of the generated hsplit, vsplit and dsplit.
+_SPLIT_DOCS = {
+    "hsplit": """``numpy.hsplit``: split along the second axis (the first for 1-d input).
+
+    Example:
+        >>> import zymo.numpy as znp
+        >>> znp.hsplit(znp.arange(4.0), 2)
+        [array([0., 1.]), array([2., 3.])]
+    """,
+    "vsplit": """``numpy.vsplit``: split along the first axis.
+
+    Example:
+        >>> import zymo.numpy as znp
+        >>> [p.shape for p in znp.vsplit(znp.ones((4, 2)), 2)]
+        [(2, 2), (2, 2)]
+    """,
+    "dsplit": """``numpy.dsplit``: split along the third axis.
+
+    Example:
+        >>> import zymo.numpy as znp
+        >>> [p.shape for p in znp.dsplit(znp.ones((1, 1, 4)), 2)]
+        [(1, 1, 2), (1, 1, 2)]
+    """,
+}
 
 
 for _name, _np_fn, _axis in [("hsplit", np.hsplit, 1), ("vsplit", np.vsplit, 0), ("dsplit", np.dsplit, 2)]:
@@ -423,7 +600,7 @@ for _name, _np_fn, _axis in [("hsplit", np.hsplit, 1), ("vsplit", np.vsplit, 0),
             return split(ary, indices_or_sections, axis=ax)
 
         fn.__name__ = name
-        fn.__doc__ = f"``numpy.{name}``."
+        fn.__doc__ = _SPLIT_DOCS[name]
         return fn
 
     globals()[_name] = implements(_np_fn)(_make(_axis, _name))
@@ -453,13 +630,25 @@ tile_p = linear(Primitive(_tile_impl, "tile"), _tile_vjp)
 
 @implements(np.tile)
 def tile(A: ArrayLike, reps: int | Sequence[int]) -> np.ndarray:
-    """``numpy.tile``."""
+    """``numpy.tile``: the input repeated ``reps`` times.
+
+    Example:
+        >>> import zymo, zymo.numpy as znp
+        >>> zymo.grad(lambda x: znp.tile(x, 3).sum())(znp.array([1.0, 2.0]))
+        array([3., 3.])
+    """
     return tile_p(A, reps=reps)
 
 
 @implements(np.repeat)
 def repeat(a: ArrayLike, repeats: int | ArrayLike, axis: int | None = None) -> np.ndarray:
-    """``numpy.repeat`` (as indexing, so its gradient sums the copies)."""
+    """``numpy.repeat`` (as indexing, so its gradient sums the copies).
+
+    Example:
+        >>> import zymo, zymo.numpy as znp
+        >>> zymo.grad(lambda x: znp.repeat(x, 3).sum())(znp.array([1.0, 2.0]))
+        array([3., 3.])
+    """
     a = _asarray(a)
     if axis is None:
         a = ravel(a)
@@ -477,7 +666,13 @@ def take(a, indices, axis=None):
 
 @implements(np.roll)
 def roll(a: ArrayLike, shift: int | Sequence[int], axis: int | tuple[int, ...] | None = None) -> np.ndarray:
-    """``numpy.roll`` (as indexing)."""
+    """``numpy.roll``: entries shifted cyclically along ``axis`` (as indexing).
+
+    Example:
+        >>> import zymo.numpy as znp
+        >>> znp.roll(znp.array([1.0, 2.0, 3.0]), 1)
+        array([3., 1., 2.])
+    """
     if axis is None:
         return reshape(roll(ravel(a), shift, 0), shape_of(a))
     if isinstance(axis, (tuple, list)):
@@ -507,7 +702,13 @@ defjvp_all(pad_p, lambda ts, ans, x, pad_width, constant_values=0: pad_p(ts[0], 
 
 @implements(np.pad)
 def pad(array: ArrayLike, pad_width: ArrayLike, mode: str = "constant", **kwargs: Any) -> np.ndarray:
-    """``numpy.pad``: ``constant`` mode, and ``edge``, ``wrap``, ``reflect``, ``symmetric`` as indexing."""
+    """``numpy.pad``: ``constant`` mode, and ``edge``, ``wrap``, ``reflect``, ``symmetric`` as indexing.
+
+    Example:
+        >>> import zymo, zymo.numpy as znp
+        >>> zymo.grad(lambda x: (znp.pad(x, 1, mode='edge') ** 2).sum())(znp.array([1.0, 2.0]))
+        array([4., 8.])
+    """
     array = _asarray(array)
     nd = len(shape_of(array))
     pw = np.broadcast_to(np.asarray(pad_width, dtype=int), (nd, 2))
@@ -563,13 +764,27 @@ def tril(m: ArrayLike, k: int = 0) -> np.ndarray:
 
 @implements(np.triu)
 def triu(m: ArrayLike, k: int = 0) -> np.ndarray:
-    """``numpy.triu``."""
+    """``numpy.triu``: the upper triangle from the ``k``-th diagonal up, zeros below.
+
+    Example:
+        >>> import zymo, zymo.numpy as znp
+        >>> zymo.grad(lambda a: znp.triu(a).sum())(znp.ones((2, 2)))
+        array([[1., 1.],
+               [0., 1.]])
+    """
     return _triangle(m, k, False)
 
 
 @implements(np.rot90)
 def rot90(m: ArrayLike, k: int = 1, axes: tuple[int, ...] = (0, 1)) -> np.ndarray:
-    """``numpy.rot90`` (flips and a transpose, as NumPy does)."""
+    """``numpy.rot90``: rotated by 90 degrees ``k`` times in the plane of ``axes``.
+
+    Example:
+        >>> import zymo.numpy as znp
+        >>> znp.rot90(znp.array([[1.0, 2.0], [3.0, 4.0]]))
+        array([[2., 4.],
+               [1., 3.]])
+    """
     axes = tuple(axes)
     if len(axes) != 2:
         raise ValueError("len(axes) must be 2.")
@@ -597,13 +812,27 @@ __all__ += ["tril", "triu", "rot90"]
 # --- splitting into views, broadcasting together, grids ------------------------------------------------
 @implements(np.unstack)
 def unstack(x: ArrayLike, /, *, axis: int = 0) -> tuple[np.ndarray, ...]:
-    """``numpy.unstack``."""
+    """``numpy.unstack``: the slices along ``axis``, as a tuple.
+
+    Example:
+        >>> import zymo.numpy as znp
+        >>> znp.unstack(znp.array([[1.0, 2.0], [3.0, 4.0]]))
+        (array([1., 2.]), array([3., 4.]))
+    """
     return tuple(moveaxis(x, axis, 0))
 
 
 @implements(np.broadcast_arrays)
 def broadcast_arrays(*args: ArrayLike, subok: bool = False) -> tuple[np.ndarray, ...]:
-    """``numpy.broadcast_arrays`` (read-only views, as in NumPy)."""
+    """``numpy.broadcast_arrays`` (read-only views, as in NumPy).
+
+    Example:
+        >>> import zymo.numpy as znp
+        >>> a, b = znp.broadcast_arrays(znp.array([1.0, 2.0]), znp.array([[0.0], [1.0]]))
+        >>> b
+        array([[0., 0.],
+               [1., 1.]])
+    """
     args = [_asarray(a) for a in args]
     shape = np.broadcast_shapes(*(shape_of(a) for a in args))
     return tuple(a if shape_of(a) == shape else broadcast_to(a, shape) for a in args)
@@ -611,7 +840,14 @@ def broadcast_arrays(*args: ArrayLike, subok: bool = False) -> tuple[np.ndarray,
 
 @implements(np.meshgrid)
 def meshgrid(*xi: ArrayLike, copy: bool = True, sparse: bool = False, indexing: str = "xy") -> tuple[np.ndarray, ...]:
-    """``numpy.meshgrid`` of traced coordinate vectors."""
+    """``numpy.meshgrid`` of traced coordinate vectors.
+
+    Example:
+        >>> import zymo.numpy as znp
+        >>> xx, yy = znp.meshgrid(znp.array([1.0, 2.0]), znp.array([3.0, 4.0, 5.0]))
+        >>> xx.shape
+        (3, 2)
+    """
     from .indexing import copy as _copy
 
     if indexing not in ("xy", "ij"):
@@ -631,7 +867,14 @@ def meshgrid(*xi: ArrayLike, copy: bool = True, sparse: bool = False, indexing: 
 
 @implements(np.diagflat)
 def diagflat(v: ArrayLike, k: int = 0) -> np.ndarray:
-    """``numpy.diagflat``."""
+    """``numpy.diagflat``: a matrix with the flattened input on its ``k``-th diagonal.
+
+    Example:
+        >>> import zymo.numpy as znp
+        >>> znp.diagflat(znp.array([1.0, 2.0]))
+        array([[1., 0.],
+               [0., 2.]])
+    """
     from .linalg_rules import diag
 
     return diag(ravel(_asarray(v)), k)
@@ -640,7 +883,13 @@ def diagflat(v: ArrayLike, k: int = 0) -> np.ndarray:
 # --- selecting and resizing (as gathers) --------------------------------------------------------------
 @implements(np.delete)
 def delete(arr: ArrayLike, obj: int | slice | ArrayLike, axis: int | None = None) -> np.ndarray:
-    """``numpy.delete``: the kept entries, gathered."""
+    """``numpy.delete``: the kept entries, gathered.
+
+    Example:
+        >>> import zymo.numpy as znp
+        >>> znp.delete(znp.array([1.0, 2.0, 3.0]), 1)
+        array([1., 3.])
+    """
     arr = _asarray(arr)
     if axis is None:
         arr, axis = ravel(arr), 0
@@ -650,7 +899,13 @@ def delete(arr: ArrayLike, obj: int | slice | ArrayLike, axis: int | None = None
 
 @implements(np.compress)
 def compress(condition: ArrayLike, a: ArrayLike, axis: int | None = None, out: np.ndarray | None = None) -> np.ndarray:
-    """``numpy.compress``."""
+    """``numpy.compress``: the slices along ``axis`` where ``condition`` is true.
+
+    Example:
+        >>> import zymo.numpy as znp
+        >>> znp.compress([True, False, True], znp.array([1.0, 2.0, 3.0]))
+        array([1., 3.])
+    """
     a = _asarray(a)
     if axis is None:
         a, axis = ravel(a), 0
@@ -664,13 +919,26 @@ def compress(condition: ArrayLike, a: ArrayLike, axis: int | None = None, out: n
 
 @implements(np.extract)
 def extract(condition: ArrayLike, arr: ArrayLike) -> np.ndarray:
-    """``numpy.extract``."""
+    """``numpy.extract``: the entries where ``condition`` is true, flattened.
+
+    Example:
+        >>> import zymo.numpy as znp
+        >>> znp.extract([True, False, True], znp.array([1.0, 2.0, 3.0]))
+        array([1., 3.])
+    """
     return take(ravel(_asarray(arr)), np.nonzero(np.ravel(np.asarray(condition)))[0])
 
 
 @implements(np.resize)
 def resize(a: ArrayLike, new_shape: int | Sequence[int]) -> np.ndarray:
-    """``numpy.resize``: the flattened entries repeated to fill ``new_shape``."""
+    """``numpy.resize``: the flattened entries repeated to fill ``new_shape``.
+
+    Example:
+        >>> import zymo.numpy as znp
+        >>> znp.resize(znp.array([1.0, 2.0, 3.0]), (2, 2))
+        array([[1., 2.],
+               [3., 1.]])
+    """
     from .construction import zeros
 
     if isinstance(new_shape, (int, np.integer)):
