@@ -22,9 +22,13 @@ Example:
 from __future__ import annotations
 
 import copy
+import inspect
 import operator
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ..core.array_api import _write_out
 from ..core.dispatch import FUNCTIONS, SPECIAL, UFUNCS, implements
@@ -71,6 +75,21 @@ class ZymoUfunc:
 
     def __repr__(self):
         return f"<zymo ufunc {self.__name__}>"
+
+    @property
+    def __signature__(self) -> inspect.Signature:
+        """The ufunc's call signature, with array type hints."""
+        return _ufunc_signature(self._ufunc.nin, self._ufunc.nout)
+
+
+def _ufunc_signature(nin: int, nout: int) -> inspect.Signature:
+    P = inspect.Parameter
+    names = ["x"] if nin == 1 else [f"x{i + 1}" for i in range(nin)]
+    params = [P(n, P.POSITIONAL_ONLY, annotation="ArrayLike") for n in names]
+    params += [P("out", P.POSITIONAL_OR_KEYWORD, default=None, annotation="np.ndarray | None")]
+    params += [P("kwargs", P.VAR_KEYWORD, annotation="Any")]
+    result = "np.ndarray" if nout == 1 else f"tuple[{', '.join(['np.ndarray'] * nout)}]"
+    return inspect.Signature(params, return_annotation=result)
 
 
 ufunc_entry: dict[str, ZymoUfunc] = {}
@@ -358,8 +377,16 @@ defjvp_all(
 
 
 @implements(np.where)
-def where(condition, x=None, y=None):
-    """``numpy.where``; with one argument it returns indices (no gradient)."""
+def where(
+    condition: ArrayLike, x: ArrayLike | None = None, y: ArrayLike | None = None
+) -> np.ndarray | tuple[np.ndarray, ...]:
+    """``numpy.where``; with one argument it returns indices (no gradient).
+
+    Example:
+        >>> import zymo, zymo.numpy as znp
+        >>> zymo.grad(lambda x: znp.where(x > 0, x, 0.1 * x).sum())(znp.array([-1.0, 2.0]))
+        array([0.1, 1. ])
+    """
     if x is None and y is None:
         return np.where(bottom(condition))
     return where_p(bottom(condition), x, y)
@@ -397,8 +424,23 @@ defjvp(
 
 
 @implements(np.clip)
-def clip(a, a_min=None, a_max=None, out=None, *, min=None, max=None, **kwargs):
-    """``numpy.clip``: gradient flows to ``a`` inside the bounds and to a bound where it binds."""
+def clip(
+    a: ArrayLike,
+    a_min: ArrayLike | None = None,
+    a_max: ArrayLike | None = None,
+    out: np.ndarray | None = None,
+    *,
+    min: ArrayLike | None = None,
+    max: ArrayLike | None = None,
+    **kwargs: Any,
+) -> np.ndarray:
+    """``numpy.clip``: gradient flows to ``a`` inside the bounds and to a bound where it binds.
+
+    Example:
+        >>> import zymo, zymo.numpy as znp
+        >>> zymo.grad(lambda x: znp.clip(x, 0.0, 1.0).sum())(znp.array([-1.0, 0.5, 2.0]))
+        array([0., 1., 0.])
+    """
     lo = a_min if a_min is not None else min
     hi = a_max if a_max is not None else max
     r = clip_p(a, lo, hi)
@@ -409,7 +451,7 @@ FUNCTIONS[np.clip] = clip
 
 
 @implements(np.select)
-def select(condlist, choicelist, default=0):
+def select(condlist: Sequence[ArrayLike], choicelist: Sequence[ArrayLike], default: ArrayLike = 0) -> np.ndarray:
     """``numpy.select``: the first true condition picks its choice; the gradient follows the pick.
 
     Example:
@@ -467,7 +509,7 @@ defjvp(sinc_p, lambda t, ans, x: t * _sinc_derivative(ans, x))
 
 
 @implements(np.sinc)
-def sinc(x):
+def sinc(x: ArrayLike) -> np.ndarray:
     """``numpy.sinc`` (``sin(pi x) / (pi x)``), with exact derivatives of any order at zero too.
 
     Example:
@@ -489,7 +531,9 @@ defjvp(nan_to_num_p, lambda t, ans, x, **params: t * _mask(np.isfinite(bottom(x)
 
 
 @implements(np.nan_to_num)
-def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
+def nan_to_num(
+    x: ArrayLike, copy: bool = True, nan: float = 0.0, posinf: float | None = None, neginf: float | None = None
+) -> np.ndarray:
     """``numpy.nan_to_num``: the gradient flows through finite entries; replaced ones get zero.
 
     On a traced value the result is always a new array (``copy=False`` does not write in place).
