@@ -154,6 +154,29 @@ def test_plain_arrays_give_exactly_numpys_result(zymo_ns, numpy_ns, name, args, 
     _assert_same(getattr(zymo_ns, name)(*args, **kwargs), getattr(numpy_ns, name)(*args, **kwargs))
 
 
+MULTI_OUTPUT = [
+    ("atleast_1d", (1.0, _V)),
+    ("atleast_2d", (_V, _A)),
+    ("atleast_3d", (_V, _A)),
+    ("broadcast_arrays", (_V, _A)),
+    ("meshgrid", (_V, _V)),
+    ("split", (_V, 3)),
+    ("array_split", (_V, 2)),
+    ("hsplit", (_A, 3)),
+    ("unstack", (_A,)),
+    ("gradient", (_A,)),
+]
+
+
+@pytest.mark.parametrize(("name", "args"), MULTI_OUTPUT, ids=[c[0] for c in MULTI_OUTPUT])
+def test_several_outputs_come_in_numpys_container(name, args):
+    got, expected = getattr(znp, name)(*args), getattr(np, name)(*args)
+    assert type(got) is type(expected)
+    assert len(got) == len(expected)
+    for g, e in zip(got, expected, strict=True):
+        _assert_same(g, e)
+
+
 def test_eigh_on_plain_arrays_gives_numpys_result():
     got, expected = znp.linalg.eigh(_A), np.linalg.eigh(_A)
     np.testing.assert_array_equal(got.eigenvalues, expected.eigenvalues)

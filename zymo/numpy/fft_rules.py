@@ -143,7 +143,7 @@ def fftn(
     norm: str | None = None,
     out: np.ndarray | None = None,
 ) -> np.ndarray:
-    """``numpy.fft.fftn``.
+    """``numpy.fft.fftn``: the n-dimensional discrete Fourier transform over ``axes``.
 
     Example:
         >>> import zymo.numpy as znp
@@ -163,7 +163,7 @@ def ifftn(
     norm: str | None = None,
     out: np.ndarray | None = None,
 ) -> np.ndarray:
-    """``numpy.fft.ifftn``.
+    """``numpy.fft.ifftn``: the n-dimensional inverse discrete Fourier transform over ``axes``.
 
     Example:
         >>> import zymo.numpy as znp

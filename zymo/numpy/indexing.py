@@ -218,7 +218,7 @@ def take_along_axis(arr: ArrayLike, indices: ArrayLike, axis: int = -1) -> np.nd
 
 
 @implements(np.put)
-def put(a: ArrayLike, ind: int, v: ArrayLike, mode: str = "raise") -> None:
+def put(a: ArrayLike, ind: ArrayLike, v: ArrayLike, mode: str = "raise") -> None:
     """``numpy.put``: writes into the flattened array.
 
     Example:

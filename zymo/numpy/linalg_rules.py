@@ -1172,7 +1172,7 @@ def linalg_matmul(x1: ArrayLike, x2: ArrayLike, /) -> Array:
 
 
 @_linalg_alias(np.linalg.tensordot)
-def linalg_tensordot(x1: ArrayLike, x2: ArrayLike, /, *, axes: int | tuple = 2) -> Array:
+def linalg_tensordot(x1: ArrayLike, x2: ArrayLike, /, *, axes: int | Sequence[Sequence[int]] = 2) -> Array:
     """``numpy.linalg.tensordot``: sum of products over ``axes``.
 
     Example:

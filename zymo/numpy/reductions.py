@@ -576,7 +576,7 @@ def _edge_block(value, shape, axis):
 
 @implements(np.gradient)
 def gradient(
-    f: ArrayLike, *varargs: ArrayLike, axis: int | None = None, edge_order: int = 1
+    f: ArrayLike, *varargs: ArrayLike, axis: int | tuple[int, ...] | None = None, edge_order: int = 1
 ) -> np.ndarray | tuple[np.ndarray, ...]:
     """``numpy.gradient``: the same central/one-sided differences, written into a zymo buffer.
 

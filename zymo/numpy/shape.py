@@ -170,7 +170,7 @@ transpose_p.unview = lambda base, new, axes=None: inplace_setitem(
 
 
 @implements(np.transpose)
-def transpose(a: ArrayLike, axes: int | Sequence[int] | None = None) -> np.ndarray:
+def transpose(a: ArrayLike, axes: Sequence[int] | None = None) -> np.ndarray:
     """``numpy.transpose``: axes permuted (reversed when ``axes`` is None); a view.
 
     Example:
@@ -398,7 +398,7 @@ def stack(
 
 
 @implements(np.atleast_1d)
-def atleast_1d(*arys: ArrayLike) -> np.ndarray | list[np.ndarray]:
+def atleast_1d(*arys: ArrayLike) -> np.ndarray | tuple[np.ndarray, ...]:
     """``numpy.atleast_1d``: scalars become 1-d arrays.
 
     Example:
@@ -407,11 +407,11 @@ def atleast_1d(*arys: ArrayLike) -> np.ndarray | list[np.ndarray]:
         array([2.])
     """
     res = [reshape(a, (1,)) if len(shape_of(a)) == 0 else a for a in map(_asarray, arys)]
-    return res[0] if len(res) == 1 else res
+    return res[0] if len(res) == 1 else tuple(res)
 
 
 @implements(np.atleast_2d)
-def atleast_2d(*arys: ArrayLike) -> np.ndarray | list[np.ndarray]:
+def atleast_2d(*arys: ArrayLike) -> np.ndarray | tuple[np.ndarray, ...]:
     """``numpy.atleast_2d``: inputs viewed with at least two dimensions.
 
     Example:
@@ -423,11 +423,11 @@ def atleast_2d(*arys: ArrayLike) -> np.ndarray | list[np.ndarray]:
     for a in map(_asarray, arys):
         s = shape_of(a)
         res.append(reshape(a, (1, 1)) if len(s) == 0 else reshape(a, (1,) + s) if len(s) == 1 else a)
-    return res[0] if len(res) == 1 else res
+    return res[0] if len(res) == 1 else tuple(res)
 
 
 @implements(np.atleast_3d)
-def atleast_3d(*arys: ArrayLike) -> np.ndarray | list[np.ndarray]:
+def atleast_3d(*arys: ArrayLike) -> np.ndarray | tuple[np.ndarray, ...]:
     """``numpy.atleast_3d``: inputs viewed with at least three dimensions.
 
     Example:
@@ -445,7 +445,7 @@ def atleast_3d(*arys: ArrayLike) -> np.ndarray | list[np.ndarray]:
         elif len(s) == 2:
             a = reshape(a, s + (1,))
         res.append(a)
-    return res[0] if len(res) == 1 else res
+    return res[0] if len(res) == 1 else tuple(res)
 
 
 def _as_list(arrays):
@@ -454,7 +454,7 @@ def _as_list(arrays):
 
 @implements(np.vstack)
 def vstack(tup: Sequence[ArrayLike], *, dtype: DTypeLike = None, casting: str = "same_kind") -> np.ndarray:
-    """``numpy.vstack``.
+    """``numpy.vstack`` (also ``row_stack``): concatenate along the first axis (1-d inputs become rows).
 
     Example:
         >>> import zymo, zymo.numpy as znp
@@ -752,7 +752,7 @@ def _triangle(m, k, lower):
 
 @implements(np.tril)
 def tril(m: ArrayLike, k: int = 0) -> np.ndarray:
-    """``numpy.tril``.
+    """``numpy.tril``: the lower triangle up to the ``k``-th diagonal, zeros above.
 
     Example:
         >>> import numpy as np, zymo, zymo.numpy as znp

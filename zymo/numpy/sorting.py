@@ -36,7 +36,7 @@ def sort(
     *,
     stable: bool | None = None,
 ) -> np.ndarray:
-    """``numpy.sort``.
+    """``numpy.sort``: a sorted copy along ``axis``; the gradient follows each entry to its place.
 
     Example:
         >>> import numpy as np, zymo, zymo.numpy as znp
