@@ -82,6 +82,7 @@ class Primitive:
         "vjp_owned",
         "vjp_plain",
         "vjp_partial",
+        "vjp_arity",
         "saves",
         "drop",
         "save_ans",
@@ -110,6 +111,7 @@ class Primitive:
         self.vjp_owned = None
         self.vjp_plain = None
         self.vjp_partial = False
+        self.vjp_arity = 0  # calls with more arguments than this check that every traced one has a rule
         self.saves = None
         self.drop = None  # argument positions the reverse rules do not read (set by defvjp)
         self.save_ans = True

@@ -53,6 +53,7 @@ def defvjp(
     prim.saves = None if saves is None else tuple(-1 if s == "ans" else s for s in saves)
     prim.vjp_owned = None if owned is None else tuple(owned)
     prim.vjp_plain = None
+    prim.vjp_arity = 0 if prim.vjp_partial else len(rules)
     _set_drop(prim, len(rules))
 
 
@@ -75,6 +76,7 @@ def defvjp_all(prim: Primitive, rule: Callable, saves: Sequence[int | str] | Non
     prim.saves = None if saves is None else tuple(-1 if s == "ans" else s for s in saves)
     prim.vjp_owned = None
     prim.vjp_plain = None
+    prim.vjp_arity = 0
     _set_drop(prim, None)
 
 
@@ -217,7 +219,7 @@ class ReverseTrace(Trace):
         rules = prim.vjp
         if rules is None:
             raise unsupported(prim.name)
-        if type(rules) is tuple and (prim.vjp_partial or len(parents) > len(rules)):
+        if len(parents) > prim.vjp_arity and type(rules) is tuple and (prim.vjp_partial or len(parents) > len(rules)):
             _check_rules(prim, rules, parents)
         drop = prim.drop
         if drop is not None:
@@ -423,9 +425,18 @@ def backward(trace: ReverseTrace, seeds, keep: Sequence[int], retain: bool = Fal
                 gj = gs[j]
                 # As below; three references: ``gs``, ``gj`` and getrefcount's argument.
                 gown = type(gj) is ndarray and gj.base is None and getrefcount(gj) == 3 and gj.flags.writeable
-                if grads[p] is None:
+                cur = grads[p]
+                if cur is None:
                     grads[p] = gj
                     owned[p] = gown
+                elif (
+                    owned[p]
+                    and type(cur) is ndarray
+                    and type(gj) is ndarray
+                    and cur.shape == gj.shape
+                    and cur.dtype == gj.dtype
+                ):
+                    cur += gj  # _accumulate's commonest case, inlined
                 else:
                     _accumulate(grads, owned, p, gj, gown)
         elif type(rules) is tuple:
