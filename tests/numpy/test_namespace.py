@@ -8,6 +8,7 @@ import pytest
 
 import zymo
 import zymo.numpy as znp
+from zymo.testing import check_grads
 
 NAMESPACES = [(np, znp), (np.linalg, znp.linalg), (np.fft, znp.fft)]
 ZYMO_ADDITIONS = {"logsumexp"}
@@ -122,6 +123,10 @@ SAME_AS_NUMPY_LINALG = [
     ("trace", (_B,), {}),
     ("vecdot", (_B, _B), {}),
     ("matrix_norm", (_A,), {}),
+    ("outer", (_V, _V), {}),
+    ("cross", (_V, _A), {}),
+    ("matmul", (_B, _B.swapaxes(1, 2)), {}),
+    ("tensordot", (_B, _B[0]), {"axes": 2}),
 ]
 SAME_AS_NUMPY_FFT = [
     ("fft", (_V,), {}),
@@ -202,3 +207,19 @@ def test_public_function_has_type_hints(fn):
     unhinted = [p.name for p in sig.parameters.values() if p.annotation is inspect.Parameter.empty]
     assert unhinted == []
     assert sig.return_annotation is not inspect.Signature.empty
+
+
+LINALG_SPELLINGS = [
+    ("diagonal", lambda x: znp.linalg.diagonal(x, offset=1), (_B,)),
+    ("trace", lambda x: znp.linalg.trace(x), (_B,)),
+    ("vecdot", lambda x, y: znp.linalg.vecdot(x, y, axis=1), (_B, _B[::-1])),
+    ("outer", lambda x, y: znp.linalg.outer(x, y), (_V, _V[::-1])),
+    ("cross", lambda x, y: znp.linalg.cross(x, y), (_V, _A)),
+    ("matmul", lambda x, y: znp.linalg.matmul(x, y), (_B, _B.swapaxes(1, 2))),
+    ("tensordot", lambda x, y: znp.linalg.tensordot(x, y, axes=2), (_B, _B[0])),
+]
+
+
+@pytest.mark.parametrize(("name", "f", "args"), LINALG_SPELLINGS, ids=[c[0] for c in LINALG_SPELLINGS])
+def test_linalg_spellings_of_products_differentiate_in_both_modes(name, f, args):
+    check_grads(f, args, order=2, modes=("fwd", "rev"))
