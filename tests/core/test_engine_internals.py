@@ -232,3 +232,111 @@ def test_tanh_backward_reads_only_its_saved_output():
     x0 = np.linspace(-1.0, 1.0, 5)
     g = zymo.grad(lambda x: znp.sum(znp.tanh(x)))(x0)
     np.testing.assert_allclose(g, 1 - np.tanh(x0) ** 2, rtol=1e-12)
+
+
+def _per_argument_gradients(prim, f, args):
+    """``f``'s gradients with ``prim``'s one-call plain-cotangent rule switched off."""
+    plain = prim.vjp_plain
+    prim.vjp_plain = None
+    try:
+        return zymo.grad(f, argnums=tuple(range(len(args))))(*args)
+    finally:
+        prim.vjp_plain = plain
+
+
+def _add_prims():
+    from zymo.core.dispatch import SPECIAL, UFUNCS
+
+    return UFUNCS[np.add]._prim, SPECIAL["add"]
+
+
+def _matmul_prim():
+    from zymo.numpy.linalg_rules import matmul_p
+
+    return matmul_p
+
+
+@pytest.mark.parametrize(
+    "shapes",
+    [((3, 4), (3, 4)), ((3, 4), (4,)), ((1, 4), (3, 1)), ((), (2, 3))],
+    ids=["same", "row", "outer", "scalar"],
+)
+def test_adds_plain_rule_gives_the_per_argument_rules_gradients_under_broadcasting(shapes):
+    rng = np.random.default_rng(0)
+    args = [rng.standard_normal(s) for s in shapes]
+
+    def f(x, y):
+        return znp.sum(znp.tanh(x + y) * (x + y))
+
+    assert all(p.vjp_plain is not None for p in _add_prims())
+    got = zymo.grad(f, argnums=(0, 1))(*args)
+    for prim in _add_prims():
+        want = _per_argument_gradients(prim, f, args)
+        for g, w in zip(got, want):
+            np.testing.assert_array_equal(g, w)
+    zymo.testing.check_grads(f, args, order=2)
+
+
+@pytest.mark.parametrize(
+    "shapes",
+    [((3, 4), (4, 2)), ((4,), (4, 2)), ((3, 4), (4,)), ((2, 3, 4), (4, 2))],
+    ids=["matrices", "vector-matrix", "matrix-vector", "batched"],
+)
+def test_matmuls_plain_rule_gives_the_per_argument_rules_gradients(shapes):
+    rng = np.random.default_rng(1)
+    args = [rng.standard_normal(s) for s in shapes]
+
+    def f(a, b):
+        return znp.sum(znp.sin(a @ b))
+
+    got = zymo.grad(f, argnums=(0, 1))(*args)
+    want = _per_argument_gradients(_matmul_prim(), f, args)
+    for g, w in zip(got, want):
+        np.testing.assert_array_equal(g, w)
+    zymo.testing.check_grads(f, args, order=2)
+
+
+def test_matmuls_plain_rule_skips_an_argument_whose_gradient_is_not_wanted():
+    calls = []
+    prim = _matmul_prim()
+    plain = prim.vjp_plain
+
+    def spy(g, ans, need, a, b, **params):
+        out = plain(g, ans, need, a, b, **params)
+        calls.append(out)
+        return out
+
+    prim.vjp_plain = spy
+    try:
+        g = zymo.grad(lambda w: znp.sum(np.ones((2, 3)) @ w))(np.ones((3, 4)))
+    finally:
+        prim.vjp_plain = plain
+    np.testing.assert_array_equal(g, np.full((3, 4), 2.0))
+    assert len(calls) == 1 and calls[0][0] is None
+
+
+def test_a_real_input_of_a_complex_product_gets_the_real_part_of_its_cotangent():
+    a = np.array([[1.0, 2.0], [3.0, 4.0]])
+    b = np.array([[1.0 + 1.0j, 0.5j], [2.0, 1.0 - 1.0j]])
+
+    g = zymo.grad(lambda a: znp.real(znp.sum(a @ b)))(a)
+    assert g.dtype == np.float64
+    np.testing.assert_allclose(g, np.real(np.ones((2, 2)) @ b.T))
+
+
+def test_unary_plain_rule_unbroadcasts_and_matches_finite_differences():
+    x = np.linspace(-1.0, 1.0, 4)
+    zymo.testing.check_grads(lambda x: znp.sum(znp.tanh(x) * np.ones((3, 4))), [x], order=2)
+    g = zymo.grad(lambda x: znp.sum(znp.tanh(x) * np.ones((3, 4))))(x)
+    np.testing.assert_allclose(g, 3 * (1 - np.tanh(x) ** 2), rtol=1e-12)
+
+
+def test_redefining_a_primitives_rules_drops_its_plain_rule():
+    prim = zymo.primitive(lambda x: 2.0 * x, name="double_with_plain")
+    zymo.defvjp(prim, lambda g, ans, x: 2.0 * g, saves=())
+    from zymo.core.reverse import defvjp_plain
+
+    defvjp_plain(prim, lambda g, ans, need, x: (0.0 * g,))
+    zymo.defvjp(prim, lambda g, ans, x: 2.0 * g, saves=())
+    assert prim.vjp_plain is None
+    np.testing.assert_array_equal(zymo.grad(lambda x: znp.sum(prim(x)))(np.ones(3)), [2.0, 2.0, 2.0])
