@@ -181,7 +181,7 @@ class _Builder:
             return f"np.array({m!r})"
         if kind == "ellipsis":
             return "..."
-        if len(shape) >= 2:
+        if len(shape) >= 2 and shape[1] >= 1:
             j = self.draw(st.integers(0, shape[1] - 1))
             first = self.draw(st.sampled_from([":", str(self.draw(st.integers(0, n0 - 1)))]))
             return f"{first}, {j}"
