@@ -110,17 +110,25 @@ keep_real_cotangents(matmul_p)
 
 
 def _matmul_plain(g, ans, need, a, b):
-    """Both cotangents of a product of two real matrices in one call (nothing to unbroadcast)."""
-    if (
+    """Both cotangents of a real matrix or matrix-vector product in one call (nothing to unbroadcast).
+
+    The same operations as the per-argument rules, without their general broadcasting bookkeeping.
+    """
+    if not (
         type(a) is np.ndarray
         and type(b) is np.ndarray
-        and a.ndim == 2
-        and b.ndim == 2
         and g.dtype.kind != "c"
         and a.dtype.kind != "c"
         and b.dtype.kind != "c"
     ):
+        return None
+    na, nb = a.ndim, b.ndim
+    if na == 2 and nb == 2:
         return (g @ b.T if need[0] >= 0 else None, a.T @ g if need[1] >= 0 else None)
+    if na == 1 and nb == 2:  # an unbatched vector times a matrix
+        return ((b @ g[:, None])[:, 0] if need[0] >= 0 else None, a[:, None] * g if need[1] >= 0 else None)
+    if na == 2 and nb == 1:
+        return (g[:, None] * b if need[0] >= 0 else None, (g[None, :] @ a)[0] if need[1] >= 0 else None)
     return None
 
 

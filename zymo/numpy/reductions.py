@@ -44,6 +44,8 @@ def axes_of(axis, ndim: int) -> tuple:
 
 def expand_to(g, shape, axis, keepdims):
     """Broadcast a reduced cotangent ``g`` back to ``shape``."""
+    if axis is None and not keepdims:  # a 0-d cotangent broadcasts as it is
+        return np.broadcast_to(g, shape)
     if not keepdims:
         axes = axes_of(axis, len(shape))
         if axes:
