@@ -49,6 +49,11 @@ def _conversion_error(what: str) -> TracerConversionError:
 
 
 def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+    if not kwargs and method == "__call__":  # the common call, straight to the primitive behind the entry
+        impl = UFUNCS.get(ufunc)
+        if impl is not None:
+            prim = getattr(impl, "_prim", None)
+            return prim(*inputs) if prim is not None else impl(*inputs)
     out = kwargs.pop("out", None)
     if method == "__call__":
         impl = UFUNCS.get(ufunc)
