@@ -12,6 +12,7 @@ import zymo
 import zymo.numpy as znp
 from zymo.acceptance import Variation, elman, make_problem, style1_thread, style4_concat_stack
 from zymo.core import memory
+from zymo.core.tracer import Tracer
 from zymo.testing import max_relative_error, numerical_grad
 
 
@@ -221,7 +222,7 @@ def test_recorded_results_have_every_tracer_field_set():
         return znp.sum(y)
 
     zymo.grad(loss)(np.ones(2))
-    fields = [f for f in zymo.core.tracer.Tracer.__slots__ if f != "__weakref__"]
+    fields = [f for f in Tracer.__slots__ if f != "__weakref__"]
     for f in fields:
         getattr(seen[0], f)  # raises AttributeError if the fast path forgot a field
 
