@@ -256,7 +256,10 @@ def copyto(dst: ArrayLike, src: ArrayLike, casting: str = "same_kind", where: Ar
             from ..core.array_api import _conversion_error
 
             raise _conversion_error("copying a traced value into a plain NumPy array with copyto")
-        return np.copyto(dst, src, casting=casting, where=where)
+        from ..core.tracer import bottom
+
+        # constant buffers are plain values here (NumPy would dispatch them back to this function)
+        return np.copyto(dst, bottom(src), casting=casting, where=bottom(where))
     if where is not True:
         from .elementwise import where as _where
 
