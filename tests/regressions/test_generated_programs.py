@@ -173,3 +173,15 @@ def program(r0, r1):
     inputs = (onp.asarray([0.12573022]), 0.10490011715303971)
     check_float32(program, inputs)
     check_program(program, inputs)
+
+
+def test_copyto_from_a_constant_buffer_into_a_plain_array_does_not_recurse():
+    import zymo
+    import zymo.numpy as np
+
+    def f(x):
+        c = np.argsort(x).astype(float)  # a plain array: argsort carries no derivative
+        np.copyto(c, np.zeros(2) + 2.0, where=np.arange(2) > 0)
+        return np.sum(x * c)
+
+    onp.testing.assert_array_equal(zymo.grad(f)(onp.array([0.5, 0.25])), [1.0, 2.0])
