@@ -226,6 +226,16 @@ def _format(self, spec):
     return format(bottom(self), spec)
 
 
+def _sort(self, axis=-1, kind=None, order=None):
+    """``x.sort()``: sorts in place, as NumPy's method does (recorded as a write)."""
+    inplace_setitem(self, Ellipsis, call_numpy(np.sort, self, axis=axis, kind=kind, order=order))
+
+
+def _partition(self, kth, axis=-1, kind="introselect", order=None):
+    """``x.partition(kth)``: partitions in place, as NumPy's method does (recorded as a write)."""
+    inplace_setitem(self, Ellipsis, call_numpy(np.partition, self, kth, axis=axis, kind=kind, order=order))
+
+
 def _fill(self, value):
     inplace_setitem(self, Ellipsis, value)
 
@@ -317,6 +327,8 @@ def install() -> None:
     T.transpose = _transpose
     T.astype = _astype
     T.fill = _fill
+    T.sort = _sort
+    T.partition = _partition
     T.item = _item
     T.tolist = _tolist
     T.copy = _copy_method
