@@ -319,6 +319,19 @@ def _seq_to_arrays(arrays):
     return [_asarray(a) if (has_tracer(a) or type(a) in (list, tuple)) else a for a in arrays]
 
 
+def _join(np_fn, prim, arrays, axis, out, dtype, casting):
+    """Join a sequence with ``prim`` when it holds traced values, with NumPy's ``np_fn`` otherwise."""
+    xs = _seq_to_arrays(arrays)
+    if not builtins.any(type(x) is Tracer for x in xs):
+        return np_fn(xs, axis=axis, out=out, dtype=dtype, casting=casting)
+    r = prim(*xs, axis=axis, dtype=dtype)
+    if out is not None:
+        from ..core.array_api import _write_out
+
+        return _write_out(out, r)
+    return r
+
+
 @implements(np.concatenate)
 def concatenate(
     arrays: Sequence[ArrayLike],
@@ -341,15 +354,7 @@ def concatenate(
         >>> zymo.grad(loss)(2.0)
         3.0
     """
-    xs = _seq_to_arrays(arrays)
-    if not builtins.any(type(x) is Tracer for x in xs):
-        return np.concatenate(xs, axis=axis, out=out, dtype=dtype, casting=casting)
-    r = concatenate_p(*xs, axis=axis, dtype=dtype)
-    if out is not None:
-        from ..core.array_api import _write_out
-
-        return _write_out(out, r)
-    return r
+    return _join(np.concatenate, concatenate_p, arrays, axis, out, dtype, casting)
 
 
 def _stack_impl(*xs, axis=0, dtype=None):
@@ -386,15 +391,7 @@ def stack(
         >>> zymo.grad(loss)(znp.array([1.0, 2.0]))
         array([3., 3.])
     """
-    xs = _seq_to_arrays(arrays)
-    if not builtins.any(type(x) is Tracer for x in xs):
-        return np.stack(xs, axis=axis, out=out, dtype=dtype, casting=casting)
-    r = stack_p(*xs, axis=axis, dtype=dtype)
-    if out is not None:
-        from ..core.array_api import _write_out
-
-        return _write_out(out, r)
-    return r
+    return _join(np.stack, stack_p, arrays, axis, out, dtype, casting)
 
 
 @implements(np.atleast_1d)
