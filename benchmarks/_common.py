@@ -10,6 +10,7 @@ import gc
 import importlib
 import os
 import statistics
+import sys
 import time
 import tracemalloc
 from typing import Callable
@@ -127,7 +128,10 @@ def peak_memory(fn: Callable[[], object]) -> int:
 
 
 def block(x):
-    """Wait for asynchronous results (JAX) and return ``x``."""
+    """Wait for asynchronous results (JAX), also inside tuples and dicts, and return ``x``."""
+    jax = sys.modules.get("jax")
+    if jax is not None:
+        return jax.block_until_ready(x)
     wait = getattr(x, "block_until_ready", None)
     return wait() if wait is not None else x
 
