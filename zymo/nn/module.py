@@ -13,7 +13,7 @@ from typing import Any, ClassVar, Iterator
 
 import numpy as np
 
-from ..core.pytree import register_pytree_node, tree_flatten
+from ..core.pytree import register_pytree_node
 from ..core.tracer import Tracer, bottom
 
 __all__ = ["Module", "parameters", "named_parameters", "num_parameters", "trainmode", "testmode", "describe"]
@@ -258,6 +258,3 @@ def testmode(model):
         False
     """
     return _set_mode(model, False)
-
-
-_ = tree_flatten

@@ -13,7 +13,7 @@ from typing import Callable
 
 import numpy as np
 
-from ..core.dispatch import UFUNCS, implements
+from ..core.dispatch import implements
 from ..core.forward import defjvp, defjvp_all
 from ..core.primitive import Primitive
 from ..core.reverse import Absent, defvjp, defvjp_all
@@ -97,20 +97,11 @@ def zeros_for(x):
     return np.zeros(np.shape(b), dtype_of(b))
 
 
-def _ufunc_params(kwargs):
-    where = kwargs.get("where", True)
-    if where is not True:
-        raise TypeError("zymo does not differentiate ufuncs with `where=`; use zymo.numpy.where instead")
-    kwargs.pop("where", None)
-    return kwargs
-
-
 def elementwise(
     ufunc: Callable,
     *partials: Callable | None,
     saves=None,
     name: str | None = None,
-    register: bool = True,
 ) -> Primitive:
     """A primitive for ``ufunc`` whose rules come from its partial derivatives.
 
@@ -127,13 +118,6 @@ def elementwise(
             vjps.append(_vjp_from_partial(d, i))
     defvjp(prim, *vjps, saves=saves)
     defjvp(prim, *[None if d is None else _jvp_from_partial(d) for d in partials])
-    if register and isinstance(ufunc, np.ufunc):
-
-        def call(*args, **kwargs):
-            return prim(*args, **_ufunc_params(kwargs)) if kwargs else prim(*args)
-
-        call.__name__ = prim.name
-        UFUNCS[ufunc] = call
     return prim
 
 
@@ -158,24 +142,24 @@ def linear(prim: Primitive, *transposes: Callable | None, saves=()) -> Primitive
     argument ``i``'s; the forward rule is ``prim`` itself on the tangents.
     """
     defvjp(prim, *transposes, saves=saves)
+    defjvp_all(prim, _apply_to_tangents(prim))
+    return prim
+
+
+def _apply_to_tangents(prim: Primitive) -> Callable:
+    """The forward rule of a linear primitive: the primitive itself, with zeros for missing tangents."""
 
     def jvp(tangents, ans, *args, **params):
         ts = [zeros_for(a) if t is None else t for t, a in zip(tangents, args)]
         return prim(*ts, **params)
 
-    defjvp_all(prim, jvp)
-    return prim
+    return jvp
 
 
 def linear_all(prim: Primitive, transpose: Callable, saves=()) -> Primitive:
     """Like ``linear`` for variadic primitives: ``transpose`` returns all argument cotangents."""
     defvjp_all(prim, transpose, saves=saves)
-
-    def jvp(tangents, ans, *args, **params):
-        ts = [zeros_for(a) if t is None else t for t, a in zip(tangents, args)]
-        return prim(*ts, **params)
-
-    defjvp_all(prim, jvp)
+    defjvp_all(prim, _apply_to_tangents(prim))
     return prim
 
 

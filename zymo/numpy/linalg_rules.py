@@ -14,13 +14,13 @@ import numpy as np
 from numpy.lib.array_utils import normalize_axis_tuple
 from numpy.typing import ArrayLike, DTypeLike
 
-from ..core.dispatch import FUNCTIONS, NONDIFF_FUNCTIONS, UFUNCS, implements
+from ..core.dispatch import NONDIFF_FUNCTIONS, UFUNCS, implements
 from ..core.errors import unsupported
 from ..core.forward import defjvp, defjvp_all
 from ..core.primitive import Primitive
 from ..core.reverse import defvjp, defvjp_plain
 from ..core.tracer import Tracer, bottom
-from ._rules import dtype_of, linear, shape_of, unbroadcast, zeros_for
+from ._rules import dtype_of, linear, shape_of, unbroadcast
 from .indexing import keep_real_cotangents
 
 __all__ = [
@@ -1318,6 +1318,5 @@ def tensorinv(a: ArrayLike, ind: int = 2) -> np.ndarray:
 
 NONDIFF_FUNCTIONS.add(np.linalg.matrix_rank)  # an integer: no derivative
 
-_ = (FUNCTIONS, zeros_for)
 
 from .decompositions import cholesky, eig, eigh, eigvals, eigvalsh, lstsq, pinv, qr, svd  # noqa: E402

@@ -97,10 +97,6 @@ def reshape(
     return reshape_p(a, shape=tuple(shape), order=order)
 
 
-def _reshape_args(shape):
-    return shape
-
-
 @implements(np.ravel)
 def ravel(a: ArrayLike, order: str = "C") -> np.ndarray:
     """``numpy.ravel``: the entries as a 1-d array.
