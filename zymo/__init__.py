@@ -18,11 +18,13 @@ from .core.errors import (  # noqa: E402
     NonScalarOutputError,
     MutationError,
     ShapeError,
+    ZymoWarning,
 )
 from .core.primitive import Primitive, primitive  # noqa: E402
 from .core.reverse import defvjp, defvjp_all  # noqa: E402
 from .core.forward import defjvp, defjvp_all  # noqa: E402
 from .core.api import grad, value_and_grad, withgradient, vjp, jvp, stop_gradient  # noqa: E402
+from .core.jit import jit  # noqa: E402
 from .core.tracer import Tracer, is_tracer  # noqa: E402
 from .core.custom import custom_vjp  # noqa: E402
 from .core.checkpoint import checkpoint, checkpoint_scan  # noqa: E402
@@ -55,6 +57,8 @@ __all__ = [
     "NonFiniteLossError",
     "grad",
     "value_and_grad",
+    "jit",
+    "ZymoWarning",
     "withgradient",
     "vjp",
     "jvp",

@@ -8,7 +8,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from . import memory
+from . import memory, recording
 from .errors import NonScalarOutputError, ZymoError, take_remembered, user_location
 from .forward import ForwardTrace
 from .primitive import refresh_view
@@ -240,6 +240,7 @@ def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: boo
         g = grads[0] if single else tuple(grads)
         return ((value, aux), g) if has_aux else (value, g)
 
+    wrapped._zymo_gradient = (fun, argnums, has_aux, "value_and_grad")
     return wrapped
 
 
@@ -258,6 +259,7 @@ def grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False)
         (value, aux), g = vg(*args, **kwargs) if has_aux else ((None, None), vg(*args, **kwargs)[1])
         return (g, aux) if has_aux else g
 
+    wrapped._zymo_gradient = (fun, argnums, has_aux, "grad")
     return wrapped
 
 
@@ -378,6 +380,7 @@ def stop_gradient(x):
 
     def stop(v):
         if type(v) is Tracer:
+            recording.unsafe("stop_gradient")
             b = bottom(v)
             return new_tracer(b.copy() if type(b) is np.ndarray else b, CONST, None)
         return v

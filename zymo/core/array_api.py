@@ -9,6 +9,8 @@ import numpy as np
 from .dispatch import FUNCTIONS, NONDIFF_FUNCTIONS, SPECIAL, UFUNCS, call_numpy
 from .errors import TracerConversionError, remember, unsupported, user_location
 from .mutation import inplace_binary, inplace_setitem
+from .recording import _state as _recording
+from .recording import guard_call, observe
 from .tracer import Tracer, bottom
 
 _REDUCE = {np.add: np.sum, np.multiply: np.prod, np.maximum: np.max, np.minimum: np.min}
@@ -78,7 +80,10 @@ def __array_function__(self, func, types, args, kwargs):
     if impl is not None:
         return impl(*args, **kwargs)
     if func in NONDIFF_FUNCTIONS:
-        return func(*_plain(args), **_plain(kwargs))
+        out = func(*_plain(args), **_plain(kwargs))
+        if _recording.recorder is not None:
+            guard_call(func, args, kwargs, out)
+        return out
     raise unsupported(f"numpy.{func.__name__}")
 
 
@@ -143,7 +148,10 @@ def _operator(name: str, reflected: bool = False):
 
 def _compare(ufunc):
     def op(self, other):
-        return ufunc(bottom(self), bottom(other))
+        out = ufunc(bottom(self), bottom(other))
+        if _recording.recorder is not None:
+            guard_call(ufunc, (self, other), {}, out)
+        return out
 
     return op
 
@@ -219,11 +227,11 @@ def _len(self):
 def _repr(self):
     level = self._trace.level
     kind = "constant" if level == 0 else f"{type(self._trace).__name__} level {level}"
-    return f"Tracer({np.array2string(np.asarray(bottom(self)), separator=', ')}, {kind})"
+    return f"Tracer({np.array2string(np.asarray(observe(self)), separator=', ')}, {kind})"
 
 
 def _format(self, spec):
-    return format(bottom(self), spec)
+    return format(observe(self), spec)
 
 
 def _sort(self, axis=-1, kind=None, order=None):
@@ -299,7 +307,7 @@ def install() -> None:
     T.__neg__ = lambda self: SPECIAL["neg"](self)  # the operator: -x of a Python float stays a Python float
     T.__pos__ = lambda self: SPECIAL["pos"](self)
     T.__abs__ = lambda self: SPECIAL["abs"](self)
-    T.__bool__ = lambda self: bool(bottom(self))
+    T.__bool__ = lambda self: bool(observe(self))
     T.__float__ = _scalar_conversion(float)
     T.__int__ = _scalar_conversion(int)
     T.__complex__ = _scalar_conversion(complex)
@@ -309,7 +317,7 @@ def install() -> None:
     T.__getitem__ = _getitem
     T.__setitem__ = _setitem
     T.__repr__ = _repr
-    T.__str__ = lambda self: str(bottom(self))
+    T.__str__ = lambda self: str(observe(self))
     T.__format__ = _format
     T.__copy__ = lambda self: call_numpy(np.copy, self)
     T.__deepcopy__ = lambda self, memo: call_numpy(np.copy, self)

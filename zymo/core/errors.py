@@ -35,6 +35,10 @@ class ZymoError(Exception):
     """Base class of every error zymo raises."""
 
 
+class ZymoWarning(UserWarning):
+    """A warning from zymo: the result is correct, but something did not work as asked."""
+
+
 class UnsupportedOperationError(ZymoError, TypeError):
     """An operation on a traced value that zymo has no derivative rule for."""
 

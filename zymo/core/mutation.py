@@ -15,6 +15,7 @@ import numpy as np
 from .dispatch import SPECIAL, call_numpy
 from .errors import MutationError, TracerConversionError, user_location
 from .primitive import refresh_view
+from .recording import observe, unsafe
 from .tracer import Tracer, become, bottom
 
 __all__ = ["inplace_setitem", "inplace_binary", "clean_index"]
@@ -39,7 +40,7 @@ def clean_index(idx):
 
 def _clean_one(i):
     if type(i) is Tracer:
-        b = bottom(i)
+        b = observe(i)
         if i._trace.level > 0 and getattr(b, "dtype", np.dtype(float)).kind in "fc":
             raise TracerConversionError(
                 f"a traced floating value was used as an index at {user_location()}. "
@@ -59,6 +60,7 @@ def _as_value(v):
 
 def inplace_setitem(h: Tracer, idx, v) -> None:
     """``h[idx] = v`` on a tracer, recorded so gradients reach ``v`` and what ``h`` held."""
+    unsafe("an in-place write")
     idx = clean_index(idx)
     v = _as_value(v)
     if h._view is not None:

@@ -13,8 +13,11 @@ from typing import Any, Callable
 
 import numpy as np
 
+from . import recording
 from .memory import memory_root
 from .tracer import Tracer
+
+_recording = recording._state
 
 __all__ = ["Primitive", "primitive", "refresh_view", "View"]
 
@@ -39,6 +42,7 @@ def refresh_view(h: Tracer) -> None:
     if base._view is not None:
         refresh_view(base)
     if base._ver != v.base_ver:
+        recording.unsafe("a view was re-derived after a write to its base")
         new = v.prim(base, *v.rest, **v.params)
         h._val = new._val
         h._trace = new._trace
@@ -139,7 +143,10 @@ class Primitive:
         if top is None:
             return self.impl(*args, **params)
         if self.nondiff:
-            return self.impl(*[_bottom(a) for a in args], **params)
+            out = self.impl(*[_bottom(a) for a in args], **params)
+            if _recording.recorder is not None:
+                recording.guard_call(self.impl, args, params, out)
+            return out
         out = top.process(self, args, params)
         if self.aliases and type(out) is Tracer:
             _mark_view(out, self, args, params)

@@ -173,11 +173,12 @@ def _absent(value, prim, slot) -> Absent:
 class ReverseTrace(Trace):
     """One ``grad``/``vjp`` call: records a tape of the primitives applied to its tracers."""
 
-    __slots__ = ("tape", "indexed")
+    __slots__ = ("tape", "indexed", "recorder")
 
     def __init__(self, level: int):
         super().__init__(level)
         self.tape: list = []
+        self.recorder = None  # a ``zymo.core.recording.Recorder`` while ``zymo.jit`` traces
         self.indexed = 0  # records before this one are registered for copy-on-write
         track(self.index_saved)
 
@@ -213,8 +214,12 @@ class ReverseTrace(Trace):
             if out.dtype.kind not in "fc":
                 if out.dtype.kind == "O":
                     raise object_array_error()
+                if self.recorder is not None:
+                    self.recorder.record_guard(prim.impl, args, params, out)
                 return out
         elif not (to is Tracer or to is float or to is complex or isinstance(out, np.inexact)):
+            if self.recorder is not None:
+                self.recorder.record_guard(prim.impl, args, params, out)
             return out
         rules = prim.vjp
         if rules is None:
@@ -261,6 +266,8 @@ class ReverseTrace(Trace):
             rec = [prim, parents, vals, out, params]
         tape = self.tape
         tape.append(rec)
+        if self.recorder is not None:
+            self.recorder.record_prim(len(tape) - 1, prim, args, parents, params)
         res = _new_object(Tracer)  # new_tracer(out, self, node), inlined on this hot path
         res._val = out
         res._trace = self

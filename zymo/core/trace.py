@@ -14,6 +14,7 @@ from contextlib import contextmanager
 
 import numpy as np
 
+from . import recording
 from .errors import EscapedTracerError, user_location
 from .tracer import Tracer, new_tracer
 
@@ -36,6 +37,7 @@ def current_level() -> int:
 @contextmanager
 def new_level():
     """Reserve the next trace level for the duration of the block."""
+    recording.unsafe("a differentiation nested inside the function")
     _state.level += 1
     try:
         yield _state.level

@@ -17,6 +17,7 @@ import numpy as np
 from ..core.errors import ShapeError, ZymoError, user_location
 from ..core.forward import defjvp
 from ..core.primitive import Primitive
+from ..core.recording import observe, unsafe
 from ..core.reverse import defvjp
 from ..core.tracer import bottom
 from ..numpy._rules import dtype_of, shape_of
@@ -220,7 +221,7 @@ class Embedding(Module):
         self.padding_idx = padding_idx
 
     def __call__(self, indices):
-        idx = bottom(indices)
+        idx = observe(indices)
         if not isinstance(idx, (np.ndarray, np.integer, int, list, tuple)):
             raise ZymoError(f"{self!r} takes integer indices, got {type(indices).__name__}")
         idx = np.asarray(idx)
@@ -270,6 +271,7 @@ class Dropout(Module):
         if not self.training or self.p == 0:
             return x
         dt = dtype_of(x)
+        unsafe("Dropout draws random numbers on each call")
         keep = self.rng.random(shape_of(x)) >= self.p
         return x * (keep.astype(dt) / np.asarray(1 - self.p, dt))
 
@@ -391,6 +393,7 @@ class BatchNorm(Module):
             if count < 2:
                 raise _shape_error(self, "more than one value per channel in training mode", x)
             if self.training and self.running_mean is not None:
+                unsafe("BatchNorm updates its running statistics on each call")
                 xb = bottom(x)
                 mean = np.mean(xb, axis=axes)
                 self._update_stats(mean, np.var(xb, axis=axes) * (count / (count - 1)))

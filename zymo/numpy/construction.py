@@ -17,6 +17,7 @@ from numpy.typing import ArrayLike, DTypeLike
 from ..core.dispatch import implements
 from ..core.forward import defjvp_all
 from ..core.primitive import Primitive
+from ..core.recording import observe
 from ..core.reverse import defvjp_all
 from ..core.tracer import Tracer, bottom
 from ._rules import const_buffer, has_tracer, shape_of
@@ -376,7 +377,7 @@ def linspace(
     y = np.arange(0, num, dtype=dt).reshape((-1,) + (1,) * len(shape_of(delta)))
     if div > 0:
         step = delta / div
-        if np.any(bottom(step) == 0):
+        if np.any(observe(step) == 0):
             y = (y / div) * delta
         else:
             y = y * step

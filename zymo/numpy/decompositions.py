@@ -25,6 +25,7 @@ from ..core.dispatch import implements
 from ..core.errors import ZymoError, unsupported, user_location
 from ..core.forward import defjvp, defjvp_all
 from ..core.primitive import Primitive
+from ..core.recording import observe
 from ..core.reverse import defvjp, defvjp_all
 from ..core.tracer import Tracer, bottom
 from ._rules import shape_of
@@ -338,7 +339,7 @@ def eig(a: ArrayLike) -> EigResult:
     if type(a) is not Tracer:
         return np.linalg.eig(a)
     w, v = _eigh_parts(eig_p(a), shape_of(a)[-1])
-    if not _is_complex(a) and not np.any(np.imag(bottom(w))):  # all eigenvalues real: NumPy returns real arrays
+    if not _is_complex(a) and not np.any(np.imag(observe(w))):  # all eigenvalues real: NumPy returns real arrays
         w, v = np.real(w), np.real(v)
     return EigResult(w, v)
 
@@ -683,7 +684,7 @@ def lstsq(a: ArrayLike, b: ArrayLike, rcond: float | None = None) -> LstsqResult
     _check_matrix(a)
     if type(a) is not Tracer and type(b) is not Tracer:
         return np.linalg.lstsq(a, b, rcond=rcond)
-    plain = np.linalg.lstsq(bottom(a), bottom(b), rcond=rcond)
+    plain = np.linalg.lstsq(observe(a), observe(b), rcond=rcond)
     x = lstsq_x_p(a, b, rcond=rcond, part=0)
     res = lstsq_res_p(a, b, rcond=rcond, part=1) if np.size(plain[1]) else plain[1]
     sv = lstsq_sv_p(a, rcond=rcond) if type(a) is Tracer else plain[3]

@@ -34,6 +34,7 @@ from ..core.array_api import _write_out
 from ..core.dispatch import FUNCTIONS, SPECIAL, UFUNCS, implements
 from ..core.forward import defjvp, defjvp_all
 from ..core.primitive import Primitive
+from ..core.recording import observe
 from ..core.reverse import Absent, defvjp, defvjp_plain
 from ..core.tracer import Tracer, bottom
 from ._rules import dtype_of, has_tracer, linear, unbroadcast, zeros_for
@@ -388,8 +389,8 @@ def where(
         array([0.1, 1. ])
     """
     if x is None and y is None:
-        return np.where(bottom(condition))
-    return where_p(bottom(condition), x, y)
+        return np.where(observe(condition))
+    return where_p(observe(condition), x, y)
 
 
 def _clip_impl(x, lo, hi):
@@ -461,7 +462,7 @@ def select(condlist: Sequence[ArrayLike], choicelist: Sequence[ArrayLike], defau
         array([ 1.,  0., 20.])
     """
     if not has_tracer([*choicelist, default]):
-        return np.select([bottom(c) for c in condlist], choicelist, default)
+        return np.select([observe(c) for c in condlist], choicelist, default)
     if len(condlist) != len(choicelist):
         raise ValueError("list of cases must be same length as list of conditions")
     if len(choicelist) == 0:
@@ -474,7 +475,7 @@ def select(condlist: Sequence[ArrayLike], choicelist: Sequence[ArrayLike], defau
     else:
         result = np.full(shape, plain[-1], dtype)
     for i, (cond, choice) in reversed(list(enumerate(zip(condlist, choicelist)))):
-        cond = np.asarray(bottom(cond))
+        cond = np.asarray(observe(cond))
         if cond.dtype != bool:
             raise TypeError(f"invalid entry {i} in condlist: should be boolean ndarray")
         result = where_p(cond, choice, result)

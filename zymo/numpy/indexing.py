@@ -15,6 +15,7 @@ from ..core.forward import defjvp_all
 from ..core.memory import protect
 from ..core.mutation import clean_index, inplace_setitem
 from ..core.primitive import Primitive
+from ..core.recording import observe
 from ..core.reverse import Scatter, defvjp
 from ..core.tracer import Tracer
 from ._rules import const_buffer, dtype_of, linear, shape_of, unbroadcast, zeros_for
@@ -306,11 +307,11 @@ linear(astype_p, lambda g, ans, x, dtype, copy=True: _real_for(g, x))
 def astype(x, dtype, copy=True):
     """``x.astype(dtype)``; casting to an integer or boolean type drops the gradient."""
     if np.dtype(dtype).kind not in "fc":
-        from ..core.tracer import bottom, object_array_error
+        from ..core.tracer import object_array_error
 
         if np.dtype(dtype).kind == "O" and type(x) is Tracer and x._trace.level > 0:
             raise object_array_error()
-        plain = bottom(x)
+        plain = observe(x)
         return (np.asarray(plain) if isinstance(plain, (int, float, complex)) else plain).astype(dtype)
     return astype_p(x, dtype=np.dtype(dtype), copy=copy)
 

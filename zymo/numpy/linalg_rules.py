@@ -18,6 +18,7 @@ from ..core.dispatch import NONDIFF_FUNCTIONS, UFUNCS, implements
 from ..core.errors import unsupported
 from ..core.forward import defjvp, defjvp_all
 from ..core.primitive import Primitive
+from ..core.recording import observe
 from ..core.reverse import defvjp, defvjp_plain
 from ..core.tracer import Tracer, bottom
 from ._rules import dtype_of, linear, shape_of, unbroadcast
@@ -788,7 +789,7 @@ def slogdet(a: ArrayLike) -> SlogdetResult:
     """
     if type(a) is not Tracer:
         return np.linalg.slogdet(a)
-    sign = sign_p(a) if _is_complex(a) else np.linalg.slogdet(bottom(a))[0]
+    sign = sign_p(a) if _is_complex(a) else np.linalg.slogdet(observe(a))[0]
     return SlogdetResult(sign, logabsdet_p(a))
 
 

@@ -9,8 +9,8 @@ from ..core.array_api import _write_out
 from ..core.dispatch import FUNCTIONS, implements
 from ..core.forward import defjvp
 from ..core.primitive import Primitive
+from ..core.recording import observe
 from ..core.reverse import defvjp
-from ..core.tracer import bottom
 from ._rules import dtype_of, has_tracer, linear, shape_of
 
 __all__ = [
@@ -447,7 +447,7 @@ def _tail_products(x):
 
 
 def _has_zero(x) -> bool:
-    return bool(np.any(bottom(x) == 0))
+    return bool(np.any(observe(x) == 0))
 
 
 def _cumprod_vjp(g, ans, x, axis=None, dtype=None):

@@ -13,7 +13,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ..core.dispatch import implements
-from ..core.tracer import Tracer, bottom
+from ..core.recording import observe
+from ..core.tracer import Tracer
 from .indexing import take_along_axis
 
 __all__ = ["sort", "partition"]
@@ -48,7 +49,7 @@ def sort(
     if order is not None:
         raise TypeError("zymo.numpy.sort: `order` applies to structured arrays, which carry no gradient")
     a, axis = _flat_if_none(a, axis)
-    idx = np.argsort(bottom(a), axis=axis, kind="stable")
+    idx = np.argsort(observe(a), axis=axis, kind="stable")
     return take_along_axis(a, idx, axis)
 
 
@@ -77,6 +78,6 @@ def partition(
     if order is not None:
         raise TypeError("zymo.numpy.partition: `order` applies to structured arrays, which carry no gradient")
     a, axis = _flat_if_none(a, axis)
-    x = bottom(a)
+    x = observe(a)
     idx = _matching_permutation(x, np.partition(x, kth, axis=axis, kind=kind), axis)
     return take_along_axis(a, idx, axis)

@@ -31,7 +31,8 @@ import numpy as np
 
 from ...core.errors import ShapeError, ZymoError, user_location
 from ...core.pytree import tree_map
-from ...core.tracer import bottom, is_tracer
+from ...core.recording import observe
+from ...core.tracer import is_tracer
 from ...numpy._rules import shape_of
 from .. import activations as _act
 from ..module import Module
@@ -121,14 +122,14 @@ class _Sequence(Module):
         if lengths is not None and mask is not None:
             raise ZymoError(f"{self!r}: give lengths or mask, not both")
         if lengths is not None:
-            lengths = np.asarray(bottom(lengths))
+            lengths = np.asarray(observe(lengths))
             if lengths.shape != (B,) or lengths.dtype.kind not in "iu" or (lengths < 0).any() or (lengths > T).any():
                 raise ShapeError(
                     f"{self!r}: lengths must be {B} integers in [0, {T}], got {lengths!r} (at {user_location()})"
                 )
             mask_tm = np.arange(T)[:, None] < lengths[None, :]
         elif mask is not None:
-            m = np.asarray(bottom(mask)).astype(bool)
+            m = np.asarray(observe(mask)).astype(bool)
             if unbatched:
                 m = m.reshape(-1, 1) if m.ndim == 1 else m
                 want = (T, 1)

@@ -1,0 +1,263 @@
+"""zymo.jit: replayed calls give exactly what the traced function gives, or the call is traced anew."""
+
+from __future__ import annotations
+
+import types
+import warnings
+
+import numpy as np
+import pytest
+
+import zymo
+import zymo.numpy as znp
+from zymo.acceptance import CELLS, STYLES, Variation, make_problem
+
+
+def assert_same(got, want):
+    """Bit-for-bit equal results, of the same structure and types."""
+    g, w = zymo.tree_flatten(got), zymo.tree_flatten(want)
+    assert g[1] == w[1]
+    for a, b in zip(g[0], w[0]):
+        assert type(a) is type(b)
+        if isinstance(a, np.ndarray):
+            assert a.dtype == b.dtype and a.shape == b.shape
+            np.testing.assert_array_equal(a, b)
+        else:
+            assert a == b or (a != a and b != b)
+
+
+def _inputs(seed, shape=(3,)):
+    return np.random.default_rng(seed).standard_normal(shape)
+
+
+def run_both(f, calls, **kw):
+    """Call ``jit(value_and_grad(f))`` and ``value_and_grad(f)`` on each argument tuple; compare."""
+    vg = zymo.value_and_grad(f, **kw)
+    jv = zymo.jit(vg)
+    for args in calls:
+        assert_same(jv(*args), vg(*args))
+    return jv
+
+
+# --- replay itself ------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("cell", sorted(CELLS))
+@pytest.mark.parametrize("style", ["1 thread state", "2 comprehension", "3 splat [*y, y_t]", "4 y + [y_t], stack"])
+def test_acceptance_styles_replay_with_results_equal_to_tracing(style, cell):
+    loss = STYLES[style]
+    cell_fn = CELLS[cell][0]
+    calls = [make_problem(Variation("v", cell=cell), seed=s) for s in range(5)]
+    jv = run_both(lambda p, xs, h: loss(cell_fn, p, xs, h), calls, argnums=(0, 1, 2))
+    assert jv.stats["replays"] == 3, jv.reasons
+
+
+@pytest.mark.parametrize("style", sorted(STYLES))
+def test_every_acceptance_style_gives_tracing_results_under_jit(style):
+    loss = STYLES[style]
+    calls = [make_problem(Variation("v"), seed=s) for s in range(4)]
+    run_both(lambda p, xs, h: loss(CELLS["elman"][0], p, xs, h), calls, argnums=(0, 1, 2))
+
+
+def test_first_two_calls_trace_and_later_calls_replay():
+    jv = run_both(lambda x: znp.sum(znp.sin(x) * x), [(_inputs(s),) for s in range(4)])
+    assert jv.stats == {"traces": 2, "replays": 2, "mismatches": 0, "eager": 0}
+
+
+def test_grad_and_has_aux_replay():
+    def f(w, x):
+        y = znp.tanh(x @ w)
+        return znp.sum(y**2), {"y": y, "n": 3}
+
+    g = zymo.jit(zymo.grad(f, argnums=0, has_aux=True))
+    ref = zymo.grad(f, argnums=0, has_aux=True)
+    for s in range(4):
+        args = (_inputs(s, (3, 2)), _inputs(10 + s, (4, 3)))
+        assert_same(g(*args), ref(*args))
+    assert g.stats["replays"] == 2
+
+
+def test_python_float_argument_is_differentiated_on_replay():
+    run_both(lambda a, x: a * znp.sum(x**2), [(float(s), _inputs(s)) for s in range(4)], argnums=(0, 1))
+
+
+def test_module_arguments_replay():
+    rng = np.random.default_rng(0)
+    model = zymo.nn.Chain(zymo.nn.Dense(3, 4, zymo.nn.tanh, rng=rng), zymo.nn.Dense(4, 1, rng=rng))
+
+    def loss(m, x, y):
+        return znp.mean((m(x) - y) ** 2)
+
+    calls = [
+        (model, _inputs(s, (5, 3)).astype(np.float32), _inputs(9 + s, (5, 1)).astype(np.float32)) for s in range(4)
+    ]
+    jv = run_both(loss, calls)
+    assert jv.stats["replays"] == 2
+
+
+# --- guards: Python that reads traced data ----------------------------------------------------------------
+def test_python_branch_on_a_traced_value_follows_the_new_input():
+    def f(x):
+        if znp.sum(x) > 0:
+            return znp.sum(x**2)
+        return znp.sum(znp.exp(x))
+
+    xs = [np.ones(3), np.ones(3) * 2, np.ones(3) * 3, -np.ones(3), np.ones(3), -np.ones(3) * 2]
+    jv = run_both(f, [(x,) for x in xs])
+    assert jv.stats["mismatches"] >= 1 and jv.stats["replays"] >= 1
+
+
+def test_mask_from_a_comparison_is_recomputed_not_reused():
+    xs = [_inputs(s, (6,)) for s in range(6)]
+    run_both(lambda x: znp.sum(znp.where(x > 0, x, 0.1 * x) ** 2), [(x,) for x in xs])
+
+
+def test_mask_changed_by_plain_numpy_is_not_replayed_stale():
+    def f(x):
+        keep = ~np.asarray(x < 0)  # plain NumPy on the comparison's result
+        return znp.sum(x * keep)
+
+    run_both(f, [(_inputs(s, (6,)),) for s in range(6)])
+
+
+def test_sorting_order_is_rechecked():
+    w = np.arange(5.0)
+    run_both(lambda x: znp.sum(znp.sort(x) * w), [(_inputs(s, (5,)),) for s in range(6)])
+
+
+def test_traced_integer_index_is_rechecked():
+    def f(x, k):
+        return znp.sum(x[np.argmax(x)] * x[k])
+
+    run_both(f, [(_inputs(s, (5,)), s % 5) for s in range(6)])
+
+
+def test_integer_array_arguments_are_part_of_the_signature():
+    idx = [np.array([0, 2]), np.array([1, 1]), np.array([0, 2]), np.array([3, 0])]
+    run_both(lambda x, i: znp.sum(x[i] ** 2), [(_inputs(s, (4,)), i) for s, i in enumerate(idx)])
+
+
+def test_non_differentiated_array_argument_is_an_input_of_the_replay():
+    calls = [(_inputs(s, (3,)), _inputs(20 + s, (2, 3))) for s in range(5)]
+    jv = run_both(lambda w, data: znp.sum(np.tanh(data @ w)), calls, argnums=0)
+    assert jv.stats["replays"] == 3
+
+
+def test_static_python_values_are_part_of_the_signature():
+    def f(x, power, name):
+        return znp.sum(x**power) if name == "pow" else znp.sum(x)
+
+    calls = [(_inputs(0), 2, "pow"), (_inputs(1), 3, "pow"), (_inputs(2), 2, "sum"), (_inputs(3), 2, "pow")]
+    run_both(f, calls, argnums=0)
+
+
+def test_new_shapes_trace_anew():
+    jv = run_both(lambda x: znp.sum(x**3), [(_inputs(s, (s + 1,)),) for s in range(4)])
+    assert jv.stats["replays"] == 0
+
+
+# --- constants from outside the arguments ------------------------------------------------------------------
+def test_closure_array_changed_in_place_between_calls_is_noticed():
+    scale = np.ones(3)
+
+    def f(x):
+        return znp.sum(x * scale)
+
+    vg = zymo.value_and_grad(f)
+    jv = zymo.jit(vg)
+    for s in range(6):
+        scale[:] = s // 3 + 1.0
+        assert_same(jv(_inputs(s)), vg(_inputs(s)))
+    assert jv.stats["replays"] >= 1
+
+
+def test_random_numbers_drawn_inside_run_without_replay_and_warn():
+    rng = np.random.default_rng(0)
+
+    def f(x):
+        return znp.sum(x * rng.standard_normal(3))
+
+    jv = zymo.jit(zymo.value_and_grad(f))
+    with pytest.warns(zymo.ZymoWarning, match="different constants"):
+        for s in range(3):
+            jv(_inputs(s))
+    r = np.random.default_rng(1)
+    rng.bit_generator.state = r.bit_generator.state
+    got = jv(np.ones(3))
+    rng.bit_generator.state = np.random.default_rng(1).bit_generator.state
+    assert_same(got, zymo.value_and_grad(f)(np.ones(3)))
+    assert jv.stats == {"traces": 2, "replays": 0, "mismatches": 0, "eager": 2}
+
+
+# --- what runs without replay ------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "f, reason",
+    [
+        (lambda x: znp.sum(zymo.stop_gradient(x) * x), "stop_gradient"),
+        (lambda x: znp.sum(zymo.grad(lambda y: znp.sum(y**3))(x) * x), "nested"),
+        (lambda x: znp.sum(zymo.checkpoint(znp.sin)(x)), "outside the primitive path"),
+    ],
+)
+def test_functions_replay_cannot_repeat_run_as_traced(f, reason):
+    jv = run_both(f, [(_inputs(s),) for s in range(4)])
+    assert jv.stats["replays"] == 0
+    assert any(reason in r for r in jv.reasons), jv.reasons
+
+
+def test_in_place_writes_run_as_traced_and_change_the_callers_array_as_numpy_does():
+    def f(x, buf):
+        buf += x
+        return znp.sum(buf**2)
+
+    vg = zymo.value_and_grad(f, argnums=(0, 1))
+    jv = zymo.jit(vg)
+    for s in range(3):
+        b1, b2 = np.ones(3), np.ones(3)
+        assert_same(jv(_inputs(s), b1), vg(_inputs(s), b2))
+        np.testing.assert_array_equal(b1, b2)
+    assert jv.stats["replays"] == 0 and any("in-place" in r for r in jv.reasons)
+
+
+def test_writing_a_traced_value_into_a_plain_argument_fails_as_when_traced():
+    def f(x, buf):
+        buf += x
+        return znp.sum(buf**2)
+
+    jv = zymo.jit(zymo.value_and_grad(f, argnums=0))
+    buf = np.ones(3)
+    with pytest.raises(zymo.TracerConversionError):
+        jv(_inputs(0), buf)
+    np.testing.assert_array_equal(buf, np.ones(3))
+
+
+def test_error_in_a_replayed_operation_surfaces_as_when_traced():
+    jv = zymo.jit(zymo.value_and_grad(lambda a: znp.linalg.inv(a).sum()))
+    for s in range(3):
+        jv(np.eye(2) * (s + 1))
+    with pytest.raises(np.linalg.LinAlgError):
+        jv(np.zeros((2, 2)))
+
+
+def test_jit_of_a_function_that_is_not_a_gradient_is_refused():
+    with pytest.raises(zymo.ZymoError, match="value_and_grad"):
+        zymo.jit(lambda x: x)
+
+
+def test_tracing_errors_propagate_and_leave_no_state_behind():
+    def f(x):
+        return x  # not a scalar
+
+    jv = zymo.jit(zymo.value_and_grad(f))
+    with pytest.raises(zymo.NonScalarOutputError):
+        jv(np.ones(2))
+    assert_same(zymo.grad(lambda x: znp.sum(x**2))(np.ones(2)), np.full(2, 2.0))
+
+
+def test_unhashable_static_argument_runs_without_replay():
+    opts = types.SimpleNamespace(k=2.0)
+    jv = run_both(lambda x, opts: znp.sum(x * opts.k), [(_inputs(s), opts) for s in range(3)], argnums=0)
+    assert jv.stats["eager"] == 3
+
+
+def test_no_warning_for_functions_that_replay():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        run_both(lambda x: znp.sum(znp.cos(x)), [(_inputs(s),) for s in range(4)])

@@ -1,0 +1,494 @@
+"""``zymo.jit``: record a gradient function once per input signature, then replay the record.
+
+Recording (``zymo.core.recording``) keeps, for each primitive the reverse trace
+records, where its arguments came from, plus a guard for every place where
+Python read traced data. A replay runs the primitives' NumPy implementations
+straight from that list on the new inputs (no tracers, no dispatch, no Python
+of the user's function), checks every guard and every result's shape and
+dtype as it goes, and then runs the usual backward pass over records it
+builds itself. Any mismatch abandons the replay and the call is traced anew,
+so a replay only ever repeats what the function itself would have computed.
+
+What cannot be replayed (in-place writes, nested differentiation,
+``stop_gradient``, ``custom_vjp``, ``checkpoint``, random numbers drawn
+inside the function, values that differ between two traces of the same
+signature) makes ``zymo.jit`` run the function as ``value_and_grad`` does:
+always correct, never slower by more than the recording.
+"""
+
+from __future__ import annotations
+
+import functools
+import gc
+import threading
+import warnings
+from typing import Callable
+
+import numpy as np
+
+from .api import _argnums_tuple, _call_user, _finish, _gradients, _Recorded, _scalar_seed, _unbox, is_differentiable
+from .errors import ZymoError, ZymoWarning
+from .pytree import tree_flatten, tree_unflatten
+from .recording import GUARD, PRIM, Recorder, RecordingAborted
+from .reverse import Absent, ReverseTrace
+from .trace import new_level
+from .tracer import Tracer
+
+__all__ = ["jit"]
+
+_MAX_FAILURES = 4  # consecutive failed replays or confirmations before a signature runs without replay
+_STATIC_LEAVES = (int, float, complex, bool, str, bytes, type(None), np.generic, np.dtype, type)
+
+
+class _Mismatch(Exception):
+    """A replay met a guard, shape or constant that differs from its recording."""
+
+
+class _Tape:
+    __slots__ = ("tape",)
+
+    def __init__(self, tape):
+        self.tape = tape
+
+
+class _Program:
+    """What one recording left for replay."""
+
+    __slots__ = ("n", "inputs", "ops", "externals", "out_node", "seed", "keep", "aux", "treedefs")
+
+    def __init__(self, n, inputs, ops, externals, out_node, seed, keep, aux, treedefs):
+        self.n = n
+        self.inputs = inputs  # (argument index, leaf index, node) of every traced input leaf
+        self.ops = ops
+        self.externals = externals  # [array, its value at the end of the recording]
+        self.out_node = out_node
+        self.seed = seed
+        self.keep = keep
+        self.aux = aux  # None, or (treedef, [(True, node) | (False, constant)])
+        self.treedefs = treedefs
+
+
+class _Entry:
+    __slots__ = ("ready", "pending", "failures", "eager")
+
+    def __init__(self):
+        self.ready: _Program | None = None
+        self.pending: _Program | None = None
+        self.failures = 0
+        self.eager = False
+
+
+def _same(x, y) -> bool:
+    """Whether two recorded values are the same (arrays by value; NaN equal to NaN)."""
+    if x is y:
+        return True
+    tx = type(x)
+    if tx is not type(y):
+        return False
+    if tx is np.ndarray:
+        if x.shape != y.shape or x.dtype != y.dtype:
+            return False
+        return bool(np.array_equal(x, y, equal_nan=x.dtype.kind in "fc"))
+    if isinstance(x, (tuple, list)):
+        return len(x) == len(y) and all(_same(a, b) for a, b in zip(x, y))
+    if tx is dict:
+        return x.keys() == y.keys() and all(_same(x[k], y[k]) for k in x)
+    if tx is float or tx is complex or isinstance(x, np.inexact):
+        return bool(x == y) or (x != x and y != y)
+    try:
+        r = x == y
+    except Exception:
+        return False
+    return r if type(r) is bool else bool(r) if isinstance(r, np.bool_) else False
+
+
+def _same_program(a: _Program, b: _Program) -> bool:
+    """The same records with the same constants (guard outcomes may differ)."""
+    if not _same_structure(a, b) or a.inputs != b.inputs or a.out_node != b.out_node:
+        return False
+    if len(a.externals) != len(b.externals) or not all(_same(x[1], y[1]) for x, y in zip(a.externals, b.externals)):
+        return False
+    for x, y in zip(a.ops, b.ops):
+        if x[0] == PRIM:
+            if not (_same(x[4], y[4]) and _same(x[5], y[5])):
+                return False
+        elif not (_same(x[3], y[3]) and _same(x[4], y[4])):
+            return False
+    if (a.aux is None) != (b.aux is None):
+        return False
+    return a.aux is None or (a.aux[0] == b.aux[0] and _same(a.aux[1], b.aux[1]))
+
+
+def _same_structure(a: _Program, b: _Program) -> bool:
+    """The same operations on the same nodes in the same order, whatever their constants."""
+    if a.n != b.n or len(a.ops) != len(b.ops):
+        return False
+    for x, y in zip(a.ops, b.ops):
+        if x[0] != y[0]:
+            return False
+        if x[0] == PRIM:
+            if x[1] != y[1] or x[2] is not y[2] or x[3] != y[3]:
+                return False
+        elif x[1] is not y[1] or x[2] != y[2]:
+            return False
+    return True
+
+
+def _same_guards(a: _Program, b: _Program) -> bool:
+    """Every guard read the same value in both (call only when the structures are the same)."""
+    return all(x[0] == PRIM or _same(x[5], y[5]) for x, y in zip(a.ops, b.ops))
+
+
+def _signature(args, kwargs, nums):
+    """The cache key of a call, and each argument's leaves; ``None`` when the call cannot be cached."""
+    flat = []
+    parts = []
+    for i, a in enumerate(args):
+        leaves, treedef = tree_flatten(a)
+        parts.append(treedef)
+        diff = i in nums
+        for leaf in leaves:
+            t = type(leaf)
+            if t is np.ndarray:
+                if leaf.dtype.kind in "fc":
+                    parts.append((leaf.shape, leaf.dtype))
+                elif leaf.dtype.kind == "O":
+                    return None, None
+                else:  # integer and boolean arrays (indices, masks) are part of the signature by value
+                    parts.append((leaf.shape, leaf.dtype, leaf.tobytes()))
+            elif diff and (t is float or t is complex or isinstance(leaf, np.inexact)):
+                parts.append(t)
+            elif isinstance(leaf, _STATIC_LEAVES):
+                parts.append((t, leaf))
+            else:
+                return None, None
+        flat.append(leaves)
+    for k, v in kwargs.items():
+        if not isinstance(v, _STATIC_LEAVES):
+            return None, None
+        parts.append((k, type(v), v))
+    key = tuple(parts)
+    try:
+        hash(key)
+    except TypeError:
+        return None, None
+    return key, flat
+
+
+def _compile(recorder: Recorder, trace, inputs, out, aux_tree, treedefs, keep, seeds):
+    """The ``_Program`` of a finished recording, or the reason it cannot be replayed."""
+    if recorder.unsafe is not None:
+        return recorder.unsafe
+    if type(out) is not Tracer or out._trace is not trace or not seeds:
+        return "the output does not depend on the differentiated inputs"
+    tape = trace.tape
+    covered = {node for _, _, node in inputs}
+    ops = []
+    for op in recorder.ops:
+        if op[0] == GUARD:
+            ops.append(op)
+            continue
+        _, node, prim, srcs, template, params = op
+        covered.add(node)
+        rec = tape[node]
+        vals, ans = rec[2], rec[3]
+        absents = tuple((k, v) for k, v in enumerate(vals) if type(v) is Absent)
+        for k, v in enumerate(vals):
+            if type(v) is Tracer:
+                return "a value of an enclosing differentiation was used"
+        shape_dtype = (ans.shape, ans.dtype, np.ndarray) if type(ans) is Absent else _shape_dtype(ans)
+        if shape_dtype is None:
+            return f"`{prim.name}` gave a result replay cannot check"
+        ops.append(
+            (PRIM, node, prim.impl, srcs, template, params, prim, rec[1], absents, ans if type(ans) is Absent else None)
+            + shape_dtype
+        )
+    if covered != set(range(len(tape))):
+        return "an operation was recorded outside the primitive path (custom_vjp or checkpoint)"
+    aux = None
+    if aux_tree is not None:
+        leaves, treedef = tree_flatten(aux_tree)
+        spec = []
+        for leaf in leaves:
+            if type(leaf) is Tracer:
+                if leaf._trace is not trace or leaf._node is None:
+                    return "the auxiliary output holds a value replay cannot recompute"
+                spec.append((True, leaf._node))
+            else:
+                spec.append((False, leaf.copy() if type(leaf) is np.ndarray else leaf))
+        aux = (treedef, spec)
+    return _Program(len(tape), tuple(inputs), ops, recorder.externals, out._node, seeds[0][1], keep, aux, treedefs)
+
+
+def _has_float_array(leaves) -> bool:
+    return any(type(v) is np.ndarray and v.dtype.kind in "fc" for v in leaves)
+
+
+def _shape_dtype(v):
+    t = type(v)
+    if t is np.ndarray or isinstance(v, np.generic):
+        return (v.shape, v.dtype, t)
+    if t is float or t is complex:
+        return ((), None, t)
+    return None
+
+
+def _replay(prog: _Program, flat):
+    """Run ``prog`` on the leaves ``flat``: ``(output value, tape, slots)``; raises ``_Mismatch``."""
+    for obj, snap in prog.externals:
+        if not _same(obj, snap):
+            raise _Mismatch
+    tape = [None] * prog.n
+    slots = [None] * prog.n
+    for i, j, node in prog.inputs:
+        v = flat[i][j]
+        slots[node] = v
+        tape[node] = [None, (), [], v, None]
+    for op in prog.ops:
+        if op[0] == PRIM:
+            _, node, impl, srcs, template, params, prim, parents, absents, ans_absent, shape, dtype, otype = op
+            args = template.copy()
+            for k, s in srcs:
+                args[k] = slots[s]
+            out = impl(*args, **params) if params else impl(*args)
+            if type(out) is not otype or (dtype is not None and (out.shape != shape or out.dtype != dtype)):
+                raise _Mismatch
+            slots[node] = out
+            for k, a in absents:
+                args[k] = a
+            tape[node] = [prim, parents, args, out if ans_absent is None else ans_absent, params]
+        else:
+            _, fn, srcs, template, kw, expected = op
+            args = template.copy()
+            for k, s in srcs:
+                args[k] = slots[s]
+            if not _same(fn(*args, **kw), expected):
+                raise _Mismatch
+    return slots[prog.out_node], tape, slots
+
+
+class Jitted:
+    """A gradient function that replays its recording (see :func:`jit`)."""
+
+    def __init__(self, fun: Callable, f: Callable, argnums, has_aux: bool, kind: str):
+        functools.update_wrapper(self, f)
+        self._eager = fun
+        self._f = f
+        self._argnums = argnums
+        self._has_aux = has_aux
+        self._kind = kind
+        self._cache: dict = {}
+        self._lock = threading.Lock()
+        self._stats = {"traces": 0, "replays": 0, "mismatches": 0, "eager": 0}
+        self.reasons: set[str] = set()
+        """Why some calls ran without replay (a set of messages)."""
+
+    @property
+    def stats(self) -> dict:
+        """Counts of calls that were traced, replayed, abandoned at a guard, or run without replay."""
+        return dict(self._stats)
+
+    def _count(self, what: str) -> None:
+        self._stats[what] += 1
+
+    def __call__(self, *args, **kwargs):
+        nums, single = _argnums_tuple(self._argnums, len(args))
+        key, flat = _signature(args, kwargs, nums)
+        if key is None:
+            self.reasons.add("an argument is neither an array nor a static Python value")
+            self._count("eager")
+            return self._eager(*args, **kwargs)
+        with self._lock:
+            entry = self._cache.get(key)
+            if entry is None:
+                entry = self._cache[key] = _Entry()
+        if entry.eager:
+            self._count("eager")
+            return self._eager(*args, **kwargs)
+        prog = entry.ready
+        if prog is not None:
+            try:
+                result = self._run(prog, args, flat, nums, single)
+            except _Mismatch:
+                self._count("mismatches")
+            except Exception:  # an error in a replayed operation: let tracing raise it with the user's line
+                self._count("mismatches")
+            else:
+                entry.failures = 0
+                self._count("replays")
+                return result
+        return self._trace(entry, args, kwargs, flat, nums, single)
+
+    def _trace(self, entry: _Entry, args, kwargs, flat, nums, single):
+        self._count("traces")
+        try:
+            result, prog = self._record(args, kwargs, flat, nums, single)
+        except RecordingAborted as stop:  # stopped before it had any effect: run the call as usual
+            prog = str(stop)
+            result = self._eager(*args, **kwargs)
+        except Exception:
+            if not any(i not in nums and _has_float_array(leaves) for i, leaves in enumerate(flat)):
+                raise  # the recording ran exactly as value_and_grad would have: its error is the user's
+            # The recording traced non-differentiated arrays too; whether the error is the function's own
+            # is decided by running the call as value_and_grad does (which raises it again if so).
+            result = self._eager(*args, **kwargs)
+            prog = "a non-differentiated argument is used in a way replay cannot follow"
+        if isinstance(prog, str):
+            self.reasons.add(prog)
+            self._count("eager")
+            entry.eager = True
+            entry.ready = entry.pending = None
+            return result
+        if entry.ready is not None and _same_program(entry.ready, prog):
+            entry.ready = prog  # the same computation, with the guard outcomes of this input
+            entry.failures += 1
+        elif entry.pending is None:
+            entry.pending = prog
+        elif _same_program(entry.pending, prog):
+            entry.ready, entry.pending = prog, None
+        elif _same_structure(entry.pending, prog) and _same_guards(entry.pending, prog):
+            # Python read the same values in both traces, yet they recorded different constants: the function
+            # draws random numbers or reads state that changes between calls, so a replay would repeat stale values.
+            self.reasons.add("two calls with the same input signature recorded different constants")
+            warnings.warn(
+                f"zymo.jit: {getattr(self._f, '__name__', 'the function')} computed different constants in two "
+                "calls with the same input shapes (random numbers, or state read from outside its arguments); "
+                "it runs without replay. Pass such values as arguments to replay it.",
+                ZymoWarning,
+                stacklevel=3,
+            )
+            entry.eager = True
+            entry.ready = entry.pending = None
+        else:
+            entry.pending = prog
+            entry.ready = None
+            entry.failures += 1
+        if entry.failures >= _MAX_FAILURES:
+            self.reasons.add("its guards kept failing (values Python reads change between calls)")
+            entry.eager = True
+            entry.ready = entry.pending = None
+        return result
+
+    def _record(self, args, kwargs, flat, nums, single):
+        """Run the function under a recording reverse trace: ``(result, program or reason)``."""
+        f = functools.partial(self._f, **kwargs) if kwargs else self._f
+        collecting = gc.isenabled()
+        if collecting:
+            gc.disable()
+        try:
+            with new_level() as level:
+                trace = ReverseTrace(level)
+                recorder = Recorder(trace)
+                trace.recorder = recorder
+                new_args = list(args)
+                inputs, treedefs, leaf_nodes, leaves_all = [], [], [], []
+                for i, a in enumerate(args):
+                    leaves = flat[i]
+                    treedef = tree_flatten(a)[1]
+                    boxed, nodes = [], []
+                    for j, leaf in enumerate(leaves):
+                        if is_differentiable(leaf) and (i in nums or type(leaf) is np.ndarray):
+                            t = trace.new_leaf(leaf)
+                            boxed.append(t)
+                            inputs.append((i, j, t._node))
+                            nodes.append(t._node)
+                        else:
+                            boxed.append(leaf)
+                            nodes.append(None)
+                    new_args[i] = tree_unflatten(treedef, boxed)
+                    if i in nums:
+                        treedefs.append(treedef)
+                        leaf_nodes.append(nodes)
+                        leaves_all.append(leaves)
+                try:
+                    with recorder:
+                        out = _call_user(f, new_args)
+                finally:
+                    trace.active = False
+                    trace.recorder = None
+                    trace.transposes.clear()
+            aux = None
+            if self._has_aux:
+                if not (isinstance(out, (tuple, list)) and len(out) == 2):
+                    raise ZymoError("with has_aux=True the function must return a pair (output, aux)")
+                out, aux_tree = out
+                aux = _unbox(aux_tree, trace)
+            seeds = _scalar_seed(out, trace)
+            keep = [n for nodes in leaf_nodes for n in nodes if n is not None]
+            prog = _compile(recorder, trace, inputs, out, aux_tree if self._has_aux else None, treedefs, keep, seeds)
+            rec = _Recorded(trace, out, treedefs, leaf_nodes, leaves_all)
+            grads = _gradients(rec, seeds, retain=False)
+            value = _unbox(out, trace)
+        finally:
+            _finish()
+            if collecting:
+                gc.enable()
+        return self._package(value, aux, grads, single), prog
+
+    def _run(self, prog: _Program, args, flat, nums, single):
+        collecting = gc.isenabled()
+        if collecting:
+            gc.disable()
+        try:
+            value, tape, slots = _replay(prog, flat)
+            aux = None
+            if prog.aux is not None:
+                treedef, spec = prog.aux
+                aux = tree_unflatten(
+                    treedef,
+                    [slots[v] if is_node else (v.copy() if type(v) is np.ndarray else v) for is_node, v in spec],
+                )
+            leaf_nodes, leaves_all = [], []
+            for i in nums:
+                leaves = flat[i]
+                leaf_nodes.append([None] * len(leaves))
+                leaves_all.append(leaves)
+            for i, j, node in prog.inputs:
+                if i in nums:
+                    leaf_nodes[nums.index(i)][j] = node
+            rec = _Recorded(_Tape(tape), None, prog.treedefs, leaf_nodes, leaves_all)
+            grads = _gradients(rec, [(prog.out_node, prog.seed)], retain=False)
+        finally:
+            if collecting:
+                gc.enable()
+        return self._package(value, aux, grads, single)
+
+    def _package(self, value, aux, grads, single):
+        g = grads[0] if single else tuple(grads)
+        if self._kind == "grad":
+            return (g, aux) if self._has_aux else g
+        return ((value, aux), g) if self._has_aux else (value, g)
+
+
+def jit(fun: Callable) -> Jitted:
+    """Compile a gradient function made by ``zymo.grad`` or ``zymo.value_and_grad`` by trace-and-replay.
+
+    The first calls with a given input signature (the tree structure of the
+    arguments, each array's shape and dtype, the values of integer arrays and
+    static Python values) run as usual while the operations are recorded;
+    once two recordings agree, later calls replay the record without running
+    the Python of the function. Every place where Python read traced data is
+    re-checked on replay and a difference re-traces the call, so results are
+    always those of ``fun``. Functions that write in place, nest
+    differentiation, draw random numbers or use ``stop_gradient``,
+    ``custom_vjp`` or ``checkpoint`` run without replay (``.reasons`` says
+    why). Like ``jax.jit``, arrays read from outside the arguments are
+    constants: an in-place change to one is noticed, a global rebound to a new
+    array is not; pass values that change as arguments.
+
+    Example:
+        >>> import numpy as np, zymo, zymo.numpy as znp
+        >>> vg = zymo.jit(zymo.value_and_grad(lambda w, x: znp.sum(znp.tanh(x @ w))))
+        >>> x = np.ones((2, 3))
+        >>> for step in range(3):
+        ...     value, g = vg(np.full((3,), 0.1 * step), x)
+        >>> g.round(4).tolist(), vg.stats["replays"]
+        ([1.4232, 1.4232, 1.4232], 1)
+    """
+    spec = getattr(fun, "_zymo_gradient", None)
+    if spec is None:
+        raise ZymoError(
+            f"zymo.jit compiles gradient functions: pass zymo.value_and_grad(f) or zymo.grad(f), got {fun!r}"
+        )
+    f, argnums, has_aux, kind = spec
+    return Jitted(fun, f, argnums, has_aux, kind)

@@ -1,0 +1,187 @@
+"""What a trace made for ``zymo.jit`` writes down so that it can be replayed safely.
+
+While ``zymo.jit`` traces a function, a ``Recorder`` is active on the thread.
+The reverse trace reports each primitive it records (with where each argument
+came from: a tape node, or a constant); every place where Python reads data
+out of a traced value (``bool(x)``, comparisons, non-differentiable
+functions, values used as indices, sorting orders) reports a *guard*: the
+read, and what it gave. Replaying the record list on new inputs re-runs each
+guard and gives up on the first one that reads differently, so a replay only
+ever repeats a computation that the function itself would have done.
+
+What the recorder cannot replay (in-place writes, views re-derived after
+writes, nested differentiation, ``stop_gradient``, values of another trace)
+stops the recording on the spot, before it has any effect (``RecordingAborted``);
+``zymo.jit`` then runs the call as usual. Outside ``zymo.jit`` every hook here
+is a no-op.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+from .tracer import Tracer
+
+__all__ = ["Recorder", "RecordingAborted", "active", "unsafe", "guard_call", "observe"]
+
+PRIM = 0
+GUARD = 1
+
+
+class RecordingAborted(BaseException):
+    """Stops a ``zymo.jit`` recording at something replay cannot repeat, before it has any effect.
+
+    A ``BaseException``, so that the user's ``except Exception`` does not swallow it; ``zymo.jit`` then
+    runs the call as ``value_and_grad`` does.
+    """
+
+
+class _State(threading.local):
+    def __init__(self):
+        self.recorder = None
+
+
+_state = _State()
+
+
+def active():
+    """The recorder of the ``zymo.jit`` trace running on this thread, or ``None``."""
+    return _state.recorder
+
+
+def _bake(v):
+    """A constant argument as replay will pass it: the value it had when it was used."""
+    if type(v) is np.ndarray:
+        return v.copy()
+    return v
+
+
+_SCALARS = (int, float, complex, bool, str, bytes, type(None), slice, type(Ellipsis), np.generic, np.dtype, type)
+
+
+def _bakeable(v) -> bool:
+    if type(v) is np.ndarray or isinstance(v, _SCALARS):
+        return v.dtype.kind != "O" if type(v) is np.ndarray else True
+    if type(v) is tuple or type(v) is list:
+        return all(_bakeable(e) for e in v)
+    return callable(v)
+
+
+class Recorder:
+    """The replayable account of one trace (see the module docstring)."""
+
+    def __init__(self, trace):
+        self.trace = trace
+        self.ops: list = []  # (PRIM, node, prim, srcs, template, params) or (GUARD, fn, srcs, template, kw, expected)
+        self.externals: list = []  # (array object, its value at the end of the trace): closure/global arrays
+        self.unsafe: str | None = None
+
+    def __enter__(self):
+        if _state.recorder is not None:
+            raise RuntimeError("a zymo.jit trace is already being recorded on this thread")
+        _state.recorder = self
+        return self
+
+    def __exit__(self, *exc):
+        _state.recorder = None
+        for entry in self.externals:
+            entry[1] = entry[0].copy()
+        return False
+
+    def mark_unsafe(self, reason: str) -> None:
+        if self.unsafe is None:
+            self.unsafe = reason
+        raise RecordingAborted(reason)
+
+    def _sources(self, args, parents=None):
+        """``(srcs, template)``: tape nodes of traced arguments, and the constants replay passes."""
+        trace = self.trace
+        srcs = []
+        template = []
+        for k, a in enumerate(args):
+            if type(a) is Tracer:
+                node = parents[k] if parents is not None else (a._node if a._trace is trace else -1)
+                if a._trace is not trace or node is None or node < 0:
+                    if a._trace.level == 0:  # a buffer made inside the function: constant unless written
+                        template.append(_bake(a._val))
+                        continue
+                    self.mark_unsafe("a value of another differentiation was used")
+                    template.append(None)
+                    continue
+                srcs.append((k, node))
+                template.append(None)
+            else:
+                if not _bakeable(a):
+                    self.mark_unsafe(f"an argument of type {type(a).__name__} cannot be kept for replay")
+                elif type(a) is np.ndarray:
+                    self.externals.append([a, None])
+                template.append(_bake(a))
+        return tuple(srcs), template
+
+    def record_prim(self, node: int, prim, args, parents, params) -> None:
+        srcs, template = self._sources(args, parents)
+        self.ops.append((PRIM, node, prim, srcs, template, _bake_params(params)))
+
+    def record_guard(self, fn, args, kwargs, result) -> None:
+        srcs, template = self._sources(args)
+        if not srcs:
+            return  # nothing traced was read: the result is a constant
+        self.ops.append((GUARD, fn, srcs, template, _bake_params(kwargs), _bake(result)))
+
+
+def _bake_params(params):
+    if not params:
+        return params
+    for v in params.values():
+        if type(v) is np.ndarray or type(v) is tuple or type(v) is list:
+            return {k: _bake_deep(v) for k, v in params.items()}
+    return params
+
+
+def _bake_deep(v):
+    if type(v) is np.ndarray:
+        return v.copy()
+    if type(v) is tuple or type(v) is list:
+        return type(v)(_bake_deep(e) for e in v)
+    return v
+
+
+def unsafe(reason: str) -> None:
+    """Tell an active ``zymo.jit`` recording that this trace cannot be replayed (no-op otherwise)."""
+    r = _state.recorder
+    if r is not None:
+        r.mark_unsafe(reason)
+
+
+def guard_call(fn, args, kwargs, result) -> None:
+    """Note that ``result = fn(*args, **kwargs)`` read traced data (no-op outside ``zymo.jit``)."""
+    r = _state.recorder
+    if r is not None:
+        if any(type(v) is Tracer for v in kwargs.values()):
+            r.mark_unsafe(f"`{getattr(fn, '__name__', fn)}` read a traced keyword argument")
+            return
+        r.record_guard(fn, args, kwargs, result)
+
+
+def _value(x):
+    return x
+
+
+def observe(x):
+    """The plain value under ``x``, noted as read by Python (use where code decides on traced data)."""
+    while type(x) is Tracer:
+        r = _state.recorder
+        if r is not None and x._trace is r.trace:
+            v = x._val
+            r.record_guard(_value, (x,), {}, v)
+            return _plain(v)
+        x = x._val
+    return x
+
+
+def _plain(x):
+    while type(x) is Tracer:
+        x = x._val
+    return x
