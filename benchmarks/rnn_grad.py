@@ -69,6 +69,28 @@ def zymo_layer(layer, X):
     return lambda: vg(layer, X)
 
 
+def _primed(jitted, args):
+    """``zymo.jit`` traces the first two calls of a signature; time the replays that follow."""
+    for _ in range(2):
+        jitted(*args)
+    return lambda: jitted(*args)
+
+
+def zymo_jit_style(style):
+    fn = style1_thread if style == "style1" else style4_concat_stack
+
+    def make(p, xs, h):
+        vg = zymo.value_and_grad(lambda p, xs, h: fn(elman, p, xs, h), argnums=(0, 1, 2))
+        return _primed(zymo.jit(vg), (p, xs, h))
+
+    return make
+
+
+def zymo_jit_layer(layer, X):
+    vg = zymo.value_and_grad(lambda m, X: znp.mean(m(X) ** 2), argnums=(0, 1))
+    return _primed(zymo.jit(vg), (layer, X))
+
+
 # --- hand-written NumPy backpropagation (Elman; input projection hoisted into one GEMM) ------------
 def numpy_style(style):
     squares = style == "style4"
@@ -234,6 +256,7 @@ def run_case(case, size, min_time, has_jax):
         args = style_problem(n_in, hidden, steps, batch)
         peers = {
             "zymo": (zymo_style(case), True),
+            "zymo.jit": (zymo_jit_style(case), True),
             "torch": (torch_style(case), False),
             "jax": (jax_style(case) if has_jax else None, False),
             "autograd": (autograd_style(case), True),
@@ -243,6 +266,7 @@ def run_case(case, size, min_time, has_jax):
         args = layer_problem(case, n_in, hidden, steps, batch)
         peers = {
             "zymo": (zymo_layer, True),
+            "zymo.jit": (zymo_jit_layer, True),
             "torch": (torch_layer(case), False),
             "jax": (None, False),
             "autograd": (None, False),
@@ -291,7 +315,7 @@ def main(argv=None) -> None:
             z = res["zymo"]
             for name, r in res.items():
                 if name != "zymo" and r is not None and z is not None and not np.isclose(r[3], z[3], rtol=1e-3):
-                    if case in STYLES or name == "numpy":
+                    if case in STYLES or name in ("numpy", "zymo.jit"):
                         raise SystemExit(f"{case} {size}: {name}'s loss {r[3]} differs from zymo's {z[3]}")
 
             def ms(name):
@@ -316,6 +340,10 @@ def main(argv=None) -> None:
                     _common.fmt_ms(ms("numpy")),
                     _common.fmt_mb(None if res["numpy"] is None else res["numpy"][2]),
                     _common.fmt_ratio(ms("zymo"), ms("numpy")),
+                    _common.fmt_ms(ms("zymo.jit")),
+                    _common.fmt_ratio(ms("zymo.jit"), ms("torch")),
+                    _common.fmt_ratio(ms("zymo.jit"), ms("jax")),
+                    _common.fmt_ratio(ms("zymo.jit"), ms("numpy")),
                 ]
             )
             print(f"  measured {case} {rows[-1][1]}", file=sys.stderr, flush=True)
@@ -336,6 +364,10 @@ def main(argv=None) -> None:
         "numpy ms",
         "np MB",
         "z/np",
+        "jit ms",
+        "jit/torch",
+        "jit/jax",
+        "jit/np",
     ]
     print()
     print(_common.table(rows, header))

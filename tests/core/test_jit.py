@@ -261,3 +261,84 @@ def test_no_warning_for_functions_that_replay():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         run_both(lambda x: znp.sum(znp.cos(x)), [(_inputs(s),) for s in range(4)])
+
+
+# --- the two ways of replaying, and what they hand back -----------------------------------------------------
+@pytest.mark.parametrize("style", ["1 thread state", "4 y + [y_t], stack"])
+def test_interpreted_replay_of_large_programs_matches_tracing(style, monkeypatch):
+    import zymo.core.jit as jit_module
+
+    monkeypatch.setattr(jit_module, "MAX_OPS", 0)
+    loss = STYLES[style]
+    calls = [make_problem(Variation("v", cell="lstm"), seed=s) for s in range(4)]
+    jv = run_both(lambda p, xs, h: loss(CELLS["lstm"][0], p, xs, h), calls, argnums=(0, 1, 2))
+    assert jv.stats["replays"] == 2
+
+
+def test_replayed_gradients_are_writeable_and_never_shared():
+    jv = zymo.jit(zymo.grad(lambda x, y: znp.sum(x + y), argnums=(0, 1)))
+    for s in range(3):
+        gx, gy = jv(_inputs(s), _inputs(s + 5))
+    assert gx is not gy and gx.flags.writeable and gy.flags.writeable
+    gx += 1
+    np.testing.assert_array_equal(gy, np.ones(3))
+
+
+def test_replayed_gradient_is_not_the_returned_value():
+    jv = zymo.jit(zymo.value_and_grad(lambda x: znp.sum(x), argnums=0))
+    for s in range(3):
+        value, g = jv(np.float64(s))
+    assert value == 2.0 and g == 1.0
+
+
+# --- the inline rules of the generated code, against the primitives' own rules -----------------------------
+_BROADCAST_PAIRS = [
+    ((2, 3), (2, 3)),
+    ((2, 3), (3,)),
+    ((2, 3), (1, 3)),
+    ((2, 3), (2, 1)),
+    ((4, 1, 3), (2, 1)),
+    ((3,), ()),
+]
+
+
+@pytest.mark.parametrize("shapes", _BROADCAST_PAIRS)
+@pytest.mark.parametrize(
+    "op",
+    [np.add, np.subtract, np.multiply, np.divide, np.arctan2, np.power, np.maximum, np.hypot],
+    ids=lambda f: f.__name__,
+)
+def test_inline_binary_rules_give_the_primitives_gradients_under_broadcasting(op, shapes):
+    sx, sy = shapes
+    rng = np.random.default_rng(0)
+    w = rng.standard_normal(np.broadcast_shapes(sx, sy))
+
+    def f(x, y):
+        return znp.sum(op(x, y) * w)
+
+    calls = [(1.5 + rng.random(sx), 1.5 + rng.random(sy)) for _ in range(4)]
+    jv = run_both(f, calls, argnums=(0, 1))
+    assert jv.stats["replays"] == 2
+
+
+@pytest.mark.parametrize("name", ["tanh", "exp", "sin", "log1p", "sqrt", "negative", "square", "arctan"])
+def test_inline_unary_rules_give_the_primitives_gradients(name):
+    fn = getattr(np, name)
+    run_both(lambda x: znp.sum(fn(x) * x), [(0.5 + np.random.default_rng(s).random((2, 3)),) for s in range(4)])
+
+
+@pytest.mark.parametrize("sa, sb", [((2, 3), (3, 4)), ((3,), (3, 4)), ((2, 3), (3,)), ((5, 2, 3), (3, 2))])
+def test_matmul_replays_with_the_primitives_gradients(sa, sb):
+    rng = np.random.default_rng(0)
+    run_both(lambda a, b: znp.sum(np.tanh(a @ b)), [(rng.random(sa), rng.random(sb)) for _ in range(4)], argnums=(0, 1))
+
+
+def test_programs_below_the_size_limit_are_compiled_to_python():
+    import zymo.core.jit as jit_module
+
+    jv = zymo.jit(zymo.value_and_grad(lambda x: znp.sum(znp.tanh(znp.tanh(x) * 2.0))))
+    for s in range(3):
+        jv(_inputs(s))
+    prog = next(iter(jv._cache.values())).ready
+    assert prog.run is not None and prog.run is not False
+    assert jit_module.MAX_OPS > len(prog.ops)

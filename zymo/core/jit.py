@@ -26,8 +26,20 @@ from typing import Callable
 
 import numpy as np
 
-from .api import _argnums_tuple, _call_user, _finish, _gradients, _Recorded, _scalar_seed, _unbox, is_differentiable
+from .api import (
+    _argnums_tuple,
+    _call_user,
+    _cast_like,
+    _finish,
+    _gradients,
+    _Recorded,
+    _scalar_seed,
+    _unbox,
+    _zeros_like,
+    is_differentiable,
+)
 from .errors import ZymoError, ZymoWarning
+from .jit_codegen import MAX_OPS, Mismatch, finish_gradients, generate
 from .pytree import tree_flatten, tree_unflatten
 from .recording import GUARD, PRIM, Recorder, RecordingAborted
 from .reverse import Absent, ReverseTrace
@@ -40,8 +52,7 @@ _MAX_FAILURES = 4  # consecutive failed replays or confirmations before a signat
 _STATIC_LEAVES = (int, float, complex, bool, str, bytes, type(None), np.generic, np.dtype, type)
 
 
-class _Mismatch(Exception):
-    """A replay met a guard, shape or constant that differs from its recording."""
+_Mismatch = Mismatch  # a replay met a guard, shape or constant that differs from its recording
 
 
 class _Tape:
@@ -54,9 +65,9 @@ class _Tape:
 class _Program:
     """What one recording left for replay."""
 
-    __slots__ = ("n", "inputs", "ops", "externals", "out_node", "seed", "keep", "aux", "treedefs")
+    __slots__ = ("n", "inputs", "ops", "externals", "out_node", "seed", "keep", "aux", "treedefs", "leaf_nodes", "run")
 
-    def __init__(self, n, inputs, ops, externals, out_node, seed, keep, aux, treedefs):
+    def __init__(self, n, inputs, ops, externals, out_node, seed, keep, aux, treedefs, leaf_nodes):
         self.n = n
         self.inputs = inputs  # (argument index, leaf index, node) of every traced input leaf
         self.ops = ops
@@ -66,6 +77,8 @@ class _Program:
         self.keep = keep
         self.aux = aux  # None, or (treedef, [(True, node) | (False, constant)])
         self.treedefs = treedefs
+        self.leaf_nodes = leaf_nodes  # per differentiated argument: each leaf's node (None: no gradient)
+        self.run = None  # the generated function (``jit_codegen``), made at the first replay
 
 
 class _Entry:
@@ -175,7 +188,7 @@ def _signature(args, kwargs, nums):
     return key, flat
 
 
-def _compile(recorder: Recorder, trace, inputs, out, aux_tree, treedefs, keep, seeds):
+def _compile(recorder: Recorder, trace, inputs, out, aux_tree, treedefs, leaf_nodes, keep, seeds):
     """The ``_Program`` of a finished recording, or the reason it cannot be replayed."""
     if recorder.unsafe is not None:
         return recorder.unsafe
@@ -199,9 +212,11 @@ def _compile(recorder: Recorder, trace, inputs, out, aux_tree, treedefs, keep, s
         shape_dtype = (ans.shape, ans.dtype, np.ndarray) if type(ans) is Absent else _shape_dtype(ans)
         if shape_dtype is None:
             return f"`{prim.name}` gave a result replay cannot check"
+        metas = (tuple(_meta(v) for v in vals), _meta(ans))
         ops.append(
             (PRIM, node, prim.impl, srcs, template, params, prim, rec[1], absents, ans if type(ans) is Absent else None)
             + shape_dtype
+            + metas
         )
     if covered != set(range(len(tape))):
         return "an operation was recorded outside the primitive path (custom_vjp or checkpoint)"
@@ -217,7 +232,16 @@ def _compile(recorder: Recorder, trace, inputs, out, aux_tree, treedefs, keep, s
             else:
                 spec.append((False, leaf.copy() if type(leaf) is np.ndarray else leaf))
         aux = (treedef, spec)
-    return _Program(len(tape), tuple(inputs), ops, recorder.externals, out._node, seeds[0][1], keep, aux, treedefs)
+    return _Program(
+        len(tape), tuple(inputs), ops, recorder.externals, out._node, seeds[0][1], keep, aux, treedefs, leaf_nodes
+    )
+
+
+def _meta(v):
+    """``(shape, dtype)`` of an array value or its stand-in; ``None`` for Python numbers and the rest."""
+    if type(v) is np.ndarray or type(v) is Absent or isinstance(v, np.generic):
+        return (v.shape, v.dtype)
+    return None
 
 
 def _has_float_array(leaves) -> bool:
@@ -246,7 +270,7 @@ def _replay(prog: _Program, flat):
         tape[node] = [None, (), [], v, None]
     for op in prog.ops:
         if op[0] == PRIM:
-            _, node, impl, srcs, template, params, prim, parents, absents, ans_absent, shape, dtype, otype = op
+            _, node, impl, srcs, template, params, prim, parents, absents, ans_absent, shape, dtype, otype = op[:13]
             args = template.copy()
             for k, s in srcs:
                 args[k] = slots[s]
@@ -415,7 +439,8 @@ class Jitted:
                 aux = _unbox(aux_tree, trace)
             seeds = _scalar_seed(out, trace)
             keep = [n for nodes in leaf_nodes for n in nodes if n is not None]
-            prog = _compile(recorder, trace, inputs, out, aux_tree if self._has_aux else None, treedefs, keep, seeds)
+            aux_in = aux_tree if self._has_aux else None
+            prog = _compile(recorder, trace, inputs, out, aux_in, treedefs, leaf_nodes, keep, seeds)
             rec = _Recorded(trace, out, treedefs, leaf_nodes, leaves_all)
             grads = _gradients(rec, seeds, retain=False)
             value = _unbox(out, trace)
@@ -426,31 +451,53 @@ class Jitted:
         return self._package(value, aux, grads, single), prog
 
     def _run(self, prog: _Program, args, flat, nums, single):
+        if prog.run is None:
+            prog.run = generate(prog) if len(prog.ops) <= MAX_OPS else False
         collecting = gc.isenabled()
         if collecting:
             gc.disable()
         try:
-            value, tape, slots = _replay(prog, flat)
-            aux = None
-            if prog.aux is not None:
-                treedef, spec = prog.aux
-                aux = tree_unflatten(
-                    treedef,
-                    [slots[v] if is_node else (v.copy() if type(v) is np.ndarray else v) for is_node, v in spec],
-                )
-            leaf_nodes, leaves_all = [], []
-            for i in nums:
-                leaves = flat[i]
-                leaf_nodes.append([None] * len(leaves))
-                leaves_all.append(leaves)
-            for i, j, node in prog.inputs:
-                if i in nums:
-                    leaf_nodes[nums.index(i)][j] = node
-            rec = _Recorded(_Tape(tape), None, prog.treedefs, leaf_nodes, leaves_all)
-            grads = _gradients(rec, [(prog.out_node, prog.seed)], retain=False)
+            if prog.run is False:
+                return self._interpret(prog, flat, nums, single)
+            for obj, snap in prog.externals:
+                if not _same(obj, snap):
+                    raise _Mismatch
+            value, aux_values, grads, owned = prog.run([flat[i][j] for i, j, _ in prog.inputs], _same)
+            grads = finish_gradients(grads, owned)
         finally:
             if collecting:
                 gc.enable()
+        aux = None
+        if prog.aux is not None:
+            treedef, spec = prog.aux
+            it = iter(aux_values)
+            aux = tree_unflatten(
+                treedef, [next(it) if is_node else (v.copy() if type(v) is np.ndarray else v) for is_node, v in spec]
+            )
+        by_node = dict(zip(prog.keep, grads))
+        results = []
+        for treedef, nodes, i in zip(prog.treedefs, prog.leaf_nodes, nums):
+            gl = []
+            for n, leaf in zip(nodes, flat[i]):
+                if n is None:
+                    gl.append(None)
+                else:
+                    g = by_node[n]
+                    gl.append(_zeros_like(leaf) if g is None else _cast_like(g, leaf))
+            results.append(tree_unflatten(treedef, gl))
+        return self._package(value, aux, results, single)
+
+    def _interpret(self, prog: _Program, flat, nums, single):
+        """Replay by walking the record list (for programs too large to compile)."""
+        value, tape, slots = _replay(prog, flat)
+        aux = None
+        if prog.aux is not None:
+            treedef, spec = prog.aux
+            values = [slots[v] if is_node else (v.copy() if type(v) is np.ndarray else v) for is_node, v in spec]
+            aux = tree_unflatten(treedef, values)
+        leaves_all = [flat[i] for i in nums]
+        rec = _Recorded(_Tape(tape), None, prog.treedefs, prog.leaf_nodes, leaves_all)
+        grads = _gradients(rec, [(prog.out_node, prog.seed)], retain=False)
         return self._package(value, aux, grads, single)
 
     def _package(self, value, aux, grads, single):

@@ -15,6 +15,7 @@ import numpy as np
 
 from ..core.dispatch import implements
 from ..core.forward import defjvp, defjvp_all
+from ..core.jit_codegen import definline
 from ..core.primitive import Primitive
 from ..core.reverse import Absent, defvjp, defvjp_all
 from ..core.trace import CONST, current_level
@@ -55,19 +56,34 @@ def is_plain(x) -> bool:
     return type(x) is not Tracer
 
 
+def _unbroadcast_axes(gshape: tuple, shape: tuple) -> tuple:
+    """The axes along which a value of ``shape`` was broadcast to ``gshape``."""
+    lead = len(gshape) - len(shape)
+    return tuple(range(lead)) + tuple(i + lead for i, n in enumerate(shape) if n == 1 and gshape[i + lead] != 1)
+
+
 def unbroadcast(g, target):
     """Sum ``g`` over the axes along which ``target`` (a value) was broadcast."""
     shape = target.shape if type(target) is np.ndarray or type(target) is Absent else shape_of(target)
     gshape = g.shape if type(g) is np.ndarray else shape_of(g)
     if gshape == shape:
         return g
-    lead = len(gshape) - len(shape)
-    axes = tuple(range(lead)) + tuple(i + lead for i, n in enumerate(shape) if n == 1 and gshape[i + lead] != 1)
+    axes = _unbroadcast_axes(gshape, shape)
     if axes:
         g = g.sum(axis=axes)
     if shape_of(g) != shape:
         g = g.reshape(shape)
     return g
+
+
+def unbroadcast_expr(expr: str, gshape: tuple, shape: tuple) -> str:
+    """``unbroadcast`` as an expression for ``zymo.jit``'s generated code, for known shapes."""
+    if gshape == shape:
+        return expr
+    axes = _unbroadcast_axes(gshape, shape)
+    out = f"({expr}).sum(axis={axes!r})" if axes else f"({expr})"
+    kept = tuple(n for i, n in enumerate(gshape) if i not in axes)
+    return out if kept == shape else f"{out}.reshape({shape!r})"
 
 
 def has_tracer(x) -> bool:
@@ -118,6 +134,7 @@ def elementwise(
             vjps.append(_vjp_from_partial(d, i))
     defvjp(prim, *vjps, saves=saves)
     defjvp(prim, *[None if d is None else _jvp_from_partial(d) for d in partials])
+    definline(prim, partials_inline(*partials))
     return prim
 
 
@@ -154,6 +171,24 @@ def _apply_to_tangents(prim: Primitive) -> Callable:
         return prim(*ts, **params)
 
     return jvp
+
+
+def partials_inline(*partials: Callable) -> Callable:
+    """The ``zymo.jit`` inline rule of an elementwise primitive whose rules come from its partials."""
+
+    def inline(need, ans, *args, **params):
+        names = ", ".join(f"{{a{k}}}" for k in range(len(args)))
+        exprs = []
+        for i, (p, d) in enumerate(zip(need, partials)):
+            if p < 0:
+                exprs.append(None)
+            elif args[i] is None or d is None:
+                return None
+            else:
+                exprs.append(unbroadcast_expr(f"{{g}} * {{H}}d{i}({{ans}}, {names})", ans[0], args[i][0]))
+        return exprs, {f"d{i}": d for i, d in enumerate(partials)}
+
+    return inline
 
 
 def linear_all(prim: Primitive, transpose: Callable, saves=()) -> Primitive:

@@ -25,7 +25,7 @@ import copy
 import inspect
 import operator
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -33,11 +33,12 @@ from numpy.typing import ArrayLike
 from ..core.array_api import _write_out
 from ..core.dispatch import FUNCTIONS, SPECIAL, UFUNCS, implements
 from ..core.forward import defjvp, defjvp_all
+from ..core.jit_codegen import definline
 from ..core.primitive import Primitive
 from ..core.recording import observe
 from ..core.reverse import Absent, defvjp, defvjp_plain
 from ..core.tracer import Tracer, bottom
-from ._rules import dtype_of, has_tracer, linear, unbroadcast, zeros_for
+from ._rules import dtype_of, has_tracer, linear, partials_inline, unbroadcast, unbroadcast_expr, zeros_for
 
 __all__ = [
     "ufunc_entry",
@@ -138,6 +139,7 @@ def elementwise(ufunc, *partials, saves=None, name=None) -> Primitive:
 
     defvjp(prim, *[vjp_rule(i, d) for i, d in enumerate(partials)], saves=saves)
     defjvp(prim, *[jvp_rule(d) for d in partials])
+    definline(prim, partials_inline(*partials))
     if len(partials) == 1:
         d0 = partials[0]
 
@@ -177,14 +179,36 @@ linear(
     lambda g, ans, x, y, **kw: cotangent_for(g, y),
 )
 defvjp_plain(add_p, _add_plain)
+
+
+def _linear_inline(*signs: str) -> Callable:
+    """``zymo.jit``'s inline rule of ``add``/``subtract``/``negative``: each argument gets ``sign g``, summed."""
+
+    def inline(need, ans, *args, **params):
+        exprs = []
+        for p, a, sign in zip(need, args, signs):
+            if p < 0:
+                exprs.append(None)
+            elif a is None:
+                return None
+            else:
+                exprs.append(unbroadcast_expr(sign + "{g}", ans[0], a[0]))
+        return exprs, {}
+
+    return inline
+
+
+definline(add_p, _linear_inline("", ""))
 subtract_p = _register(np.subtract, Primitive(np.subtract, "subtract"))
 linear(
     subtract_p,
     lambda g, ans, x, y, **kw: cotangent_for(g, x),
     lambda g, ans, x, y, **kw: cotangent_for(-g, y),
 )
+definline(subtract_p, _linear_inline("", "-"))
 negative_p = _register(np.negative, Primitive(np.negative, "negative"))
 linear(negative_p, lambda g, ans, x, **kw: -g)
+definline(negative_p, _linear_inline("-"))
 positive_p = _register(np.positive, Primitive(np.positive, "positive"))
 linear(positive_p, lambda g, ans, x, **kw: g)
 
@@ -196,6 +220,21 @@ defvjp(
     saves=(0, 1),
 )
 defjvp(multiply_p, lambda t, ans, x, y, **kw: t * y, lambda t, ans, x, y, **kw: x * t)
+
+
+def _multiply_inline(need, ans, x, y, **params):
+    exprs = []
+    for p, a, other in zip(need, (x, y), ("{a1}", "{a0}")):
+        if p < 0:
+            exprs.append(None)
+        elif a is None:
+            return None
+        else:
+            exprs.append(unbroadcast_expr("{g} * " + other, ans[0], a[0]))
+    return exprs, {}
+
+
+definline(multiply_p, _multiply_inline)
 
 
 def _reciprocal(y):

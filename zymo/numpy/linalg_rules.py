@@ -17,6 +17,7 @@ from numpy.typing import ArrayLike, DTypeLike
 from ..core.dispatch import NONDIFF_FUNCTIONS, UFUNCS, implements
 from ..core.errors import unsupported
 from ..core.forward import defjvp, defjvp_all
+from ..core.jit_codegen import definline
 from ..core.primitive import Primitive
 from ..core.recording import observe
 from ..core.reverse import defvjp, defvjp_plain
@@ -134,6 +135,16 @@ def _matmul_plain(g, ans, need, a, b):
 
 
 defvjp_plain(matmul_p, _matmul_plain)
+
+
+def _matmul_inline(need, ans, a, b, **params):
+    """``zymo.jit``'s inline rule: the matrix-matrix case of ``_matmul_plain``."""
+    if a is None or b is None or len(a[0]) != 2 or len(b[0]) != 2:
+        return None
+    return ["{g} @ {a1}.T" if need[0] >= 0 else None, "{a0}.T @ {g}" if need[1] >= 0 else None], {}
+
+
+definline(matmul_p, _matmul_inline)
 defjvp(matmul_p, lambda t, ans, a, b: np.matmul(t, b), lambda t, ans, a, b: np.matmul(a, t))
 
 

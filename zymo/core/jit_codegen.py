@@ -1,0 +1,271 @@
+"""Straight-line Python for a ``zymo.jit`` program: its forward values, guards and backward pass.
+
+A replayed program has no control flow left, so it can be written out as one
+Python function: each primitive becomes ``v7 = F7(v3, v5)`` with its NumPy
+implementation, each guard an ``if`` that abandons the replay, and each
+record's reverse rules are called with the values it saved, accumulating into
+one local per node. Locals cost a fraction of the tape's lists and loops, and
+each saved value or gradient is released right after its last use, as the
+tape-walking backward pass does.
+
+The rules called are the primitives' own (``defvjp_plain`` fast paths first,
+then the per-argument rules), so the gradients are those of the traced call.
+"""
+
+from __future__ import annotations
+
+from sys import getrefcount
+
+import numpy as np
+
+from .recording import PRIM
+from .reverse import Scatter, _accumulate
+
+__all__ = ["generate", "definline", "Mismatch", "MAX_OPS"]
+
+MAX_OPS = 20000  # larger programs are replayed by the interpreter: compiling them would cost more than it saves
+
+
+class Mismatch(Exception):
+    """A guard read differently from its recording."""
+
+
+def definline(prim, rule) -> None:
+    """Give ``prim`` a reverse rule for ``zymo.jit``'s generated code, specialised to known shapes.
+
+    ``rule(need, ans, *args, **params)`` receives each value as ``(shape, dtype)``
+    (``None`` for Python numbers) and returns ``None`` (use the general rules) or
+    ``(exprs, helpers)``: one Python expression per argument (``None`` where
+    ``need[i] < 0``) over ``{g}``, ``{ans}`` and ``{a0}``, ``{a1}``, ..., that
+    computes exactly what the general rule computes for a real cotangent of the
+    output's shape; ``{H}name`` refers to ``helpers[name]``.
+
+    Example:
+        >>> import numpy as np, zymo
+        >>> from zymo.core.jit_codegen import definline
+        >>> double = zymo.primitive(lambda x: 2 * x)
+        >>> zymo.defvjp(double, lambda g, ans, x: 2 * g, saves=())
+        >>> definline(double, lambda need, ans, x: (["2 * {g}"], {}))
+    """
+    prim.vjp_inline = rule
+
+
+def _acc(cur, own, gj):
+    """``cur + gj`` as a gradient accumulation: in place into ``cur`` only when this code made it."""
+    if own and type(cur) is np.ndarray and type(gj) is np.ndarray and cur.shape == gj.shape and cur.dtype == gj.dtype:
+        cur += gj
+        return cur, True
+    grads, owned = [cur], [own]
+    _accumulate(grads, owned, 0, gj, False)
+    return grads[0], owned[0]
+
+
+def _rules(prim, g, ans, need, vals, params):
+    """Every argument's cotangent from ``prim``'s general rules (when its fast path declines)."""
+    rules = prim.vjp
+    if type(rules) is tuple:
+        return [None if p < 0 or rules[j] is None else rules[j](g, ans, *vals, **params) for j, p in enumerate(need)]
+    return rules(g, ans, *vals, **params)
+
+
+def _release_points(prog, reach):
+    """For each record processed in the backward pass, the forward values read there for the last time."""
+    last_use: dict[int, int] = {}
+    for op in prog.ops:
+        if op[0] != PRIM or op[1] not in reach:
+            continue
+        node, srcs, absents, ans_absent = op[1], op[3], op[8], op[9]
+        dropped = {k for k, _ in absents}
+        used = [s for k, s in srcs if k not in dropped]
+        if ans_absent is None:
+            used.append(node)
+        for s in used:
+            # backward visits records from the highest node down: the last reader is the lowest node
+            if s not in last_use or node < last_use[s]:
+                last_use[s] = node
+    points: dict[int, list] = {}
+    for s, node in last_use.items():
+        points.setdefault(node, []).append(s)
+    return points
+
+
+def generate(prog):
+    """Compile ``prog`` to ``run(inputs) -> (value, aux values, leaf gradients, their ownership)``."""
+    env = {"NDARRAY": np.ndarray, "SCATTER": Scatter, "ACC": _acc, "RULES": _rules, "MISMATCH": Mismatch, "EMPTY": {}}
+    lines = ["def run(X, SAME):"]
+    emit = lines.append
+    inputs = [node for _, _, node in prog.inputs]
+    emit("    " + ", ".join(f"v{n}" for n in inputs) + ("," if len(inputs) == 1 else "") + " = X")
+
+    def arg_exprs(op, saved):
+        node, srcs, template = op[1], op[3], op[4]
+        by_pos = dict(srcs)
+        dropped = dict(op[8]) if saved else {}
+        out = []
+        for k in range(len(template)):
+            if k in dropped:
+                name = f"D{node}_{k}"
+                env[name] = dropped[k]
+            elif k in by_pos:
+                name = f"v{by_pos[k]}"
+            else:
+                name = f"T{node}_{k}"
+                env[name] = template[k]
+            out.append(name)
+        return out
+
+    # --- forward ---------------------------------------------------------------------------------------------
+    for j, op in enumerate(prog.ops):
+        if op[0] == PRIM:
+            node, impl, params = op[1], op[2], op[5]
+            env[f"F{node}"] = impl
+            args = arg_exprs(op, saved=False)
+            if params:
+                env[f"P{node}"] = params
+                args.append(f"**P{node}")
+            emit(f"    v{node} = F{node}({', '.join(args)})")
+        else:
+            _, fn, srcs, template, kw, expected = op
+            env[f"G{j}"] = fn
+            env[f"E{j}"] = expected
+            by_pos = dict(srcs)
+            args = []
+            for k in range(len(template)):
+                if k in by_pos:
+                    args.append(f"v{by_pos[k]}")
+                else:
+                    env[f"GT{j}_{k}"] = template[k]
+                    args.append(f"GT{j}_{k}")
+            if kw:
+                env[f"GK{j}"] = kw
+                args.append(f"**GK{j}")
+            emit(f"    if not SAME(G{j}({', '.join(args)}), E{j}):")
+            emit("        raise MISMATCH")
+
+    # --- backward --------------------------------------------------------------------------------------------
+    prims = {op[1]: op for op in prog.ops if op[0] == PRIM}
+    reach = {prog.out_node}
+    for node in sorted(prims, reverse=True):
+        if node in reach:
+            reach.update(p for p in prims[node][7] if p >= 0)
+    gnodes = sorted(reach)
+    for chunk in range(0, len(gnodes), 200):
+        names = gnodes[chunk : chunk + 200]
+        emit("    " + " = ".join(f"g{n}" for n in names) + " = None")
+        emit("    " + " = ".join(f"o{n}" for n in names) + " = False")
+    env["SEED"] = prog.seed
+    emit(f"    g{prog.out_node} = SEED")
+    releases = _release_points(prog, reach)
+    has_complex = any(m is not None and m[1].kind == "c" for op in prog.ops if op[0] == PRIM for m in (*op[13], op[14]))
+    keep_values = {prog.out_node} | ({v for is_node, v in prog.aux[1] if is_node} if prog.aux is not None else set())
+    for node in sorted(prims, reverse=True):
+        if node not in reach:
+            continue
+        op = prims[node]
+        prim, parents, ans_absent, params = op[6], op[7], op[9], op[5]
+        if not any(p >= 0 for p in parents):
+            continue
+        env[f"N{node}"] = parents
+        env[f"PR{node}"] = prim
+        vals = arg_exprs(op, saved=True)
+        if ans_absent is None:
+            ans = f"v{node}"
+        else:
+            ans = f"A{node}"
+            env[ans] = ans_absent
+        emit(f"    g = g{node}")
+        emit("    if g is not None:")
+        emit(f"        g{node} = None")
+        emit("        if type(g) is SCATTER:")
+        emit("            g = g.dense()")
+        exprs = None if has_complex else _inline(op)
+        if exprs is not None:
+            emit("        if type(g) is NDARRAY:")
+            for j, p in enumerate(parents):
+                if p >= 0:
+                    fmt = {"g": "g", "ans": ans, "H": f"H{node}_", **{f"a{k}": v for k, v in enumerate(vals)}}
+                    emit(f"            gj = {exprs[0][j].format(**fmt)}")
+                    emit(f"            if g{p} is None:")
+                    emit(f"                g{p} = gj")
+                    emit("            else:")
+                    emit(f"                g{p}, o{p} = ACC(g{p}, o{p}, gj)")
+            for name, helper in exprs[1].items():
+                env[f"H{node}_{name}"] = helper
+            emit("        else:")
+            indent = "            "
+        else:
+            indent = "        "
+        _emit_general(emit, env, indent, node, prim, parents, params, ans, vals)
+        done = [s for s in releases.get(node, ()) if s not in keep_values]
+        if done:
+            emit("        " + " = ".join(f"v{s}" for s in done) + " = None")
+    emit("    g = None")
+    aux_nodes = [v for is_node, v in prog.aux[1] if is_node] if prog.aux is not None else []
+    emit(f"    return v{prog.out_node}, [{', '.join(f'v{n}' for n in aux_nodes)}], ")
+    lines[-1] += f"[{', '.join(f'g{n}' for n in prog.keep)}], [{', '.join(f'o{n}' for n in prog.keep)}]"
+    code = compile("\n".join(lines), f"<zymo.jit program of {len(prog.ops)} operations>", "exec")
+    exec(code, env)
+    return env["run"]
+
+
+def _inline(op):
+    """The primitive's inline rule for this record's shapes, or ``None``."""
+    rule = getattr(op[6], "vjp_inline", None)
+    metas, ans_meta = op[13], op[14]
+    if rule is None or ans_meta is None:
+        return None
+    try:
+        spec = rule(op[7], ans_meta, *metas, **op[5]) if op[5] else rule(op[7], ans_meta, *metas)
+    except Exception:
+        return None
+    if spec is None or any(e is None for e, p in zip(spec[0], op[7]) if p >= 0):
+        return None
+    return spec
+
+
+def _emit_general(emit, env, indent, node, prim, parents, params, ans, vals):
+    """The backward code of a record through its primitive's rules (fast path first)."""
+    call_vals = ", ".join(vals)
+    tup = f"({call_vals}{',' if len(vals) == 1 else ''})"
+    general = f"RULES(PR{node}, g, {ans}, N{node}, {tup}, {_params(node, params)})"
+    if params:
+        env[f"P{node}"] = params
+    if prim.vjp_plain is not None:
+        env[f"PL{node}"] = prim.vjp_plain
+        sep = ", " if vals else ""
+        kw = f", **P{node}" if params else ""
+        emit(f"{indent}r = PL{node}(g, {ans}, N{node}{sep}{call_vals}{kw}) if type(g) is NDARRAY else None")
+        emit(f"{indent}if r is None:")
+        emit(f"{indent}    r = {general}")
+    else:
+        emit(f"{indent}r = {general}")
+    for j, p in enumerate(parents):
+        if p < 0:
+            continue
+        emit(f"{indent}gj = r[{j}]")
+        emit(f"{indent}if gj is not None:")
+        emit(f"{indent}    if g{p} is None:")
+        emit(f"{indent}        g{p} = gj")
+        emit(f"{indent}    else:")
+        emit(f"{indent}        g{p}, o{p} = ACC(g{p}, o{p}, gj)")
+    emit(f"{indent}r = None")
+
+
+def _params(node: int, params) -> str:
+    return f"P{node}" if params else "EMPTY"
+
+
+def finish_gradients(grads: list, owned: list) -> list:
+    """Gradients the caller owns: dense, contiguous, writeable, and shared with nothing."""
+    out = []
+    for k, g in enumerate(grads):
+        grads[k] = None
+        if type(g) is Scatter:
+            g = g.dense()
+        elif type(g) is np.ndarray:
+            # two references (``g`` and getrefcount's argument): no other gradient or value is this array
+            fresh = g.base is None and getrefcount(g) == 2
+            if not ((owned[k] or fresh) and g.flags.writeable and g.flags.c_contiguous):
+                g = np.array(g, order="C")
+        out.append(g)
+    return out
