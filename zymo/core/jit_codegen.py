@@ -258,7 +258,8 @@ def _params(node: int, params) -> str:
 def finish_gradients(grads: list, owned: list) -> list:
     """Gradients the caller owns: dense, contiguous, writeable, and shared with nothing."""
     out = []
-    for k, g in enumerate(grads):
+    for k in range(len(grads)):
+        g = grads[k]
         grads[k] = None
         if type(g) is Scatter:
             g = g.dense()
