@@ -342,3 +342,11 @@ def test_programs_below_the_size_limit_are_compiled_to_python():
     prog = next(iter(jv._cache.values())).ready
     assert prog.run is not None and prog.run is not False
     assert jit_module.MAX_OPS > len(prog.ops)
+
+
+def test_only_the_most_recently_used_signatures_are_kept():
+    vg = zymo.value_and_grad(lambda x: znp.sum(x**2))
+    jv = zymo.jit(vg, max_signatures=2)
+    for n in (1, 2, 3, 1):
+        assert_same(jv(np.ones(n)), vg(np.ones(n)))
+    assert len(jv._cache) == 2 and jv.stats["traces"] == 4

@@ -22,6 +22,7 @@ import functools
 import gc
 import threading
 import warnings
+from collections import OrderedDict
 from typing import Callable
 
 import numpy as np
@@ -294,14 +295,15 @@ def _replay(prog: _Program, flat):
 class Jitted:
     """A gradient function that replays its recording (see :func:`jit`)."""
 
-    def __init__(self, fun: Callable, f: Callable, argnums, has_aux: bool, kind: str):
+    def __init__(self, fun: Callable, f: Callable, argnums, has_aux: bool, kind: str, max_signatures: int):
         functools.update_wrapper(self, f)
+        self._max = max_signatures
         self._eager = fun
         self._f = f
         self._argnums = argnums
         self._has_aux = has_aux
         self._kind = kind
-        self._cache: dict = {}
+        self._cache: OrderedDict = OrderedDict()  # signature -> _Entry, least recently used first
         self._lock = threading.Lock()
         self._stats = {"traces": 0, "replays": 0, "mismatches": 0, "eager": 0}
         self.reasons: set[str] = set()
@@ -326,6 +328,10 @@ class Jitted:
             entry = self._cache.get(key)
             if entry is None:
                 entry = self._cache[key] = _Entry()
+                if len(self._cache) > self._max:
+                    self._cache.popitem(last=False)
+            else:
+                self._cache.move_to_end(key)
         if entry.eager:
             self._count("eager")
             return self._eager(*args, **kwargs)
@@ -507,7 +513,7 @@ class Jitted:
         return ((value, aux), g) if self._has_aux else (value, g)
 
 
-def jit(fun: Callable) -> Jitted:
+def jit(fun: Callable, *, max_signatures: int = 32) -> Jitted:
     """Compile a gradient function made by ``zymo.grad`` or ``zymo.value_and_grad`` by trace-and-replay.
 
     The first calls with a given input signature (the tree structure of the
@@ -521,7 +527,8 @@ def jit(fun: Callable) -> Jitted:
     ``custom_vjp`` or ``checkpoint`` run without replay (``.reasons`` says
     why). Like ``jax.jit``, arrays read from outside the arguments are
     constants: an in-place change to one is noticed, a global rebound to a new
-    array is not; pass values that change as arguments.
+    array is not; pass values that change as arguments. Recordings of the
+    ``max_signatures`` most recently used signatures are kept.
 
     Example:
         >>> import numpy as np, zymo, zymo.numpy as znp
@@ -537,5 +544,7 @@ def jit(fun: Callable) -> Jitted:
         raise ZymoError(
             f"zymo.jit compiles gradient functions: pass zymo.value_and_grad(f) or zymo.grad(f), got {fun!r}"
         )
+    if max_signatures < 1:
+        raise ZymoError(f"zymo.jit: max_signatures must be at least 1, got {max_signatures}")
     f, argnums, has_aux, kind = spec
-    return Jitted(fun, f, argnums, has_aux, kind)
+    return Jitted(fun, f, argnums, has_aux, kind, max_signatures)
