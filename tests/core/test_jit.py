@@ -187,6 +187,15 @@ def test_random_numbers_drawn_inside_run_without_replay_and_warn():
     assert jv.stats == {"traces": 2, "replays": 0, "mismatches": 0, "eager": 2}
 
 
+@pytest.mark.parametrize("draw", [lambda: np.random.rand(), lambda: __import__("random").random()])
+def test_draws_from_the_global_random_generators_even_in_python_control_flow_stop_replay(draw):
+    def f(x):
+        return znp.sum(x**2) if draw() > 2.0 else znp.sum(x**3)  # always the second branch, drawn each call
+
+    jv = run_both(f, [(_inputs(s),) for s in range(4)])
+    assert jv.stats["replays"] == 0 and any("random" in r for r in jv.reasons)
+
+
 # --- what runs without replay ------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     "f, reason",

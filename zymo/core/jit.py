@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import random
 import threading
 import warnings
 from collections import OrderedDict
@@ -238,6 +239,12 @@ def _compile(recorder: Recorder, trace, inputs, out, aux_tree, treedefs, leaf_no
     )
 
 
+def _global_random_states():
+    """The positions of NumPy's legacy global generator and of Python's ``random`` (to see draws)."""
+    state = np.random.get_state(legacy=False)["state"]
+    return int(state["pos"]), state["key"].tobytes(), random.getstate()
+
+
 def _meta(v):
     """``(shape, dtype)`` of an array value or its stand-in; ``None`` for Python numbers and the rest."""
     if type(v) is np.ndarray or type(v) is Absent or isinstance(v, np.generic):
@@ -430,9 +437,12 @@ class Jitted:
                         treedefs.append(treedef)
                         leaf_nodes.append(nodes)
                         leaves_all.append(leaves)
+                before = _global_random_states()
                 try:
                     with recorder:
                         out = _call_user(f, new_args)
+                    if _global_random_states() != before:
+                        recorder.unsafe = "the function draws from NumPy's or Python's global random generator"
                 finally:
                     trace.active = False
                     trace.recorder = None
