@@ -359,3 +359,27 @@ def test_only_the_most_recently_used_signatures_are_kept():
     for n in (1, 2, 3, 1):
         assert_same(jv(np.ones(n)), vg(np.ones(n)))
     assert len(jv._cache) == 2 and jv.stats["traces"] == 4
+
+
+def test_threads_calling_one_jitted_function_get_their_own_results():
+    import threading
+
+    vg = zymo.value_and_grad(lambda w, x: znp.sum(znp.tanh(x @ w) ** 2))
+    jv = zymo.jit(vg)
+    errors = []
+
+    def worker(seed):
+        try:
+            for k in range(20):
+                args = (_inputs(seed * 100 + k, (3, 2)), _inputs(seed * 100 + k + 50, (4, 3)))
+                assert_same(jv(*args), vg(*args))
+        except BaseException as e:  # pragma: no cover - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=worker, args=(s,)) for s in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    assert jv.stats["replays"] > 0

@@ -492,14 +492,21 @@ class Jitted:
             )
         by_node = dict(zip(prog.keep, grads))
         results = []
+        ndarray = np.ndarray
         for treedef, nodes, i in zip(prog.treedefs, prog.leaf_nodes, nums):
             gl = []
             for n, leaf in zip(nodes, flat[i]):
                 if n is None:
                     gl.append(None)
-                else:
-                    g = by_node[n]
-                    gl.append(_zeros_like(leaf) if g is None else _cast_like(g, leaf))
+                    continue
+                g = by_node[n]
+                if g is None:
+                    g = _zeros_like(leaf)
+                elif not (
+                    type(g) is ndarray and type(leaf) is ndarray and g.dtype == leaf.dtype and g.shape == leaf.shape
+                ):
+                    g = _cast_like(g, leaf)
+                gl.append(g)
             results.append(tree_unflatten(treedef, gl))
         return self._package(value, aux, results, single)
 

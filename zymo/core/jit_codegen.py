@@ -52,9 +52,11 @@ def definline(prim, rule) -> None:
 
 def _acc(cur, own, gj):
     """``cur + gj`` as a gradient accumulation: in place into ``cur`` only when this code made it."""
-    if own and type(cur) is np.ndarray and type(gj) is np.ndarray and cur.shape == gj.shape and cur.dtype == gj.dtype:
-        cur += gj
-        return cur, True
+    if type(cur) is np.ndarray and type(gj) is np.ndarray and cur.shape == gj.shape and cur.dtype == gj.dtype:
+        if own:
+            cur += gj
+            return cur, True
+        return cur + gj, True
     grads, owned = [cur], [own]
     _accumulate(grads, owned, 0, gj, False)
     return grads[0], owned[0]
