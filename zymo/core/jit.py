@@ -3,13 +3,16 @@
 Recording (``zymo.core.recording``) keeps, for each primitive the reverse trace
 records, where its arguments came from, plus a guard for every place where
 Python read traced data. A replay runs the primitives' NumPy implementations
-straight from that list on the new inputs (no tracers, no dispatch, no Python
-of the user's function), checks every guard and every result's shape and
-dtype as it goes, and then runs the usual backward pass over records it
-builds itself. Any mismatch abandons the replay and the call is traced anew,
-so a replay only ever repeats what the function itself would have computed.
+on the new inputs from straight-line Python generated for the program
+(``zymo.core.jit_codegen``; very large programs are interpreted from the
+record list instead): no tracers, no dispatch, no Python of the user's
+function. It checks every guard as it goes, then calls the same reverse rules
+the tape's backward pass calls, in the same order. Any mismatch abandons the
+replay and the call is traced anew, so a replay only ever repeats what the
+function itself would have computed.
 
-What cannot be replayed (in-place writes, nested differentiation,
+In-place writes replay as their recorded ``setitem`` records (see
+``zymo.core.recording``). What cannot be replayed (nested differentiation,
 ``stop_gradient``, ``custom_vjp``, ``checkpoint``, random numbers drawn
 inside the function, values that differ between two traces of the same
 signature) makes ``zymo.jit`` run the function as ``value_and_grad`` does:
@@ -42,8 +45,9 @@ from .api import (
 )
 from .errors import ZymoError, ZymoWarning
 from .jit_codegen import MAX_OPS, Mismatch, finish_gradients, generate
+from .memory import memory_root
 from .pytree import tree_flatten, tree_unflatten
-from .recording import GUARD, PRIM, Recorder, RecordingAborted
+from .recording import COPY, GUARD, PRIM, Recorder, RecordingAborted
 from .reverse import Absent, ReverseTrace
 from .trace import new_level
 from .tracer import Tracer
@@ -127,7 +131,7 @@ def _same_program(a: _Program, b: _Program) -> bool:
         if x[0] == PRIM:
             if not (_same(x[4], y[4]) and _same(x[5], y[5])):
                 return False
-        elif not (_same(x[3], y[3]) and _same(x[4], y[4])):
+        elif x[0] == GUARD and not (_same(x[3], y[3]) and _same(x[4], y[4])):
             return False
     if (a.aux is None) != (b.aux is None):
         return False
@@ -144,6 +148,9 @@ def _same_structure(a: _Program, b: _Program) -> bool:
         if x[0] == PRIM:
             if x[1] != y[1] or x[2] is not y[2] or x[3] != y[3]:
                 return False
+        elif x[0] == COPY:
+            if x != y:
+                return False
         elif x[1] is not y[1] or x[2] != y[2]:
             return False
     return True
@@ -151,7 +158,7 @@ def _same_structure(a: _Program, b: _Program) -> bool:
 
 def _same_guards(a: _Program, b: _Program) -> bool:
     """Every guard read the same value in both (call only when the structures are the same)."""
-    return all(x[0] == PRIM or _same(x[5], y[5]) for x, y in zip(a.ops, b.ops))
+    return all(x[0] != GUARD or _same(x[5], y[5]) for x, y in zip(a.ops, b.ops))
 
 
 def _signature(args, kwargs, nums):
@@ -200,7 +207,7 @@ def _compile(recorder: Recorder, trace, inputs, out, aux_tree, treedefs, leaf_no
     covered = {node for _, _, node in inputs}
     ops = []
     for op in recorder.ops:
-        if op[0] == GUARD:
+        if op[0] != PRIM:
             ops.append(op)
             continue
         _, node, prim, srcs, template, params = op
@@ -282,6 +289,8 @@ def _replay(prog: _Program, flat):
             args = template.copy()
             for k, s in srcs:
                 args[k] = slots[s]
+            if prim.inplace and type(args[0]) is np.ndarray and not any(k == 0 for k, _ in srcs):
+                args[0] = args[0].copy()  # a buffer made inside the function: a fresh one per call
             out = impl(*args, **params) if params else impl(*args)
             if type(out) is not otype or (dtype is not None and (out.shape != shape or out.dtype != dtype)):
                 raise _Mismatch
@@ -289,6 +298,14 @@ def _replay(prog: _Program, flat):
             for k, a in absents:
                 args[k] = a
             tape[node] = [prim, parents, args, out if ans_absent is None else ans_absent, params]
+        elif op[0] == COPY:
+            _, node, slot = op
+            rec = tape[node]
+            if slot < 0:
+                if type(rec[3]) is np.ndarray:
+                    rec[3] = rec[3].copy()
+            elif type(rec[2][slot]) is np.ndarray:
+                rec[2][slot] = rec[2][slot].copy()
         else:
             _, fn, srcs, template, kw, expected = op
             args = template.copy()
@@ -425,6 +442,8 @@ class Jitted:
                     boxed, nodes = [], []
                     for j, leaf in enumerate(leaves):
                         if is_differentiable(leaf) and (i in nums or type(leaf) is np.ndarray):
+                            if i not in nums:  # traced only so that replay sees what is computed from it
+                                recorder.data_roots.add(id(memory_root(leaf)))
                             t = trace.new_leaf(leaf)
                             boxed.append(t)
                             inputs.append((i, j, t._node))
@@ -539,7 +558,7 @@ def jit(fun: Callable, *, max_signatures: int = 32) -> Jitted:
     once two recordings agree, later calls replay the record without running
     the Python of the function. Every place where Python read traced data is
     re-checked on replay and a difference re-traces the call, so results are
-    always those of ``fun``. Functions that write in place, nest
+    always those of ``fun``, in-place writes included. Functions that nest
     differentiation, draw random numbers or use ``stop_gradient``,
     ``custom_vjp`` or ``checkpoint`` run without replay (``.reasons`` says
     why). Like ``jax.jit``, arrays read from outside the arguments are

@@ -18,7 +18,7 @@ from sys import getrefcount
 
 import numpy as np
 
-from .recording import PRIM
+from .recording import COPY, PRIM
 from .reverse import Scatter, _accumulate
 
 __all__ = ["generate", "definline", "Mismatch", "MAX_OPS"]
@@ -99,6 +99,9 @@ def generate(prog):
     inputs = [node for _, _, node in prog.inputs]
     emit("    " + ", ".join(f"v{n}" for n in inputs) + ("," if len(inputs) == 1 else "") + " = X")
 
+    prims = {op[1]: op for op in prog.ops if op[0] == PRIM}
+    copies = {}  # (node, slot) -> the local holding the copy copy-on-write made of that saved value
+
     def arg_exprs(op, saved):
         node, srcs, template = op[1], op[3], op[4]
         by_pos = dict(srcs)
@@ -108,11 +111,15 @@ def generate(prog):
             if k in dropped:
                 name = f"D{node}_{k}"
                 env[name] = dropped[k]
+            elif saved and (node, k) in copies:
+                name = copies[node, k]
             elif k in by_pos:
                 name = f"v{by_pos[k]}"
             else:
                 name = f"T{node}_{k}"
                 env[name] = template[k]
+                if not saved and k == 0 and op[6].inplace and type(template[0]) is np.ndarray:
+                    name += ".copy()"  # a buffer made inside the function and written: a fresh one per call
             out.append(name)
         return out
 
@@ -126,6 +133,16 @@ def generate(prog):
                 env[f"P{node}"] = params
                 args.append(f"**P{node}")
             emit(f"    v{node} = F{node}({', '.join(args)})")
+        elif op[0] == COPY:
+            _, node, slot = op
+            target = prims[node]
+            if slot < 0:
+                if target[9] is None and (node, -1) not in copies:
+                    copies[node, -1] = f"S{node}_a"
+                    emit(f"    S{node}_a = v{node}.copy()")
+            elif (node, slot) not in copies and slot not in dict(target[8]) and slot in dict(target[3]):
+                copies[node, slot] = f"S{node}_{slot}"
+                emit(f"    S{node}_{slot} = v{dict(target[3])[slot]}.copy()")
         else:
             _, fn, srcs, template, kw, expected = op
             env[f"G{j}"] = fn
@@ -145,7 +162,6 @@ def generate(prog):
             emit("        raise MISMATCH")
 
     # --- backward --------------------------------------------------------------------------------------------
-    prims = {op[1]: op for op in prog.ops if op[0] == PRIM}
     reach = {prog.out_node}
     for node in sorted(prims, reverse=True):
         if node in reach:
@@ -171,7 +187,7 @@ def generate(prog):
         env[f"PR{node}"] = prim
         vals = arg_exprs(op, saved=True)
         if ans_absent is None:
-            ans = f"v{node}"
+            ans = copies.get((node, -1), f"v{node}")
         else:
             ans = f"A{node}"
             env[ans] = ans_absent
@@ -183,7 +199,7 @@ def generate(prog):
         exprs = None if has_complex else _inline(op)
         if exprs is not None:
             emit("        if type(g) is NDARRAY:")
-            for j, p in enumerate(parents):
+            for j, p in _accumulation_order(prim, parents):
                 if p >= 0:
                     fmt = {"g": "g", "ans": ans, "H": f"H{node}_", **{f"a{k}": v for k, v in enumerate(vals)}}
                     emit(f"            gj = {exprs[0][j].format(**fmt)}")
@@ -198,9 +214,10 @@ def generate(prog):
         else:
             indent = "        "
         _emit_general(emit, env, indent, node, prim, parents, params, ans, vals)
-        done = [s for s in releases.get(node, ()) if s not in keep_values]
+        done = [f"v{s}" for s in releases.get(node, ()) if s not in keep_values]
+        done += [name for (n, _), name in copies.items() if n == node]
         if done:
-            emit("        " + " = ".join(f"v{s}" for s in done) + " = None")
+            emit("        " + " = ".join(done) + " = None")
     emit("    g = None")
     aux_nodes = [v for is_node, v in prog.aux[1] if is_node] if prog.aux is not None else []
     emit(f"    return v{prog.out_node}, [{', '.join(f'v{n}' for n in aux_nodes)}], ")
@@ -208,6 +225,15 @@ def generate(prog):
     code = compile("\n".join(lines), f"<zymo.jit program of {len(prog.ops)} operations>", "exec")
     exec(code, env)
     return env["run"]
+
+
+def _accumulation_order(prim, parents):
+    """The order in which the tape's backward pass adds a record's cotangents into its parents.
+
+    Floating-point addition is not associative: the same order gives the same bits.
+    """
+    pairs = list(enumerate(parents))
+    return pairs[::-1] if type(prim.vjp) is tuple else pairs
 
 
 def _inline(op):
@@ -241,7 +267,7 @@ def _emit_general(emit, env, indent, node, prim, parents, params, ans, vals):
         emit(f"{indent}    r = {general}")
     else:
         emit(f"{indent}r = {general}")
-    for j, p in enumerate(parents):
+    for j, p in _accumulation_order(prim, parents):
         if p < 0:
             continue
         emit(f"{indent}gj = r[{j}]")

@@ -17,6 +17,7 @@ import threading
 
 import numpy as np
 
+from . import recording
 from .tracer import Tracer, new_tracer
 
 __all__ = ["register_saved", "protect", "memory_root", "track"]
@@ -102,6 +103,7 @@ def protect(a: np.ndarray) -> None:
             continue
         done.add(key)
         container[slot] = _deep_copy(container[slot])
+        recording.saved_copied(container, slot)
 
 
 def clear() -> None:

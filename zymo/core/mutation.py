@@ -15,7 +15,7 @@ import numpy as np
 from .dispatch import SPECIAL, call_numpy
 from .errors import MutationError, TracerConversionError, user_location
 from .primitive import refresh_view
-from .recording import observe, unsafe
+from .recording import check_write, observe
 from .tracer import Tracer, become, bottom
 
 __all__ = ["inplace_setitem", "inplace_binary", "clean_index"]
@@ -60,7 +60,7 @@ def _as_value(v):
 
 def inplace_setitem(h: Tracer, idx, v) -> None:
     """``h[idx] = v`` on a tracer, recorded so gradients reach ``v`` and what ``h`` held."""
-    unsafe("an in-place write")
+    check_write(h, v)
     idx = clean_index(idx)
     v = _as_value(v)
     if h._view is not None:

@@ -9,8 +9,10 @@ read, and what it gave. Replaying the record list on new inputs re-runs each
 guard and gives up on the first one that reads differently, so a replay only
 ever repeats a computation that the function itself would have done.
 
-What the recorder cannot replay (in-place writes, views re-derived after
-writes, nested differentiation, ``stop_gradient``, values of another trace)
+In-place writes replay as their recorded ``setitem`` records, and each copy
+that copy-on-write made of a saved value is recorded where it happened, so
+replay copies the same values at the same points. What the recorder cannot
+replay (nested differentiation, ``stop_gradient``, values of another trace)
 stops the recording on the spot, before it has any effect (``RecordingAborted``);
 ``zymo.jit`` then runs the call as usual. Outside ``zymo.jit`` every hook here
 is a no-op.
@@ -24,10 +26,11 @@ import numpy as np
 
 from .tracer import Tracer
 
-__all__ = ["Recorder", "RecordingAborted", "active", "unsafe", "guard_call", "observe"]
+__all__ = ["Recorder", "RecordingAborted", "active", "unsafe", "guard_call", "observe", "saved_copied", "check_write"]
 
 PRIM = 0
 GUARD = 1
+COPY = 2  # (COPY, node, slot): copy-on-write gave record ``node``'s saved ``slot`` (-1: its output) a copy
 
 
 class RecordingAborted(BaseException):
@@ -77,6 +80,9 @@ class Recorder:
         self.ops: list = []  # (PRIM, node, prim, srcs, template, params) or (GUARD, fn, srcs, template, kw, expected)
         self.externals: list = []  # (array object, its value at the end of the trace): closure/global arrays
         self.unsafe: str | None = None
+        self.data_roots: set = set()  # ids of the memory of non-differentiated arguments traced as inputs
+        self._containers: dict = {}  # id of a record's saved-values list (or the record) -> (node, is_record)
+        self._before: tuple | None = None  # sources of an in-place primitive, taken before it writes
 
     def __enter__(self):
         if _state.recorder is not None:
@@ -120,15 +126,52 @@ class Recorder:
                 template.append(_bake(a))
         return tuple(srcs), template
 
-    def record_prim(self, node: int, prim, args, parents, params) -> None:
-        srcs, template = self._sources(args, parents)
+    def before_inplace(self, args, parents) -> None:
+        """Take an in-place primitive's constants before it writes into one of them."""
+        self._before = self._sources(args, parents)
+
+    def record_prim(self, node: int, prim, args, parents, params, rec) -> None:
+        if prim.inplace and self._before is not None:
+            (srcs, template), self._before = self._before, None
+        else:
+            srcs, template = self._sources(args, parents)
         self.ops.append((PRIM, node, prim, srcs, template, _bake_params(params)))
+        self._containers[id(rec[2])] = (node, False)
+        self._containers[id(rec)] = (node, True)
+
+    def saved_copied(self, container, slot) -> None:
+        """Copy-on-write gave a saved value a private copy: replay must copy it at the same point."""
+        where = self._containers.get(id(container))
+        if where is None:
+            self.mark_unsafe("a value saved outside the primitive path was written over")
+        node, is_record = where
+        self.ops.append((COPY, node, -1 if is_record else slot))
+
+    def check_write(self, target, value) -> None:
+        """Refuse a traced value written into a non-differentiated argument (tracing raises there)."""
+        if not self.data_roots:
+            return
+        from .memory import memory_root
+
+        b = target
+        while type(b) is Tracer:
+            b = b._val
+        if type(b) is np.ndarray and id(memory_root(b)) in self.data_roots and _holds_tracer(value):
+            self.mark_unsafe("a traced value is written into a non-differentiated argument")
 
     def record_guard(self, fn, args, kwargs, result) -> None:
         srcs, template = self._sources(args)
         if not srcs:
             return  # nothing traced was read: the result is a constant
         self.ops.append((GUARD, fn, srcs, template, _bake_params(kwargs), _bake(result)))
+
+
+def _holds_tracer(v) -> bool:
+    if type(v) is Tracer:
+        return v._trace.level > 0
+    if type(v) is list or type(v) is tuple:
+        return any(_holds_tracer(e) for e in v)
+    return False
 
 
 def _bake_params(params):
@@ -185,3 +228,17 @@ def _plain(x):
     while type(x) is Tracer:
         x = x._val
     return x
+
+
+def saved_copied(container, slot) -> None:
+    """Tell an active recording that copy-on-write copied ``container[slot]`` (no-op otherwise)."""
+    r = _state.recorder
+    if r is not None:
+        r.saved_copied(container, slot)
+
+
+def check_write(target, value) -> None:
+    """Let an active recording refuse an in-place write tracing would refuse (no-op otherwise)."""
+    r = _state.recorder
+    if r is not None:
+        r.check_write(target, value)

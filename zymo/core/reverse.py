@@ -208,6 +208,8 @@ class ReverseTrace(Trace):
                     vals[k] = snapshot(a)
                     nested = True
             k += 1
+        if self.recorder is not None and prim.inplace:
+            self.recorder.before_inplace(args, parents)
         out = prim(*vals, **params) if nested else prim.impl(*vals, **params)
         to = type(out)
         if to is np.ndarray:
@@ -267,7 +269,7 @@ class ReverseTrace(Trace):
         tape = self.tape
         tape.append(rec)
         if self.recorder is not None:
-            self.recorder.record_prim(len(tape) - 1, prim, args, parents, params)
+            self.recorder.record_prim(len(tape) - 1, prim, args, parents, params, rec)
         res = _new_object(Tracer)  # new_tracer(out, self, node), inlined on this hot path
         res._val = out
         res._trace = self
