@@ -347,7 +347,10 @@ def all_cases() -> list[Case]:
 
 
 def run_case(case: Case) -> tuple[float, bool, str]:
-    """``(max relative error, ok, message)`` of zymo's gradient against finite differences."""
+    """``(max relative error, ok, message)`` of zymo's gradient against finite differences.
+
+    The case also fails if ``zymo.jit`` does not replay it with the traced call's results, bit for bit.
+    """
     import zymo
     from zymo.testing import max_relative_error, numerical_grad
 
@@ -358,6 +361,25 @@ def run_case(case: Case) -> tuple[float, bool, str]:
             return float("inf"), False, "traced forward value differs from plain NumPy's"
         fd = numerical_grad(case.loss, case.args)
         err = max_relative_error(grads, fd)
+        replay = _replay_check(case, value, grads)
     except Exception as e:  # reported in the table, not raised
         return float("inf"), False, f"{type(e).__name__}: {e}"
+    if replay is not None:
+        return err, False, replay
     return err, err <= case.tolerance, ""
+
+
+def _replay_check(case: Case, value, grads) -> str | None:
+    """``None`` when ``zymo.jit``'s replayed call gives the traced call's results bit for bit."""
+    import zymo
+
+    jitted = zymo.jit(zymo.value_and_grad(case.loss, argnums=tuple(range(len(case.args)))))
+    for _ in range(3):  # two recordings, then a replay
+        got_value, got_grads = jitted(*case.args)
+    if jitted.stats["replays"] != 1:
+        return f"zymo.jit did not replay: {sorted(jitted.reasons)}"
+    got = zymo.tree_flatten((got_value, got_grads))[0]
+    want = zymo.tree_flatten((value, grads))[0]
+    if len(got) != len(want) or not all(onp.array_equal(a, b) for a, b in zip(got, want)):
+        return "zymo.jit's replayed gradient differs from the traced one"
+    return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import time
 
-HELP = "differentiate every acceptance loss style and compare with finite differences"
+HELP = "differentiate every acceptance loss style, compare with finite differences, and check zymo.jit replays it"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
