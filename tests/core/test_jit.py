@@ -384,3 +384,36 @@ def test_threads_calling_one_jitted_function_get_their_own_results():
         t.join()
     assert not errors, errors
     assert jv.stats["replays"] > 0
+
+
+@pytest.mark.parametrize("name", ["RNN", "LSTM", "GRU", "GRUv3"])
+def test_recurrent_layers_replay_with_tracing_results(name):
+    rng = np.random.default_rng(0)
+    layer = getattr(zymo.nn, name)(3, 4, rng=rng)
+    model = zymo.nn.Chain(zymo.nn.Bidirectional(layer), zymo.nn.Dense(8, 1, rng=rng))
+
+    def loss(m, x):
+        return znp.mean(m(x) ** 2)
+
+    calls = [(model, np.random.default_rng(s).standard_normal((2, 5, 3)).astype(np.float32)) for s in range(4)]
+    jv = run_both(loss, calls, argnums=(0, 1))
+    assert jv.stats["replays"] == 2, jv.reasons
+
+
+def test_recurrent_layer_with_lengths_replays_per_lengths_value():
+    layer = zymo.nn.LSTM(3, 4, rng=np.random.default_rng(0))
+
+    def loss(m, x, lengths):
+        return znp.mean(m(x, lengths=lengths) ** 2)
+
+    x = [np.random.default_rng(s).standard_normal((2, 5, 3)).astype(np.float32) for s in range(6)]
+    lengths = [
+        np.array([5, 3]),
+        np.array([5, 3]),
+        np.array([2, 4]),
+        np.array([5, 3]),
+        np.array([2, 4]),
+        np.array([2, 4]),
+    ]
+    jv = run_both(loss, list(zip([layer] * 6, x, lengths)), argnums=(0, 1))
+    assert jv.stats["replays"] == 2

@@ -104,6 +104,8 @@ def _same(x, y) -> bool:
     tx = type(x)
     if tx is not type(y):
         return False
+    if getattr(x, "_zymo_per_call", False):  # made anew for every call (see ``jit_codegen``)
+        return True
     if tx is np.ndarray:
         if x.shape != y.shape or x.dtype != y.dtype:
             return False
@@ -211,6 +213,9 @@ def _compile(recorder: Recorder, trace, inputs, out, aux_tree, treedefs, leaf_no
             ops.append(op)
             continue
         _, node, prim, srcs, template, params = op
+        if params and any(getattr(v, "_zymo_per_call", False) for v in params.values()):
+            # the recording's per-call state (for example a fused kernel's saved activations) is not kept
+            params = {k: type(v)() if getattr(v, "_zymo_per_call", False) else v for k, v in params.items()}
         covered.add(node)
         rec = tape[node]
         vals, ans = rec[2], rec[3]
@@ -289,6 +294,8 @@ def _replay(prog: _Program, flat):
             args = template.copy()
             for k, s in srcs:
                 args[k] = slots[s]
+            if params and any(getattr(v, "_zymo_per_call", False) for v in params.values()):
+                params = {k: type(v)() if getattr(v, "_zymo_per_call", False) else v for k, v in params.items()}
             if prim.inplace and type(args[0]) is np.ndarray and not any(k == 0 for k, _ in srcs):
                 args[0] = args[0].copy()  # a buffer made inside the function: a fresh one per call
             out = impl(*args, **params) if params else impl(*args)

@@ -131,7 +131,13 @@ def generate(prog):
             args = arg_exprs(op, saved=False)
             if params:
                 env[f"P{node}"] = params
-                args.append(f"**P{node}")
+                fresh = [k for k, v in params.items() if getattr(v, "_zymo_per_call", False)]
+                if fresh:  # state an operation passes from its forward to its backward rule: new per call
+                    for k in fresh:
+                        env[f"FR{node}_{k}"] = type(params[k])
+                    parts = ", ".join(f"{k!r}: FR{node}_{k}()" for k in fresh)
+                    emit(f"    Q{node} = {{**P{node}, {parts}}}")
+                args.append(f"**{_params(node, params)}")
             emit(f"    v{node} = F{node}({', '.join(args)})")
         elif op[0] == COPY:
             _, node, slot = op
@@ -216,6 +222,8 @@ def generate(prog):
         _emit_general(emit, env, indent, node, prim, parents, params, ans, vals)
         done = [f"v{s}" for s in releases.get(node, ()) if s not in keep_values]
         done += [name for (n, _), name in copies.items() if n == node]
+        if params and _params(node, params).startswith("Q"):
+            done.append(f"Q{node}")
         if done:
             emit("        " + " = ".join(done) + " = None")
     emit("    g = None")
@@ -261,7 +269,7 @@ def _emit_general(emit, env, indent, node, prim, parents, params, ans, vals):
     if prim.vjp_plain is not None:
         env[f"PL{node}"] = prim.vjp_plain
         sep = ", " if vals else ""
-        kw = f", **P{node}" if params else ""
+        kw = f", **{_params(node, params)}" if params else ""
         emit(f"{indent}r = PL{node}(g, {ans}, N{node}{sep}{call_vals}{kw}) if type(g) is NDARRAY else None")
         emit(f"{indent}if r is None:")
         emit(f"{indent}    r = {general}")
@@ -280,7 +288,9 @@ def _emit_general(emit, env, indent, node, prim, parents, params, ans, vals):
 
 
 def _params(node: int, params) -> str:
-    return f"P{node}" if params else "EMPTY"
+    if not params:
+        return "EMPTY"
+    return f"Q{node}" if any(getattr(v, "_zymo_per_call", False) for v in params.values()) else f"P{node}"
 
 
 def finish_gradients(grads: list, owned: list) -> list:

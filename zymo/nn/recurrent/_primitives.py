@@ -34,9 +34,13 @@ __all__ = ["cell_step", "sequence", "reference_step", "reference_cell", "referen
 
 
 class Workspace:
-    """Where a primitive's forward pass leaves what its fused backward reads (never seen by users)."""
+    """Where a primitive's forward pass leaves what its fused backward reads (never seen by users).
+
+    ``zymo.jit`` gives every replayed call a new one (``_zymo_per_call``).
+    """
 
     __slots__ = ("saved",)
+    _zymo_per_call = True
 
     def __init__(self):
         self.saved = None
