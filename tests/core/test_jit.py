@@ -170,6 +170,38 @@ def test_closure_array_changed_in_place_between_calls_is_noticed():
     assert jv.stats["replays"] >= 1
 
 
+@pytest.mark.parametrize("make_buffer", [znp.array, znp.copy])
+def test_closure_array_copied_into_a_buffer_and_changed_in_place_is_noticed(make_buffer):
+    table = np.ones(3)
+
+    def f(x):
+        buf = make_buffer(table)
+        buf[0] = 0.0
+        return znp.sum(x * buf)
+
+    vg = zymo.value_and_grad(f)
+    jv = zymo.jit(vg)
+    for s in range(6):
+        table[1] = s // 3 + 1.0
+        assert_same(jv(_inputs(s)), vg(_inputs(s)))
+    assert jv.stats["replays"] >= 1
+
+
+def test_jit_inside_a_differentiation_runs_as_traced():
+    inner = zymo.jit(zymo.grad(lambda w: znp.sum(znp.sin(w) ** 2)))
+    hess_diag = zymo.grad(lambda w: znp.sum(inner(w)))
+    w = np.array([0.3, 0.7])
+    np.testing.assert_allclose(hess_diag(w), 2 * np.cos(2 * w), rtol=1e-12)
+
+
+def test_keyword_arguments_are_static_parts_of_the_signature():
+    vg = zymo.value_and_grad(lambda x, scale=1.0: znp.sum(x**2 * scale))
+    jv = zymo.jit(vg)
+    for s in range(6):
+        assert_same(jv(_inputs(s), scale=float(s % 2)), vg(_inputs(s), scale=float(s % 2)))
+    assert jv.stats["replays"] == 2
+
+
 def test_random_numbers_drawn_inside_run_without_replay_and_warn():
     rng = np.random.default_rng(0)
 

@@ -26,7 +26,17 @@ import numpy as np
 
 from .tracer import Tracer
 
-__all__ = ["Recorder", "RecordingAborted", "active", "unsafe", "guard_call", "observe", "saved_copied", "check_write"]
+__all__ = [
+    "Recorder",
+    "RecordingAborted",
+    "active",
+    "unsafe",
+    "guard_call",
+    "observe",
+    "saved_copied",
+    "check_write",
+    "note_external",
+]
 
 PRIM = 0
 GUARD = 1
@@ -242,3 +252,15 @@ def check_write(target, value) -> None:
     r = _state.recorder
     if r is not None:
         r.check_write(target, value)
+
+
+def note_external(obj) -> None:
+    """``obj`` (an array, or lists of them) is copied into a buffer: replay checks it has not changed."""
+    r = _state.recorder
+    if r is None:
+        return
+    if type(obj) is np.ndarray:
+        r.externals.append([obj, None])
+    elif type(obj) is list or type(obj) is tuple:
+        for e in obj:
+            note_external(e)

@@ -17,7 +17,7 @@ from numpy.typing import ArrayLike, DTypeLike
 from ..core.dispatch import implements
 from ..core.forward import defjvp_all
 from ..core.primitive import Primitive
-from ..core.recording import observe
+from ..core.recording import note_external, observe
 from ..core.reverse import defvjp_all
 from ..core.tracer import Tracer, bottom
 from ._rules import const_buffer, has_tracer, shape_of
@@ -125,6 +125,7 @@ def array(
         return r if dtype is None else astype(r, dtype, copy=False)
     if type(object) in (list, tuple) and has_tracer(object):
         return _from_nested(object, dtype)
+    note_external(object)
     return const_buffer(np.array(object, dtype=dtype, copy=copy, order=order, ndmin=ndmin))
 
 

@@ -15,7 +15,7 @@ from ..core.forward import defjvp_all
 from ..core.memory import protect
 from ..core.mutation import clean_index, inplace_setitem
 from ..core.primitive import Primitive
-from ..core.recording import observe
+from ..core.recording import note_external, observe
 from ..core.reverse import Scatter, defvjp
 from ..core.tracer import Tracer
 from ._rules import const_buffer, dtype_of, linear, shape_of, unbroadcast, zeros_for
@@ -291,6 +291,7 @@ def copy(a: ArrayLike, order: str = "K", subok: bool = False) -> np.ndarray:
     """
     if type(a) is Tracer:
         return copy_p(a)
+    note_external(a)
     return const_buffer(np.copy(a, order=order))
 
 
