@@ -198,3 +198,26 @@ def test_early_stopping_in_max_mode_with_min_delta():
     logs = [{"epoch": i + 1, "accuracy": a} for i, a in enumerate([0.5, 0.8, 0.805, 0.79, 0.9])]
     assert [stop.should_stop(log, {}) for log in logs[:4]] == [False, False, False, True]
     assert (stop.best, stop.best_epoch) == (0.8, 2)
+
+
+def test_training_with_jit_gives_the_same_parameters_as_without():
+    x, y = _data()
+    runs = []
+    for jit in (False, True):
+        model, state = _setup()
+        history = zymo.train(mse, model, DataLoader((x, y), 16, rng=0), state, epochs=5, progress=False, jit=jit)
+        runs.append((_params(model), history.losses))
+    for a, b in zip(runs[0][0], runs[1][0]):
+        np.testing.assert_array_equal(a, b)
+    assert runs[0][1] == runs[1][1]
+
+
+def test_training_with_jit_stops_on_a_nan_loss_before_updating():
+    model, state = _setup()
+    x, y = _data()
+    y[20] = np.nan  # the second batch
+    before = _params(model)
+    with pytest.raises(NonFiniteLossError, match="step 2"):
+        zymo.train(mse, model, DataLoader((x, y), 16, shuffle=False), state, epochs=1, progress=False, jit=True)
+    assert not np.array_equal(before[0], model.w1)  # the first step was taken, the second was not
+    assert state.step == 1

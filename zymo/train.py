@@ -11,8 +11,9 @@ from typing import Any, Callable, Iterable
 
 import numpy as np
 
-from .core.api import vjp
+from .core.api import value_and_grad, vjp
 from .core.errors import ShapeError, ZymoError
+from .core.jit import jit as _jit
 from .io import load, named_arrays, read_extra, save
 from .nn.module import testmode as _testmode
 from .nn.module import trainmode as _trainmode
@@ -129,6 +130,7 @@ def train(
     checkpoint: str | os.PathLike | None = None,
     resume: str | os.PathLike | None = None,
     progress: bool = True,
+    jit: bool = False,
 ) -> History:
     """Train ``model`` in place: for each batch of ``data``, ``loss_fn(model, *batch)``, its gradient, an update.
 
@@ -143,6 +145,10 @@ def train(
       that was never interrupted.
     - A NaN or infinite loss raises ``NonFiniteLossError`` naming the step, before
       that step updates anything; the checkpoint on disk stays the last good one.
+    - ``jit=True`` differentiates through ``zymo.jit`` (the same results, replayed
+      once two batches of a shape have been traced). Integer arrays in a batch
+      (class labels) are part of the input signature by value, so it pays only
+      where batches hold floating-point arrays.
 
     Example:
         >>> import numpy as np, zymo
@@ -171,6 +177,7 @@ def train(
             for k, v in extra["early_stopping"].items():
                 setattr(early_stopping, k, v)
     callbacks = list(callbacks)
+    jitted = _jit(value_and_grad(_scalar_loss(loss_fn))) if jit else None
     step = len(history.losses)
     try:
         total_batches = len(data)  # type: ignore[arg-type]
@@ -183,7 +190,10 @@ def train(
         try:
             for i, batch in enumerate(data):
                 args = batch if isinstance(batch, tuple) else (batch,)
-                value, pullback = vjp(lambda m: loss_fn(m, *args), model)
+                if jitted is not None:
+                    value, grads = jitted(model, *args)
+                else:
+                    value, pullback = vjp(lambda m: loss_fn(m, *args), model)
                 if np.ndim(value) != 0:
                     raise ShapeError(f"the loss function must return a scalar, got shape {np.shape(value)}")
                 loss = float(value)
@@ -195,7 +205,8 @@ def train(
                         f"and the model was not updated by this step ({where}). Fix: lower the learning rate, "
                         "clip gradients (zymo.optim.ClipNorm), or check the data of this batch for NaN/inf"
                     )
-                (grads,) = pullback(np.ones_like(value))
+                if jitted is None:
+                    (grads,) = pullback(np.ones_like(value))
                 update(state, model, grads)
                 total += loss
                 count += 1
@@ -231,6 +242,19 @@ def train(
     if early_stopping is not None and history.stopped_early:
         early_stopping.restore(model)
     return history
+
+
+def _scalar_loss(loss_fn: Callable) -> Callable:
+    """``loss_fn``, with the error ``train`` gives for a loss that is not a scalar."""
+
+    def loss(model, *batch):
+        value = loss_fn(model, *batch)
+        if np.ndim(value) != 0:
+            raise ShapeError(f"the loss function must return a scalar, got shape {np.shape(value)}")
+        return value
+
+    loss.__name__ = getattr(loss_fn, "__name__", "loss")
+    return loss
 
 
 class _CallableModule(types.ModuleType):

@@ -449,3 +449,13 @@ def test_recurrent_layer_with_lengths_replays_per_lengths_value():
     ]
     jv = run_both(loss, list(zip([layer] * 6, x, lengths)), argnums=(0, 1))
     assert jv.stats["replays"] == 2
+
+
+def test_a_signature_that_changes_on_every_call_stops_recording():
+    vg = zymo.value_and_grad(lambda x, i: znp.sum(x[i] ** 2))
+    jv = zymo.jit(vg, max_signatures=2)
+    for s in range(12):
+        i = np.array([s])
+        assert_same(jv(np.arange(20.0), i), vg(np.arange(20.0), i))
+    assert jv.stats["traces"] == 8 and jv.stats["eager"] == 4
+    assert any("changed on almost every call" in r for r in jv.reasons)

@@ -207,12 +207,17 @@ def _compile(recorder: Recorder, trace, inputs, out, aux_tree, treedefs, leaf_no
         return "the output does not depend on the differentiated inputs"
     tape = trace.tape
     covered = {node for _, _, node in inputs}
+    # Nodes that depend on a differentiated input: only they need gradients (not, for example, the
+    # non-differentiated arguments traced so that replay sees what is computed from them).
+    needs = set(keep)
     ops = []
     for op in recorder.ops:
         if op[0] != PRIM:
             ops.append(op)
             continue
         _, node, prim, srcs, template, params = op
+        if any(p in needs for p in tape[node][1]):
+            needs.add(node)
         if params and any(getattr(v, "_zymo_per_call", False) for v in params.values()):
             # the recording's per-call state (for example a fused kernel's saved activations) is not kept
             params = {k: type(v)() if getattr(v, "_zymo_per_call", False) else v for k, v in params.items()}
@@ -228,7 +233,8 @@ def _compile(recorder: Recorder, trace, inputs, out, aux_tree, treedefs, leaf_no
             return f"`{prim.name}` gave a result replay cannot check"
         metas = (tuple(_meta(v) for v in vals), _meta(ans))
         ops.append(
-            (PRIM, node, prim.impl, srcs, template, params, prim, rec[1], absents, ans if type(ans) is Absent else None)
+            (PRIM, node, prim.impl, srcs, template, params, prim, _wanted(rec[1], needs), absents)
+            + (ans if type(ans) is Absent else None,)
             + shape_dtype
             + metas
         )
@@ -255,6 +261,13 @@ def _global_random_states():
     """The positions of NumPy's legacy global generator and of Python's ``random`` (to see draws)."""
     state = np.random.get_state(legacy=False)["state"]
     return int(state["pos"]), state["key"].tobytes(), random.getstate()
+
+
+def _wanted(parents, needs):
+    """``parents`` with ``-1`` for those that need no gradient (the ``need`` list the rules receive)."""
+    if all(p < 0 or p in needs for p in parents):
+        return parents
+    return [p if p in needs else -1 for p in parents]
 
 
 def _meta(v):
@@ -337,6 +350,7 @@ class Jitted:
         self._cache: OrderedDict = OrderedDict()  # signature -> _Entry, least recently used first
         self._lock = threading.Lock()
         self._stats = {"traces": 0, "replays": 0, "mismatches": 0, "eager": 0}
+        self._new_signatures = 0
         self.reasons: set[str] = set()
         """Why some calls ran without replay (a set of messages)."""
 
@@ -358,6 +372,13 @@ class Jitted:
         with self._lock:
             entry = self._cache.get(key)
             if entry is None:
+                self._new_signatures += 1
+                if self._new_signatures > 4 * self._max and self._stats["replays"] == 0:
+                    # Every call brings a new signature (integer arrays are part of it by value): recording
+                    # could never pay for itself.
+                    self.reasons.add("the input signature changed on almost every call")
+                    self._count("eager")
+                    return self._eager(*args, **kwargs)
                 entry = self._cache[key] = _Entry()
                 if len(self._cache) > self._max:
                     self._cache.popitem(last=False)
