@@ -104,12 +104,12 @@ def _same(x, y) -> bool:
     tx = type(x)
     if tx is not type(y):
         return False
-    if getattr(x, "_zymo_per_call", False):  # made anew for every call (see ``jit_codegen``)
-        return True
     if tx is np.ndarray:
         if x.shape != y.shape or x.dtype != y.dtype:
             return False
         return bool(np.array_equal(x, y, equal_nan=x.dtype.kind in "fc"))
+    if getattr(x, "_zymo_per_call", False):  # made anew for every call (see ``jit_codegen``)
+        return True
     if isinstance(x, (tuple, list)):
         return len(x) == len(y) and all(_same(a, b) for a, b in zip(x, y))
     if tx is dict:
