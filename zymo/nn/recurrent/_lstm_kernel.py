@@ -34,8 +34,7 @@ def lstm_forward(X, h0, c0, Wi, Wh, b, masks, saved, out=None):
     WhT_s = np.ascontiguousarray((Wh[perm] * scale).T, dtype=dt)
     A = take((T, B, 4 * H), dt)
     np.matmul(X.reshape(T * B, n_in), Wi_s.T, out=A.reshape(T * B, 4 * H))
-    if b is not None:
-        A += b[perm] * scale[:, 0]
+    bias = None if b is None else (b[perm] * scale[:, 0]).astype(dt, copy=False)
     Hs = take((T + 1, B, H), dt)
     Hs[0] = h0
     Cs = take((T + 1, B, H), dt)
@@ -47,6 +46,8 @@ def lstm_forward(X, h0, c0, Wi, Wh, b, masks, saved, out=None):
     for t in range(T):
         a = A[t]
         np.matmul(Hs[t], WhT_s, out=hp)
+        if bias is not None:
+            a += bias  # here, while the step's rows are in cache, rather than in a pass over all steps
         a += hp
         np.tanh(a, out=a)
         s = a[:, : 3 * H]
@@ -76,6 +77,30 @@ def lstm_forward(X, h0, c0, Wi, Wh, b, masks, saved, out=None):
     return Y, hT, cT
 
 
+_CACHE_FLOATS = 1 << 17  # floats of gate activations per block of steps in the backward pass's factor passes
+
+
+def _gate_factors(A, TC, C, P, K):
+    """For a block of steps: ``P`` takes dh (for o) and dc (for i, f, g) to the pre-activation gradients;
+    ``K`` takes dh to dc through ``h = o tanh(c)``."""
+    T, B, GH = A.shape
+    H = GH // 4
+    A4 = A.reshape(T, B, 4, H)
+    o, i, g = A4[:, :, 0], A4[:, :, 1], A4[:, :, 3]
+    np.subtract(1, A, out=P)
+    P *= A  # sigmoid' = s (1 - s); the g block is overwritten next
+    P4 = P.reshape(T, B, 4, H)
+    np.multiply(g, g, out=P4[:, :, 3])
+    np.subtract(1, P4[:, :, 3], out=P4[:, :, 3])
+    P4[:, :, 0] *= TC
+    P4[:, :, 1] *= g
+    P4[:, :, 2] *= C
+    P4[:, :, 3] *= i
+    np.multiply(TC, TC, out=K)
+    np.subtract(1, K, out=K)
+    K *= o
+
+
 def lstm_backward(s, X, Wi, Wh, b, dY, dhT, dcT):
     A, Hs, Cs, TC, masks = s.A, s.Hs, s.Cs, s.TC, s.mask
     T, B, GH = A.shape
@@ -83,20 +108,15 @@ def lstm_backward(s, X, Wi, Wh, b, dY, dhT, dcT):
     dt = A.dtype
     perm = _order(H)
     A4 = A.reshape(T, B, 4, H)
-    o, i, f, g = A4[:, :, 0], A4[:, :, 1], A4[:, :, 2], A4[:, :, 3]
-    # Factors taking dh (for o) and dc (for i, f, g) to the pre-activation gradients, for all steps.
-    P = np.subtract(1, A, out=take(A.shape, dt))
-    P *= A  # sigmoid' = s (1 - s); the g block is overwritten next
+    f = A4[:, :, 2]
+    P = take(A.shape, dt)
+    K = take(TC.shape, dt)
+    # Blocks of steps small enough to stay in cache while their passes run over them.
+    step = max(1, _CACHE_FLOATS // (B * GH))
+    for t0 in range(0, T, step):
+        t1 = min(t0 + step, T)
+        _gate_factors(A[t0:t1], TC[t0:t1], Cs[t0:t1], P[t0:t1], K[t0:t1])
     P4 = P.reshape(T, B, 4, H)
-    np.multiply(g, g, out=P4[:, :, 3])
-    np.subtract(1, P4[:, :, 3], out=P4[:, :, 3])
-    P4[:, :, 0] *= TC
-    P4[:, :, 1] *= g
-    P4[:, :, 2] *= Cs[:T]
-    P4[:, :, 3] *= i
-    K = np.multiply(TC, TC, out=take(TC.shape, dt))  # dh -> dc through h = o tanh(c)
-    np.subtract(1, K, out=K)
-    K *= o
     dZ = take((T, B, GH), dt)
     dZ4 = dZ.reshape(T, B, 4, H)
     Whp = np.ascontiguousarray(Wh[perm], dtype=dt)
