@@ -110,8 +110,6 @@ def sequence_forward(kind, act, X, h0, c0, Wi, Wh, b, bh, mask, saved: Saved | N
     dt = np.result_type(X, h0, Wi, Wh)
     A = take((T, B, G * H), dt)
     np.matmul(X.reshape(T * B, n_in), Wi.T, out=A.reshape(T * B, G * H))
-    if b is not None:
-        A += b
     Hs = take((T + 1, B, H), dt)
     Hs[0] = h0
     Y = np.empty((T, B, H), dt) if out is None else out
@@ -126,6 +124,8 @@ def sequence_forward(kind, act, X, h0, c0, Wi, Wh, b, bh, mask, saved: Saved | N
     for t in range(T):
         h = Hs[t]
         a = A[t]
+        if b is not None:
+            a += b  # here, while the step's rows are in cache, rather than in a pass over all steps
         hn = Y[t]
         if kind == "rnn":
             np.matmul(h, WhT, out=hp)
