@@ -250,7 +250,7 @@ def _compile(recorder: Recorder, trace, inputs, out, aux_tree, treedefs, leaf_no
                     return "the auxiliary output holds a value replay cannot recompute"
                 spec.append((True, leaf._node))
             else:
-                spec.append((False, leaf.copy() if type(leaf) is np.ndarray else leaf))
+                spec.append((False, leaf.copy(order="K") if type(leaf) is np.ndarray else leaf))
         aux = (treedef, spec)
     return _Program(
         len(tape), tuple(inputs), ops, recorder.externals, out._node, seeds[0][1], keep, aux, treedefs, leaf_nodes
@@ -310,7 +310,7 @@ def _replay(prog: _Program, flat):
             if params and any(getattr(v, "_zymo_per_call", False) for v in params.values()):
                 params = {k: type(v)() if getattr(v, "_zymo_per_call", False) else v for k, v in params.items()}
             if prim.inplace and type(args[0]) is np.ndarray and not any(k == 0 for k, _ in srcs):
-                args[0] = args[0].copy()  # a buffer made inside the function: a fresh one per call
+                args[0] = args[0].copy(order="K")  # a buffer made inside the function: a fresh one per call
             out = impl(*args, **params) if params else impl(*args)
             if type(out) is not otype or (dtype is not None and (out.shape != shape or out.dtype != dtype)):
                 raise _Mismatch
@@ -535,7 +535,8 @@ class Jitted:
             treedef, spec = prog.aux
             it = iter(aux_values)
             aux = tree_unflatten(
-                treedef, [next(it) if is_node else (v.copy() if type(v) is np.ndarray else v) for is_node, v in spec]
+                treedef,
+                [next(it) if is_node else (v.copy(order="K") if type(v) is np.ndarray else v) for is_node, v in spec],
             )
         by_node = dict(zip(prog.keep, grads))
         results = []
@@ -563,7 +564,9 @@ class Jitted:
         aux = None
         if prog.aux is not None:
             treedef, spec = prog.aux
-            values = [slots[v] if is_node else (v.copy() if type(v) is np.ndarray else v) for is_node, v in spec]
+            values = [
+                slots[v] if is_node else (v.copy(order="K") if type(v) is np.ndarray else v) for is_node, v in spec
+            ]
             aux = tree_unflatten(treedef, values)
         leaves_all = [flat[i] for i in nums]
         rec = _Recorded(_Tape(tape), None, prog.treedefs, prog.leaf_nodes, leaves_all)

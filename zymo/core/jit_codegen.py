@@ -119,7 +119,7 @@ def generate(prog):
                 name = f"T{node}_{k}"
                 env[name] = template[k]
                 if not saved and k == 0 and op[6].inplace and type(template[0]) is np.ndarray:
-                    name += ".copy()"  # a buffer made inside the function and written: a fresh one per call
+                    name += '.copy(order="K")'  # a buffer made inside the function and written: fresh per call
             out.append(name)
         return out
 

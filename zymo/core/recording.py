@@ -65,9 +65,13 @@ def active():
 
 
 def _bake(v):
-    """A constant argument as replay will pass it: the value it had when it was used."""
+    """A constant argument as replay will pass it: the value it had when it was used.
+
+    The copy keeps the array's memory layout: results of NumPy functions follow it, and so may the
+    order of a reduction's additions.
+    """
     if type(v) is np.ndarray:
-        return v.copy()
+        return v.copy(order="K")
     return v
 
 
@@ -195,7 +199,7 @@ def _bake_params(params):
 
 def _bake_deep(v):
     if type(v) is np.ndarray:
-        return v.copy()
+        return v.copy(order="K")
     if type(v) is tuple or type(v) is list:
         return type(v)(_bake_deep(e) for e in v)
     return v
