@@ -185,3 +185,31 @@ def test_copyto_from_a_constant_buffer_into_a_plain_array_does_not_recurse():
         return np.sum(x * c)
 
     onp.testing.assert_array_equal(zymo.grad(f)(onp.array([0.5, 0.25])), [1.0, 2.0])
+
+
+def test_jit_replay_keeps_the_layout_of_a_baked_mask_so_a_later_einsum_rounds_alike():
+    from tests.reliability.programs import Program
+    from tests.reliability.test_jit_programs import _check_jit
+
+    lines = [
+        "r2 = r0.T",
+        "r3 = np.where(r2 > r2, r2, r2 * 2.0)",
+        "r4 = np.tanh(r0)",
+        "r5 = np.einsum('ij,ij->j', r3, r3)",
+    ]
+    inputs = (
+        onp.array(
+            [
+                [0.345584192064786, 0.8216181435011584, 0.33043707618338714],
+                [-1.303157231604361, 0.9053558666731177, 0.4463745723640113],
+            ]
+        ),
+        onp.array(
+            [
+                [-0.5369532353602852, 0.5811181041963531],
+                [0.36457239618607573, 0.294132496655526],
+                [0.02842224131579679, 0.5467129866124469],
+            ]
+        ),
+    )
+    _check_jit(Program(2, lines, 6, inputs))
