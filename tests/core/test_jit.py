@@ -459,3 +459,8 @@ def test_a_signature_that_changes_on_every_call_stops_recording():
         assert_same(jv(np.arange(20.0), i), vg(np.arange(20.0), i))
     assert jv.stats["traces"] == 8 and jv.stats["eager"] == 4
     assert any("changed on almost every call" in r for r in jv.reasons)
+
+
+def test_inputs_the_output_does_not_depend_on_replay_with_zero_gradients():
+    jv = run_both(lambda a, b: znp.sum(b**2), [(_inputs(s), _inputs(s + 9)) for s in range(4)], argnums=(0, 1))
+    assert jv.stats["replays"] == 2

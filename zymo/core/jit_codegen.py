@@ -172,7 +172,7 @@ def generate(prog):
     for node in sorted(prims, reverse=True):
         if node in reach:
             reach.update(p for p in prims[node][7] if p >= 0)
-    gnodes = sorted(reach)
+    gnodes = sorted(reach | set(prog.keep))  # inputs the output does not depend on get no gradient
     for chunk in range(0, len(gnodes), 200):
         names = gnodes[chunk : chunk + 200]
         emit("    " + " = ".join(f"g{n}" for n in names) + " = None")
