@@ -29,7 +29,6 @@ from .tracer import Tracer
 __all__ = [
     "Recorder",
     "RecordingAborted",
-    "active",
     "unsafe",
     "guard_call",
     "observe",
@@ -57,11 +56,6 @@ class _State(threading.local):
 
 
 _state = _State()
-
-
-def active():
-    """The recorder of the ``zymo.jit`` trace running on this thread, or ``None``."""
-    return _state.recorder
 
 
 def _bake(v):
@@ -110,9 +104,9 @@ class Recorder:
             entry[1] = entry[0].copy()
         return False
 
-    def mark_unsafe(self, reason: str) -> None:
-        if self.unsafe is None:
-            self.unsafe = reason
+    def mark_unsafe(self, reason: str):
+        """Stop the recording: replay could not repeat what the function is doing."""
+        self.unsafe = reason
         raise RecordingAborted(reason)
 
     def _sources(self, args, parents=None):
@@ -128,8 +122,6 @@ class Recorder:
                         template.append(_bake(a._val))
                         continue
                     self.mark_unsafe("a value of another differentiation was used")
-                    template.append(None)
-                    continue
                 srcs.append((k, node))
                 template.append(None)
             else:
