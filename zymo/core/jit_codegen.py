@@ -154,13 +154,8 @@ def generate(prog):
             env[f"G{j}"] = fn
             env[f"E{j}"] = expected
             by_pos = dict(srcs)
-            args = []
-            for k in range(len(template)):
-                if k in by_pos:
-                    args.append(f"v{by_pos[k]}")
-                else:
-                    env[f"GT{j}_{k}"] = template[k]
-                    args.append(f"GT{j}_{k}")
+            args = [f"v{by_pos[k]}" if k in by_pos else f"GT{j}_{k}" for k in range(len(template))]
+            env.update((f"GT{j}_{k}", c) for k, c in enumerate(template) if k not in by_pos)
             if kw:
                 env[f"GK{j}"] = kw
                 args.append(f"**GK{j}")
