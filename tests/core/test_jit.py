@@ -124,6 +124,16 @@ def test_sorting_order_is_rechecked():
     run_both(lambda x: znp.sum(znp.sort(x) * w), [(_inputs(s, (5,)),) for s in range(6)])
 
 
+def test_sorting_replays_while_the_order_stays_and_retraces_when_it_changes():
+    w = np.arange(3.0)
+    xs = [np.array([1.0, 3.0, 2.0]) + 0.01 * s for s in range(4)] + [np.array([3.0, 1.0, 2.0])]
+    jv = run_both(lambda x: znp.sum(znp.sort(x) * w), [(x,) for x in xs])
+    assert jv.stats["replays"] == 2 and jv.stats["mismatches"] == 1
+
+    jp = run_both(lambda x: znp.sum(znp.partition(x, 1) * w), [(x,) for x in xs])
+    assert jp.stats["replays"] == 2 and jp.stats["mismatches"] == 1
+
+
 def test_traced_integer_index_is_rechecked():
     def f(x, k):
         return znp.sum(x[np.argmax(x)] * x[k])
@@ -464,3 +474,23 @@ def test_a_signature_that_changes_on_every_call_stops_recording():
 def test_inputs_the_output_does_not_depend_on_replay_with_zero_gradients():
     jv = run_both(lambda a, b: znp.sum(b**2), [(_inputs(s), _inputs(s + 9)) for s in range(4)], argnums=(0, 1))
     assert jv.stats["replays"] == 2
+
+
+def test_complex_intermediates_replay_through_the_general_rules():
+    def f(x):
+        z = znp.fft.fft(x) * (1 + 2j)
+        return znp.sum(znp.abs(z) ** 2)
+
+    jv = run_both(f, [(_inputs(s, (8,)),) for s in range(4)])
+    assert jv.stats["replays"] == 2
+
+
+def test_linear_algebra_and_sorting_replay_with_tracing_results():
+    def f(a, b):
+        x = znp.linalg.solve(a @ a.T + 3 * np.eye(3), b)
+        return znp.sum(znp.sort(x) * np.arange(3.0)) + znp.linalg.slogdet(a @ a.T + np.eye(3))[1]
+
+    a, b = _inputs(0, (3, 3)), _inputs(7, (3,))
+    calls = [(a + 1e-3 * s, b + 1e-3 * s) for s in range(5)]  # small steps: the same sort order and sign
+    jv = run_both(f, calls, argnums=(0, 1))
+    assert jv.stats["replays"] == 3

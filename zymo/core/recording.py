@@ -32,6 +32,7 @@ __all__ = [
     "unsafe",
     "guard_call",
     "observe",
+    "observed_call",
     "saved_copied",
     "check_write",
     "note_external",
@@ -216,6 +217,22 @@ def guard_call(fn, args, kwargs, result) -> None:
 
 def _value(x):
     return x
+
+
+def observed_call(fn, x, **kwargs):
+    """``fn(plain value of x, **kwargs)``, noted as read by Python: replay re-checks only that result.
+
+    Use it where code decides on a function of traced data (a sort order, a sign), so that a replay
+    stays valid while that result does; ``fn`` must be a module-level function.
+    """
+    v = x
+    while type(v) is Tracer:
+        v = v._val
+    result = fn(v, **kwargs)
+    r = _state.recorder
+    if r is not None and type(x) is Tracer and x._trace is r.trace:
+        r.record_guard(fn, (x,), kwargs, result)
+    return result
 
 
 def observe(x):

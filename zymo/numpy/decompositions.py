@@ -25,7 +25,7 @@ from ..core.dispatch import implements
 from ..core.errors import ZymoError, unsupported, user_location
 from ..core.forward import defjvp, defjvp_all
 from ..core.primitive import Primitive
-from ..core.recording import observe
+from ..core.recording import observe, observed_call
 from ..core.reverse import defvjp, defvjp_all
 from ..core.tracer import Tracer, bottom
 from ._rules import shape_of
@@ -322,6 +322,10 @@ defvjp(eig_p, _eig_vjp, saves=("ans",))
 defjvp(eig_p, _eig_jvp)
 
 
+def _any_imaginary(w) -> bool:
+    return bool(np.any(np.imag(w)))
+
+
 @implements(np.linalg.eig)
 def eig(a: ArrayLike) -> EigResult:
     """``numpy.linalg.eig`` of a real matrix with distinct eigenvalues (outputs complex, as NumPy's).
@@ -339,7 +343,7 @@ def eig(a: ArrayLike) -> EigResult:
     if type(a) is not Tracer:
         return np.linalg.eig(a)
     w, v = _eigh_parts(eig_p(a), shape_of(a)[-1])
-    if not _is_complex(a) and not np.any(np.imag(observe(w))):  # all eigenvalues real: NumPy returns real arrays
+    if not _is_complex(a) and not observed_call(_any_imaginary, w):  # all real: NumPy returns real arrays
         w, v = np.real(w), np.real(v)
     return EigResult(w, v)
 

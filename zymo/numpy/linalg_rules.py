@@ -19,7 +19,7 @@ from ..core.errors import unsupported
 from ..core.forward import defjvp, defjvp_all
 from ..core.jit_codegen import definline
 from ..core.primitive import Primitive
-from ..core.recording import observe
+from ..core.recording import observed_call
 from ..core.reverse import defvjp, defvjp_plain
 from ..core.tracer import Tracer, bottom
 from ._rules import dtype_of, linear, shape_of, unbroadcast
@@ -786,6 +786,10 @@ defjvp(logabsdet_p, lambda t, ans, a: np.real(np.trace(np.linalg.solve(a, t), ax
 SlogdetResult = namedtuple("SlogdetResult", ["sign", "logabsdet"])
 
 
+def _slogdet_sign(a):
+    return np.linalg.slogdet(a)[0]
+
+
 @implements(np.linalg.slogdet)
 def slogdet(a: ArrayLike) -> SlogdetResult:
     """``numpy.linalg.slogdet``: ``(sign, logabsdet)``.
@@ -800,7 +804,7 @@ def slogdet(a: ArrayLike) -> SlogdetResult:
     """
     if type(a) is not Tracer:
         return np.linalg.slogdet(a)
-    sign = sign_p(a) if _is_complex(a) else np.linalg.slogdet(observe(a))[0]
+    sign = sign_p(a) if _is_complex(a) else observed_call(_slogdet_sign, a)
     return SlogdetResult(sign, logabsdet_p(a))
 
 

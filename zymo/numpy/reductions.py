@@ -9,7 +9,7 @@ from ..core.array_api import _write_out
 from ..core.dispatch import FUNCTIONS, implements
 from ..core.forward import defjvp
 from ..core.primitive import Primitive
-from ..core.recording import observe
+from ..core.recording import observed_call
 from ..core.reverse import defvjp
 from ._rules import dtype_of, has_tracer, linear, shape_of
 
@@ -446,8 +446,12 @@ def _tail_products(x):
     return np.cumprod(spread, axis=-1) * (k >= i).astype(dtype_of(x))
 
 
+def _any_zero(x) -> bool:
+    return bool(np.any(x == 0))
+
+
 def _has_zero(x) -> bool:
-    return bool(np.any(observe(x) == 0))
+    return observed_call(_any_zero, x)
 
 
 def _cumprod_vjp(g, ans, x, axis=None, dtype=None):

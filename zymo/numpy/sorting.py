@@ -13,7 +13,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ..core.dispatch import implements
-from ..core.recording import observe
+from ..core.recording import observed_call
 from ..core.tracer import Tracer
 from .indexing import take_along_axis
 
@@ -49,7 +49,7 @@ def sort(
     if order is not None:
         raise TypeError("zymo.numpy.sort: `order` applies to structured arrays, which carry no gradient")
     a, axis = _flat_if_none(a, axis)
-    idx = np.argsort(observe(a), axis=axis, kind="stable")
+    idx = observed_call(np.argsort, a, axis=axis, kind="stable")
     return take_along_axis(a, idx, axis)
 
 
@@ -60,6 +60,11 @@ def _matching_permutation(x, target, axis):
     idx = np.empty_like(s)
     np.put_along_axis(idx, t, s, axis)
     return idx
+
+
+def _partition_permutation(x, kth, axis, kind):
+    """The permutation taking ``x`` to ``np.partition(x, kth, axis, kind)``."""
+    return _matching_permutation(x, np.partition(x, kth, axis=axis, kind=kind), axis)
 
 
 @implements(np.partition)
@@ -78,6 +83,5 @@ def partition(
     if order is not None:
         raise TypeError("zymo.numpy.partition: `order` applies to structured arrays, which carry no gradient")
     a, axis = _flat_if_none(a, axis)
-    x = observe(a)
-    idx = _matching_permutation(x, np.partition(x, kth, axis=axis, kind=kind), axis)
+    idx = observed_call(_partition_permutation, a, kth=kth, axis=axis, kind=kind)
     return take_along_axis(a, idx, axis)
