@@ -158,9 +158,13 @@ def _record(fun, args, argnums, has_aux):
 def _gradients(rec: _Recorded, seeds, retain: bool):
     keep = [n for nodes in rec.leaf_nodes for n in nodes if n is not None]
     flat = backward(rec.trace, seeds, keep, retain=retain) if seeds else [None] * len(keep)
-    by_node = dict(zip(keep, flat))
+    return _assemble(dict(zip(keep, flat)), rec.treedefs, rec.leaf_nodes, rec.leaves)
+
+
+def _assemble(by_node: dict, treedefs, leaf_nodes, leaves_all) -> list:
+    """Each differentiated argument's gradient tree from the gradients of its leaves' nodes."""
     results = []
-    for treedef, nodes, leaves in zip(rec.treedefs, rec.leaf_nodes, rec.leaves):
+    for treedef, nodes, leaves in zip(treedefs, leaf_nodes, leaves_all):
         gl = []
         for n, leaf in zip(nodes, leaves):
             if n is None:

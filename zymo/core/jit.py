@@ -33,18 +33,17 @@ import numpy as np
 
 from .api import (
     _argnums_tuple,
+    _assemble,
     _call_user,
-    _cast_like,
     _finish,
     _gradients,
     _Recorded,
     _scalar_seed,
     _unbox,
-    _zeros_like,
     is_differentiable,
 )
 from .errors import ZymoError, ZymoWarning
-from .jit_codegen import MAX_OPS, Mismatch, finish_gradients, generate
+from .jit_codegen import MAX_OPS, Mismatch, finish_gradients, generate, per_call, renewed
 from .memory import memory_root
 from .pytree import tree_flatten, tree_unflatten
 from .recording import COPY, GUARD, PRIM, Recorder, RecordingAborted
@@ -218,9 +217,8 @@ def _compile(recorder: Recorder, trace, inputs, out, aux_tree, treedefs, leaf_no
         _, node, prim, srcs, template, params = op
         if any(p in needs for p in tape[node][1]):
             needs.add(node)
-        if params and any(getattr(v, "_zymo_per_call", False) for v in params.values()):
-            # the recording's per-call state (for example a fused kernel's saved activations) is not kept
-            params = {k: type(v)() if getattr(v, "_zymo_per_call", False) else v for k, v in params.items()}
+        if per_call(params):  # the recording's per-call state (a fused kernel's saved activations) is not kept
+            params = renewed(params)
         covered.add(node)
         rec = tape[node]
         vals, ans = rec[2], rec[3]
@@ -277,6 +275,15 @@ def _meta(v):
     return None
 
 
+def _aux(prog: _Program, value_of):
+    """The auxiliary output of a replay: recomputed values (``value_of(node)``) and copies of constants."""
+    if prog.aux is None:
+        return None
+    treedef, spec = prog.aux
+    leaves = [value_of(v) if is_node else (v.copy(order="K") if type(v) is np.ndarray else v) for is_node, v in spec]
+    return tree_unflatten(treedef, leaves)
+
+
 def _has_float_array(leaves) -> bool:
     return any(type(v) is np.ndarray and v.dtype.kind in "fc" for v in leaves)
 
@@ -307,8 +314,8 @@ def _replay(prog: _Program, flat):
             args = template.copy()
             for k, s in srcs:
                 args[k] = slots[s]
-            if params and any(getattr(v, "_zymo_per_call", False) for v in params.values()):
-                params = {k: type(v)() if getattr(v, "_zymo_per_call", False) else v for k, v in params.items()}
+            if per_call(params):
+                params = renewed(params)
             if prim.inplace and type(args[0]) is np.ndarray and not any(k == 0 for k, _ in srcs):
                 args[0] = args[0].copy(order="K")  # a buffer made inside the function: a fresh one per call
             out = impl(*args, **params) if params else impl(*args)
@@ -530,44 +537,15 @@ class Jitted:
         finally:
             if collecting:
                 gc.enable()
-        aux = None
-        if prog.aux is not None:
-            treedef, spec = prog.aux
-            it = iter(aux_values)
-            aux = tree_unflatten(
-                treedef,
-                [next(it) if is_node else (v.copy(order="K") if type(v) is np.ndarray else v) for is_node, v in spec],
-            )
-        by_node = dict(zip(prog.keep, grads))
-        results = []
-        ndarray = np.ndarray
-        for treedef, nodes, i in zip(prog.treedefs, prog.leaf_nodes, nums):
-            gl = []
-            for n, leaf in zip(nodes, flat[i]):
-                if n is None:
-                    gl.append(None)
-                    continue
-                g = by_node[n]
-                if g is None:
-                    g = _zeros_like(leaf)
-                elif not (
-                    type(g) is ndarray and type(leaf) is ndarray and g.dtype == leaf.dtype and g.shape == leaf.shape
-                ):
-                    g = _cast_like(g, leaf)
-                gl.append(g)
-            results.append(tree_unflatten(treedef, gl))
-        return self._package(value, aux, results, single)
+        aux_nodes = [v for is_node, v in prog.aux[1] if is_node] if prog.aux is not None else []
+        aux = _aux(prog, dict(zip(aux_nodes, aux_values)).__getitem__)
+        grads = _assemble(dict(zip(prog.keep, grads)), prog.treedefs, prog.leaf_nodes, [flat[i] for i in nums])
+        return self._package(value, aux, grads, single)
 
     def _interpret(self, prog: _Program, flat, nums, single):
         """Replay by walking the record list (for programs too large to compile)."""
         value, tape, slots = _replay(prog, flat)
-        aux = None
-        if prog.aux is not None:
-            treedef, spec = prog.aux
-            values = [
-                slots[v] if is_node else (v.copy(order="K") if type(v) is np.ndarray else v) for is_node, v in spec
-            ]
-            aux = tree_unflatten(treedef, values)
+        aux = _aux(prog, slots.__getitem__)
         leaves_all = [flat[i] for i in nums]
         rec = _Recorded(_Tape(tape), None, prog.treedefs, prog.leaf_nodes, leaves_all)
         grads = _gradients(rec, [(prog.out_node, prog.seed)], retain=False)

@@ -21,7 +21,7 @@ import numpy as np
 from .recording import COPY, PRIM
 from .reverse import Scatter, _accumulate
 
-__all__ = ["generate", "definline", "Mismatch", "MAX_OPS"]
+__all__ = ["generate", "definline", "per_call", "renewed", "Mismatch", "MAX_OPS"]
 
 MAX_OPS = 20000  # larger programs are replayed by the interpreter: compiling them would cost more than it saves
 
@@ -48,6 +48,19 @@ def definline(prim, rule) -> None:
         >>> definline(double, lambda need, ans, x: (["2 * {g}"], {}))
     """
     prim.vjp_inline = rule
+
+
+def per_call(params) -> list:
+    """Keys of ``params`` holding state a primitive passes from its forward to its backward rule.
+
+    Such an object's class sets ``_zymo_per_call``; every replayed call gets a new one.
+    """
+    return [k for k, v in params.items() if getattr(v, "_zymo_per_call", False)] if params else []
+
+
+def renewed(params) -> dict:
+    """``params`` with a new object in place of each per-call one."""
+    return {k: type(v)() if getattr(v, "_zymo_per_call", False) else v for k, v in params.items()}
 
 
 def _acc(cur, own, gj):
@@ -131,7 +144,7 @@ def generate(prog):
             args = arg_exprs(op, saved=False)
             if params:
                 env[f"P{node}"] = params
-                fresh = [k for k, v in params.items() if getattr(v, "_zymo_per_call", False)]
+                fresh = per_call(params)
                 if fresh:  # state an operation passes from its forward to its backward rule: new per call
                     for k in fresh:
                         env[f"FR{node}_{k}"] = type(params[k])
@@ -285,7 +298,7 @@ def _emit_general(emit, env, indent, node, prim, parents, params, ans, vals):
 def _params(node: int, params) -> str:
     if not params:
         return "EMPTY"
-    return f"Q{node}" if any(getattr(v, "_zymo_per_call", False) for v in params.values()) else f"P{node}"
+    return f"Q{node}" if per_call(params) else f"P{node}"
 
 
 def finish_gradients(grads: list, owned: list) -> list:
