@@ -213,3 +213,68 @@ def test_jit_replay_keeps_the_layout_of_a_baked_mask_so_a_later_einsum_rounds_al
         ),
     )
     _check_jit(Program(2, lines, 6, inputs))
+
+
+_SORTED_TRANSPOSE_MATMUL = """
+def program(r0):
+    r1 = np.swapaxes(r0, 0, 1)
+    r3 = r0.T @ r0
+    r4 = np.sort(r1, axis=0)
+    r5 = r3.mean(axis=0)
+    return [np.matmul(r5, r4)]
+"""
+_SORTED_TRANSPOSE_INPUT = onp.array([[-0.70350691, 0.1156963, -1.13796752], [1.00754845, -1.41955397, 1.2182337]])
+
+
+def test_vector_matrix_product_with_a_sorted_transpose_equals_numpy_bit_for_bit_in_every_mode():
+    import zymo
+
+    program = compile_program(_SORTED_TRANSPOSE_MATMUL)
+    want = program(_SORTED_TRANSPOSE_INPUT)[0]
+
+    def loss(x):
+        out = program(x)[0]
+        return out[0] * 1.0 + out[1] * 1.0, out
+
+    def same(got):
+        got = onp.asarray(got)
+        assert got.dtype == want.dtype and got.tobytes() == want.tobytes(), f"{got!r} != NumPy's {want!r}"
+
+    same(zymo.vjp(program, _SORTED_TRANSPOSE_INPUT)[0][0])
+    same(zymo.jvp(program, (_SORTED_TRANSPOSE_INPUT,), (onp.ones((2, 3)),))[0][0])
+    same(zymo.value_and_grad(loss, has_aux=True)(_SORTED_TRANSPOSE_INPUT)[0][1])
+    jitted = zymo.jit(zymo.value_and_grad(loss, has_aux=True))
+    for _ in range(3):  # recorded, then replayed
+        same(jitted(_SORTED_TRANSPOSE_INPUT)[0][1])
+    check_program(program, (_SORTED_TRANSPOSE_INPUT,))
+
+
+def test_sort_partition_and_copy_return_numpys_memory_layout():
+    import zymo
+    import zymo.numpy as znp
+
+    x = onp.random.default_rng(0).standard_normal((3, 4, 5))
+    functions = [
+        lambda v: znp.sort(v, axis=0),
+        lambda v: znp.sort(v, axis=None),
+        lambda v: znp.partition(v, 1, axis=-1),
+        lambda v: znp.copy(v, order="F"),
+        lambda v: znp.copy(v, order="C"),
+    ]
+    for a in (x.transpose(2, 0, 1), x[::-1], x.transpose(1, 0, 2)[:, ::2], x.T):
+        for f in functions:
+            want = f(a)
+            got = zymo.vjp(f, a)[0]
+            assert got.strides == want.strides and got.tobytes() == want.tobytes()
+
+
+def test_jit_fuzzing_moves_zero_dimensional_inputs_to_zero_dimensional_arrays():
+    from tests.reliability.programs import Program
+    from tests.reliability.test_jit_programs import _check_jit, _moved
+
+    inputs = (onp.asarray(0.12573022), 0.5, onp.array([1.0, 2.0]))
+    moved = _moved(inputs, 1)
+    assert type(moved[0]) is onp.ndarray and moved[0].shape == ()
+    assert type(moved[1]) is float
+    assert type(moved[2]) is onp.ndarray and moved[2].shape == (2,)
+    _check_jit(Program(1, ["r1 = np.tanh(r0)", "r2 = r0.copy()", "r2[...] = 1.5", "r3 = r2 * r1"], 4, inputs[:1]))

@@ -30,9 +30,13 @@ def _same(a, b) -> bool:
 
 
 def _moved(inputs, seed):
+    """``inputs`` moved by random steps, each of its own kind: a Python float stays one, a 0-d array an array."""
     rng = onp.random.default_rng(seed)
     return tuple(
-        float(x + rng.standard_normal()) if type(x) is float else x + rng.standard_normal(onp.shape(x)) for x in inputs
+        float(x + rng.standard_normal())
+        if type(x) is float
+        else onp.asarray(onp.add(x, rng.standard_normal(onp.shape(x))))
+        for x in inputs
     )
 
 

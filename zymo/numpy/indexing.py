@@ -268,11 +268,11 @@ def copyto(dst: ArrayLike, src: ArrayLike, casting: str = "same_kind", where: Ar
     inplace_setitem(dst, Ellipsis, src)
 
 
-def _copy_impl(x):
-    return np.array(x, copy=True)
+def _copy_impl(x, order="K"):
+    return np.array(x, copy=True, order=order)
 
 
-copy_p = linear(Primitive(_copy_impl, "copy"), lambda g, ans, x: g)
+copy_p = linear(Primitive(_copy_impl, "copy"), lambda g, ans, x, order="K": g)
 
 
 @implements(np.copy)
@@ -290,7 +290,7 @@ def copy(a: ArrayLike, order: str = "K", subok: bool = False) -> np.ndarray:
         array([0., 4.])
     """
     if type(a) is Tracer:
-        return copy_p(a)
+        return copy_p(a) if order == "K" else copy_p(a, order=order)
     note_external(a)
     return const_buffer(np.copy(a, order=order))
 

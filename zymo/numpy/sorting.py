@@ -14,10 +14,26 @@ from numpy.typing import ArrayLike
 
 from ..core.dispatch import implements
 from ..core.recording import observed_call
-from ..core.tracer import Tracer
-from .indexing import take_along_axis
+from ..core.tracer import Tracer, bottom
+from .indexing import copy_p, take_along_axis
+from .shape import transpose
 
 __all__ = ["sort", "partition"]
+
+
+def _laid_out_as_copy_of(x, a):
+    """``x`` (a C-ordered gather) in the memory layout of ``a.copy(order="K")``, which NumPy's sort returns.
+
+    The layout decides which loops later operations run (a vector-matrix product of a
+    transposed matrix calls another BLAS routine), and with it their rounding.
+    """
+    template = np.empty_like(bottom(a))
+    if template.ndim < 2 or template.flags.c_contiguous:
+        return x
+    if template.flags.f_contiguous:
+        return copy_p(x, order="F")
+    perm = sorted(range(template.ndim), key=lambda d: -template.strides[d])
+    return transpose(copy_p(transpose(x, perm), order="C"), np.argsort(perm).tolist())
 
 
 def _flat_if_none(a, axis):
@@ -50,7 +66,7 @@ def sort(
         raise TypeError("zymo.numpy.sort: `order` applies to structured arrays, which carry no gradient")
     a, axis = _flat_if_none(a, axis)
     idx = observed_call(np.argsort, a, axis=axis, kind="stable")
-    return take_along_axis(a, idx, axis)
+    return _laid_out_as_copy_of(take_along_axis(a, idx, axis), a)
 
 
 def _matching_permutation(x, target, axis):
@@ -84,4 +100,4 @@ def partition(
         raise TypeError("zymo.numpy.partition: `order` applies to structured arrays, which carry no gradient")
     a, axis = _flat_if_none(a, axis)
     idx = observed_call(_partition_permutation, a, kth=kth, axis=axis, kind=kind)
-    return take_along_axis(a, idx, axis)
+    return _laid_out_as_copy_of(take_along_axis(a, idx, axis), a)
