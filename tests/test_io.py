@@ -13,6 +13,11 @@ from zymo import optim
 from zymo.io import CheckpointError
 from zymo.nn import Module
 
+NEEDS_TORCH = (
+    "PyTorch parity test: needs torch "
+    "(CPU build: pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu)"
+)
+
 
 class Block(Module):
     def __init__(self, rng, n=3, dtype=np.float64):
@@ -197,7 +202,7 @@ def test_pickle_file_is_refused_without_being_unpickled(tmp_path):
 
 
 def test_torch_zip_file_is_refused(tmp_path):
-    torch = pytest.importorskip("torch")
+    torch = pytest.importorskip("torch", reason=NEEDS_TORCH)
     torch.save({"w": torch.zeros(3)}, tmp_path / "model.pt")
     with pytest.raises(CheckpointError, match="pickle"):
         zymo.load(tmp_path / "model.pt", into=Net())
@@ -244,3 +249,35 @@ def test_extra_that_is_not_json_is_rejected(tmp_path):
     with pytest.raises(CheckpointError, match="JSON"):
         zymo.save(Net(), tmp_path / "m.safetensors", extra={"f": object()})
     assert not any(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077, 0o002])
+def test_saved_file_gets_the_permissions_of_an_ordinary_open(tmp_path, umask):
+    old = os.umask(umask)
+    try:
+        with open(tmp_path / "plain.txt", "w"):
+            pass
+        path = zymo.save({"w": np.ones(2)}, tmp_path / "m.safetensors")
+    finally:
+        os.umask(old)
+    assert os.stat(path).st_mode & 0o777 == os.stat(tmp_path / "plain.txt").st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_umask_fallback_without_proc_reads_the_mask_and_leaves_it(monkeypatch):
+    import builtins
+
+    real_open = builtins.open
+
+    def no_proc(path, *args, **kwargs):
+        if str(path).startswith("/proc/"):
+            raise FileNotFoundError(path)
+        return real_open(path, *args, **kwargs)
+
+    old = os.umask(0o027)
+    try:
+        monkeypatch.setattr(builtins, "open", no_proc)
+        assert zymo.io.current_umask() == 0o027
+        monkeypatch.undo()
+        assert os.umask(0o027) == 0o027
+    finally:
+        os.umask(old)

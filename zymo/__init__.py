@@ -44,6 +44,7 @@ from . import nn  # noqa: E402,F401
 from . import optim  # noqa: E402,F401
 from .io import save, load, CheckpointError  # noqa: E402
 from . import data  # noqa: E402,F401
+from . import testing  # noqa: E402,F401
 from .train import train, EarlyStopping, NonFiniteLossError  # noqa: E402
 
 __version__ = "0.1.0"

@@ -15,6 +15,7 @@ import json
 import os
 import struct
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ from .core.errors import ZymoError
 from .nn.module import Module
 from .optim.state import OptimiserState
 
-__all__ = ["save", "load", "read_extra", "CheckpointError", "named_arrays", "write_atomically"]
+__all__ = ["save", "load", "read_extra", "CheckpointError", "named_arrays", "write_atomically", "current_umask"]
 
 FORMAT = "zymo-checkpoint"
 VERSION = "1"
@@ -93,11 +94,38 @@ def _rules_description(state: OptimiserState) -> list[dict]:
     return out
 
 
+_UMASK_LOCK = threading.Lock()
+
+
+def current_umask() -> int:
+    """The process's file-creation mask, read without changing it where the system allows.
+
+    Linux reports it in ``/proc/self/status``; elsewhere it is set and restored
+    under a lock (``os.umask`` is the only portable way to read it).
+
+    Example:
+        >>> 0 <= current_umask() <= 0o777
+        True
+    """
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    with _UMASK_LOCK:
+        mask = os.umask(0o022)
+        os.umask(mask)
+    return mask
+
+
 def write_atomically(path: str | os.PathLike, data: bytes) -> None:
     """Replace ``path`` by ``data`` so that a crash leaves the old file or the new one, never a mix.
 
     The bytes go to a temporary file in the same folder, are flushed to disk,
-    and the file is renamed over ``path``.
+    and the file is renamed over ``path``. The file gets the permissions that
+    ``open(path, "w")`` would give it (``0o666`` less the umask).
 
     Example:
         >>> import tempfile, os
@@ -111,6 +139,7 @@ def write_atomically(path: str | os.PathLike, data: bytes) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     try:
+        os.chmod(tmp, 0o666 & ~current_umask())  # mkstemp makes it 0o600
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()

@@ -12,6 +12,11 @@ import zymo
 from zymo.nn import activations as act
 from zymo.testing import check_grads
 
+NEEDS_TORCH = (
+    "PyTorch parity test: needs torch "
+    "(CPU build: pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu)"
+)
+
 ALL = [
     act.relu,
     act.leaky_relu,
@@ -113,7 +118,7 @@ def test_softmax_rows_sum_to_one_along_the_chosen_axis():
 
 
 def test_activations_match_pytorch():
-    torch = pytest.importorskip("torch")
+    torch = pytest.importorskip("torch", reason=NEEDS_TORCH)
     F = torch.nn.functional
     x = np.linspace(-6, 6, 41)
     t = torch.tensor(x)

@@ -25,6 +25,11 @@ from zymo.nn import (
 from zymo.nn import testmode as evalmode  # imported under another name so pytest does not collect it
 from zymo.testing import check_grads, max_relative_error, numerical_grad
 
+NEEDS_TORCH = (
+    "PyTorch parity test: needs torch "
+    "(CPU build: pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu)"
+)
+
 F64 = np.float64
 
 
@@ -324,7 +329,7 @@ def test_layernorm_wrong_trailing_shape_is_a_clear_error():
 
 
 def test_layernorm_matches_pytorch():
-    torch = pytest.importorskip("torch")
+    torch = pytest.importorskip("torch", reason=NEEDS_TORCH)
     x = data(3, 6)
     ln = LayerNorm(6, dtype=F64)
     ln.weight, ln.bias = data(6, seed=2), data(6, seed=3)
@@ -375,7 +380,7 @@ def test_batchnorm_gradients_match_finite_differences(mode):
 
 
 def test_batchnorm_matches_pytorch_in_training_and_test_mode():
-    torch = pytest.importorskip("torch")
+    torch = pytest.importorskip("torch", reason=NEEDS_TORCH)
     x = data(6, 3, 4)
     ours = BatchNorm(3, dtype=F64)
     theirs = torch.nn.BatchNorm1d(3).double()

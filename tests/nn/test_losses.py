@@ -9,6 +9,11 @@ import zymo
 from zymo.nn import Dense, losses, sigmoid, softmax
 from zymo.testing import check_grads, max_relative_error, numerical_grad
 
+NEEDS_TORCH = (
+    "PyTorch parity test: needs torch "
+    "(CPU build: pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu)"
+)
+
 
 def data(*shape, seed=1):
     return np.random.default_rng(seed).standard_normal(shape)
@@ -167,7 +172,7 @@ def test_training_a_dense_layer_through_a_loss():
 
 
 def test_losses_match_pytorch():
-    torch = pytest.importorskip("torch")
+    torch = pytest.importorskip("torch", reason=NEEDS_TORCH)
     F = torch.nn.functional
     T = torch.tensor
     a, b = data(4, 3), data(4, 3, seed=2)

@@ -125,3 +125,21 @@ def test_mode_survives_differentiation():
     model = evalmode(Chain(Dense(2, 2), Dropout(0.5)))
     g = zymo.grad(lambda m: np.sum(m(np.ones(2))))(model)
     assert not g.training and not g.layers[1].training
+
+
+def test_parameter_methods_equal_the_functions():
+    model = Chain(Dense(3, 4), BatchNorm(4), Dense(4, 2))
+    model[0].freeze()
+    for only in (True, False):
+        assert [n for n, _ in model.named_parameters(only)] == [n for n, _ in named_parameters(model, only)]
+        assert [id(a) for a in model.parameters(only)] == [id(a) for a in parameters(model, only)]
+        assert model.num_parameters(only) == num_parameters(model, only)
+    assert model.num_parameters() == 4 * 2 + 2 + 4 * 2
+
+
+def test_eval_and_train_methods_switch_modes_in_place_like_pytorch():
+    drop = Dropout(0.5)
+    model = Chain(Dense(2, 2), Chain(drop))
+    assert model.eval() is model and not drop.training and not model.training
+    assert model.train() is model and drop.training
+    assert model.train(False) is model and not drop.training

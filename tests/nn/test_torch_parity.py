@@ -6,7 +6,12 @@ import pytest
 import zymo
 from zymo.nn import GRU, LSTM, RNN, GRUv3, LSTMCell, from_torch, to_torch
 
-torch = pytest.importorskip("torch")
+NEEDS_TORCH = (
+    "PyTorch parity test: needs torch "
+    "(CPU build: pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu)"
+)
+
+torch = pytest.importorskip("torch", reason=NEEDS_TORCH)
 tnn = torch.nn
 
 TOL = {torch.float64: 1e-10, torch.float32: 1e-5}

@@ -10,7 +10,12 @@ import zymo.numpy as znp
 from zymo import optim
 from zymo.nn import Module
 
-torch = pytest.importorskip("torch")
+NEEDS_TORCH = (
+    "PyTorch parity test: needs torch "
+    "(CPU build: pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu)"
+)
+
+torch = pytest.importorskip("torch", reason=NEEDS_TORCH)
 
 STEPS = 20
 

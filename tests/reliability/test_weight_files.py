@@ -18,6 +18,11 @@ from hypothesis import strategies as st
 import zymo
 import zymo.nn as nn
 
+NEEDS_TORCH = (
+    "PyTorch parity test: needs torch "
+    "(CPU build: pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu)"
+)
+
 _SETTINGS = dict(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 
 
@@ -112,7 +117,7 @@ def test_pickle_after_a_plausible_header_length_is_refused_without_running_code(
 
 
 def test_torch_checkpoint_is_refused_without_running_code(tmp_path):
-    torch = pytest.importorskip("torch")
+    torch = pytest.importorskip("torch", reason=NEEDS_TORCH)
     buf = io.BytesIO()
     torch.save({"weight": torch.ones(2)}, buf)
     assert _load_outcome(tmp_path, buf.getvalue()) == "refused"

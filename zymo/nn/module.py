@@ -120,6 +120,38 @@ class Module:
         self.frozen = frozenset() if not names else frozenset(self.frozen) - set(names)
         return self
 
+    def parameters(self, trainable_only: bool = True) -> list[np.ndarray]:
+        """``zymo.nn.parameters(self, trainable_only)``: the floating arrays, each once."""
+        return parameters(self, trainable_only)
+
+    def named_parameters(self, trainable_only: bool = True) -> list[tuple[str, np.ndarray]]:
+        """``zymo.nn.named_parameters(self, trainable_only)``: ``(path, array)`` pairs."""
+        return named_parameters(self, trainable_only)
+
+    def num_parameters(self, trainable_only: bool = True) -> int:
+        """``zymo.nn.num_parameters(self, trainable_only)``: the number of scalars."""
+        return num_parameters(self, trainable_only)
+
+    def train(self, mode: bool = True) -> "Module":
+        """Training mode (evaluation mode with ``mode=False``) for this module and its sub-modules, in place; returns ``self``.
+
+        As PyTorch's ``Module.train``; the same as ``zymo.nn.trainmode(self)``.
+        """
+        return _set_mode(self, bool(mode))
+
+    def eval(self) -> "Module":
+        """Evaluation mode for this module and its sub-modules, in place; returns ``self``.
+
+        As PyTorch's ``Module.eval``; the same as ``zymo.nn.testmode(self)``.
+
+        Example:
+            >>> from zymo.nn import Dense, Dropout, Chain
+            >>> model = Chain(Dense(2, 2), Dropout(0.5))
+            >>> model.eval() is model, model[1].training, model.train()[1].training
+            (True, False, True)
+        """
+        return _set_mode(self, False)
+
     def children(self) -> Iterator[tuple[str, Any]]:
         """``(name, value)`` of the fields that hold arrays or modules."""
         for k, v in vars(self).items():
