@@ -45,11 +45,13 @@ from . import optim  # noqa: E402,F401
 from .io import save, load, CheckpointError  # noqa: E402
 from . import data  # noqa: E402,F401
 from . import testing  # noqa: E402,F401
+from .seeding import seed  # noqa: E402
 from .train import train, EarlyStopping, NonFiniteLossError  # noqa: E402
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "seed",
     "save",
     "load",
     "CheckpointError",

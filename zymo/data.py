@@ -7,6 +7,7 @@ from typing import Iterator, Sequence
 import numpy as np
 
 from .core.errors import ShapeError
+from .seeding import default_generator
 
 __all__ = ["DataLoader", "pad_sequences", "length_mask"]
 
@@ -74,7 +75,8 @@ class DataLoader:
     single array is given). A field given as a list of arrays of different
     lengths (variable-length sequences) comes out as ``(padded, lengths)``, see
     ``pad_sequences``. With ``shuffle`` the order is redrawn each epoch from
-    ``rng`` (a seed or a ``numpy.random.Generator``), so a seed fixes the order.
+    ``rng`` (a seed or a ``numpy.random.Generator``; by default zymo's shared generator, which
+    ``zymo.seed`` reseeds), so a seed fixes the order.
 
     Example:
         >>> import numpy as np
@@ -104,7 +106,10 @@ class DataLoader:
         self.batch_size = int(batch_size)
         self.shuffle = shuffle
         self.drop_last = drop_last
-        self.rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+        if rng is None:
+            self.rng = default_generator()
+        else:
+            self.rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
 
     def __len__(self) -> int:
         return self.n // self.batch_size if self.drop_last else -(-self.n // self.batch_size)

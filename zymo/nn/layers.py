@@ -4,7 +4,7 @@ Layers follow PyTorch's data layout: features on the last axis for ``Dense``,
 ``Embedding`` and ``LayerNorm``, channels on axis 1 for ``BatchNorm``, batch
 first. Weights are ``(out, in)``. Parameters are ``float32`` unless a
 ``dtype`` is given; random initialisation uses an explicit
-``numpy.random.Generator`` (``rng=``; a fresh unseeded one when omitted).
+``numpy.random.Generator`` (``rng=``; zymo's shared generator, see ``zymo.seed``, when omitted).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from ..core.recording import observe, unsafe
 from ..core.reverse import defvjp
 from ..core.tracer import bottom
 from ..numpy._rules import dtype_of, shape_of
+from ..seeding import generator_or_default
 from . import init as _init
 from .activations import identity
 from .module import Module, _layout, describe
@@ -38,12 +39,7 @@ __all__ = [
 ]
 
 
-def _rng(rng) -> np.random.Generator:
-    if rng is None:
-        return np.random.default_rng()
-    if not isinstance(rng, np.random.Generator):
-        raise ZymoError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
-    return rng
+_rng = generator_or_default
 
 
 def _shape_error(layer, expected: str, x) -> ShapeError:

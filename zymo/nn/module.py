@@ -133,9 +133,9 @@ class Module:
         return num_parameters(self, trainable_only)
 
     def train(self, mode: bool = True) -> "Module":
-        """Training mode (evaluation mode with ``mode=False``) for this module and its sub-modules, in place; returns ``self``.
+        """Training mode for this module and its sub-modules (evaluation mode with ``mode=False``), in place.
 
-        As PyTorch's ``Module.train``; the same as ``zymo.nn.trainmode(self)``.
+        Returns ``self``, as PyTorch's ``Module.train``; the same as ``zymo.nn.trainmode(self)``.
         """
         return _set_mode(self, bool(mode))
 

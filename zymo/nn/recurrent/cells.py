@@ -14,8 +14,9 @@ from typing import Callable
 
 import numpy as np
 
-from ...core.errors import ShapeError, ZymoError, user_location
+from ...core.errors import ShapeError, user_location
 from ...numpy._rules import dtype_of, shape_of
+from ...seeding import generator_or_default
 from .. import activations as _act
 from .. import init as _init
 from ..module import Module
@@ -46,12 +47,7 @@ def activation_name(f: Callable) -> str | None:
         return None
 
 
-def _rng(rng) -> np.random.Generator:
-    if rng is None:
-        return np.random.default_rng()
-    if not isinstance(rng, np.random.Generator):
-        raise ZymoError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
-    return rng
+_rng = generator_or_default
 
 
 def _describe_fn(f) -> str:

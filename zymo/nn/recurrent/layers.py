@@ -34,6 +34,7 @@ from ...core.pytree import tree_map
 from ...core.recording import observe
 from ...core.tracer import is_tracer
 from ...numpy._rules import shape_of
+from ...seeding import generator_or_default
 from .. import activations as _act
 from ..module import Module
 from ._primitives import Workspace, sequence
@@ -278,7 +279,7 @@ class _Stacked(_Sequence):
     def _build(self, in_features, out_features, cell_kw, num_layers, bidirectional, rng, dtype):
         if num_layers < 1:
             raise ZymoError(f"num_layers must be at least 1, got {num_layers}")
-        rng = np.random.default_rng() if rng is None else rng
+        rng = generator_or_default(rng)
         dirs = 2 if bidirectional else 1
 
         def make(n_in):
