@@ -249,6 +249,7 @@ def _run(args) -> int:
     from .. import optim
     from ..data import DataLoader
     from ..io import CheckpointError
+    from ..seeding import seed
     from ..nn import num_parameters
     from ..train import NonFiniteLossError, train
 
@@ -264,7 +265,7 @@ def _run(args) -> int:
         out = resume.parent if resume is not None else Path("runs") / time.strftime("%Y%m%d-%H%M%S")
     out.mkdir(parents=True, exist_ok=True)
 
-    rng = np.random.default_rng(settings["seed"])
+    rng = seed(settings["seed"])
     model = build_model(settings, task.x_train.shape[-1], task.outputs, rng)
     loader = DataLoader((task.x_train, task.y_train), settings["batch_size"], shuffle=True, rng=rng)
     total_steps = settings["epochs"] * len(loader)
