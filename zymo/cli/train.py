@@ -249,8 +249,8 @@ def _run(args) -> int:
     from .. import optim
     from ..data import DataLoader
     from ..io import CheckpointError
-    from ..seeding import seed
     from ..nn import num_parameters
+    from ..seeding import seed
     from ..train import NonFiniteLossError, train
 
     settings, resume = _settings(args)
