@@ -6,7 +6,7 @@ import operator
 
 import numpy as np
 
-from .dispatch import FUNCTIONS, NONDIFF_FUNCTIONS, SPECIAL, UFUNCS, call_numpy
+from .dispatch import FUNCTIONS, NONDIFF_FUNCTIONS, SPECIAL, UFUNCS, call_numpy, ufunc_name, ufunc_rule
 from .errors import TracerConversionError, remember, unsupported, user_location
 from .mutation import inplace_binary, inplace_setitem
 from .recording import _state as _recording
@@ -58,9 +58,9 @@ def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
             return prim(*inputs) if prim is not None else impl(*inputs)
     out = kwargs.pop("out", None)
     if method == "__call__":
-        impl = UFUNCS.get(ufunc)
+        impl = ufunc_rule(ufunc)
         if impl is None:
-            raise unsupported(f"numpy.{ufunc.__name__}")
+            raise unsupported(ufunc_name(ufunc))
         result = impl(*inputs, **kwargs)
     elif method == "reduce" and ufunc in _REDUCE:
         kwargs.setdefault("axis", 0)
@@ -69,7 +69,7 @@ def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         kwargs.setdefault("axis", 0)
         result = call_numpy(_ACCUMULATE[ufunc], *inputs, **kwargs)
     else:
-        raise unsupported(f"numpy.{ufunc.__name__}.{method}")
+        raise unsupported(f"{ufunc_name(ufunc)}.{method}")
     if out is not None:
         return _write_out(out, result)
     return result

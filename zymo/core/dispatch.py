@@ -7,11 +7,23 @@ here lets the core stay independent of the NumPy rule families.
 
 from __future__ import annotations
 
+import sys
+from importlib import import_module
 from typing import Callable
 
 from .errors import unsupported
 
-__all__ = ["UFUNCS", "FUNCTIONS", "NONDIFF_FUNCTIONS", "SPECIAL", "implements", "call_numpy"]
+__all__ = [
+    "UFUNCS",
+    "FUNCTIONS",
+    "NONDIFF_FUNCTIONS",
+    "SPECIAL",
+    "LAZY_UFUNC_RULES",
+    "implements",
+    "call_numpy",
+    "ufunc_rule",
+    "ufunc_name",
+]
 
 UFUNCS: dict = {}
 FUNCTIONS: dict = {}
@@ -20,6 +32,10 @@ FUNCTIONS: dict = {}
 NONDIFF_FUNCTIONS: set = set()
 # Engine hooks provided by the rule families (for example the in-place write primitive).
 SPECIAL: dict = {}
+# Ufuncs of other libraries: (the module defining them, zymo's rule module for them). The rule
+# module is imported the first time one of its ufuncs meets a traced value (the library is then
+# loaded already), so ``import zymo`` never imports the library.
+LAZY_UFUNC_RULES: list[tuple[str, str]] = [("scipy.special", "zymo.scipy._special_rules")]
 
 
 def implements(*numpy_funcs: Callable) -> Callable:
@@ -36,6 +52,31 @@ def implements(*numpy_funcs: Callable) -> Callable:
         return fn
 
     return register
+
+
+def ufunc_rule(ufunc) -> Callable | None:
+    """zymo's implementation of ``ufunc``, loading a library's rule module on first need."""
+    impl = UFUNCS.get(ufunc)
+    if impl is None:
+        for owner, rules in LAZY_UFUNC_RULES:
+            if owner in sys.modules and rules not in sys.modules:
+                import_module(rules)
+                impl = UFUNCS.get(ufunc)
+    return impl
+
+
+def ufunc_name(ufunc) -> str:
+    """The qualified name a user calls ``ufunc`` by: ``numpy.exp``, ``scipy.special.xlogy``."""
+    import numpy as np
+
+    name = getattr(ufunc, "__name__", repr(ufunc))
+    if getattr(np, name, None) is ufunc:
+        return f"numpy.{name}"
+    for owner, _ in LAZY_UFUNC_RULES:
+        module = sys.modules.get(owner)
+        if module is not None and getattr(module, name.lstrip("_"), None) is not None:
+            return f"{owner}.{name.lstrip('_')}"
+    return f"numpy.{name}"
 
 
 def lookup(func: Callable) -> Callable:
