@@ -15,7 +15,9 @@ from .activations import (
     softplus,
     tanh,
 )
+from .conv import Conv, ConvTranspose
 from .layers import BatchNorm, Chain, Dense, Dropout, Embedding, Flatten, LayerNorm, Parallel, SkipConnection
+from .layout import ChannelsFirst
 from .module import Module, describe, named_parameters, num_parameters, parameters, testmode, trainmode
 from .recurrent import (
     GRU,
@@ -28,9 +30,8 @@ from .recurrent import (
     LSTMCell,
     Recurrence,
     RNNCell,
-    from_torch,
-    to_torch,
 )
+from .torch_layers import from_torch, to_torch
 
 __all__ = [
     "Module",
@@ -73,6 +74,9 @@ __all__ = [
     "GRUv3",
     "Recurrence",
     "Bidirectional",
+    "Conv",
+    "ConvTranspose",
+    "ChannelsFirst",
     "from_torch",
     "to_torch",
 ]
