@@ -12,6 +12,7 @@ from .torch_parity import check_layer_parity, close
 
 GEOMETRIES = [
     pytest.param(1, ConvGeometry((2,), ((1, 2),), (1,), 1), 2, 4, id="1d-stride-pad"),
+    pytest.param(1, ConvGeometry((1,), ((2, 0),), (1,), 1), 2, 3, id="1d-padding-beyond-kernel"),
     pytest.param(2, ConvGeometry((1, 2), ((1, 0), (2, 1)), (2, 1), 1), 3, 2, id="2d-dilated-per-side"),
     pytest.param(2, ConvGeometry((1, 1), ((1, 1), (1, 1)), (1, 1), 2), 4, 6, id="2d-groups"),
     pytest.param(2, ConvGeometry((2, 1), ((0, 0), (1, 1)), (1, 1), 3), 3, 3, id="2d-depthwise"),
