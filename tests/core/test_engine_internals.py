@@ -228,7 +228,7 @@ def test_recorded_results_have_every_tracer_field_set():
 
 
 def test_tanh_backward_reads_only_its_saved_output():
-    tanh = zymo.numpy.elementwise.UFUNCS[np.tanh]._prim
+    tanh = zymo._rules.elementwise.UFUNCS[np.tanh]._prim
     assert tanh.saves == (-1,)  # the input is a stand-in on the tape; the rule uses g * (1 - y*y)
     x0 = np.linspace(-1.0, 1.0, 5)
     g = zymo.grad(lambda x: znp.sum(znp.tanh(x)))(x0)
@@ -252,7 +252,7 @@ def _add_prims():
 
 
 def _matmul_prim():
-    from zymo.numpy.linalg_rules import matmul_p
+    from zymo._rules.contractions import matmul_p
 
     return matmul_p
 

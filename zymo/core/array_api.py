@@ -29,19 +29,19 @@ def _plain(x):
     return x
 
 
-def _write_out(out, result):
+def write_out(out, result):
     """Honour NumPy's ``out=`` argument."""
     target = out[0] if type(out) is tuple else out
     if type(target) is Tracer:
         inplace_setitem(target, Ellipsis, result)
         return target
     if type(result) is Tracer and result._trace.level > 0:
-        raise _conversion_error("writing a traced value into a plain NumPy array with `out=`")
+        raise conversion_error("writing a traced value into a plain NumPy array with `out=`")
     np.copyto(target, bottom(result))
     return target
 
 
-def _conversion_error(what: str) -> TracerConversionError:
+def conversion_error(what: str) -> TracerConversionError:
     return TracerConversionError(
         f"{what} at {user_location()} would silently drop its gradient. "
         "Fix: make buffers with zymo.numpy (`import zymo.numpy as znp; buf = znp.zeros(...)`) "
@@ -71,7 +71,7 @@ def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
     else:
         raise unsupported(f"{ufunc_name(ufunc)}.{method}")
     if out is not None:
-        return _write_out(out, result)
+        return write_out(out, result)
     return result
 
 
@@ -91,14 +91,14 @@ def __array__(self, dtype=None, copy=None):
     if self._trace.level == 0:
         v = self._val
         return np.array(v, dtype=dtype, copy=True) if copy else np.asarray(v, dtype=dtype)
-    raise _conversion_error("converting a traced value to a plain NumPy array")
+    raise conversion_error("converting a traced value to a plain NumPy array")
 
 
 def _scalar_conversion(kind):
     def convert(self):
         if self._trace.level == 0:
             return kind(bottom(self))
-        raise remember(_conversion_error(f"`{kind.__name__}()` of a traced value"))
+        raise remember(conversion_error(f"`{kind.__name__}()` of a traced value"))
 
     convert.__name__ = f"__{kind.__name__}__"
     return convert
@@ -255,13 +255,13 @@ def _astype(self, dtype, order="K", casting="unsafe", subok=True, copy=True):
 def _item(self, *args):
     if self._trace.level == 0:
         return bottom(self).item(*args)
-    raise _conversion_error("`.item()` of a traced value")
+    raise conversion_error("`.item()` of a traced value")
 
 
 def _tolist(self):
     if self._trace.level == 0:
         return bottom(self).tolist()
-    raise _conversion_error("`.tolist()` of a traced value")
+    raise conversion_error("`.tolist()` of a traced value")
 
 
 def _copy_method(self, order="C"):

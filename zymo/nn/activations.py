@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._rules.helpers import dtype_of
 from ..core.forward import defjvp
 from ..core.primitive import Primitive
 from ..core.reverse import defvjp
-from ..numpy._rules import dtype_of
 
 __all__ = [
     "relu",

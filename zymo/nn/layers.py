@@ -14,13 +14,13 @@ from typing import Callable
 
 import numpy as np
 
+from .._rules.helpers import dtype_of, shape_of
 from ..core.errors import ShapeError, ZymoError, user_location
 from ..core.forward import defjvp
 from ..core.primitive import Primitive
 from ..core.recording import observe, unsafe
 from ..core.reverse import defvjp
 from ..core.tracer import bottom
-from ..numpy._rules import dtype_of, shape_of
 from ..seeding import generator_or_default
 from . import init as _init
 from .activations import identity

@@ -21,12 +21,12 @@ from typing import Callable
 
 import numpy as np
 
+from .._rules.helpers import dtype_of, shape_of
 from ..core.errors import ShapeError, ZymoError, user_location
 from ..core.forward import defjvp
 from ..core.primitive import Primitive
 from ..core.reverse import defvjp
 from ..core.tracer import Tracer
-from ..numpy._rules import dtype_of, shape_of
 from .activations import _log_softmax_impl, log_softmax_p, softmax_p, softplus
 
 __all__ = [

@@ -7,51 +7,221 @@ NumPy's ``__array_ufunc__``/``__array_function__`` protocols, so code written
 against ``numpy`` works too. Functions without a rule raise
 ``zymo.UnsupportedOperationError`` naming the call.
 
+This module is only a list of names: NumPy's own, then zymo's versions of those
+it has rules for (the rules live in ``zymo._rules``, one module per family).
+
 Example:
     >>> import zymo, zymo.numpy as znp
     >>> zymo.grad(lambda x: znp.sum(znp.tanh(x) ** 2))(znp.zeros(3))
     array([0., 0., 0.])
 """
 
-from importlib import import_module as _import_module
-from types import ModuleType as _ModuleType
+from numpy import *  # noqa: F403  (NumPy's names: constants, dtypes, and functions without a rule)
 
-import numpy as _np
-
-from numpy import *  # noqa: F401,F403  (constants, dtypes, and functions reached through dispatch)
-
-from . import nondiff as _nondiff  # noqa: F401
-from .elementwise import ufunc_entry as _ufunc_entry, where, clip  # noqa: F401
-from .elementwise import select, sinc, nan_to_num  # noqa: F401
-from .complex_rules import real, imag, angle  # noqa: F401
-from .reductions import sum, mean, prod, max, min, amax, amin, var, std, cumsum, cumprod, logsumexp  # noqa: F401
-from .reductions import diff, gradient  # noqa: F401
-from .shape import *  # noqa: F401,F403
-from .indexing import take, take_along_axis, copyto, copy, put, r_, c_  # noqa: F401
-from .sorting import sort, partition  # noqa: F401
-from .construction import *  # noqa: F401,F403
-from .linalg_rules import matmul, dot, vdot, tensordot, einsum, outer, inner, trace, diagonal, diag, kron, cross  # noqa: F401
-from .linalg_rules import vecdot, matvec, vecmat  # noqa: F401
-
-# Replace the star-imported numpy.linalg and numpy.fft (a plain ``from . import`` would keep NumPy's).
-linalg = _import_module(".linalg", __name__)
-fft = _import_module(".fft", __name__)
-
-globals().update(_ufunc_entry)
-# Bind the rule modules as attributes even when this package is executed again over modules
-# already imported (as pytest's importlib mode does), so ``zymo.numpy.elementwise`` always resolves.
-from . import complex_rules, construction, decompositions, elementwise, fft_rules, indexing  # noqa: E402,F401
-from . import linalg_rules, nondiff, reductions, sorting  # noqa: E402,F401
-
-shape = _np.shape  # the submodule ``shape`` (shape functions) must not hide NumPy's ``shape``
-
-_RULE_MODULES = frozenset(
-    name
-    for name, value in globals().items()
-    if isinstance(value, _ModuleType) and value.__name__.startswith(__name__ + ".") and name not in ("linalg", "fft")
+from .._rules.complex_numbers import (
+    angle,
+    imag,
+    real,
+)
+from .._rules.construction import (
+    array,
+    asanyarray,
+    asarray,
+    ascontiguousarray,
+    empty,
+    empty_like,
+    eye,
+    full,
+    full_like,
+    identity,
+    linspace,
+    ones,
+    ones_like,
+    zeros,
+    zeros_like,
+)
+from .._rules.contractions import (
+    cross,
+    dot,
+    einsum,
+    inner,
+    kron,
+    matmul,
+    matvec,
+    outer,
+    tensordot,
+    vdot,
+    vecdot,
+    vecmat,
+)
+from .._rules.elementwise import (
+    clip,
+    nan_to_num,
+    select,
+    sinc,
+    where,
+)
+from .._rules.indexing import (
+    c_,
+    copy,
+    copyto,
+    put,
+    r_,
+    take,
+    take_along_axis,
+)
+from .._rules.linear_algebra import (
+    diag,
+    diagonal,
+    trace,
+)
+from .._rules.reductions import (
+    amax,
+    amin,
+    cumprod,
+    cumsum,
+    diff,
+    gradient,
+    logsumexp,
+    max,
+    mean,
+    min,
+    prod,
+    std,
+    sum,
+    var,
+)
+from .._rules.shape_ops import (
+    append,
+    array_split,
+    atleast_1d,
+    atleast_2d,
+    atleast_3d,
+    block,
+    broadcast_arrays,
+    broadcast_to,
+    column_stack,
+    compress,
+    concatenate,
+    delete,
+    diagflat,
+    dsplit,
+    dstack,
+    expand_dims,
+    extract,
+    flip,
+    fliplr,
+    flipud,
+    hsplit,
+    hstack,
+    insert,
+    meshgrid,
+    moveaxis,
+    pad,
+    ravel,
+    repeat,
+    reshape,
+    resize,
+    roll,
+    rot90,
+    row_stack,
+    split,
+    squeeze,
+    stack,
+    swapaxes,
+    tile,
+    transpose,
+    tril,
+    triu,
+    unstack,
+    vsplit,
+    vstack,
+)
+from .._rules.sorting import (
+    partition,
+    sort,
+)
+from .._rules.ufuncs import (
+    abs,
+    absolute,
+    add,
+    arccos,
+    arccosh,
+    arcsin,
+    arcsinh,
+    arctan,
+    arctan2,
+    arctanh,
+    bitwise_and,
+    bitwise_not,
+    bitwise_or,
+    bitwise_xor,
+    cbrt,
+    ceil,
+    conj,
+    conjugate,
+    cos,
+    cosh,
+    deg2rad,
+    degrees,
+    divide,
+    equal,
+    exp,
+    exp2,
+    expm1,
+    float_power,
+    floor,
+    floor_divide,
+    fmax,
+    fmin,
+    fmod,
+    greater,
+    greater_equal,
+    heaviside,
+    hypot,
+    invert,
+    isfinite,
+    isinf,
+    isnan,
+    left_shift,
+    less,
+    less_equal,
+    log,
+    log10,
+    log1p,
+    log2,
+    logaddexp,
+    logaddexp2,
+    logical_and,
+    logical_not,
+    logical_or,
+    logical_xor,
+    maximum,
+    minimum,
+    mod,
+    multiply,
+    negative,
+    not_equal,
+    positive,
+    power,
+    rad2deg,
+    radians,
+    reciprocal,
+    remainder,
+    right_shift,
+    rint,
+    sign,
+    signbit,
+    sin,
+    sinh,
+    sqrt,
+    square,
+    subtract,
+    tan,
+    tanh,
+    trunc,
 )
 
-
-def __dir__() -> list[str]:
-    """NumPy's names, zymo's versions and ``logsumexp``; rule modules stay importable but unlisted."""
-    return sorted(name for name in globals() if name not in _RULE_MODULES)
+# ``import ... as`` binds zymo's subpackages over the star-imported ``numpy.fft`` and ``numpy.linalg``.
+import zymo.numpy.fft as fft
+import zymo.numpy.linalg as linalg

@@ -1,8 +1,7 @@
 """``zymo.numpy.fft``: NumPy's ``numpy.fft`` for differentiable code.
 
-Exactly NumPy's public names: zymo's versions where it has rules (rules in
-``fft_rules``), NumPy's own otherwise (on traced values those reach zymo's
-error through dispatch).
+Exactly NumPy's public names: zymo's versions where it has rules, NumPy's
+own otherwise (on traced values those reach zymo's error through dispatch).
 
 Example:
     >>> import zymo, zymo.numpy as znp
@@ -11,13 +10,18 @@ Example:
     array([ 2.,  6., -2., -6.])
 """
 
-import numpy as _np
+from numpy.fft import *  # noqa: F403  (NumPy's names without a rule)
+from numpy.fft import __all__
 
-from .fft_rules import fft, fft2, fftn, fftshift, ifft, ifft2, ifftn, ifftshift, irfft, rfft
-
-__all__ = list(_np.fft.__all__)
-
-globals().update({_name: getattr(_np.fft, _name) for _name in __all__ if _name not in globals()})
-
-_ = (fft, fft2, fftn, fftshift, ifft, ifft2, ifftn, ifftshift, irfft, rfft)
-del _
+from .._rules.fft import (
+    fft,
+    fft2,
+    fftn,
+    fftshift,
+    ifft,
+    ifft2,
+    ifftn,
+    ifftshift,
+    irfft,
+    rfft,
+)

@@ -10,11 +10,21 @@ Example:
            [-1.,  2.]])
 """
 
-import numpy as _np
+from numpy.linalg import *  # noqa: F403  (NumPy's names without a rule)
+from numpy.linalg import __all__
 
-from .decompositions import cholesky, eig, eigh, eigvals, eigvalsh, lstsq, pinv, qr, svd
-from .linalg_rules import (
-    LinAlgError,
+from .._rules.decompositions import (
+    cholesky,
+    eig,
+    eigh,
+    eigvals,
+    eigvalsh,
+    lstsq,
+    pinv,
+    qr,
+    svd,
+)
+from .._rules.linear_algebra import (
     cond,
     det,
     inv,
@@ -30,21 +40,10 @@ from .linalg_rules import (
     tensorsolve,
     vector_norm,
 )
-from .linalg_rules import linalg_cross as cross
-from .linalg_rules import linalg_diagonal as diagonal
-from .linalg_rules import linalg_matmul as matmul
-from .linalg_rules import linalg_outer as outer
-from .linalg_rules import linalg_tensordot as tensordot
-from .linalg_rules import linalg_trace as trace
-from .linalg_rules import linalg_vecdot as vecdot
-
-__all__ = list(_np.linalg.__all__)
-
-matrix_rank = _np.linalg.matrix_rank  # an integer: no derivative
-
-globals().update({_name: getattr(_np.linalg, _name) for _name in __all__ if _name not in globals()})
-
-_ = (cholesky, eig, eigh, eigvals, eigvalsh, lstsq, pinv, qr, svd, LinAlgError, cond, det, inv, matrix_norm)
-_ = (matrix_power, matrix_transpose, multi_dot, norm, slogdet, solve, svdvals, tensorinv, tensorsolve, vector_norm)
-_ = (cross, diagonal, matmul, outer, tensordot, trace, vecdot)
-del _
+from .._rules.linear_algebra import linalg_cross as cross
+from .._rules.linear_algebra import linalg_diagonal as diagonal
+from .._rules.linear_algebra import linalg_matmul as matmul
+from .._rules.linear_algebra import linalg_outer as outer
+from .._rules.linear_algebra import linalg_tensordot as tensordot
+from .._rules.linear_algebra import linalg_trace as trace
+from .._rules.linear_algebra import linalg_vecdot as vecdot

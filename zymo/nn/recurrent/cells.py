@@ -14,8 +14,8 @@ from typing import Callable
 
 import numpy as np
 
+from ..._rules.helpers import dtype_of, shape_of
 from ...core.errors import ShapeError, user_location
-from ...numpy._rules import dtype_of, shape_of
 from ...seeding import generator_or_default
 from .. import activations as _act
 from .. import init as _init

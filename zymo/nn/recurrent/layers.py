@@ -29,11 +29,11 @@ from typing import Callable
 
 import numpy as np
 
+from ..._rules.helpers import shape_of
 from ...core.errors import ShapeError, ZymoError, user_location
 from ...core.pytree import tree_map
 from ...core.recording import observe
 from ...core.tracer import is_tracer
-from ...numpy._rules import shape_of
 from ...seeding import generator_or_default
 from .. import activations as _act
 from ..module import Module

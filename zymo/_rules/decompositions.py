@@ -28,9 +28,7 @@ from ..core.primitive import Primitive
 from ..core.recording import observe, observed_call
 from ..core.reverse import defvjp, defvjp_all
 from ..core.tracer import Tracer, bottom
-from ._rules import shape_of
-
-__all__ = ["cholesky", "eigh", "eigvalsh", "eig", "eigvals", "svd", "qr", "pinv", "lstsq"]
+from .helpers import is_complex, shape_of
 
 Array = np.ndarray  # or a traced value, which behaves as one
 
@@ -68,12 +66,8 @@ def _solve_right(x, r):
     return _mT(np.linalg.solve(_mT(r), _mT(x)))
 
 
-def _is_complex(x) -> bool:
-    return np.iscomplexobj(bottom(x))
-
-
 def _cj(x):
-    return np.conj(x) if _is_complex(x) else x
+    return np.conj(x) if is_complex(x) else x
 
 
 def _mH(x):
@@ -85,7 +79,7 @@ def _lower_sym(t):
 
     LAPACK reads the strict lower triangle and the real part of the diagonal.
     """
-    if not _is_complex(t):
+    if not is_complex(t):
         return _tril(t) + _mT(_tril(t, -1))
     low = _tril(t, -1)
     return low + _mH(low) + _diag_embed(np.real(_diag_part(t)))
@@ -93,7 +87,7 @@ def _lower_sym(t):
 
 def _lower_sym_T(s):
     """Transpose of ``_lower_sym`` (under the pairing ``Re(sum(a * b))`` of JAX's convention)."""
-    if not _is_complex(s):
+    if not is_complex(s):
         return _tril(s) + _tril(_mT(s), -1)
     return _tril(s, -1) + _tril(_mH(s), -1) + _diag_embed(np.real(_diag_part(s)))
 
@@ -155,7 +149,7 @@ def _check_matrix(a):
 def _phi(x):
     """Strict lower triangle plus half the (real part of the) diagonal; its own transpose."""
     d = _diag_part(x)
-    return _tril(x, -1) + 0.5 * _diag_embed(np.real(d) if _is_complex(d) else d)
+    return _tril(x, -1) + 0.5 * _diag_embed(np.real(d) if is_complex(d) else d)
 
 
 def _cholesky_jvp(t, L, a):
@@ -206,7 +200,7 @@ def _eigh_parts(packed, n):
 def _real_eigh_parts(packed, n):
     """Eigenvalues (real, as NumPy's) and eigenvectors of a packed ``eigh`` result."""
     w, v = _eigh_parts(packed, n)
-    return (np.real(w) if _is_complex(w) else w), v
+    return (np.real(w) if is_complex(w) else w), v
 
 
 def _sym_from(a, t, UPLO):
@@ -219,7 +213,7 @@ def _eigh_jvp(t, ans, a, UPLO="L"):
     m = np.matmul(_mH(v), np.matmul(_sym_from(a, t, UPLO), v))
     dw = _diag_part(m)
     dv = np.matmul(v, _gap_inverse(w) * m)
-    return _pack([np.expand_dims(np.real(dw) if _is_complex(dw) else dw, -2), dv])
+    return _pack([np.expand_dims(np.real(dw) if is_complex(dw) else dw, -2), dv])
 
 
 def _eigh_vjp(g, ans, a, UPLO="L"):
@@ -258,7 +252,7 @@ def eigh(a: ArrayLike, UPLO: str = "L") -> EighResult:
 def _eigvalsh_jvp(t, ans, a, UPLO="L"):
     w, v = eigh(a, UPLO)
     d = _diag_part(np.matmul(_mH(v), np.matmul(_sym_from(a, t, UPLO), v)))
-    return np.real(d) if _is_complex(d) else d
+    return np.real(d) if is_complex(d) else d
 
 
 def _eigvalsh_vjp(g, ans, a, UPLO="L"):
@@ -343,7 +337,7 @@ def eig(a: ArrayLike) -> EigResult:
     if type(a) is not Tracer:
         return np.linalg.eig(a)
     w, v = _eigh_parts(eig_p(a), shape_of(a)[-1])
-    if not _is_complex(a) and not observed_call(_any_imaginary, w):  # all real: NumPy returns real arrays
+    if not is_complex(a) and not observed_call(_any_imaginary, w):  # all real: NumPy returns real arrays
         w, v = np.real(w), np.real(v)
     return EigResult(w, v)
 
@@ -351,13 +345,13 @@ def eig(a: ArrayLike) -> EigResult:
 def _eigvals_jvp(t, ans, a):
     w, v = eig(a)
     dw = _diag_part(np.linalg.solve(v, np.matmul(t, v)))
-    return dw if _is_complex(ans) else np.real(dw)
+    return dw if is_complex(ans) else np.real(dw)
 
 
 def _eigvals_vjp(g, ans, a):
     w, v = eig(a)
     r = np.matmul(_mT(np.linalg.inv(v)), np.expand_dims(g, -1) * _mT(v))  # V^-T diag(g) V^T
-    return r if _is_complex(a) else np.real(r)
+    return r if is_complex(a) else np.real(r)
 
 
 eigvals_p = Primitive(np.linalg.eigvals, "eigvals")
@@ -393,7 +387,7 @@ def _svd_shapes(a):
 def _svd_parts(packed, a):
     u, s, vh = _unpack(packed, _svd_shapes(a))
     s = s[..., 0, :]
-    return u, (np.real(s) if _is_complex(s) else s), vh
+    return u, (np.real(s) if is_complex(s) else s), vh
 
 
 def _inv_nonzero(s):
@@ -412,7 +406,7 @@ def _svd_jvp(t, ans, a):
     du = np.matmul(u, f * (ds * sr + _mH(ds * sr)))
     dv = np.matmul(v, f * (sc * ds + _mH(sc * ds)))
     d = _diag_part(ds)
-    if _is_complex(d):  # the common phase of a pair of singular vectors: put on U (as JAX does)
+    if is_complex(d):  # the common phase of a pair of singular vectors: put on U (as JAX does)
         du = du + u * (1j * np.imag(d) * inv_s[..., 0, :])[..., None, :]
         d = np.real(d)
     tv = np.matmul(t, v)
@@ -435,7 +429,7 @@ def _svd_vjp(g, ans, a):
     _check_basis_free(s, ut_gu - _mH(ut_gu), "svd")
     _check_basis_free(s, vt_gv - _mH(vt_gv), "svd")
     core = _diag_embed(gs) + (f * (ut_gu - _mH(ut_gu))) * sr + sc * (f * (vt_gv - _mH(vt_gv)))
-    if _is_complex(ut_gu):
+    if is_complex(ut_gu):
         core = core + _diag_embed(1j * np.imag(_diag_part(ut_gu)) * inv_s[..., 0, :])
     r = np.matmul(_cj(u), np.matmul(core, _cj(vh)))
     r = r + np.matmul((gu - np.matmul(_cj(u), ut_gu)) * inv_s, _cj(vh))
@@ -456,7 +450,7 @@ def _svdvals_impl(a):
 def _svdvals_jvp(t, s, a):
     u, _, vh = _svd_factors(a)
     d = _diag_part(np.matmul(_mH(u), np.matmul(t, _mH(vh))))
-    return np.real(d) if _is_complex(d) else d
+    return np.real(d) if is_complex(d) else d
 
 
 def _svdvals_vjp(g, s, a):
@@ -522,7 +516,7 @@ def _qr_jvp(t, ans, a):
     c = np.matmul(_mH(q), x)
     low = _tril(c, -1)
     om = low - _mH(low)
-    if _is_complex(c):  # LAPACK's R has a real diagonal: its phase stays fixed
+    if is_complex(c):  # LAPACK's R has a real diagonal: its phase stays fixed
         om = om + 1j * _diag_embed(np.imag(_diag_part(c)))
     dq = np.matmul(q, om - c) + x
     dr = np.matmul(c - om, r)
@@ -534,7 +528,7 @@ def _qr_vjp(g, ans, a):
     gq, gr = _unpack(g, _qr_shapes(a))
     m = np.matmul(_mT(q), gq) - np.matmul(gr, _mT(r))
     gc = _tril(m - _mH(m), -1) - m
-    if _is_complex(m):
+    if is_complex(m):
         gc = gc + 1j * _diag_embed(np.imag(_diag_part(m)))
     gx = gq + np.matmul(_cj(q), gc)
     return _mT(np.linalg.solve(r, _mT(gx)))  # gx R^-T
@@ -659,7 +653,7 @@ def _lstsq_res_jvp(ts, ans, a, b, rcond=None, part=1):
     if ts[1] is not None:
         d = d + ts[1]
     out = 2 * np.sum(_cj(r) * d, axis=0, keepdims=np.ndim(bottom(b)) == 1)  # NumPy's residuals of a vector: (1,)
-    return np.real(out) if _is_complex(out) else out
+    return np.real(out) if is_complex(out) else out
 
 
 def _lstsq_res_vjp(g, ans, a, b, rcond=None, part=1):

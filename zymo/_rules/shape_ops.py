@@ -15,51 +15,20 @@ import numpy as np
 from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 from numpy.typing import ArrayLike, DTypeLike
 
+from .. import numpy as znp
 from ..core.dispatch import implements
 from ..core.errors import unsupported
 from ..core.forward import defjvp_all
 from ..core.mutation import inplace_setitem
 from ..core.primitive import Primitive
 from ..core.tracer import Tracer
-from ._rules import dtype_of, has_tracer, linear, linear_all, shape_of, unbroadcast
-from .indexing import keep_real_cotangents
-
-__all__ = [
-    "reshape",
-    "ravel",
-    "transpose",
-    "swapaxes",
-    "moveaxis",
-    "expand_dims",
-    "squeeze",
-    "broadcast_to",
-    "concatenate",
-    "stack",
-    "vstack",
-    "hstack",
-    "dstack",
-    "column_stack",
-    "row_stack",
-    "append",
-    "split",
-    "array_split",
-    "tile",
-    "repeat",
-    "flip",
-    "fliplr",
-    "flipud",
-    "roll",
-    "pad",
-    "atleast_1d",
-    "atleast_2d",
-    "atleast_3d",
-]
+from .helpers import dtype_of, has_tracer, keep_real_cotangents, linear, linear_all, shape_of, unbroadcast, write_out
+from .indexing import astype
 
 
 def _asarray(x):
-    from .construction import asarray
 
-    return asarray(x)
+    return znp.asarray(x)
 
 
 # --- reshape ------------------------------------------------------------------
@@ -322,9 +291,7 @@ def _join(np_fn, prim, arrays, axis, out, dtype, casting):
         return np_fn(xs, axis=axis, out=out, dtype=dtype, casting=casting)
     r = prim(*xs, axis=axis, dtype=dtype)
     if out is not None:
-        from ..core.array_api import _write_out
-
-        return _write_out(out, r)
+        return write_out(out, r)
     return r
 
 
@@ -559,45 +526,40 @@ def split(ary: ArrayLike, indices_or_sections: int | Sequence[int], axis: int = 
     return array_split(ary, indices_or_sections, axis)
 
 
-# Docstrings of the generated hsplit, vsplit and dsplit.
-_SPLIT_DOCS = {
-    "hsplit": """``numpy.hsplit``: split along the second axis (the first for 1-d input).
+@implements(np.hsplit)
+def hsplit(ary: ArrayLike, indices_or_sections: int | Sequence[int]) -> list[np.ndarray]:
+    """``numpy.hsplit``: split along the second axis (the first for 1-d input).
 
     Example:
         >>> import zymo.numpy as znp
         >>> znp.hsplit(znp.arange(4.0), 2)
         [array([0., 1.]), array([2., 3.])]
-    """,
-    "vsplit": """``numpy.vsplit``: split along the first axis.
+    """
+    return split(ary, indices_or_sections, axis=0 if len(shape_of(ary)) == 1 else 1)
+
+
+@implements(np.vsplit)
+def vsplit(ary: ArrayLike, indices_or_sections: int | Sequence[int]) -> list[np.ndarray]:
+    """``numpy.vsplit``: split along the first axis.
 
     Example:
         >>> import zymo.numpy as znp
         >>> [p.shape for p in znp.vsplit(znp.ones((4, 2)), 2)]
         [(2, 2), (2, 2)]
-    """,
-    "dsplit": """``numpy.dsplit``: split along the third axis.
+    """
+    return split(ary, indices_or_sections, axis=0)
+
+
+@implements(np.dsplit)
+def dsplit(ary: ArrayLike, indices_or_sections: int | Sequence[int]) -> list[np.ndarray]:
+    """``numpy.dsplit``: split along the third axis.
 
     Example:
         >>> import zymo.numpy as znp
         >>> [p.shape for p in znp.dsplit(znp.ones((1, 1, 4)), 2)]
         [(1, 1, 2), (1, 1, 2)]
-    """,
-}
-
-
-for _name, _np_fn, _axis in [("hsplit", np.hsplit, 1), ("vsplit", np.vsplit, 0), ("dsplit", np.dsplit, 2)]:
-
-    def _make(axis, name):
-        def fn(ary: ArrayLike, indices_or_sections: int | Sequence[int]) -> list[np.ndarray]:
-            ax = 0 if (axis == 1 and len(shape_of(ary)) == 1) else axis
-            return split(ary, indices_or_sections, axis=ax)
-
-        fn.__name__ = name
-        fn.__doc__ = _SPLIT_DOCS[name]
-        return fn
-
-    globals()[_name] = implements(_np_fn)(_make(_axis, _name))
-    __all__.append(_name)
+    """
+    return split(ary, indices_or_sections, axis=2)
 
 
 # --- tile / repeat / roll ----------------------------------------------------------
@@ -652,9 +614,8 @@ def repeat(a: ArrayLike, repeats: int | ArrayLike, axis: int | None = None) -> n
 
 
 def take(a, indices, axis=None):
-    from .indexing import take as _take
 
-    return _take(a, indices, axis=axis)
+    return znp.take(a, indices, axis=axis)
 
 
 @implements(np.roll)
@@ -733,9 +694,8 @@ def pad(array: ArrayLike, pad_width: ArrayLike, mode: str = "constant", **kwargs
 
 # --- tril / triu / rot90 ------------------------------------------------------------------
 def _triangle(m, k, lower):
-    from .construction import asarray
 
-    m = asarray(m)
+    m = znp.asarray(m)
     shape = shape_of(m)
     mask = np.tri(*shape[-2:], k=k if lower else k - 1, dtype=bool)
     if not lower:
@@ -799,9 +759,6 @@ def rot90(m: ArrayLike, k: int = 1, axes: tuple[int, ...] = (0, 1)) -> np.ndarra
     return flip(transpose(m, order), axes[1])
 
 
-__all__ += ["tril", "triu", "rot90"]
-
-
 # --- splitting into views, broadcasting together, grids ------------------------------------------------
 @implements(np.unstack)
 def unstack(x: ArrayLike, /, *, axis: int = 0) -> tuple[np.ndarray, ...]:
@@ -841,7 +798,6 @@ def meshgrid(*xi: ArrayLike, copy: bool = True, sparse: bool = False, indexing: 
         >>> xx.shape
         (3, 2)
     """
-    from .indexing import copy as _copy
 
     if indexing not in ("xy", "ij"):
         raise ValueError("Valid values for `indexing` are 'xy' and 'ij'.")
@@ -854,7 +810,7 @@ def meshgrid(*xi: ArrayLike, copy: bool = True, sparse: bool = False, indexing: 
     if not sparse:
         out = list(broadcast_arrays(*out))
     if copy:
-        out = [_copy(x) for x in out]
+        out = [znp.copy(x) for x in out]
     return tuple(out)
 
 
@@ -868,9 +824,8 @@ def diagflat(v: ArrayLike, k: int = 0) -> np.ndarray:
         array([[1., 0.],
                [0., 2.]])
     """
-    from .linalg_rules import diag
 
-    return diag(ravel(_asarray(v)), k)
+    return znp.diag(ravel(_asarray(v)), k)
 
 
 # --- selecting and resizing (as gathers) --------------------------------------------------------------
@@ -904,9 +859,7 @@ def compress(condition: ArrayLike, a: ArrayLike, axis: int | None = None, out: n
         a, axis = ravel(a), 0
     r = take(a, np.nonzero(np.asarray(condition))[0], axis=axis)
     if out is not None:
-        from ..core.array_api import _write_out
-
-        return _write_out(out, r)
+        return write_out(out, r)
     return r
 
 
@@ -932,22 +885,18 @@ def resize(a: ArrayLike, new_shape: int | Sequence[int]) -> np.ndarray:
         array([[1., 2.],
                [3., 1.]])
     """
-    from .construction import zeros
 
     if isinstance(new_shape, (int, np.integer)):
         new_shape = (int(new_shape),)
     a = ravel(_asarray(a))
     new_size = int(np.prod(new_shape))
     if not new_size:
-        return zeros(new_shape, dtype=dtype_of(a))
+        return znp.zeros(new_shape, dtype=dtype_of(a))
     size = shape_of(a)[0]
     if size == 0:
         raise ValueError("cannot resize an empty array")
     repeats = -(-new_size // size)
     return reshape(concatenate((a,) * repeats)[:new_size], tuple(new_shape))
-
-
-__all__ += ["unstack", "broadcast_arrays", "meshgrid", "diagflat", "delete", "compress", "extract", "resize"]
 
 
 # --- block ------------------------------------------------------------------------------------------------
@@ -988,9 +937,6 @@ def block(arrays: Sequence[ArrayLike]) -> np.ndarray:
     return join(arrays, 0)
 
 
-__all__ += ["block"]
-
-
 @implements(np.insert)
 def insert(arr: ArrayLike, obj: int | slice | ArrayLike, values: ArrayLike, axis: int | None = None) -> np.ndarray:
     """``numpy.insert``, as a gather from the entries of ``arr`` and ``values``.
@@ -1002,7 +948,6 @@ def insert(arr: ArrayLike, obj: int | slice | ArrayLike, values: ArrayLike, axis
         >>> zymo.grad(lambda v: znp.sum(znp.insert(np.zeros(3), 1, v) ** 2))(2.0)
         4.0
     """
-    from .indexing import astype
 
     arr, values = _asarray(arr), _asarray(values)
     dtype = dtype_of(arr)
@@ -1013,6 +958,3 @@ def insert(arr: ArrayLike, obj: int | slice | ArrayLike, values: ArrayLike, axis
     tags_val = n_arr + np.arange(int(np.prod(shape_of(values)))).reshape(shape_of(values))
     tags = np.insert(tags_arr, obj, tags_val, axis=axis)
     return take(concatenate([ravel(arr), ravel(values)]), tags)
-
-
-__all__ += ["insert"]

@@ -9,14 +9,8 @@ from ..core.dispatch import implements
 from ..core.forward import defjvp
 from ..core.primitive import Primitive
 from ..core.reverse import defvjp
-from ._rules import dtype_of, zeros_for
-from .elementwise import _register, ufunc_entry
-
-__all__ = ["real", "imag", "conj", "conjugate", "angle"]
-
-
-def _is_complex(x) -> bool:
-    return dtype_of(x).kind == "c"
+from .elementwise import register_ufunc, ufunc_entry
+from .helpers import is_complex, zeros_for
 
 
 def _copy_of(part):
@@ -28,11 +22,11 @@ defvjp(real_p, lambda g, ans, x: g, saves=())
 defjvp(real_p, lambda t, ans, x: _copy_of(np.real(t)))  # a view would alias x's tangent
 
 imag_p = Primitive(lambda x: _copy_of(np.imag(x)), "imag")
-defvjp(imag_p, lambda g, ans, x: -1j * g if _is_complex(x) else zeros_for(x), saves=(0,))
+defvjp(imag_p, lambda g, ans, x: -1j * g if is_complex(x) else zeros_for(x), saves=(0,))
 defjvp(imag_p, lambda t, ans, x: _copy_of(np.imag(t)))
 
-conjugate_p = _register(np.conjugate, Primitive(np.conjugate, "conjugate"))
-defvjp(conjugate_p, lambda g, ans, x: np.conjugate(g) if _is_complex(x) else np.real(g), saves=(0,))
+conjugate_p = register_ufunc(np.conjugate, Primitive(np.conjugate, "conjugate"))
+defvjp(conjugate_p, lambda g, ans, x: np.conjugate(g) if is_complex(x) else np.real(g), saves=(0,))
 defjvp(conjugate_p, lambda t, ans, x: np.conjugate(t))
 conj = conjugate = ufunc_entry["conjugate"]
 ufunc_entry["conj"] = conj
@@ -71,7 +65,7 @@ def angle(z: ArrayLike, deg: bool = False) -> np.ndarray:
         >>> complex(zymo.grad(znp.angle)(1.0j))  # -i * conj(z) / |z|^2
         (-1+0j)
     """
-    if _is_complex(z):
+    if is_complex(z):
         a = np.arctan2(imag_p(z), real_p(z))
     else:
         a = np.arctan2(0, z)

@@ -30,7 +30,6 @@ from typing import Any, Callable
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ..core.array_api import _write_out
 from ..core.dispatch import FUNCTIONS, SPECIAL, UFUNCS, implements
 from ..core.forward import defjvp, defjvp_all
 from ..core.jit_codegen import definline
@@ -38,19 +37,18 @@ from ..core.primitive import Primitive
 from ..core.recording import observe
 from ..core.reverse import Absent, defvjp, defvjp_plain
 from ..core.tracer import Tracer, bottom
-from ._rules import dtype_of, has_tracer, linear, partials_inline, unbroadcast, unbroadcast_expr, zeros_for
-
-__all__ = [
-    "ufunc_entry",
-    "ZERO_GRADIENT_UFUNCS",
-    "NONDIFF_UFUNCS",
-    "cotangent_for",
-    "where",
-    "clip",
-    "select",
-    "sinc",
-    "nan_to_num",
-]
+from .helpers import (
+    cotangent_for,
+    dtype_of,
+    from_partials,
+    has_tracer,
+    is_complex,
+    linear,
+    unbroadcast,
+    unbroadcast_expr,
+    write_out,
+    zeros_for,
+)
 
 
 class ZymoUfunc:
@@ -69,7 +67,7 @@ class ZymoUfunc:
             if where is not True:
                 raise TypeError("zymo does not differentiate ufuncs with `where=`; use zymo.numpy.where instead")
             r = self._prim(*args, **kwargs)
-            return r if out is None else _write_out(out, r)
+            return r if out is None else write_out(out, r)
         return self._prim(*args)
 
     def __getattr__(self, name):
@@ -97,7 +95,7 @@ def _ufunc_signature(nin: int, nout: int) -> inspect.Signature:
 ufunc_entry: dict[str, ZymoUfunc] = {}
 
 
-def _register(ufunc, prim):
+def register_ufunc(ufunc, prim):
     entry = ZymoUfunc(ufunc, prim)
     ufunc_entry[ufunc.__name__] = entry
     UFUNCS[ufunc] = entry
@@ -107,50 +105,6 @@ def _register(ufunc, prim):
 def _mask(cond, like):
     """A 0/1 array of ``like``'s dtype (keeps float32 gradients float32)."""
     return np.asarray(cond).astype(dtype_of(like))
-
-
-def _is_complex(x) -> bool:
-    return dtype_of(x).kind == "c"
-
-
-def cotangent_for(g, x):
-    """``g`` summed to ``x``'s shape; its real part when ``x`` is real (JAX's convention)."""
-    g = unbroadcast(g, x)
-    if type(g) is np.ndarray and g.dtype.kind != "c":  # the common case, kept cheap
-        return g
-    if _is_complex(g) and not _is_complex(x):
-        g = np.real(g)
-    return g
-
-
-def elementwise(ufunc, *partials, saves=None, name=None) -> Primitive:
-    """A primitive for ``ufunc`` whose rules come from its partial derivatives.
-
-    ``partials[i](ans, *args)`` is the derivative with respect to argument
-    ``i``: ``vjp_i = cotangent_for(g * d_i, arg_i)``, ``jvp = sum_i t_i * d_i``.
-    """
-    prim = Primitive(ufunc, name or ufunc.__name__)
-
-    def vjp_rule(i, d):
-        return lambda g, ans, *args, **params: cotangent_for(g * d(ans, *args), args[i])
-
-    def jvp_rule(d):
-        return lambda t, ans, *args, **params: t * d(ans, *args)
-
-    defvjp(prim, *[vjp_rule(i, d) for i, d in enumerate(partials)], saves=saves)
-    defjvp(prim, *[jvp_rule(d) for d in partials])
-    definline(prim, partials_inline(*partials))
-    if len(partials) == 1:
-        d0 = partials[0]
-
-        def plain(g, ans, need, x, **params):
-            r = g * d0(ans, x)
-            if type(r) is np.ndarray and r.dtype.kind != "c" and type(x) in _SHAPED and r.shape == x.shape:
-                return (r,)
-            return (cotangent_for(r, x),)
-
-        defvjp_plain(prim, plain)
-    return prim
 
 
 _SHAPED = (np.ndarray, Absent)
@@ -172,7 +126,7 @@ def _add_plain(g, ans, need, x, y, **params):
 
 # --- arithmetic, with hand-written fast rules ---------------------------------
 
-add_p = _register(np.add, Primitive(np.add, "add"))
+add_p = register_ufunc(np.add, Primitive(np.add, "add"))
 linear(
     add_p,
     lambda g, ans, x, y, **kw: cotangent_for(g, x),
@@ -199,20 +153,20 @@ def _linear_inline(*signs: str) -> Callable:
 
 
 definline(add_p, _linear_inline("", ""))
-subtract_p = _register(np.subtract, Primitive(np.subtract, "subtract"))
+subtract_p = register_ufunc(np.subtract, Primitive(np.subtract, "subtract"))
 linear(
     subtract_p,
     lambda g, ans, x, y, **kw: cotangent_for(g, x),
     lambda g, ans, x, y, **kw: cotangent_for(-g, y),
 )
 definline(subtract_p, _linear_inline("", "-"))
-negative_p = _register(np.negative, Primitive(np.negative, "negative"))
+negative_p = register_ufunc(np.negative, Primitive(np.negative, "negative"))
 linear(negative_p, lambda g, ans, x, **kw: -g)
 definline(negative_p, _linear_inline("-"))
-positive_p = _register(np.positive, Primitive(np.positive, "positive"))
+positive_p = register_ufunc(np.positive, Primitive(np.positive, "positive"))
 linear(positive_p, lambda g, ans, x, **kw: g)
 
-multiply_p = _register(np.multiply, Primitive(np.multiply, "multiply"))
+multiply_p = register_ufunc(np.multiply, Primitive(np.multiply, "multiply"))
 defvjp(
     multiply_p,
     lambda g, ans, x, y, **kw: cotangent_for(g * y, x),
@@ -242,9 +196,9 @@ def _reciprocal(y):
     return np.divide(1.0, y) if type(y) in (int, float) and y == 0 else 1.0 / y
 
 
-_register(
+register_ufunc(
     np.divide,
-    elementwise(np.divide, lambda ans, x, y: _reciprocal(y), lambda ans, x, y: -ans / y, saves=(1, "ans")),
+    from_partials(np.divide, lambda ans, x, y: _reciprocal(y), lambda ans, x, y: -ans / y, saves=(1, "ans")),
 )
 
 
@@ -259,15 +213,15 @@ def _pow_dy(ans, x, y):
         return ans * (float(np.log(x)) if x > 0 else 0.0)
     if type(x) is complex:
         return ans * (complex(np.log(x)) if x != 0 else 0.0)
-    if _is_complex(x):
+    if is_complex(x):
         return ans * np.log(np.where(x == 0, 1, x))
     return ans * np.log(np.where(x > 0, x, 1))
 
 
-_register(np.power, elementwise(np.power, _pow_dx, _pow_dy, saves=(0, 1, "ans")))
-_register(
+register_ufunc(np.power, from_partials(np.power, _pow_dx, _pow_dy, saves=(0, 1, "ans")))
+register_ufunc(
     np.float_power,
-    elementwise(
+    from_partials(
         np.float_power,
         lambda ans, x, y: y * np.float_power(x, y - 1),
         _pow_dy,
@@ -306,7 +260,7 @@ _UNARY = {
     np.rad2deg: (lambda ans, x: 180 / np.pi, ()),
 }
 for _uf, (_d, _saves) in _UNARY.items():
-    _register(_uf, elementwise(_uf, _d, saves=_saves))
+    register_ufunc(_uf, from_partials(_uf, _d, saves=_saves))
 
 
 def _safe(r):
@@ -315,18 +269,18 @@ def _safe(r):
 
 
 def _abs_vjp(g, ans, x):
-    if _is_complex(x):
+    if is_complex(x):
         return g * np.conjugate(x) / _safe(ans)
     return cotangent_for(g * (_mask(x > 0, x) - _mask(x < 0, x)), x)
 
 
 def _abs_jvp(t, ans, x):
-    if _is_complex(x):
+    if is_complex(x):
         return np.real(np.conjugate(x) * t) / _safe(ans)
     return t * (_mask(x > 0, x) - _mask(x < 0, x))
 
 
-absolute_p = _register(np.absolute, Primitive(np.absolute, "absolute"))
+absolute_p = register_ufunc(np.absolute, Primitive(np.absolute, "absolute"))
 defvjp(absolute_p, _abs_vjp, saves=(0, "ans"))
 defjvp(absolute_p, _abs_jvp)
 ufunc_entry["abs"] = ufunc_entry["absolute"]
@@ -362,7 +316,7 @@ _BINARY = {
     np.fmod: (lambda ans, x, y: 1, lambda ans, x, y: -np.trunc(np.true_divide(x, y)), (0, 1)),
 }
 for _uf, (_d0, _d1, _saves) in _BINARY.items():
-    _register(_uf, elementwise(_uf, _d0, _d1, saves=_saves))
+    register_ufunc(_uf, from_partials(_uf, _d0, _d1, saves=_saves))
 ufunc_entry["mod"] = ufunc_entry["remainder"]
 
 
@@ -391,7 +345,7 @@ NONDIFF_UFUNCS = [
     np.right_shift,
 ]
 for _uf in ZERO_GRADIENT_UFUNCS + NONDIFF_UFUNCS:
-    _register(_uf, Primitive(_uf, _uf.__name__, nondiff=True))
+    register_ufunc(_uf, Primitive(_uf, _uf.__name__, nondiff=True))
 ufunc_entry["bitwise_not"] = ufunc_entry["invert"]
 
 
@@ -484,7 +438,7 @@ def clip(
     lo = a_min if a_min is not None else min
     hi = a_max if a_max is not None else max
     r = clip_p(a, lo, hi)
-    return r if out is None else _write_out(out, r)
+    return r if out is None else write_out(out, r)
 
 
 FUNCTIONS[np.clip] = clip

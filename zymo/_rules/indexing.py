@@ -8,7 +8,8 @@ import numpy as np
 from numpy.lib.array_utils import normalize_axis_index
 from numpy.typing import ArrayLike
 
-from ..core.array_api import _write_out
+from .. import numpy as znp
+from ..core.array_api import conversion_error
 from ..core.dispatch import FUNCTIONS, SPECIAL, implements
 from ..core.errors import unsupported
 from ..core.forward import defjvp_all
@@ -17,10 +18,18 @@ from ..core.mutation import clean_index, inplace_setitem
 from ..core.primitive import Primitive
 from ..core.recording import note_external, observe
 from ..core.reverse import Scatter, defvjp
-from ..core.tracer import Tracer
-from ._rules import const_buffer, dtype_of, linear, shape_of, unbroadcast, zeros_for
-
-__all__ = ["take", "take_along_axis", "copyto", "copy", "put", "r_", "c_"]
+from ..core.tracer import Tracer, bottom, object_array_error
+from .helpers import (
+    const_buffer,
+    cotangent_for,
+    dtype_of,
+    keep_real_cotangents,
+    linear,
+    shape_of,
+    unbroadcast,
+    write_out,
+    zeros_for,
+)
 
 
 def _is_basic(idx) -> bool:
@@ -30,37 +39,6 @@ def _is_basic(idx) -> bool:
         if not (i is None or i is Ellipsis or type(i) is slice or isinstance(i, (int, np.integer))):
             return False
     return True
-
-
-def _real_for(r, x):
-    if type(r) is np.ndarray and r.dtype.kind != "c":
-        return r
-    if r is not None and dtype_of(r).kind == "c" and dtype_of(x).kind != "c":
-        return np.real(r)
-    return r
-
-
-def keep_real_cotangents(prim: Primitive) -> Primitive:
-    """Make ``prim``'s reverse rules give a real input the real part of a complex cotangent (JAX's convention).
-
-    For primitives whose inputs may mix real and complex values (products, joins, writes).
-    """
-    rules = prim.vjp
-    if type(rules) is tuple:
-
-        def wrap(rule, i):
-            if rule is None:
-                return None
-            return lambda g, ans, *args, **params: _real_for(rule(g, ans, *args, **params), args[i])
-
-        prim.vjp = tuple(wrap(rule, i) for i, rule in enumerate(rules))
-    else:
-
-        def rule_all(g, ans, *args, **params):
-            return [_real_for(r, x) for r, x in zip(rules(g, ans, *args, **params), args)]
-
-        prim.vjp = rule_all
-    return prim
 
 
 # --- scatter-add: the transpose of indexing ------------------------------------------
@@ -181,13 +159,11 @@ def take(
         n = shape_of(a)[axis] if axis is not None else int(np.prod(shape_of(a)))
         indices = np.clip(indices, 0, n - 1) if mode == "clip" else indices % n
     if axis is None:
-        from .shape import ravel
-
-        a = ravel(a)
+        a = znp.ravel(a)
         axis = 0
     idx = (slice(None),) * normalize_axis_index(axis, len(shape_of(a))) + (np.asarray(indices),)
     r = getitem(a, idx)
-    return r if out is None else _write_out(out, r)
+    return r if out is None else write_out(out, r)
 
 
 @implements(np.take_along_axis)
@@ -202,9 +178,7 @@ def take_along_axis(arr: ArrayLike, indices: ArrayLike, axis: int = -1) -> np.nd
                [1., 0.]])
     """
     if axis is None:
-        from .shape import ravel
-
-        arr, axis = ravel(arr), 0
+        arr, axis = znp.ravel(arr), 0
     shape = shape_of(arr)
     nd = len(shape)
     axis = normalize_axis_index(axis, nd)
@@ -254,17 +228,12 @@ def copyto(dst: ArrayLike, src: ArrayLike, casting: str = "same_kind", where: Ar
     """
     if type(dst) is not Tracer:
         if type(src) is Tracer and src._trace.level > 0:
-            from ..core.array_api import _conversion_error
-
-            raise _conversion_error("copying a traced value into a plain NumPy array with copyto")
-        from ..core.tracer import bottom
+            raise conversion_error("copying a traced value into a plain NumPy array with copyto")
 
         # constant buffers are plain values here (NumPy would dispatch them back to this function)
         return np.copyto(dst, bottom(src), casting=casting, where=bottom(where))
     if where is not True:
-        from .elementwise import where as _where
-
-        src = _where(where, src, dst)
+        src = znp.where(where, src, dst)
     inplace_setitem(dst, Ellipsis, src)
 
 
@@ -302,14 +271,12 @@ def _astype_impl(x, dtype, copy=True):
 
 
 astype_p = Primitive(_astype_impl, "astype", aliases=True)
-linear(astype_p, lambda g, ans, x, dtype, copy=True: _real_for(g, x))
+linear(astype_p, lambda g, ans, x, dtype, copy=True: cotangent_for(g, x))
 
 
 def astype(x, dtype, copy=True):
     """``x.astype(dtype)``; casting to an integer or boolean type drops the gradient."""
     if np.dtype(dtype).kind not in "fc":
-        from ..core.tracer import object_array_error
-
         if np.dtype(dtype).kind == "O" and type(x) is Tracer and x._trace.level > 0:
             raise object_array_error()
         plain = observe(x)
@@ -341,8 +308,6 @@ class _Concatenator:
         items = key if type(key) is tuple else (key,)
         if not any(type(i) is Tracer for i in items):
             return self._np[key]
-        from .construction import asarray
-        from .shape import concatenate, reshape
 
         axis, ndmin = self._axis, self._ndmin
         if items and isinstance(items[0], str):
@@ -357,14 +322,14 @@ class _Concatenator:
         for item in items:
             if type(item) is slice:
                 item = self._np[item]
-            a = asarray(item)
+            a = znp.asarray(item)
             s = shape_of(a)
             if len(s) < ndmin:
                 # As NumPy: a 1-D entry of c_ becomes a column; other entries gain leading axes.
                 new = s + (1,) * (ndmin - len(s)) if self._columns else (1,) * (ndmin - len(s)) + s
-                a = reshape(a, new)
+                a = znp.reshape(a, new)
             parts.append(a)
-        return concatenate(parts, axis=axis)
+        return znp.concatenate(parts, axis=axis)
 
     def __len__(self):
         return 0
@@ -380,9 +345,7 @@ def put_along_axis(arr, indices, values, axis):
     """``numpy.put_along_axis``: recorded like ``arr[idx] = values``."""
     if type(arr) is not Tracer:
         if type(values) is Tracer and values._trace.level > 0:
-            from ..core.array_api import _conversion_error
-
-            raise _conversion_error("writing a traced value into a plain NumPy array with put_along_axis")
+            raise conversion_error("writing a traced value into a plain NumPy array with put_along_axis")
         return np.put_along_axis(arr, indices, values, axis)
     if axis is None:
         raise unsupported("numpy.put_along_axis(axis=None) on a traced array", "reshape the array to 1-D first")
@@ -402,9 +365,7 @@ def fill_diagonal(a, val, wrap=False):
     """``numpy.fill_diagonal``: recorded like a write to the diagonal positions."""
     if type(a) is not Tracer:
         if type(val) is Tracer and val._trace.level > 0:
-            from ..core.array_api import _conversion_error
-
-            raise _conversion_error("writing a traced value into a plain NumPy array with fill_diagonal")
+            raise conversion_error("writing a traced value into a plain NumPy array with fill_diagonal")
         return np.fill_diagonal(a, val, wrap)
     shape = shape_of(a)
     if len(shape) < 2:
@@ -420,10 +381,5 @@ def fill_diagonal(a, val, wrap=False):
         step = 1 + int(np.cumprod(shape[:-1]).sum())
     flat = np.arange(int(np.prod(shape)))[:end:step]
     if shape_of(val) not in ((), (len(flat),)):
-        from .shape import resize
-
-        val = resize(val, len(flat))  # NumPy repeats a shorter sequence of values
+        val = znp.resize(val, len(flat))  # NumPy repeats a shorter sequence of values
     inplace_setitem(a, np.unravel_index(flat, shape), val)
-
-
-__all__ += ["put_along_axis", "fill_diagonal"]

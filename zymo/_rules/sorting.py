@@ -12,13 +12,12 @@ from typing import Sequence
 import numpy as np
 from numpy.typing import ArrayLike
 
+from .. import numpy as znp
 from ..core.dispatch import implements
 from ..core.recording import observed_call
 from ..core.tracer import Tracer, bottom
 from .indexing import copy_p, take_along_axis
 from .shape import transpose
-
-__all__ = ["sort", "partition"]
 
 
 def _laid_out_as_copy_of(x, a):
@@ -38,9 +37,7 @@ def _laid_out_as_copy_of(x, a):
 
 def _flat_if_none(a, axis):
     if axis is None:
-        from .shape import ravel
-
-        return ravel(a), -1
+        return znp.ravel(a), -1
     return a, axis
 
 

@@ -2,7 +2,7 @@
 
 Every transform is linear, so its forward rule is the transform of the
 tangent. Its reverse rule is its transpose under JAX's pairing
-``Re(sum(c * t))`` (see ``zymo.numpy.elementwise``): ``fft``'s is ``fft``
+``Re(sum(c * t))`` (see ``zymo._rules.elementwise``): ``fft``'s is ``fft``
 (the DFT matrix is symmetric), ``rfft``'s and ``irfft``'s are written out
 below. Inputs are cropped or zero-padded to ``n``/``s`` as in NumPy, and the
 cotangent is padded or cropped back. The public namespace is
@@ -22,26 +22,21 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import ArrayLike
 
+from .. import numpy as znp
 from ..core.dispatch import implements
 from ..core.forward import defjvp
 from ..core.primitive import Primitive
 from ..core.reverse import defvjp
 from ..core.tracer import Tracer
-from ._rules import dtype_of, shape_of
-
-__all__ = ["fft", "ifft", "rfft", "irfft", "fft2", "ifft2", "fftn", "ifftn", "fftshift", "ifftshift"]
+from .helpers import dtype_of, is_complex, shape_of
 
 # irfft's scale 1/n (or 1/sqrt(n), or 1) is rfft's under this norm.
 _SAME_SCALE_FOR_RFFT = {None: "forward", "backward": "forward", "ortho": "ortho", "forward": "backward"}
 
 
-def _is_complex(x) -> bool:
-    return dtype_of(x).kind == "c"
-
-
 def _real_if_real(g, x):
     """A real input's cotangent is the real part (JAX's convention)."""
-    return g if _is_complex(x) else np.real(g)
+    return g if is_complex(x) else np.real(g)
 
 
 def _fit(x, axis: int, length: int):
@@ -54,11 +49,10 @@ def _fit(x, axis: int, length: int):
         idx = [slice(None)] * len(shape)
         idx[axis] = slice(0, length)
         return x[tuple(idx)]
-    from .shape import concatenate
 
     pad = list(shape)
     pad[axis] = length - have
-    return concatenate([x, np.zeros(tuple(pad), dtype_of(x))], axis=axis)
+    return znp.concatenate([x, np.zeros(tuple(pad), dtype_of(x))], axis=axis)
 
 
 def _nd_axes(shape, s, axes):
@@ -268,7 +262,7 @@ def rfft(
         array([4.+0.j, 0.+0.j, 0.+0.j])
     """
     _no_out(out)
-    if _is_complex(a):
+    if is_complex(a):
         a = np.real(a)
     return rfft_p(a, n=n, axis=axis, norm=norm)
 
@@ -290,7 +284,6 @@ def irfft(
 
 # --- shifts ------------------------------------------------------------------------------
 def _shift(x, axes, sign):
-    from .shape import roll
 
     shape = shape_of(x)
     if axes is None:
@@ -298,7 +291,7 @@ def _shift(x, axes, sign):
     elif isinstance(axes, (int, np.integer)):
         axes = (int(axes),)
     shift = [sign * (shape[a] // 2) for a in axes]
-    return roll(x, shift, axes)
+    return znp.roll(x, shift, axes)
 
 
 @implements(np.fft.fftshift)

@@ -5,30 +5,13 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
-from ..core.array_api import _write_out
+from .. import numpy as znp
 from ..core.dispatch import FUNCTIONS, implements
 from ..core.forward import defjvp
 from ..core.primitive import Primitive
 from ..core.recording import observed_call
 from ..core.reverse import defvjp
-from ._rules import dtype_of, has_tracer, linear, shape_of
-
-__all__ = [
-    "sum",
-    "mean",
-    "prod",
-    "max",
-    "min",
-    "amax",
-    "amin",
-    "var",
-    "std",
-    "cumsum",
-    "cumprod",
-    "logsumexp",
-    "diff",
-    "gradient",
-]
+from .helpers import dtype_of, has_tracer, linear, shape_of, write_out
 
 _builtin_sum = sum
 
@@ -93,13 +76,11 @@ def sum(
     """
     _reject(where=where)
     if type(a) in (list, tuple):
-        from .construction import asarray
-
-        a = asarray(a)
+        a = znp.asarray(a)
     r = sum_p(a, axis=axis, dtype=dtype, keepdims=keepdims)
     if initial is not None:
         r = r + initial
-    return r if out is None else _write_out(out, r)
+    return r if out is None else write_out(out, r)
 
 
 def _mean_impl(x, axis=None, dtype=None, keepdims=False):
@@ -135,11 +116,9 @@ def mean(
     """
     _reject(where=where)
     if type(a) in (list, tuple):
-        from .construction import asarray
-
-        a = asarray(a)
+        a = znp.asarray(a)
     r = mean_p(a, axis=axis, dtype=dtype, keepdims=keepdims)
-    return r if out is None else _write_out(out, r)
+    return r if out is None else write_out(out, r)
 
 
 # --- prod -----------------------------------------------------------------------
@@ -205,7 +184,7 @@ def prod(
     r = prod_p(a, axis=axis, dtype=dtype, keepdims=keepdims)
     if initial is not None:
         r = r * initial
-    return r if out is None else _write_out(out, r)
+    return r if out is None else write_out(out, r)
 
 
 # --- max / min ------------------------------------------------------------------
@@ -265,7 +244,7 @@ def _extreme(np_fn, name):
         r = prim(a, axis=axis, keepdims=keepdims)
         if initial is not None:
             r = (np.maximum if np_fn is np.max else np.minimum)(r, initial)
-        return r if out is None else _write_out(out, r)
+        return r if out is None else write_out(out, r)
 
     entry.__name__ = name
     entry.__doc__ = _EXTREME_DOCS[name]
@@ -364,7 +343,7 @@ def var(
     if correction is not None:
         ddof = correction
     r = var_p(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims)
-    return r if out is None else _write_out(out, r)
+    return r if out is None else write_out(out, r)
 
 
 @implements(np.std)
@@ -391,7 +370,7 @@ def std(
     if correction is not None:
         ddof = correction
     r = std_p(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims)
-    return r if out is None else _write_out(out, r)
+    return r if out is None else write_out(out, r)
 
 
 # --- cumulative ---------------------------------------------------------------------
@@ -422,7 +401,7 @@ def cumsum(a: ArrayLike, axis: int | None = None, dtype: DTypeLike = None, out: 
         array([3., 2., 1.])
     """
     r = cumsum_p(a, axis=axis, dtype=dtype)
-    return r if out is None else _write_out(out, r)
+    return r if out is None else write_out(out, r)
 
 
 def _cumprod_impl(x, axis=None, dtype=None):
@@ -493,7 +472,7 @@ def cumprod(
         array([1., 8., 0.])
     """
     r = cumprod_p(a, axis=axis, dtype=dtype)
-    return r if out is None else _write_out(out, r)
+    return r if out is None else write_out(out, r)
 
 
 # --- logsumexp --------------------------------------------------------------------------
@@ -542,7 +521,6 @@ def diff(
         >>> zymo.grad(lambda x: znp.diff(x).sum())(znp.array([1.0, 4.0, 9.0]))
         array([-1.,  0.,  1.])
     """
-    from .shape import concatenate
 
     if not has_tracer([a, prepend, append]):
         return np.diff(a, n=n, axis=axis, prepend=prepend, append=append)
@@ -561,7 +539,7 @@ def diff(
     if append is not np._NoValue:
         parts.append(_edge_block(append, shape, axis))
     if len(parts) > 1:
-        a = concatenate(parts, axis=axis)
+        a = znp.concatenate(parts, axis=axis)
     upper = [slice(None)] * len(shape)
     lower = [slice(None)] * len(shape)
     upper[axis] = slice(1, None)
@@ -593,7 +571,6 @@ def gradient(
         >>> zymo.grad(lambda y: (znp.gradient(y) ** 2).sum())(znp.array([0.0, 1.0, 4.0]))
         array([-4., -4.,  8.])
     """
-    from .construction import empty_like
 
     if not has_tracer([f, *varargs]):
         return np.gradient(f, *varargs, axis=axis, edge_order=edge_order)
@@ -614,7 +591,7 @@ def gradient(
                 "Shape of array too small to calculate a numerical gradient, "
                 "at least (edge_order + 1) elements are required."
             )
-        out = empty_like(f, dtype=otype)
+        out = znp.empty_like(f, dtype=otype)
 
         def at(i):
             idx = [slice(None)] * ndim

@@ -14,31 +14,15 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
+from .. import numpy as znp
 from ..core.dispatch import implements
 from ..core.forward import defjvp_all
 from ..core.primitive import Primitive
 from ..core.recording import note_external, observe
 from ..core.reverse import defvjp_all
 from ..core.tracer import Tracer, bottom
-from ._rules import const_buffer, has_tracer, shape_of
+from .helpers import const_buffer, has_tracer, shape_of
 from .indexing import astype, copy_p, keep_real_cotangents
-
-__all__ = [
-    "array",
-    "asarray",
-    "asanyarray",
-    "ascontiguousarray",
-    "zeros",
-    "ones",
-    "empty",
-    "full",
-    "zeros_like",
-    "ones_like",
-    "empty_like",
-    "full_like",
-    "eye",
-    "identity",
-]
 
 _HOLE = object()
 
@@ -231,10 +215,8 @@ def full(
         3.0
     """
     if has_tracer(fill_value):
-        from .shape import broadcast_to
-
         v = asarray(fill_value, dtype=dtype)
-        return copy_p(broadcast_to(v, (shape,) if isinstance(shape, int) else tuple(shape)))
+        return copy_p(znp.broadcast_to(v, (shape,) if isinstance(shape, int) else tuple(shape)))
     return const_buffer(np.full(shape, fill_value, dtype=dtype, order=order))
 
 
@@ -364,7 +346,6 @@ def linspace(
     """
     if not (has_tracer(start) or has_tracer(stop)) or (dtype is not None and np.dtype(dtype).kind not in "fc"):
         return np.linspace(bottom(start), bottom(stop), num, endpoint, retstep, dtype, axis)
-    from .shape import broadcast_to, concatenate, moveaxis, reshape
 
     num = int(num)
     if num < 0:
@@ -387,13 +368,10 @@ def linspace(
         y = y * delta
     y = y + start
     if endpoint and num > 1:
-        last = broadcast_to(stop, shape_of(delta))
-        y = concatenate([y[:-1], reshape(last, (1,) + shape_of(delta))], axis=0)
+        last = znp.broadcast_to(stop, shape_of(delta))
+        y = znp.concatenate([y[:-1], znp.reshape(last, (1,) + shape_of(delta))], axis=0)
     if axis != 0:
-        y = moveaxis(y, 0, axis)
+        y = znp.moveaxis(y, 0, axis)
     if dtype is not None:
         y = astype(y, dtype)
     return (y, step) if retstep else y
-
-
-__all__ += ["linspace"]

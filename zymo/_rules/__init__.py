@@ -1,0 +1,56 @@
+"""zymo's derivative rules for NumPy, one module per family; ``zymo.numpy`` exports them under NumPy's names.
+
+- ``helpers``: what every rule needs (shapes, dtypes, broadcasting, complex cotangents, ``from_partials``);
+- ``elementwise``, ``ufuncs``, ``complex_numbers``: ufuncs and ``where``/``clip``/``select``;
+- ``reductions``: ``sum``, ``mean``, ``max``, ``var``, ``cumsum``, ...;
+- ``indexing``: getitem, the in-place write, ``take``, ``put``, ``copy``, ``astype``;
+- ``shape_ops``: ``reshape``, ``transpose``, ``concatenate``, ``stack``, ``split``, ``pad``, ...;
+- ``sorting``, ``construction`` (``array``, ``zeros``, ``linspace``, ...);
+- ``contractions`` (``matmul``, ``dot``, ``einsum``, ``kron``, ...), ``linear_algebra`` (``inv``, ``solve``,
+  ``det``, norms, ...), ``decompositions`` (``cholesky``, ``eigh``, ``svd``, ``qr``, ...), ``fft``;
+- ``nondifferentiable``: NumPy functions whose results carry no derivative.
+
+A rule module calls another family's functions through ``zymo.numpy`` (imported as ``znp``, as autograd's
+rules use ``anp``), looked up when called, so no module imports another that imports it back.
+Importing this package registers every rule, in this order.
+
+Example:
+    >>> import numpy as np
+    >>> from zymo._rules import elementwise
+    >>> elementwise.where(np.array([True, False]), 1.0, 2.0)
+    array([1., 2.])
+"""
+
+from . import (
+    nondifferentiable,
+    helpers,
+    elementwise,
+    complex_numbers,
+    ufuncs,
+    reductions,
+    indexing,
+    shape_ops,
+    sorting,
+    construction,
+    decompositions,
+    contractions,
+    linear_algebra,
+    fft,
+)
+
+__all__ = [
+    "nondifferentiable",
+    "helpers",
+    "elementwise",
+    "complex_numbers",
+    "ufuncs",
+    "reductions",
+    "indexing",
+    "shape_ops",
+    "sorting",
+    "construction",
+    "decompositions",
+    "contractions",
+    "linear_algebra",
+    "fft",
+]
