@@ -15,7 +15,7 @@ import numpy as np
 
 from . import recording
 from .memory import memory_root
-from .tracer import Tracer
+from .tracer import Tracer, bottom
 
 _recording = recording._state
 
@@ -51,17 +51,11 @@ def refresh_view(h: Tracer) -> None:
         h._ver += 1
 
 
-def _bottom(x):
-    while type(x) is Tracer:
-        x = x._val
-    return x
-
-
 def _mark_view(out: Tracer, prim, args, params) -> None:
     base = args[0]
     if type(base) is not Tracer:
         return
-    ob, bb = _bottom(out), _bottom(base)
+    ob, bb = bottom(out), bottom(base)
     if type(ob) is np.ndarray and type(bb) is np.ndarray and memory_root(ob) is memory_root(bb):
         out._view = View(base, prim, args[1:], params, base._ver)
 
@@ -142,7 +136,7 @@ class Primitive:
         if top is None:
             return self.impl(*args, **params)
         if self.nondiff:
-            out = self.impl(*[_bottom(a) for a in args], **params)
+            out = self.impl(*[bottom(a) for a in args], **params)
             if _recording.recorder is not None:
                 recording.guard_call(self.impl, args, params, out)
             return out

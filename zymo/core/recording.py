@@ -24,7 +24,7 @@ import threading
 
 import numpy as np
 
-from .tracer import Tracer
+from .tracer import Tracer, bottom
 
 __all__ = [
     "Recorder",
@@ -242,13 +242,7 @@ def observe(x):
         if r is not None and x._trace is r.trace:
             v = x._val
             r.record_guard(_value, (x,), {}, v)
-            return _plain(v)
-        x = x._val
-    return x
-
-
-def _plain(x):
-    while type(x) is Tracer:
+            return bottom(v)
         x = x._val
     return x
 
