@@ -17,7 +17,6 @@ from ..core.dispatch import implements
 from ..core.recording import observed_call
 from ..core.tracer import Tracer, bottom
 from .indexing import copy_p, take_along_axis
-from .shape import transpose
 
 
 def _laid_out_as_copy_of(x, a):
@@ -32,7 +31,7 @@ def _laid_out_as_copy_of(x, a):
     if template.flags.f_contiguous:
         return copy_p(x, order="F")
     perm = sorted(range(template.ndim), key=lambda d: -template.strides[d])
-    return transpose(copy_p(transpose(x, perm), order="C"), np.argsort(perm).tolist())
+    return znp.transpose(copy_p(znp.transpose(x, perm), order="C"), np.argsort(perm).tolist())
 
 
 def _flat_if_none(a, axis):
