@@ -22,13 +22,13 @@ import numpy as np
 import scipy.special as sc
 from scipy.special import _ufuncs
 
+from .._rules.elementwise import ZymoUfunc
+from .._rules.helpers import cotangent_for, partials_inline
 from ..core.dispatch import UFUNCS
 from ..core.forward import defjvp
 from ..core.jit_codegen import definline
 from ..core.primitive import Primitive
 from ..core.reverse import defvjp
-from ..numpy._rules import partials_inline
-from ..numpy.elementwise import ZymoUfunc, cotangent_for
 
 __all__ = ["ENTRIES", "DIFFERENTIABLE", "ZERO_GRADIENT"]
 

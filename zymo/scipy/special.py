@@ -23,9 +23,10 @@ import scipy.special as _sc
 from numpy.typing import ArrayLike
 from scipy.special import _ufuncs
 
+from .. import numpy as _znp
+from .._rules.helpers import has_tracer
 from ..core.errors import unsupported
 from ..core.tracer import bottom, is_tracer
-from ..numpy._rules import has_tracer
 from ._special_rules import ENTRIES as _ENTRIES
 
 # Ufunc entries, less private ones and ``round`` (which would shadow the builtin in this module and star imports).
@@ -61,9 +62,7 @@ def logsumexp(
     if not has_tracer([a, b]):
         return _sc.logsumexp(a, axis=axis, b=b, keepdims=keepdims, return_sign=return_sign)
     if b is None and not return_sign:
-        from ..numpy.reductions import logsumexp as _lse
-
-        return _lse(a, axis=axis, keepdims=keepdims)
+        return _znp.logsumexp(a, axis=axis, keepdims=keepdims)
     av = _stop(a)
     unused = None
     if b is not None:  # entries weighted by zero take no part, even where exp(a) overflows
