@@ -281,3 +281,22 @@ def test_umask_fallback_without_proc_reads_the_mask_and_leaves_it(monkeypatch):
         assert os.umask(0o027) == 0o027
     finally:
         os.umask(old)
+
+
+def test_a_checkpoint_written_by_an_earlier_version_loads_with_its_array_names():
+    from pathlib import Path
+
+    from tests.data.checkpoint_model import model_and_state
+
+    written, written_state = model_and_state(seed=0)
+    model, state = model_and_state(seed=1)
+    model.encoder.layers[0].weight[...] = 0.0
+    zymo.load(Path(__file__).parent / "data" / "checkpoint_v1.safetensors", into=model, state=state)
+    for (p, a), (q, b) in zip(zymo.io.named_arrays(model), zymo.io.named_arrays(written)):
+        assert p == q
+        np.testing.assert_array_equal(a, b)
+    assert model.shared is model.encoder.layers[0].weight
+    assert state.counts == written_state.counts and "heads['a'][0]" in state.slots and "scale" not in state.slots
+    for p, slots in written_state.slots.items():
+        for k, v in slots.items():
+            np.testing.assert_array_equal(state.slots[p][k], v)

@@ -22,8 +22,8 @@ from typing import Any
 import numpy as np
 
 from .core.errors import ZymoError
-from .nn.module import Module
 from .optim.state import OptimiserState
+from .pytree_paths import arrays_by_path, distinct_arrays
 
 __all__ = ["save", "load", "read_extra", "CheckpointError", "named_arrays", "write_atomically", "current_umask"]
 
@@ -45,35 +45,16 @@ def named_arrays(model) -> list[tuple[str, np.ndarray]]:
         >>> [p for p, _ in named_arrays({"w": np.ones(2), "layers": [np.zeros(1), np.arange(3)]})]
         ["['w']", "['layers'][0]", "['layers'][1]"]
     """
-    out: list[tuple[str, np.ndarray]] = []
-
-    def walk(obj, prefix):
-        if isinstance(obj, Module):
-            for k, v in obj.children():
-                walk(v, f"{prefix}.{k}" if prefix else k)
-        elif type(obj) in (list, tuple):
-            for i, v in enumerate(obj):
-                walk(v, f"{prefix}[{i}]")
-        elif type(obj) is dict:
-            for k, v in obj.items():
-                walk(v, f"{prefix}[{k!r}]")
-        elif type(obj) is np.ndarray:
-            out.append((prefix, obj))
-
-    walk(model, "")
-    return out
+    return [(e.path, e.array) for e in arrays_by_path(model)]
 
 
 def _model_tensors(model) -> tuple[dict[str, np.ndarray], dict[str, str]]:
     """Each distinct array once under its first path, and ``{path: first path}`` for tied ones."""
-    first_of: dict[int, str] = {}
-    tensors, aliases = {}, {}
-    for path, a in named_arrays(model):
-        if id(a) in first_of:
-            aliases[path] = first_of[id(a)]
-        else:
-            first_of[id(a)] = path
-            tensors[path] = a
+    entries = arrays_by_path(model)
+    tied = distinct_arrays(entries)
+    tensors = {t.path: t.array for t in tied}
+    first = {id(t.array): t.path for t in tied}
+    aliases = {e.path: first[id(e.array)] for e in entries if e.path != first[id(e.array)]}
     return tensors, aliases
 
 

@@ -49,8 +49,14 @@ def tree_structure(tree: Any):
     return optree.tree_structure(tree, none_is_leaf=True, namespace=NAMESPACE)
 
 
-def register_pytree_node(cls: type, flatten: Callable, unflatten: Callable) -> type:
+def register_pytree_node(
+    cls: type, flatten: Callable, unflatten: Callable, path_entry_type: type = optree.AutoEntry
+) -> type:
     """Make ``cls`` a container: ``flatten(obj) -> (children, aux)``, ``unflatten(aux, children) -> obj``.
+
+    ``flatten`` may return ``(children, aux, keys)``; ``path_entry_type`` (an
+    ``optree`` entry class such as ``optree.GetAttrEntry``) says how a key is
+    written in a path (``.weight`` rather than ``['weight']``).
 
     Example:
         >>> import zymo
@@ -59,4 +65,4 @@ def register_pytree_node(cls: type, flatten: Callable, unflatten: Callable) -> t
         ...         self.a, self.b = a, b
         >>> _ = zymo.register_pytree_node(Pair, lambda p: ((p.a, p.b), None), lambda aux, ch: Pair(*ch))
     """
-    return optree.register_pytree_node(cls, flatten, unflatten, namespace=NAMESPACE)
+    return optree.register_pytree_node(cls, flatten, unflatten, path_entry_type=path_entry_type, namespace=NAMESPACE)

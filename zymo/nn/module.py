@@ -12,9 +12,11 @@ from __future__ import annotations
 from typing import Any, ClassVar, Iterator
 
 import numpy as np
+import optree
 
 from ..core.pytree import register_pytree_node
 from ..core.tracer import Tracer, bottom
+from ..pytree_paths import arrays_by_path, distinct_arrays
 
 __all__ = ["Module", "parameters", "named_parameters", "num_parameters", "trainmode", "testmode", "describe"]
 
@@ -106,7 +108,12 @@ class Module:
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        register_pytree_node(cls, _flatten_module, lambda aux, ch, _cls=cls: _unflatten_module(_cls, aux, ch))
+        register_pytree_node(
+            cls,
+            _flatten_module,
+            lambda aux, ch, _cls=cls: _unflatten_module(_cls, aux, ch),
+            path_entry_type=optree.GetAttrEntry,
+        )
 
     def freeze(self, *names: str) -> "Module":
         """Mark fields (all array fields when none given) as not trainable; returns ``self``."""
@@ -201,19 +208,9 @@ def _layout(name: str, items: list[str], multiline: bool = False) -> str:
     return f"{name}(\n{body})"
 
 
-def _walk(obj, prefix: str, trainable_only: bool, frozen: bool):
-    if isinstance(obj, Module):
-        for k, v in obj.children():
-            yield from _walk(v, f"{prefix}.{k}" if prefix else k, trainable_only, frozen or not obj.is_trainable(k))
-    elif type(obj) in (list, tuple):
-        for i, v in enumerate(obj):
-            yield from _walk(v, f"{prefix}[{i}]", trainable_only, frozen)
-    elif type(obj) is dict:
-        for k, v in obj.items():
-            yield from _walk(v, f"{prefix}[{k!r}]", trainable_only, frozen)
-    elif type(obj) is np.ndarray and obj.dtype.kind in "fc":
-        if not (trainable_only and frozen):
-            yield prefix, obj
+def _parameters_by_path(model, trainable_only: bool):
+    """The floating arrays of ``model``, as ``ArrayAtPath`` entries (trainable ones only if asked)."""
+    return [e for e in arrays_by_path(model) if e.array.dtype.kind in "fc" and (e.trainable or not trainable_only)]
 
 
 def named_parameters(model, trainable_only: bool = True) -> list[tuple[str, np.ndarray]]:
@@ -228,17 +225,12 @@ def named_parameters(model, trainable_only: bool = True) -> list[tuple[str, np.n
         >>> [name for name, _ in named_parameters(Affine())]
         ['w', 'b']
     """
-    return list(_walk(model, "", trainable_only, False))
+    return [(e.path, e.array) for e in _parameters_by_path(model, trainable_only)]
 
 
 def parameters(model, trainable_only: bool = True) -> list[np.ndarray]:
     """The floating arrays of ``model`` (trainable ones by default), each once even if shared."""
-    seen, out = set(), []
-    for _, a in named_parameters(model, trainable_only):
-        if id(a) not in seen:
-            seen.add(id(a))
-            out.append(a)
-    return out
+    return [t.array for t in distinct_arrays(_parameters_by_path(model, trainable_only))]
 
 
 def num_parameters(model, trainable_only: bool = True) -> int:

@@ -1,13 +1,20 @@
-"""``setup``, ``update`` and ``adjust``: apply a rule to a model's arrays in place."""
+"""``setup``, ``update`` and ``adjust``: apply a rule to the arrays of any pytree, in place.
+
+Which arrays are trained comes from a mask (as Optax's ``masked``): by
+default the model's own declaration (the frozen fields of a
+``zymo.nn.Module``, see ``zymo.pytree_paths``), or a mask given to ``setup``.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
+import optree
 
 from ..core.errors import ZymoError, user_location
-from ..nn.module import named_parameters
+from ..core.pytree import NAMESPACE, tree_leaves
+from ..pytree_paths import TiedArray, arrays_by_path, distinct_arrays
 from .rules import Rule
 
 __all__ = ["OptimiserState", "OptimiserError", "setup", "update", "adjust"]
@@ -31,8 +38,10 @@ class OptimiserState:
         ({"['w']": {'velocity': array([0., 0.])}}, 0)
     """
 
-    def __init__(self, rule: Rule):
+    def __init__(self, rule: Rule, mask: Any = None):
         self.rule = rule
+        #: Which arrays are trained: None (the model's frozen fields), a pytree of booleans, or a function of the model.
+        self.mask = mask
         self.slots: dict[str, dict[str, np.ndarray]] = {}
         self.counts: dict[str, int] = {}
 
@@ -45,25 +54,41 @@ class OptimiserState:
         return f"OptimiserState({self.rule!r}, {len(self.slots)} arrays, step {self.step})"
 
 
-def _groups(model) -> tuple[dict[str, list[str]], dict[str, np.ndarray], set[str]]:
-    """Each distinct array once: ``{first path: all its paths}``, ``{first path: array}``, trainable first paths."""
-    paths_of: dict[int, list[str]] = {}
-    array_of: dict[int, np.ndarray] = {}
-    for path, a in named_parameters(model, trainable_only=False):
-        paths_of.setdefault(id(a), []).append(path)
-        array_of[id(a)] = a
-    trainable_ids = {id(a) for _, a in named_parameters(model, trainable_only=True)}
-    groups = {paths[0]: paths for paths in paths_of.values()}
-    arrays = {paths_of[i][0]: array_of[i] for i in paths_of}
-    trainable = {paths_of[i][0] for i in trainable_ids}
-    return groups, arrays, trainable
+def _mask_flags(model, mask) -> list[bool]:
+    """One boolean per leaf of ``model`` from ``mask`` (a pytree of booleans, a prefix of one, or a function)."""
+    if callable(mask) and optree.tree_is_leaf(mask, none_is_leaf=True, namespace=NAMESPACE):  # not a Module
+        mask = mask(model)
+    leaves = tree_leaves(model)
+    try:
+        flags = tree_leaves(optree.tree_broadcast_prefix(mask, model, none_is_leaf=True, namespace=NAMESPACE))
+        if len(flags) != len(leaves):
+            raise ValueError(f"{len(flags)} mask leaves for {len(leaves)} model leaves")
+        return [bool(f) for f in flags]
+    except (ValueError, TypeError) as e:
+        raise OptimiserError(
+            f"the mask does not fit the model ({e}): give a pytree of booleans with the model's structure "
+            "(or a prefix of it), e.g. zymo.pytree_paths.trainable_mask(model) with some entries changed"
+        ) from None
 
 
-def setup(rule: Rule, model) -> OptimiserState:
-    """Make the optimiser state of ``rule`` for the trainable arrays of ``model``.
+def _parameters(model, mask) -> list[TiedArray]:
+    """Each distinct floating array of ``model`` once, with all its paths; trained where ``mask`` says."""
+    entries = [e for e in arrays_by_path(model) if e.array.dtype.kind in "fc"]
+    if mask is not None:
+        flags = _mask_flags(model, mask)
+        entries = [e._replace(trainable=flags[e.leaf]) for e in entries]
+    return distinct_arrays(entries)
 
-    Frozen fields (``Module.freeze``) are left out; an array that appears at
-    several places in the model (tied weights) gets one state and one update.
+
+def setup(rule: Rule, model, mask: Any | Callable | None = None) -> OptimiserState:
+    """Make the optimiser state of ``rule`` for the trainable arrays of ``model`` (any pytree).
+
+    ``mask`` picks the arrays to train, as Optax's ``masked``: a pytree of
+    booleans with the model's structure (or a prefix of it), or a function
+    of the model giving one. Without it, frozen fields (``Module.freeze``)
+    are left out. An array that appears at several places in the model
+    (tied weights) gets one state and one update, and is trained if any of
+    its places is.
 
     Example:
         >>> import numpy as np, zymo
@@ -73,14 +98,16 @@ def setup(rule: Rule, model) -> OptimiserState:
         >>> grads = zymo.grad(lambda m: (m["w"] ** 2).sum())(model)
         >>> update(state, model, grads)["w"]
         array([ 0.9, -1.9])
+        >>> sorted(setup(Adam(0.1), {"w": np.ones(1), "b": np.ones(1)}, mask={"w": True, "b": False}).slots)
+        ["['w']"]
     """
     if not isinstance(rule, Rule):
         raise OptimiserError(f"setup(rule, model) needs an optimisation rule first, got {type(rule).__name__}")
-    state = OptimiserState(rule)
-    _, arrays, trainable = _groups(model)
-    for path in (p for p in arrays if p in trainable):
-        state.slots[path] = rule.init(arrays[path])
-        state.counts[path] = 0
+    state = OptimiserState(rule, mask)
+    for tied in _parameters(model, mask):
+        if tied.trainable:
+            state.slots[tied.path] = rule.init(tied.array)
+            state.counts[tied.path] = 0
     return state
 
 
@@ -90,15 +117,14 @@ def update(state: OptimiserState, model, grads):
     ``grads`` has the structure of ``model`` (as ``zymo.grad`` returns it).
     The gradient of a tied array is the sum over the places it appears.
     """
-    groups, arrays, trainable = _groups(model)
-    gdict = dict(named_parameters(grads, trainable_only=False))
+    gdict = {e.path: e.array for e in arrays_by_path(grads) if e.array.dtype.kind in "fc"}
     paths, xs, gs, slots, ts = [], [], [], [], []
-    for first, all_paths in groups.items():
-        if first not in trainable:
+    for tied in _parameters(model, state.mask):
+        if not tied.trainable:
             continue
-        x = arrays[first]
+        first, x = tied.path, tied.array
         g = None
-        for p in all_paths:
+        for p in tied.paths:
             if p not in gdict:
                 raise OptimiserError(
                     f"no gradient for `{p}` (update called at {user_location()}): pass the gradient of the "
