@@ -1,13 +1,17 @@
-"""Shared benchmark machinery: thread settings, timing, peak memory, optional peers, tables.
+"""Shared benchmark machinery: thread settings, timing, peak memory, optional peers, tables, row records.
 
 Every peer runs in the same process under the same thread limits, so the
-ratios printed side by side compare like with like.
+ratios printed side by side compare like with like. Scripts start through
+``_launch.restart_clean`` (OpenBLAS on its native kernel) before this module
+loads NumPy.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import importlib
+import json
 import os
 import statistics
 import sys
@@ -17,50 +21,132 @@ from typing import Callable
 
 import numpy as np
 
+from benchmarks import _launch
+
+_threads: int | None = None
+
 
 def unset_openblas_tuning() -> None:
-    """Drop OpenBLAS core-type/L2 overrides so NumPy uses its native kernel (benchmarks only).
+    """Fail if NumPy runs with OpenBLAS kernel overrides (kept for scripts written before ``_launch``).
 
-    They are read when OpenBLAS loads, so this only helps when called before
-    NumPy is first imported; ``blas_info`` shows the kernel actually in use.
+    The overrides are read when OpenBLAS loads, which has happened by the time
+    this module runs: start scripts with ``_launch.restart_clean()`` instead.
     """
-    for var in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
-        os.environ.pop(var, None)
+    if any(var in os.environ for var in _launch.OPENBLAS_OVERRIDES):
+        raise RuntimeError("OpenBLAS overrides are set and NumPy is loaded: call _launch.restart_clean() first")
 
 
 def limit_threads(n: int):
-    """Use ``n`` threads in NumPy's BLAS and in PyTorch's pool for the rest of the run.
+    """Use ``n`` threads in NumPy's BLAS, PyTorch's pool and XLA's pool for the rest of the run.
 
     PyTorch's OpenMP pool is sized with ``torch.set_num_threads``: limiting it
     through threadpoolctl as well made its small operations 80x slower here.
+    PyTorch is limited now if loaded, else when :func:`optional` loads it; JAX
+    must not be loaded yet (its pool is sized from ``XLA_FLAGS`` at start).
     """
     from threadpoolctl import threadpool_limits
 
+    global _threads
+    _threads = n
+    _launch.pin_xla(n)
     limiter = threadpool_limits(limits=n, user_api="blas")
-    torch = optional("torch")
-    if torch is not None:
-        torch.set_num_threads(n)
+    if "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(n)
     return limiter
+
+
+def numpy_blas() -> dict:
+    """threadpoolctl's record of the BLAS library NumPy itself links (others, e.g. SciPy's, are skipped)."""
+    from threadpoolctl import threadpool_info
+
+    found = [i for i in threadpool_info() if i.get("user_api") == "blas" and "numpy" in i.get("filepath", "")]
+    return found[0] if found else {}
 
 
 def blas_info() -> str:
     """The BLAS library, kernel and thread count NumPy runs with."""
-    from threadpoolctl import threadpool_info
+    info = numpy_blas()
+    if not info:
+        return "unknown"
+    return f"{info['internal_api']} {info.get('version')} {info.get('architecture')} x{info['num_threads']}"
 
-    parts = []
-    for info in threadpool_info():
-        if info.get("user_api") == "blas":
-            api, threads = info["internal_api"], info["num_threads"]
-            parts.append(f"{api} {info.get('version')} {info.get('architecture')} x{threads}")
-    return "; ".join(parts) or "unknown"
+
+def check_native_kernel() -> str:
+    """The kernel NumPy's OpenBLAS runs, checked against the one a fresh process without overrides picks.
+
+    Raises ``SystemExit`` when they differ: the timings would not be what users get.
+    """
+    kernel = numpy_blas().get("architecture") or "unknown"
+    native = _launch.native_blas_kernel()
+    if kernel != native:
+        raise SystemExit(f"NumPy's OpenBLAS runs the {kernel} kernel, but picks {native} by itself on this CPU")
+    return kernel
+
+
+def header(threads: int) -> str:
+    """One line naming the BLAS kernel (checked native) and every loaded engine's thread setting."""
+    parts = [f"threads={threads}", f"BLAS: {blas_info()} (native: {check_native_kernel()})"]
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        parts.append(f"torch x{torch.get_num_threads()} {torch.backends.cpu.get_cpu_capability()}")
+    if "jax" in sys.modules:
+        parts.append(f"jax {sys.modules['jax'].__version__} XLA_FLAGS={os.environ.get('XLA_FLAGS', '')!r}")
+    return "; ".join(parts)
 
 
 def optional(name: str):
-    """The module ``name`` if it is installed, else ``None``."""
+    """The module ``name`` if it is installed, else ``None``; PyTorch comes limited to the run's threads."""
     try:
-        return importlib.import_module(name)
+        module = importlib.import_module(name)
     except Exception:
         return None
+    if name == "torch" and _threads is not None:
+        module.set_num_threads(_threads)
+    return module
+
+
+@dataclasses.dataclass(frozen=True)
+class Timing:
+    """Median seconds per call: wall clock, and CPU time of the whole process (all its threads)."""
+
+    wall: float
+    cpu: float
+
+    @property
+    def cpu_per_wall(self) -> float:
+        """About the number of busy threads; below 1 when the process waited for a core."""
+        return self.cpu / self.wall if self.wall > 0 else float("nan")
+
+
+@dataclasses.dataclass(frozen=True)
+class Row:
+    """One measured row, as written by ``--json``: ``name`` is stable across revisions (``compare.py`` pairs on it)."""
+
+    name: str
+    wall: float
+    cpu: float
+
+
+def write_rows(path: str, benchmark: str, threads: int, rows: list[Row]) -> None:
+    """Write the rows and the run's settings as JSON to ``path`` (``-`` for standard output)."""
+    import zymo
+
+    record = {
+        "benchmark": benchmark,
+        "threads": threads,
+        "blas": blas_info(),
+        "blas_kernel": numpy_blas().get("architecture"),
+        "zymo_path": os.path.dirname(os.path.abspath(zymo.__file__)),
+        "rows": [dataclasses.asdict(r) for r in rows],
+    }
+    text = json.dumps(record, indent=1)
+    if path == "-":
+        print(text)
+        return
+    tmp = f"{path}.tmp"
+    with open(tmp, "w") as f:
+        f.write(text)
+    os.replace(tmp, path)
 
 
 def median_time(fn: Callable[[], object], min_time: float = 0.3, min_reps: int = 5, max_reps: int = 2000) -> float:
@@ -78,13 +164,21 @@ def median_time(fn: Callable[[], object], min_time: float = 0.3, min_reps: int =
 def interleaved_medians(
     fns: dict[str, Callable[[], object]], min_time: float = 0.3, min_reps: int = 5, block_time: float = 0.005
 ) -> dict[str, float]:
-    """Median wall seconds per call of each function, timed in turns so all see the same machine load.
+    """Median wall seconds per call of each function, timed in turns (see :func:`interleaved_timings`)."""
+    timings = interleaved_timings(fns, min_time=min_time, min_reps=min_reps, block_time=block_time)
+    return {name: t.wall for name, t in timings.items()}
+
+
+def interleaved_timings(
+    fns: dict[str, Callable[[], object]], min_time: float = 0.3, min_reps: int = 5, block_time: float = 0.005
+) -> dict[str, Timing]:
+    """Median wall and CPU seconds per call of each function, timed in turns so all see the same machine load.
 
     One round runs every function for a block of consecutive calls (about
     ``block_time`` seconds, so a fast function is not timed with the caches
     another one left cold); rounds repeat until each function has ``min_reps``
     blocks and ``min_time`` seconds have passed. Each function is called once
-    before timing starts, and the median of the per-call block means is returned.
+    before timing starts, and the medians of the per-call block means are returned.
     """
     blocks = {}
     for name, fn in fns.items():
@@ -92,18 +186,20 @@ def interleaved_medians(
         t = time.perf_counter()
         fn()
         blocks[name] = max(1, int(block_time / max(time.perf_counter() - t, 1e-7)))
-    times: dict[str, list] = {name: [] for name in fns}
+    walls: dict[str, list] = {name: [] for name in fns}
+    cpus: dict[str, list] = {name: [] for name in fns}
     start = time.perf_counter()
     rounds = 0
     while rounds < min_reps or time.perf_counter() - start < min_time:
         for name, fn in fns.items():
             n = blocks[name]
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             for _ in range(n):
                 fn()
-            times[name].append((time.perf_counter() - t) / n)
+            walls[name].append((time.perf_counter() - t) / n)
+            cpus[name].append((time.process_time() - c) / n)
         rounds += 1
-    return {name: statistics.median(ts) for name, ts in times.items()}
+    return {name: Timing(statistics.median(walls[name]), statistics.median(cpus[name])) for name in fns}
 
 
 def first_call_time(fn: Callable[[], object]) -> float:

@@ -25,10 +25,16 @@ import tracemalloc
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from benchmarks import _launch  # noqa: E402
+
+if __name__ == "__main__":
+    _launch.restart_clean()
+
 import numpy as np  # noqa: E402
 
 import zymo  # noqa: E402
 import zymo.numpy as znp  # noqa: E402
+from benchmarks import _common  # noqa: E402
 from zymo.acceptance import elman, style1_thread  # noqa: E402
 from zymo.testing import max_relative_error  # noqa: E402
 
@@ -82,15 +88,17 @@ def peak_bytes(fn) -> int:
 
 
 def median_seconds(calls: dict, reps: int) -> dict:
-    """Median time of each call; the calls take turns, so load from other processes hits them alike."""
-    times: dict = {name: [] for name in calls}
+    """Median wall and CPU time of each call (a ``_common.Timing``); the calls take turns, so load hits them alike."""
+    walls: dict = {name: [] for name in calls}
+    cpus: dict = {name: [] for name in calls}
     for _ in range(reps):
         for name, fn in calls.items():
             gc.collect()
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             fn()
-            times[name].append(time.perf_counter() - t)
-    return {name: statistics.median(ts) for name, ts in times.items()}
+            walls[name].append(time.perf_counter() - t)
+            cpus[name].append(time.process_time() - c)
+    return {name: _common.Timing(statistics.median(walls[name]), statistics.median(cpus[name])) for name in calls}
 
 
 def main(argv=None) -> int:
@@ -100,16 +108,13 @@ def main(argv=None) -> int:
     parser.add_argument("--quick", action="store_true", help="a smoke run: T = 100 and 400, one timed run")
     parser.add_argument("--threads", type=int, default=1, help="BLAS threads")
     args = parser.parse_args(argv)
-    try:
-        from threadpoolctl import threadpool_limits
-
-        threadpool_limits(limits=args.threads)
-    except ImportError:
-        pass
+    _common.limit_threads(args.threads)
     lengths, reps = ([100, 400], 1) if args.quick else (args.lengths, args.reps)
 
     print(f"Elman style 1: hidden {HIDDEN}, batch {BATCH}, features {FEATURES}, float32; gradient of everything")
-    header = f"{'T':>6}  {'variant':<16}  {'peak MB':>9}  {'time s':>8}  {'memory ratio':>12}  {'time ratio':>10}"
+    print(_common.header(args.threads))
+    header = f"{'T':>6}  {'variant':<16}  {'peak MB':>9}  {'time s':>8}  {'cpu s':>8}  {'memory ratio':>12}  "
+    header += f"{'time ratio':>10}"
     print(header)
     print("-" * len(header))
     for steps in lengths:
@@ -119,13 +124,13 @@ def main(argv=None) -> int:
         for name, call in calls.items():
             value, grads = call()
             results[name] = [peak_bytes(call), None, value, grads]
-        for name, secs in median_seconds(calls, reps).items():
-            results[name][1] = secs
-        base_mem, base_time = results["plain"][0], results["plain"][1]
-        for name, (mem, secs, _, _) in results.items():
+        for name, timing in median_seconds(calls, reps).items():
+            results[name][1] = timing
+        base_mem, base_time = results["plain"][0], results["plain"][1].wall
+        for name, (mem, timing, _, _) in results.items():
             print(
-                f"{steps:>6}  {name:<16}  {mem / 2**20:>9.1f}  {secs:>8.3f}  "
-                f"{mem / base_mem:>11.3f}x  {secs / base_time:>9.2f}x"
+                f"{steps:>6}  {name:<16}  {mem / 2**20:>9.1f}  {timing.wall:>8.3f}  {timing.cpu:>8.3f}  "
+                f"{mem / base_mem:>11.3f}x  {timing.wall / base_time:>9.2f}x"
             )
         err = max_relative_error(results["checkpoint_scan"][3], results["plain"][3])
         same_value = results["checkpoint_scan"][2] == results["plain"][2]

@@ -18,13 +18,15 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from benchmarks import _common  # noqa: E402
+from benchmarks import _launch  # noqa: E402
 
-_common.unset_openblas_tuning()
+if __name__ == "__main__":
+    _launch.restart_clean()
 
 import numpy as np  # noqa: E402
 
 import zymo  # noqa: E402
+from benchmarks import _common  # noqa: E402
 from zymo.nn import LayerNorm, losses  # noqa: E402
 from zymo.nn import activations as act  # noqa: E402
 
@@ -95,7 +97,7 @@ def torch_step(torch, f, x, w):
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=1, help="threads for both engines (2: informational)")
     parser.add_argument("--shape", type=int, nargs=2, default=[256, 512])
     args = parser.parse_args(argv)
     _common.limit_threads(args.threads)
@@ -123,22 +125,25 @@ def main(argv=None) -> None:
     rows = []
     for name, fused, composed in cases:
         weights = w if name != "logitcrossentropy" else w[:, 0]
-        t_fused = _common.median_time(zymo_step(fused, x, weights))
-        t_comp = _common.median_time(zymo_step(composed, x, weights))
+        fns = {"fused": zymo_step(fused, x, weights), "composed": zymo_step(composed, x, weights)}
         peer = peers.get(name)
-        t_torch = _common.median_time(torch_step(torch, peer, x, weights)) if peer is not None else None
+        if peer is not None:
+            fns["torch"] = torch_step(torch, peer, x, weights)
+        t = _common.interleaved_timings(fns)
+        t_torch = t["torch"].wall if "torch" in t else None
         rows.append(
             [
                 name,
-                _common.fmt_ms(t_fused),
-                _common.fmt_ms(t_comp),
+                _common.fmt_ms(t["fused"].wall),
+                _common.fmt_ms(t["composed"].wall),
                 _common.fmt_ms(t_torch),
-                _common.fmt_ratio(t_comp, t_fused),
-                _common.fmt_ratio(t_torch, t_fused),
+                _common.fmt_ratio(t["composed"].wall, t["fused"].wall),
+                _common.fmt_ratio(t_torch, t["fused"].wall),
+                " / ".join(f"{t[k].cpu_per_wall:.2f}" for k in fns),
             ]
         )
-    print(f"value and gradient, x {tuple(args.shape)} float32, {args.threads} threads; {_common.blas_info()}")
-    header = ["function", "fused ms", "composed ms", "torch ms", "composed/fused", "torch/fused"]
+    print(f"value and gradient, x {tuple(args.shape)} float32; {_common.header(args.threads)}")
+    header = ["function", "fused ms", "composed ms", "torch ms", "composed/fused", "torch/fused", "cpu/wall"]
     print(_common.table(rows, header))
 
 

@@ -6,7 +6,7 @@ value-and-gradient median is divided by the median of the same loss run
 forward in plain NumPy, all in one process with the same thread settings; the
 engines are timed in turns, so all of them see the same machine load.
 
-    python benchmarks/overhead.py [--threads 1] [--lengths 6 200]
+    python benchmarks/overhead.py [--threads 1] [--lengths 6 200] [--engines zymo.jit torch] [--json FILE]
 """
 
 from __future__ import annotations
@@ -17,13 +17,15 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from benchmarks import _common  # noqa: E402
+from benchmarks import _launch  # noqa: E402
 
-_common.unset_openblas_tuning()
+if __name__ == "__main__":
+    _launch.restart_clean()
 
 import numpy as np  # noqa: E402
 
 import zymo  # noqa: E402
+from benchmarks import _common  # noqa: E402
 from zymo.acceptance import Variation, elman, make_problem, style1_thread  # noqa: E402
 
 
@@ -92,34 +94,44 @@ def torch_step(p, xs, h):
     return step
 
 
+PEERS = {"zymo.jit": zymo_jit_step, "autograd": autograd_step, "torch": torch_step}
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--threads", type=int, default=1, help="threads for every engine (see benchmarks/README.md)")
     ap.add_argument("--lengths", type=int, nargs="+", default=[6, 200])
     ap.add_argument("--min-time", type=float, default=1.0, help="seconds of timing per measurement")
+    ap.add_argument(
+        "--engines", nargs="+", choices=list(PEERS), default=list(PEERS), help="besides numpy and zymo (always run)"
+    )
+    ap.add_argument("--json", metavar="FILE", help="also write the rows as JSON to FILE ('-': standard output)")
     args = ap.parse_args(argv)
     _common.limit_threads(args.threads)
-    print(f"style 1, Elman 3->5, batch 4, float32; threads={args.threads}; BLAS: {_common.blas_info()}")
-    rows = []
+    if "torch" in args.engines:
+        _common.optional("torch")
+    out = sys.stderr if args.json == "-" else sys.stdout
+    print(f"style 1, Elman 3->5, batch 4, float32; {_common.header(args.threads)}", file=out)
+    rows, records = [], []
     for T in args.lengths:
         p, xs, h = make_problem(Variation("bench", steps=T))
-        fns = {"numpy": lambda: numpy_loss(p, xs, h)}
-        makers = (("zymo", zymo_step), ("zymo.jit", zymo_jit_step), ("autograd", autograd_step), ("torch", torch_step))
-        for name, make in makers:
-            fn = make(p, xs, h)
+        fns = {"numpy": lambda: numpy_loss(p, xs, h), "zymo": zymo_step(p, xs, h)}
+        for name in args.engines:
+            fn = PEERS[name](p, xs, h)
             if fn is not None:
                 fns[name] = fn
-        med = _common.interleaved_medians(fns, min_time=args.min_time)
-        base = med["numpy"]
-        row = [f"T={T}", _common.fmt_ms(base)]
-        for name in ("zymo", "zymo.jit", "autograd", "torch"):
-            t = med.get(name)
-            row += [_common.fmt_ms(t), _common.fmt_ratio(t, base)]
-        rows.append(row)
-    header = ["length", "numpy fwd ms", "zymo ms", "zymo/fwd", "jit ms", "jit/fwd"]
-    header += ["autograd ms", "autograd/fwd", "torch ms", "torch/fwd"]
-    print(_common.table(rows, header))
-    print("target: zymo/fwd <= 6x at every length (zymo: value_and_grad; jit: zymo.jit(value_and_grad), replaying)")
+        timings = _common.interleaved_timings(fns, min_time=args.min_time)
+        base = timings["numpy"].wall
+        for name, t in timings.items():
+            label = "numpy fwd" if name == "numpy" else name
+            cells = [_common.fmt_ms(t.wall), _common.fmt_ms(t.cpu), f"{t.cpu_per_wall:.2f}"]
+            rows.append([f"T={T}", label, *cells, _common.fmt_ratio(t.wall, base)])
+            records.append(_common.Row(f"T={T} {label}", t.wall, t.cpu))
+    header = ["length", "engine", "wall ms", "cpu ms", "cpu/wall", "wall/fwd"]
+    print(_common.table(rows, header), file=out)
+    print("target: zymo/fwd <= 6x at every length (zymo: value_and_grad; zymo.jit: replaying)", file=out)
+    if args.json:
+        _common.write_rows(args.json, "overhead", args.threads, records)
 
 
 if __name__ == "__main__":

@@ -9,30 +9,37 @@ PyTorch and JAX allocate outside it), and the ratio zymo/peer. Everything is
 float32 and runs in one process under the same thread limits.
 
     python benchmarks/rnn_grad.py [--quick] [--threads 1] [--cases style1 style4 RNN LSTM GRU]
+                                  [--sizes small middle large] [--engines zymo.jit torch jax autograd numpy]
+                                  [--no-memory] [--json FILE]
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from benchmarks import _common  # noqa: E402
+from benchmarks import _launch  # noqa: E402
 
-_common.unset_openblas_tuning()
+if __name__ == "__main__":
+    _launch.restart_clean()
 
 import numpy as np  # noqa: E402
 
 import zymo  # noqa: E402
 import zymo.numpy as znp  # noqa: E402
+from benchmarks import _common  # noqa: E402
 from zymo.acceptance import Variation, elman, make_problem, style1_thread, style4_concat_stack  # noqa: E402
 
 SIZES = [(3, 5, 6, 4), (64, 128, 50, 32), (256, 512, 100, 64)]  # (inputs, hidden, steps, batch)
+SIZE_NAMES = {"small": SIZES[0], "middle": SIZES[1], "large": SIZES[2]}
 QUICK_SIZES = [(3, 5, 6, 4), (16, 32, 10, 8)]
 STYLES = ("style1", "style4")
 LAYERS = ("RNN", "LSTM", "GRU")
+ENGINES = ("zymo", "zymo.jit", "torch", "jax", "autograd", "numpy")
 
 
 # --- problems ------------------------------------------------------------------------------
@@ -229,8 +236,18 @@ def jax_style(style):
 
 
 # --- measurement --------------------------------------------------------------------------------
-def measure(peers: dict, args, min_time: float) -> dict:
-    """For each peer present: (first-call seconds, median seconds, peak bytes or None, loss value).
+@dataclasses.dataclass(frozen=True)
+class Result:
+    """One engine at one case and size: first-call seconds, median timing, peak bytes (or None), loss value."""
+
+    first: float
+    timing: _common.Timing
+    peak: int | None
+    loss: float
+
+
+def measure(peers: dict, args, min_time: float, memory: bool = True) -> dict:
+    """A :class:`Result` for each peer present, ``None`` for the others.
 
     ``peers`` maps a name to ``(make, traced)``: ``make(*args)`` returns the
     timed call, ``traced`` says whether its memory is visible to tracemalloc.
@@ -242,29 +259,29 @@ def measure(peers: dict, args, min_time: float) -> dict:
             fn = make(*args)
             firsts[name] = _common.first_call_time(fn)
             fns[name] = fn
-    medians = _common.interleaved_medians(fns, min_time=min_time, min_reps=5)
+    timings = _common.interleaved_timings(fns, min_time=min_time, min_reps=5)
     out = {name: None for name in peers}
     for name, fn in fns.items():
-        peak = _common.peak_memory(fn) if peers[name][1] else None
-        out[name] = (firsts[name], medians[name], peak, float(np.asarray(fn()[0])))
+        peak = _common.peak_memory(fn) if memory and peers[name][1] else None
+        out[name] = Result(firsts[name], timings[name], peak, float(np.asarray(fn()[0])))
     return out
 
 
-def run_case(case, size, min_time, has_jax):
+def run_case(case, size, min_time, engines, memory=True):
     n_in, hidden, steps, batch = size
     if case in STYLES:
         args = style_problem(n_in, hidden, steps, batch)
-        peers = {
+        makers = {
             "zymo": (zymo_style(case), True),
             "zymo.jit": (zymo_jit_style(case), True),
             "torch": (torch_style(case), False),
-            "jax": (jax_style(case) if has_jax else None, False),
+            "jax": (jax_style(case), False),
             "autograd": (autograd_style(case), True),
             "numpy": (numpy_style(case), True),
         }
     else:
         args = layer_problem(case, n_in, hidden, steps, batch)
-        peers = {
+        makers = {
             "zymo": (zymo_layer, True),
             "zymo.jit": (zymo_jit_layer, True),
             "torch": (torch_layer(case), False),
@@ -272,7 +289,8 @@ def run_case(case, size, min_time, has_jax):
             "autograd": (None, False),
             "numpy": (numpy_layer_for(case), True),
         }
-    return measure(peers, args, min_time)
+    peers = {name: makers[name] if name in engines else (None, False) for name in ENGINES}
+    return measure(peers, args, min_time, memory)
 
 
 def numpy_layer_for(case):
@@ -291,90 +309,75 @@ def numpy_layer_for(case):
     return make
 
 
+def check_losses(case, size, res) -> None:
+    """Stop the run if an engine computed a different loss than zymo (it would be timing another problem)."""
+    z = res["zymo"]
+    for name, r in res.items():
+        if name != "zymo" and r is not None and not np.isclose(r.loss, z.loss, rtol=1e-3):
+            if case in STYLES or name in ("numpy", "zymo.jit"):
+                raise SystemExit(f"{case} {size}: {name}'s loss {r.loss} differs from zymo's {z.loss}")
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="small sizes and short timings (a smoke run)")
     ap.add_argument("--threads", type=int, default=1, help="threads for every engine (see benchmarks/README.md)")
-    ap.add_argument("--cases", nargs="+", default=list(STYLES + LAYERS))
+    ap.add_argument("--cases", nargs="+", default=list(STYLES + LAYERS), choices=list(STYLES + LAYERS))
+    ap.add_argument("--sizes", nargs="+", choices=list(SIZE_NAMES), help="default: all three (--quick: two tiny ones)")
+    ap.add_argument(
+        "--engines", nargs="+", choices=ENGINES[1:], default=list(ENGINES[1:]), help="besides zymo (always run)"
+    )
     ap.add_argument("--min-time", type=float, default=None, help="seconds of timing per measurement")
+    ap.add_argument("--no-memory", action="store_true", help="skip the peak-memory call of each engine")
+    ap.add_argument("--json", metavar="FILE", help="also write the rows as JSON to FILE ('-': standard output)")
     args = ap.parse_args(argv)
+    engines = ("zymo", *args.engines)
     _common.limit_threads(args.threads)
-    sizes = QUICK_SIZES if args.quick else SIZES
+    for peer in ("torch", "jax", "autograd"):
+        if peer in engines and _common.optional(peer) is None:
+            engines = tuple(e for e in engines if e != peer)
+            print(f"{peer} is not installed: its columns read '-'", file=sys.stderr)
+    sizes = [SIZE_NAMES[s] for s in args.sizes] if args.sizes else QUICK_SIZES if args.quick else SIZES
     min_time = args.min_time if args.min_time is not None else (0.05 if args.quick else 0.5)
-    has_jax = _common.optional("jax") is not None
-    print(f"float32; threads={args.threads}; BLAS: {_common.blas_info()}")
-    if not has_jax:
-        print("JAX is not installed: its columns read '-'")
-    rows = []
+    out = sys.stderr if args.json == "-" else sys.stdout
+    print(f"float32; {_common.header(args.threads)}", file=out)
+    timing_rows, ratio_rows, records = [], [], []
     for case in args.cases:
         if case in LAYERS and not hasattr(zymo.nn, case):
-            print(f"{case}: not in zymo.nn, skipped")
+            print(f"{case}: not in zymo.nn, skipped", file=out)
             continue
         for size in sizes:
-            res = run_case(case, size, min_time, has_jax)
-            z = res["zymo"]
+            res = run_case(case, size, min_time, engines, memory=not args.no_memory)
+            check_losses(case, size, res)
+            label = "{}->{} T={} B={}".format(*size)
             for name, r in res.items():
-                if name != "zymo" and r is not None and z is not None and not np.isclose(r[3], z[3], rtol=1e-3):
-                    if case in STYLES or name in ("numpy", "zymo.jit"):
-                        raise SystemExit(f"{case} {size}: {name}'s loss {r[3]} differs from zymo's {z[3]}")
+                if r is None:
+                    continue
+                t = r.timing
+                first = f"{r.first:.2f} s" if name == "jax" else f"{r.first * 1e3:.1f} ms"
+                cells = [_common.fmt_ms(t.wall), _common.fmt_ms(t.cpu), f"{t.cpu_per_wall:.2f}", _common.fmt_mb(r.peak)]
+                timing_rows.append([case, label, name, *cells, first])
+                records.append(_common.Row(f"{case} {label} {name}", t.wall, t.cpu))
 
             def ms(name):
-                r = res[name]
-                return None if r is None else r[1]
+                return None if res[name] is None else res[name].timing.wall
 
-            rows.append(
-                [
-                    case,
-                    "{}->{} T={} B={}".format(*size),
-                    _common.fmt_ms(ms("zymo")),
-                    _common.fmt_mb(z[2]),
-                    _common.fmt_ms(z[0]),
-                    _common.fmt_ms(ms("torch")),
-                    _common.fmt_ratio(ms("zymo"), ms("torch")),
-                    _common.fmt_ms(ms("jax")),
-                    "-" if res["jax"] is None else f"{res['jax'][0]:.2f}",
-                    _common.fmt_ratio(ms("zymo"), ms("jax")),
-                    _common.fmt_ms(ms("autograd")),
-                    _common.fmt_mb(None if res["autograd"] is None else res["autograd"][2]),
-                    _common.fmt_ratio(ms("zymo"), ms("autograd")),
-                    _common.fmt_ms(ms("numpy")),
-                    _common.fmt_mb(None if res["numpy"] is None else res["numpy"][2]),
-                    _common.fmt_ratio(ms("zymo"), ms("numpy")),
-                    _common.fmt_ms(ms("zymo.jit")),
-                    _common.fmt_ratio(ms("zymo.jit"), ms("torch")),
-                    _common.fmt_ratio(ms("zymo.jit"), ms("jax")),
-                    _common.fmt_ratio(ms("zymo.jit"), ms("numpy")),
-                ]
-            )
-            print(f"  measured {case} {rows[-1][1]}", file=sys.stderr, flush=True)
-    header = [
-        "case",
-        "size",
-        "zymo ms",
-        "zymo MB",
-        "zymo 1st ms",
-        "torch ms",
-        "z/torch",
-        "jax ms",
-        "jax 1st s",
-        "z/jax",
-        "autograd ms",
-        "ag MB",
-        "z/ag",
-        "numpy ms",
-        "np MB",
-        "z/np",
-        "jit ms",
-        "jit/torch",
-        "jit/jax",
-        "jit/np",
-    ]
-    print()
-    print(_common.table(rows, header))
+            ratios = [_common.fmt_ratio(ms(z), ms(peer)) for z in ("zymo", "zymo.jit") for peer in ENGINES[2:]]
+            ratio_rows.append([case, label, *ratios])
+            print(f"  measured {case} {label}", file=sys.stderr, flush=True)
+    print(file=out)
+    header = ["case", "size", "engine", "wall ms", "cpu ms", "cpu/wall", "peak MB", "1st call"]
+    print(_common.table(timing_rows, header), file=out)
+    print(file=out)
+    header = ["case", "size"] + [f"{z}/{peer}" for z in ("zymo", "jit") for peer in ENGINES[2:]]
+    print(_common.table(ratio_rows, header), file=out)
     print(
-        "targets (styles 1 and 4): z/torch <= 0.5 at the smallest size; z/torch <= 1.0 and z/np <= 1.3 at the "
-        "larger sizes; zymo's first call below JAX's"
+        "targets (styles 1 and 4): zymo/torch <= 0.5 at the smallest size; zymo/torch <= 1.0 and zymo/numpy <= 1.3 at "
+        "the larger sizes; zymo's first call below JAX's",
+        file=out,
     )
+    if args.json:
+        _common.write_rows(args.json, "rnn_grad", args.threads, records)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
 Same process, float32, the same thread count for both (threadpoolctl and
 ``torch.set_num_threads``). The timed call is the gradient of
 ``mean(outputs ** 2)`` with respect to every parameter and the input.
-Prints the median time of each and the ratio zymo / PyTorch.
+Prints the median wall and CPU time of each and the ratio zymo / PyTorch.
 
     python benchmarks/rnn_layers.py            # hidden 128, T=50, batch 32 and hidden 512, T=100, batch 64
     python benchmarks/rnn_layers.py --quick    # a smoke run
@@ -14,35 +14,47 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import statistics
+import sys
 import time
 
-import numpy as np
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from benchmarks import _launch  # noqa: E402
+
+if __name__ == "__main__":
+    _launch.restart_clean()
+
+import numpy as np  # noqa: E402
+
+from benchmarks import _common  # noqa: E402
 
 SIZES = [(64, 128, 50, 32), (256, 512, 100, 64)]  # (input features, hidden, T, batch)
 QUICK_SIZES = [(16, 32, 10, 8)]
 KINDS = ["RNN", "LSTM", "GRU"]
 
 
-def paired_medians(fa, fb, min_time: float, min_reps: int = 5, clock=time.perf_counter) -> tuple[float, float]:
-    """Median seconds per call of ``fa`` and of ``fb``, timed alternately so both see the same machine load.
+def paired_medians(fa, fb, min_time: float, min_reps: int = 5) -> tuple[_common.Timing, _common.Timing]:
+    """Median wall and CPU seconds per call of ``fa`` and of ``fb``, timed alternately (same machine load).
 
-    ``clock=time.process_time`` measures CPU seconds of the process (all its
-    threads) instead of wall time: steadier on a shared machine, and equal to
-    wall time with one thread.
+    CPU time is the process's (all its threads): steadier on a shared machine,
+    and equal to wall time with one thread on an idle core.
     """
     fa(), fb()  # warm up
-    ta, tb = [], []
+    times = ([], []), ([], [])
     start = time.perf_counter()
-    while len(ta) < min_reps or time.perf_counter() - start < min_time:
-        for f, out in ((fa, ta), (fb, tb)):
+    while len(times[0][0]) < min_reps or time.perf_counter() - start < min_time:
+        for f, (walls, cpus) in zip((fa, fb), times):
             gc.collect()
             gc.disable()
-            t0 = clock()
+            t0, c0 = time.perf_counter(), time.process_time()
             f()
-            out.append(clock() - t0)
+            walls.append(time.perf_counter() - t0)
+            cpus.append(time.process_time() - c0)
             gc.enable()
-    return statistics.median(ta), statistics.median(tb)
+    a, b = ((statistics.median(w), statistics.median(c)) for w, c in times)
+    return _common.Timing(*a), _common.Timing(*b)
 
 
 def zymo_step(kind, n_in, hidden, T, batch):
@@ -86,22 +98,17 @@ def torch_step(kind, n_in, hidden, T, batch):
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="one small size, short timings")
-    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=1, help="threads for both engines (2: informational on 2 cores)")
     ap.add_argument("--min-time", type=float, default=2.0, help="seconds of timing per layer and size")
     ap.add_argument("--only", choices=["small", "large"], help="run one of the two sizes")
-    ap.add_argument("--cpu-time", action="store_true", help="time CPU seconds of the process, not wall time")
+    ap.add_argument("--kinds", nargs="+", choices=KINDS, default=KINDS)
+    ap.add_argument("--no-torch", action="store_true", help="time zymo alone")
     ap.add_argument("--profile", action="store_true", help="print a cProfile of zymo's LSTM at the first size")
+    ap.add_argument("--json", metavar="FILE", help="also write the rows as JSON to FILE ('-': standard output)")
     args = ap.parse_args(argv)
 
-    from threadpoolctl import threadpool_limits
-
-    threadpool_limits(limits=args.threads)
-    try:
-        import torch
-
-        torch.set_num_threads(args.threads)
-    except ImportError:
-        torch = None
+    _common.limit_threads(args.threads)
+    torch = None if args.no_torch else _common.optional("torch")
 
     sizes = QUICK_SIZES if args.quick else SIZES
     if args.only:
@@ -120,20 +127,30 @@ def main(argv=None) -> None:
         pr.disable()
         pstats.Stats(pr).sort_stats("tottime").print_stats(15)
         return
-    clock = time.process_time if args.cpu_time else time.perf_counter
-    what = "CPU time" if args.cpu_time else "wall time"
-    print(f"float32, {args.threads} threads, gradient of mean(y**2) w.r.t. parameters and input; median {what}")
-    print(f"{'layer':6} {'in->hidden, T, batch':24} {'zymo ms':>9} {'torch ms':>9} {'zymo/torch':>10}")
+    out = sys.stderr if args.json == "-" else sys.stdout
+    print(f"gradient of mean(y**2) w.r.t. parameters and input, float32; {_common.header(args.threads)}", file=out)
+    rows, records = [], []
     for n_in, hidden, T, batch in sizes:
-        for kind in KINDS:
+        for kind in args.kinds:
             zs = zymo_step(kind, n_in, hidden, T, batch)
+            ts = (lambda: None) if torch is None else torch_step(kind, n_in, hidden, T, batch)
+            tz, tt = paired_medians(zs, ts, min_time)
+            label = f"{n_in}->{hidden} T={T} B={batch}"
+            row = [kind, label, _common.fmt_ms(tz.wall), _common.fmt_ms(tz.cpu), f"{tz.cpu_per_wall:.2f}"]
+            records.append(_common.Row(f"{kind} {label} zymo", tz.wall, tz.cpu))
             if torch is None:
-                tz, tt = paired_medians(zs, lambda: None, min_time, clock=clock)
-                tt = float("nan")
+                row += ["-"] * 5
             else:
-                tz, tt = paired_medians(zs, torch_step(kind, n_in, hidden, T, batch), min_time, clock=clock)
-            label = f"{n_in}->{hidden}, T={T}, B={batch}"
-            print(f"{kind:6} {label:24} {tz * 1e3:9.2f} {tt * 1e3:9.2f} {tz / tt:10.2f}")
+                row += [_common.fmt_ms(tt.wall), _common.fmt_ms(tt.cpu), f"{tt.cpu_per_wall:.2f}"]
+                row += [_common.fmt_ratio(tz.wall, tt.wall), _common.fmt_ratio(tz.cpu, tt.cpu)]
+                records.append(_common.Row(f"{kind} {label} torch", tt.wall, tt.cpu))
+            rows.append(row)
+            print(f"  measured {kind} {label}", file=sys.stderr, flush=True)
+    header = ["layer", "in->hidden, T, batch", "zymo ms", "zymo cpu ms", "cpu/wall", "torch ms", "torch cpu ms"]
+    header += ["cpu/wall", "zymo/torch", "cpu zymo/torch"]
+    print(_common.table(rows, header), file=out)
+    if args.json:
+        _common.write_rows(args.json, "rnn_layers", args.threads, records)
 
 
 if __name__ == "__main__":

@@ -25,7 +25,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks._common import blas_info, limit_threads, optional, table  # noqa: E402
+from benchmarks import _launch  # noqa: E402
+
+if __name__ == "__main__":
+    _launch.restart_clean()
+
+from benchmarks._common import header as run_header  # noqa: E402
+from benchmarks._common import limit_threads, optional, table  # noqa: E402
 from zymo.__main__ import main as zymo_main  # noqa: E402
 from zymo.cli import train as train_cli  # noqa: E402
 from zymo.data import DataLoader  # noqa: E402
@@ -90,7 +96,7 @@ def main() -> None:
     seeds = args.seeds[:1] if args.quick else args.seeds
     limit_threads(args.threads)
     torch = optional("torch")
-    print(f"BLAS: {blas_info()}; torch {getattr(torch, '__version__', 'not installed')}; {epochs} epochs")
+    print(f"{run_header(args.threads)}; torch {getattr(torch, '__version__', 'not installed')}; {epochs} epochs")
 
     rows, zs, ts = [], [], []
     with tempfile.TemporaryDirectory() as tmp:
