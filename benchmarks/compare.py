@@ -1,0 +1,319 @@
+"""Before/after gate: the same benchmark rows timed for two versions of zymo, taking turns.
+
+    python benchmarks/compare.py main .                  # the working tree against main, the quick row set
+    python benchmarks/compare.py HEAD~1 HEAD --rows LSTM --rounds 7
+    python benchmarks/compare.py main . --bench "rnn_layers --only small --kinds LSTM" --clock wall
+
+OLD and NEW are git revisions, or ``.`` (also ``WORKTREE``) for the working
+tree as it is, uncommitted changes included. Each revision is checked out
+into a temporary git worktree (removed afterwards; the working tree is only
+read). Both sides run this folder's benchmark scripts, so only ``zymo``
+differs between them (``--own-harness``: each side's own ``benchmarks/``).
+
+Every benchmark invocation runs in a fresh process for OLD and for NEW in
+turn, ``--rounds`` times (the order flips every round), and each row's ratio
+new/old is taken per round. A row is a regression only when its median
+ratio is above 1 + ``--threshold`` (5%) and every round's ratio is above 1
+(1.0 lies outside the spread); faster rows are marked alike. The default
+clock is CPU time per call, which on a shared machine leaves out the time
+the process waited for a core; with one thread it equals wall time on an
+idle machine. Exits with status 1 when a row regressed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import re
+import shlex
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+HARNESS = Path(__file__).resolve().parent
+WORKTREE_NAMES = (".", "WORKTREE", "worktree")
+SCRIPTS_WITH_ROWS = ("overhead", "rnn_grad", "rnn_layers")  # the scripts that write --json rows
+QUICK = (
+    "overhead --engines zymo.jit --min-time 0.5",
+    "rnn_grad --cases style1 style4 RNN LSTM GRU --sizes small middle --engines zymo.jit --no-memory --min-time 0.3",
+)
+OPENBLAS_OVERRIDES = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+
+
+class CompareError(Exception):
+    """A bad revision, benchmark spec or failed run, with a message meant for the user."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Side:
+    """One version to time: a commit, or the working tree (``commit is None``)."""
+
+    label: str
+    commit: str | None
+
+    def describe(self) -> str:
+        return "the working tree" if self.commit is None else f"{self.label} ({self.commit[:10]})"
+
+
+@dataclasses.dataclass(frozen=True)
+class BenchSpec:
+    """A benchmark script and the arguments it runs with."""
+
+    script: str
+    args: tuple[str, ...]
+
+    def text(self) -> str:
+        return " ".join([self.script, *map(shlex.quote, self.args)])
+
+
+@dataclasses.dataclass(frozen=True)
+class Summary:
+    """One row over all rounds: median times per side, and the median and range of the per-round ratios."""
+
+    old: float
+    new: float
+    ratio: float
+    low: float
+    high: float
+
+
+@dataclasses.dataclass(frozen=True)
+class RowResult:
+    name: str
+    clock: Summary
+    other_clock: Summary
+    verdict: str
+
+
+# --- pure logic -------------------------------------------------------------------------------------
+def parse_side(text: str, resolve: Callable[[str], str]) -> Side:
+    """``.``/``WORKTREE`` for the working tree, else a revision ``resolve`` turns into a commit hash."""
+    if text in WORKTREE_NAMES:
+        return Side(text, None)
+    return Side(text, resolve(text))
+
+
+def parse_bench(text: str, available: Sequence[str] = SCRIPTS_WITH_ROWS) -> BenchSpec:
+    """``"rnn_grad --cases LSTM"`` -> the script ``rnn_grad`` with its arguments."""
+    words = shlex.split(text)
+    if not words:
+        raise CompareError("--bench needs a script name")
+    script = words[0].removesuffix(".py")
+    if script not in available:
+        raise CompareError(f"--bench {script!r}: choose one of {', '.join(available)} (the scripts with --json rows)")
+    for word in words[1:]:
+        if word in ("--json", "--threads") or word.startswith(("--json=", "--threads=")):
+            raise CompareError(f"--bench {text!r}: {word.split('=')[0]} is set by compare.py")
+    return BenchSpec(script, tuple(words[1:]))
+
+
+def side_order(round_index: int) -> tuple[int, int]:
+    """Which side runs first in a round: OLD first in even rounds, NEW first in odd ones."""
+    return (0, 1) if round_index % 2 == 0 else (1, 0)
+
+
+def summarize(old: Sequence[float], new: Sequence[float]) -> Summary:
+    """Medians of each side and of the per-round ratios new/old, with the lowest and highest ratio."""
+    if len(old) != len(new) or not old:
+        raise ValueError("need the same number (at least one) of old and new times")
+    ratios = [n / o for o, n in zip(old, new)]
+    return Summary(statistics.median(old), statistics.median(new), statistics.median(ratios), min(ratios), max(ratios))
+
+
+def verdict(summary: Summary, threshold: float) -> str:
+    """``slower`` (a regression), ``faster`` or ``same``.
+
+    Slower only when the median ratio is beyond ``1 + threshold`` and no
+    round measured the new version as fast as the old (1.0 is outside the
+    spread); faster alike.
+    """
+    if summary.ratio > 1 + threshold and summary.low > 1:
+        return "slower"
+    if summary.ratio < 1 - threshold and summary.high < 1:
+        return "faster"
+    return "same"
+
+
+def compare_rows(
+    runs: list[list[dict]], clock: str, threshold: float, pattern: str | None = None
+) -> tuple[list[RowResult], list[str]]:
+    """Row results from ``runs[side][round] = {row name: {"wall": s, "cpu": s}}``, and the rows missing on a side.
+
+    ``pattern`` (a regular expression) keeps the rows whose name it matches.
+    """
+    other = "wall" if clock == "cpu" else "cpu"
+    names = list(dict.fromkeys(name for rnd in runs[0] + runs[1] for name in rnd))
+    if pattern:
+        names = [n for n in names if re.search(pattern, n)]
+    results, missing = [], []
+    for name in names:
+        if any(name not in rnd for side in runs for rnd in side):
+            missing.append(name)
+            continue
+        old, new = ([rnd[name] for rnd in side] for side in runs)
+        main = summarize([r[clock] for r in old], [r[clock] for r in new])
+        second = summarize([r[other] for r in old], [r[other] for r in new])
+        results.append(RowResult(name, main, second, verdict(main, threshold)))
+    return results, missing
+
+
+def report(results: list[RowResult], clock: str) -> str:
+    """The comparison table."""
+    other = "wall" if clock == "cpu" else "cpu"
+    header = ["row", f"old {clock} ms", f"new {clock} ms", "new/old", "spread", f"{other} new/old", "verdict"]
+    rows = [
+        [
+            r.name,
+            f"{r.clock.old * 1e3:.3f}",
+            f"{r.clock.new * 1e3:.3f}",
+            f"{r.clock.ratio:.3f}",
+            f"{r.clock.low:.3f}-{r.clock.high:.3f}",
+            f"{r.other_clock.ratio:.3f}",
+            "REGRESSION" if r.verdict == "slower" else r.verdict,
+        ]
+        for r in results
+    ]
+    cells = [header] + rows
+    widths = [max(len(c[i]) for c in cells) for i in range(len(header))]
+    lines = []
+    for k, r in enumerate(cells):
+        lines.append("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))))
+        if k == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+# --- git and processes -------------------------------------------------------------------------------
+def git(repo: Path, *args: str) -> str:
+    out = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True)
+    if out.returncode != 0:
+        raise CompareError(f"git {' '.join(args)}: {out.stderr.strip()}")
+    return out.stdout.strip()
+
+
+def git_resolver(repo: Path) -> Callable[[str], str]:
+    def resolve(rev: str) -> str:
+        try:
+            return git(repo, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
+        except CompareError:
+            raise CompareError(f"{rev!r} is not a git revision of {repo} (use '.' for the working tree)") from None
+
+    return resolve
+
+
+def prepare(side: Side, name: str, repo: Path, tmp: Path, own_harness: bool) -> Path:
+    """A directory holding ``zymo`` of ``side`` and the benchmark scripts to run for it."""
+    root = tmp / name
+    if side.commit is None:
+        root.mkdir()
+        (root / "zymo").symlink_to(repo / "zymo", target_is_directory=True)
+        if own_harness:
+            (root / "benchmarks").symlink_to(repo / "benchmarks", target_is_directory=True)
+    else:
+        git(repo, "worktree", "add", "--detach", str(root), side.commit)
+    if not own_harness:
+        shutil.rmtree(root / "benchmarks", ignore_errors=True)
+        shutil.copytree(HARNESS, root / "benchmarks", ignore=shutil.ignore_patterns("__pycache__"))
+    return root
+
+
+def run_bench(root: Path, spec: BenchSpec, threads: int) -> dict:
+    """Run one benchmark invocation in a fresh process for the version under ``root``; its JSON record."""
+    out = root / f".rows-{os.getpid()}.json"
+    cmd = [sys.executable, str(root / "benchmarks" / f"{spec.script}.py"), *spec.args]
+    cmd += ["--threads", str(threads), "--json", str(out)]
+    env = {k: v for k, v in os.environ.items() if k not in OPENBLAS_OVERRIDES}
+    proc = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise CompareError(f"{spec.text()} failed under {root}:\n{proc.stdout[-2000:]}{proc.stderr[-4000:]}")
+    record = json.loads(out.read_text())
+    out.unlink()
+    if Path(record["zymo_path"]) != root / "zymo":
+        raise CompareError(f"{spec.text()} imported zymo from {record['zymo_path']}, not from {root / 'zymo'}")
+    return record
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0], epilog="quick set: " + " | ".join(QUICK))
+    ap.add_argument("old", help="git revision, or '.' for the working tree")
+    ap.add_argument("new", help="git revision, or '.' for the working tree")
+    ap.add_argument(
+        "--bench",
+        action="append",
+        metavar="'SCRIPT ARGS'",
+        help=f"a benchmark invocation (repeatable; scripts: {', '.join(SCRIPTS_WITH_ROWS)}); default: the quick set",
+    )
+    ap.add_argument("--rows", metavar="REGEX", help="compare only the rows whose 'script: row' name matches")
+    ap.add_argument("--rounds", type=int, default=5, help="alternations of old and new (default 5)")
+    ap.add_argument("--threshold", type=float, default=0.05, help="relative slowdown that counts (default 0.05)")
+    ap.add_argument("--clock", choices=["cpu", "wall"], default="cpu", help="the time compared (default cpu)")
+    ap.add_argument("--threads", type=int, default=1, help="threads for every engine (default 1)")
+    ap.add_argument("--own-harness", action="store_true", help="run each side's own benchmarks/ scripts")
+    args = ap.parse_args(argv)
+    try:
+        return compare(args)
+    except CompareError as e:
+        print(f"compare.py: {e}", file=sys.stderr)
+        return 2
+
+
+def compare(args) -> int:
+    if args.rounds < 2:
+        raise CompareError("--rounds must be at least 2 (5 or more to judge a 5% change)")
+    repo = Path(git(Path.cwd(), "rev-parse", "--show-toplevel"))
+    resolve = git_resolver(repo)
+    sides = [parse_side(args.old, resolve), parse_side(args.new, resolve)]
+    specs = [parse_bench(text) for text in (args.bench or QUICK)]
+    tmp = Path(tempfile.mkdtemp(prefix="zymo-compare-"))
+    roots: list[Path] = []
+    try:
+        for side, name in zip(sides, ("old", "new")):
+            roots.append(prepare(side, name, repo, tmp, args.own_harness))
+        runs: list[list[dict]] = [[{} for _ in range(args.rounds)] for _ in sides]
+        kernels = set()
+        start = time.perf_counter()
+        for r in range(args.rounds):
+            for spec in specs:
+                for s in side_order(r):
+                    t = time.perf_counter()
+                    record = run_bench(roots[s], spec, args.threads)
+                    kernels.add(record["blas"])
+                    for row in record["rows"]:
+                        runs[s][r][f"{spec.script}: {row['name']}"] = row
+                    which = ("old", "new")[s]
+                    print(f"round {r + 1}/{args.rounds} {spec.script} {which}: {time.perf_counter() - t:.1f} s",
+                          file=sys.stderr, flush=True)  # fmt: skip
+    finally:
+        for side, root in zip(sides, roots):
+            if side.commit is not None:
+                subprocess.run(
+                    ["git", "-C", str(repo), "worktree", "remove", "--force", str(root)], capture_output=True
+                )
+        shutil.rmtree(tmp, ignore_errors=True)
+    results, missing = compare_rows(runs, args.clock, args.threshold, args.rows)
+    harness = "each side's own benchmarks/" if args.own_harness else f"{HARNESS} for both"
+    print(f"OLD: {sides[0].describe()}   NEW: {sides[1].describe()}   harness: {harness}")
+    print(f"{args.rounds} rounds in {time.perf_counter() - start:.0f} s; {args.threads} thread(s); BLAS: "
+          f"{'; '.join(sorted(kernels))}; clock: {args.clock} time per call, median over rounds")  # fmt: skip
+    for spec in specs:
+        print(f"  {spec.text()}")
+    print(report(results, args.clock))
+    for name in missing:
+        print(f"{name}: measured on one side only, not compared")
+    slower = [r.name for r in results if r.verdict == "slower"]
+    print(
+        f"{len(slower)} of {len(results)} rows slower by more than {args.threshold:.0%} with every round slower"
+        + (": " + ", ".join(slower) if slower else "")
+    )
+    return 1 if slower else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
