@@ -19,6 +19,8 @@ from .conv import Conv, ConvTranspose
 from .layers import BatchNorm, Chain, Dense, Dropout, Embedding, Flatten, LayerNorm, Parallel, SkipConnection
 from .layout import ChannelsFirst
 from .module import Module, describe, named_parameters, num_parameters, parameters, testmode, trainmode
+from .normalization import GroupNorm, InstanceNorm, RMSNorm
+from .pooling import AdaptiveMaxPool, AdaptiveMeanPool, GlobalMaxPool, GlobalMeanPool, MaxPool, MeanPool
 from .recurrent import (
     GRU,
     LSTM,
@@ -32,6 +34,7 @@ from .recurrent import (
     RNNCell,
 )
 from .torch_layers import from_torch, to_torch
+from .upsample import Upsample
 
 __all__ = [
     "Module",
@@ -77,6 +80,16 @@ __all__ = [
     "Conv",
     "ConvTranspose",
     "ChannelsFirst",
+    "MaxPool",
+    "MeanPool",
+    "AdaptiveMaxPool",
+    "AdaptiveMeanPool",
+    "GlobalMaxPool",
+    "GlobalMeanPool",
+    "GroupNorm",
+    "InstanceNorm",
+    "RMSNorm",
+    "Upsample",
     "from_torch",
     "to_torch",
 ]

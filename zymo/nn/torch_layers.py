@@ -15,7 +15,10 @@ import numpy as np
 from ..core.errors import ZymoError
 from .conv import Conv, ConvTranspose
 from .layout import ChannelsFirst
+from .normalization import GroupNorm, InstanceNorm, RMSNorm
+from .pooling import AdaptiveMaxPool, AdaptiveMeanPool, MaxPool, MeanPool
 from .recurrent import torch_convert as _recurrent
+from .upsample import Upsample
 
 __all__ = ["from_torch", "to_torch", "register_torch_conversion"]
 
@@ -148,3 +151,181 @@ register_torch_conversion(
     ("Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"), Conv, _conv_from, _conv_to
 )
 _TO[ConvTranspose] = _conv_to
+
+
+# --- pooling --------------------------------------------------------------------------------
+
+
+def _nd(m) -> int:
+    return int(type(m).__name__[-2])
+
+
+def _tuple(v, nd: int) -> tuple:
+    return tuple(v) if isinstance(v, (tuple, list)) else (v,) * nd
+
+
+def _refuse(m, **flags) -> None:
+    for name, bad in flags.items():
+        if bad:
+            raise ZymoError(f"from_torch: {type(m).__name__} with {name} has no zymo equivalent")
+
+
+def _maxpool_from(m):
+    _refuse(m, return_indices=m.return_indices, ceil_mode=m.ceil_mode)
+    nd = _nd(m)
+    stride = _tuple(m.stride if m.stride is not None else m.kernel_size, nd)
+    k, pad, dil = (_tuple(v, nd) for v in (m.kernel_size, m.padding, m.dilation))
+    return ChannelsFirst(MaxPool(k, stride, pad, dil))
+
+
+def _maxpool_to(layer):
+    import torch.nn as tnn
+
+    nd = len(layer.kernel_size)
+    kind = getattr(tnn, f"MaxPool{nd}d")
+    return kind(layer.kernel_size, layer.stride, _symmetric(layer), layer.dilation)
+
+
+def _symmetric(layer) -> tuple[int, ...]:
+    if any(lo != hi for lo, hi in layer.padding):
+        raise ZymoError(f"to_torch: {layer!r} pads unequally before and after; PyTorch's layers cannot")
+    return tuple(lo for lo, _ in layer.padding)
+
+
+def _avgpool_from(m):
+    _refuse(m, ceil_mode=m.ceil_mode, divisor_override=getattr(m, "divisor_override", None))
+    nd = _nd(m)
+    stride = _tuple(m.stride if m.stride is not None else m.kernel_size, nd)
+    k, pad = _tuple(m.kernel_size, nd), _tuple(m.padding, nd)
+    return ChannelsFirst(MeanPool(k, stride, pad, count_include_pad=m.count_include_pad))
+
+
+def _avgpool_to(layer):
+    import torch.nn as tnn
+
+    kind = getattr(tnn, f"AvgPool{len(layer.kernel_size)}d")
+    return kind(layer.kernel_size, layer.stride, _symmetric(layer), count_include_pad=layer.count_include_pad)
+
+
+def _adaptive_from(cls):
+    def convert(m):
+        _refuse(m, return_indices=getattr(m, "return_indices", False))
+        return ChannelsFirst(cls(_tuple(m.output_size, _nd(m))))
+
+    return convert
+
+
+def _adaptive_to(prefix):
+    def convert(layer):
+        import torch.nn as tnn
+
+        return getattr(tnn, f"{prefix}{len(layer.output_size)}d")(layer.output_size)
+
+    return convert
+
+
+register_torch_conversion(("MaxPool1d", "MaxPool2d", "MaxPool3d"), MaxPool, _maxpool_from, _maxpool_to)
+register_torch_conversion(("AvgPool1d", "AvgPool2d", "AvgPool3d"), MeanPool, _avgpool_from, _avgpool_to)
+register_torch_conversion(
+    ("AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AdaptiveMaxPool3d"),
+    AdaptiveMaxPool,
+    _adaptive_from(AdaptiveMaxPool),
+    _adaptive_to("AdaptiveMaxPool"),
+)
+register_torch_conversion(
+    ("AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d"),
+    AdaptiveMeanPool,
+    _adaptive_from(AdaptiveMeanPool),
+    _adaptive_to("AdaptiveAvgPool"),
+)
+
+
+# --- normalisation and resizing -------------------------------------------------------------
+
+
+def _affine_from(layer, m, names=("weight", "bias")) -> None:
+    for name in names:
+        p = getattr(m, name, None)
+        if p is not None:
+            setattr(layer, name, _np(p))
+
+
+def _groupnorm_from(m):
+    dtype = m.weight.detach().numpy().dtype if m.affine else np.float32
+    layer = GroupNorm(m.num_groups, m.num_channels, m.eps, m.affine, dtype=dtype)
+    _affine_from(layer, m)
+    return ChannelsFirst(layer)
+
+
+def _groupnorm_to(layer):
+    import torch.nn as tnn
+
+    affine = layer.weight is not None
+    m = tnn.GroupNorm(
+        layer.groups, layer.channels, layer.eps, affine, dtype=_torch_dtype(layer.weight) if affine else None
+    )
+    if affine:
+        _put(m.weight, layer.weight)
+        _put(m.bias, layer.bias)
+    return m
+
+
+def _instancenorm_from(m):
+    _refuse(m, track_running_stats=m.track_running_stats)
+    dtype = m.weight.detach().numpy().dtype if m.affine else np.float32
+    layer = InstanceNorm(m.num_features, m.eps, m.affine, dtype=dtype)
+    _affine_from(layer, m)
+    return ChannelsFirst(layer)
+
+
+def _instancenorm_to(layer, nd: int = 2):
+    import torch.nn as tnn
+
+    affine = layer.weight is not None
+    kind = getattr(tnn, f"InstanceNorm{nd}d")
+    m = kind(layer.channels, layer.eps, affine=affine, dtype=_torch_dtype(layer.weight) if affine else None)
+    if affine:
+        _put(m.weight, layer.weight)
+        _put(m.bias, layer.bias)
+    return m
+
+
+def _rmsnorm_from(m):
+    affine = m.weight is not None
+    dtype = m.weight.detach().numpy().dtype if affine else np.float32
+    layer = RMSNorm(tuple(m.normalized_shape), m.eps, affine, dtype=dtype)
+    _affine_from(layer, m, ("weight",))
+    return layer
+
+
+def _rmsnorm_to(layer):
+    import torch.nn as tnn
+
+    affine = layer.weight is not None
+    dtype = _torch_dtype(layer.weight) if affine else None
+    m = tnn.RMSNorm(layer.shape, layer.eps, elementwise_affine=affine, dtype=dtype)
+    if affine:
+        _put(m.weight, layer.weight)
+    return m
+
+
+def _upsample_from(m):
+    size = m.size
+    scale = m.scale_factor
+    return ChannelsFirst(Upsample(size, scale, m.mode, m.align_corners))
+
+
+def _upsample_to(layer):
+    import torch.nn as tnn
+
+    return tnn.Upsample(
+        layer.size, layer.scale_factor, layer.mode, layer.align_corners if layer.mode != "nearest" else None
+    )
+
+
+register_torch_conversion(("GroupNorm",), GroupNorm, _groupnorm_from, _groupnorm_to)
+register_torch_conversion(
+    ("InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d"), InstanceNorm, _instancenorm_from, _instancenorm_to
+)
+register_torch_conversion(("RMSNorm",), RMSNorm, _rmsnorm_from, _rmsnorm_to)
+register_torch_conversion(("Upsample",), Upsample, _upsample_from, _upsample_to)
