@@ -24,10 +24,10 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from .._rules.helpers import shape_of
 from ..core.forward import defjvp
 from ..core.primitive import Primitive
 from ..core.reverse import defvjp
-from ..numpy._rules import shape_of
 
 __all__ = ["ConvGeometry", "conv", "conv_input_grad", "conv_weight_grad", "output_size"]
 

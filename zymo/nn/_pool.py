@@ -18,10 +18,10 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from .._rules.helpers import dtype_of, shape_of
 from ..core.forward import defjvp
 from ..core.primitive import Primitive
 from ..core.reverse import defvjp
-from ..numpy._rules import dtype_of, shape_of
 
 __all__ = ["FixedWindows", "AdaptiveWindows", "pool_gather", "pool_scatter", "adaptive_bounds"]
 

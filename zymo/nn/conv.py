@@ -13,8 +13,9 @@ from typing import Callable
 
 import numpy as np
 
+from .._rules.helpers import shape_of
 from ..core.errors import ShapeError, ZymoError, user_location
-from ..numpy._rules import shape_of
+from ..seeding import generator_or_default
 from . import init as _init
 from ._conv import ConvGeometry, conv, conv_input_grad, output_size
 from .activations import identity
@@ -158,7 +159,7 @@ class Conv(_ConvBase):
         dtype=_init.DEFAULT_DTYPE,
     ):
         self._init_common(in_channels, out_channels, kernel_size, activation, stride, padding, dilation, groups)
-        rng = np.random.default_rng() if rng is None else rng
+        rng = generator_or_default(rng)
         w = init(rng, out_channels, in_channels // self.groups, *self.kernel_size, dtype=dtype)
         self.weight = np.ascontiguousarray(np.moveaxis(w, 1, -1))
         self.bias = np.zeros(out_channels, dtype) if bias else None
@@ -241,7 +242,7 @@ class ConvTranspose(_ConvBase):
                 f"ConvTranspose: output_padding must be below the stride or dilation, got {output_padding!r}"
             )
         self.output_padding = op
-        rng = np.random.default_rng() if rng is None else rng
+        rng = generator_or_default(rng)
         w = init(rng, in_channels, out_channels // self.groups, *self.kernel_size, dtype=dtype)
         self.weight = np.ascontiguousarray(np.moveaxis(w, 1, -1))
         self.bias = np.zeros(out_channels, dtype) if bias else None

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._rules.helpers import shape_of
 from ..core.errors import ShapeError, user_location
-from ..numpy._rules import shape_of
 from .module import Module, _layout, describe
 
 __all__ = ["ChannelsFirst"]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._rules.helpers import dtype_of, shape_of
 from ..core.errors import ShapeError, ZymoError, user_location
-from ..numpy._rules import dtype_of, shape_of
 from . import init as _init
 from .layers import _normalized_shape, normalize_p
 from .module import Module

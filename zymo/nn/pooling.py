@@ -11,8 +11,8 @@ import math
 
 import numpy as np
 
+from .._rules.helpers import dtype_of, shape_of
 from ..core.errors import ShapeError, ZymoError, user_location
-from ..numpy._rules import dtype_of, shape_of
 from ._conv import ConvGeometry, conv
 from ._pool import AdaptiveWindows, FixedWindows, adaptive_bounds, pool_gather
 from .conv import _describe_padding, _kernel, _padding_spec, _per_axis

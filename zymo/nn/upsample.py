@@ -6,8 +6,8 @@ import math
 
 import numpy as np
 
+from .._rules.helpers import dtype_of, shape_of
 from ..core.errors import ShapeError, ZymoError, user_location
-from ..numpy._rules import dtype_of, shape_of
 from .module import Module
 
 __all__ = ["Upsample"]
