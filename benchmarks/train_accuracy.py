@@ -45,7 +45,7 @@ def run_zymo(seed: int, epochs: int, out: Path, threads: int) -> tuple[float, fl
     if zymo_main(argv) != 0:
         raise SystemExit("python -m zymo train failed")
     report = json.loads((out / "report.json").read_text())
-    return report["final"]["accuracy"], report["train_seconds"]
+    return report["test"]["accuracy"], report["train_seconds"]
 
 
 def run_torch(torch, seed: int, epochs: int) -> tuple[float, float]:
@@ -125,7 +125,7 @@ def main() -> None:
         cmd += ["--threads", str(args.threads)]
         subprocess.run(cmd, check=True, capture_output=True)
         wall = time.perf_counter() - t0
-        final = json.loads((out / "report.json").read_text())["final"]
+        final = json.loads((out / "report.json").read_text())["test"]
         print(f"\n`python -m zymo train` end to end (fresh process): {wall:.1f} s wall, "
               f"test accuracy {100 * final['accuracy']:.2f}%")  # fmt: skip
 

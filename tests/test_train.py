@@ -10,7 +10,7 @@ import zymo.numpy as znp
 from zymo import optim
 from zymo.data import DataLoader
 from zymo.nn import Module
-from zymo.train import EarlyStopping, NonFiniteLossError
+from zymo.train import EarlyStopping, History, NonFiniteLossError
 
 
 class Regressor(Module):
@@ -174,7 +174,7 @@ def test_early_stopping_on_a_missing_key_says_which_keys_exist():
 def test_progress_bar_shows_the_running_loss_and_the_evaluation(capsys):
     model, state = _setup()
     x, y = _data()
-    zymo.train(mse, model, DataLoader((x, y), 32), state, epochs=1, progress=True, evaluate=lambda m: {"acc": 0.5})
+    zymo.train(mse, model, DataLoader((x, y), 32), state, epochs=1, progress="bar", evaluate=lambda m: {"acc": 0.5})
     err = capsys.readouterr().err
     assert "epoch 1/1" in err and "2/2" in err and "loss=" in err and "acc=0.5" in err
 
@@ -221,3 +221,36 @@ def test_training_with_jit_stops_on_a_nan_loss_before_updating():
         zymo.train(mse, model, DataLoader((x, y), 16, shuffle=False), state, epochs=1, progress=False, jit=True)
     assert not np.array_equal(before[0], model.w1)  # the first step was taken, the second was not
     assert state.step == 1
+
+
+def test_progress_off_a_terminal_prints_one_plain_line_per_epoch(capsys):
+    model, state = _setup()
+    x, y = _data()
+    zymo.train(mse, model, DataLoader((x, y), 32), state, epochs=2, progress=True, evaluate=lambda m: {"acc": 0.5})
+    captured = capsys.readouterr()  # captured output is not a terminal
+    lines = captured.out.splitlines()
+    assert len(lines) == 2 and lines[0].startswith("epoch 1/2: loss ") and lines[1].endswith("acc 0.5")
+    assert "\r" not in captured.out and captured.err == ""
+
+
+def test_progress_lines_are_printed_when_asked_for(capsys):
+    model, state = _setup()
+    x, y = _data()
+    zymo.train(mse, model, DataLoader((x, y), 32), state, epochs=3, progress="lines")
+    assert [line.split(":")[0] for line in capsys.readouterr().out.splitlines()] == [
+        "epoch 1/3",
+        "epoch 2/3",
+        "epoch 3/3",
+    ]
+
+
+def test_unknown_progress_style_is_rejected():
+    model, state = _setup()
+    x, y = _data()
+    with pytest.raises(zymo.ZymoError, match="progress must be"):
+        zymo.train(mse, model, DataLoader((x, y), 32), state, progress="verbose")
+
+
+def test_history_repr_is_short_whatever_the_number_of_steps():
+    history = History(epochs=[{"epoch": 1, "loss": 0.5}], losses=[0.1] * 10_000)
+    assert repr(history) == "History(1 epoch, 10000 steps, last={'epoch': 1, 'loss': 0.5})"

@@ -46,12 +46,16 @@ from .io import save, load, CheckpointError  # noqa: E402
 from . import data  # noqa: E402,F401
 from . import testing  # noqa: E402,F401
 from .seeding import seed  # noqa: E402
+from . import models  # noqa: E402,F401
+from .runs import Run, load_run  # noqa: E402
 from .train import train, EarlyStopping, NonFiniteLossError  # noqa: E402
 
 __version__ = "0.1.0"
 
 __all__ = [
     "seed",
+    "load_run",
+    "Run",
     "save",
     "load",
     "CheckpointError",

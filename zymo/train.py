@@ -44,6 +44,12 @@ class History:
         """The values of ``key`` over the epochs, e.g. ``history["loss"]``."""
         return [e.get(key) for e in self.epochs]
 
+    def __repr__(self) -> str:
+        last = f", last={self.epochs[-1]}" if self.epochs else ""
+        stopped = ", stopped_early=True" if self.stopped_early else ""
+        n = len(self.epochs)
+        return f"History({n} epoch{'' if n == 1 else 's'}, {len(self.losses)} steps{last}{stopped})"
+
 
 @dataclass
 class EarlyStopping:
@@ -109,12 +115,29 @@ def _short(v) -> str:
     return f"{v:.4g}" if isinstance(v, float) else str(v)
 
 
-def _progress_bar(progress: bool, desc: str, total: int | None):
-    if not progress:
+def _progress_style(progress: bool | str) -> str:
+    """``"bar"``, ``"lines"`` or ``"none"``: ``True`` means a bar on a terminal, one line per epoch otherwise."""
+    if progress is True:
+        return "bar" if sys.stderr is not None and sys.stderr.isatty() else "lines"
+    if progress is False or progress is None:
+        return "none"
+    if progress not in ("bar", "lines"):
+        raise ZymoError(f"progress must be True, False, 'bar' or 'lines', got {progress!r}")
+    return progress
+
+
+def _progress_bar(style: str, desc: str, total: int | None):
+    if style != "bar":
         return None
     from tqdm.auto import tqdm
 
     return tqdm(desc=desc, total=total, leave=True, dynamic_ncols=True)
+
+
+def _epoch_line(log: dict, epochs: int) -> str:
+    """``epoch 3/15: loss 0.1234, val_loss 0.2345, ...``"""
+    values = ", ".join(f"{k} {_short(v)}" for k, v in log.items() if k != "epoch")
+    return f"epoch {log['epoch']}/{epochs}: {values}"
 
 
 def train(
@@ -129,7 +152,7 @@ def train(
     early_stopping: EarlyStopping | None = None,
     checkpoint: str | os.PathLike | None = None,
     resume: str | os.PathLike | None = None,
-    progress: bool = True,
+    progress: bool | str = True,
     jit: bool = False,
 ) -> History:
     """Train ``model`` in place: for each batch of ``data``, ``loss_fn(model, *batch)``, its gradient, an update.
@@ -145,6 +168,9 @@ def train(
       that was never interrupted.
     - A NaN or infinite loss raises ``NonFiniteLossError`` naming the step, before
       that step updates anything; the checkpoint on disk stays the last good one.
+    - ``progress``: ``True`` shows a progress bar on a terminal and prints one plain
+      line per epoch otherwise (output to a file or a pipe); ``"bar"`` or ``"lines"``
+      asks for one of them, ``False`` prints nothing.
     - ``jit=True`` differentiates through ``zymo.jit`` (the same results, replayed
       once two batches of a shape have been traced). Integer arrays in a batch
       (class labels) are part of the input signature by value, so it pays only
@@ -183,9 +209,10 @@ def train(
         total_batches = len(data)  # type: ignore[arg-type]
     except TypeError:
         total_batches = None
+    style = _progress_style(progress)
     for epoch in range(start_epoch, epochs):
         _trainmode(model)
-        bar = _progress_bar(progress, f"epoch {epoch + 1}/{epochs}", total_batches)
+        bar = _progress_bar(style, f"epoch {epoch + 1}/{epochs}", total_batches)
         total, count = 0.0, 0
         try:
             for i, batch in enumerate(data):
@@ -227,6 +254,8 @@ def train(
             if bar is not None:
                 bar.close()
         history.epochs.append(log)
+        if style == "lines":
+            print(_epoch_line(log, epochs), flush=True)
         stop = False
         for cb in callbacks:
             stop = (cb(log, model, state) is True) or stop

@@ -4,15 +4,18 @@ Tasks:
 
 - ``digits`` (default): scikit-learn's 8x8 handwritten digits, each image read
   row by row as an 8-step sequence of 8 pixels; a recurrent layer and a dense
-  head classify it. Reported: test accuracy and loss.
+  head classify it. A stratified quarter of the images is the test set; a tenth
+  of the rest is held out for validation after each epoch. Reported: test
+  accuracy and loss.
 - ``sunspots``: yearly sunspot numbers 1700-2008 (shipped with statsmodels);
   from the last ``window`` years the model forecasts the next. Trained on the
-  years up to 1948, tested on 1949-2008. Reported: test RMSE against the
-  persistence forecast (next year = this year).
+  years up to 1918, validated on 1919-1948, tested on 1949-2008. Reported: test
+  RMSE against the persistence forecast (next year = this year).
 
 Everything lands in ``--out``: ``model.safetensors`` (weights, optimiser state
-and progress; ``--resume`` continues from it), ``config.json``, ``report.json``
-and ``learning_curve.png``.
+and progress; ``--resume`` continues from it), ``config.json`` (settings, model
+sizes and input scaling: ``zymo.load_run`` rebuilds the model from it),
+``report.json`` and ``learning_curve.png``.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import csv
 import importlib.util
 import io
 import json
+import shlex
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,50 +34,93 @@ from typing import Callable
 import numpy as np
 
 from ..io import write_atomically
+from ..runs import CHECKPOINT, CONFIG, CURVE, REPORT
 
 HELP = "train a recurrent network on a real dataset (default: LSTM on handwritten digits) and report"
 
-CHECKPOINT = "model.safetensors"
-MODEL_SETTINGS = ("task", "model", "hidden", "layers", "window")
+RUN_FILES = (CONFIG, CHECKPOINT, REPORT, CURVE)
 TASK_DEFAULTS = {
     "digits": {"model": "lstm", "hidden": 128, "layers": 1, "epochs": 15, "batch_size": 32, "lr": 0.01, "window": 8},
     "sunspots": {"model": "lstm", "hidden": 32, "layers": 1, "epochs": 60, "batch_size": 16, "lr": 0.01, "window": 20},
 }
+DEFAULT_SEED = 0
+#: Settings a resumed run takes from its config.json; giving another value on the command line is an error.
+RUN_SETTINGS = ("task", "model", "hidden", "layers", "window", "epochs", "batch_size", "lr", "seed", "max_samples")
+
+
+def _defaults(key: str) -> str:
+    return "default: " + ", ".join(f"{TASK_DEFAULTS[t][key]} for {t}" for t in TASK_DEFAULTS)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--task", choices=sorted(TASK_DEFAULTS), default=None, help="dataset (default: digits)")
-    parser.add_argument("--model", choices=("rnn", "lstm", "gru"), default=None, help="recurrent layer (lstm)")
-    parser.add_argument("--hidden", type=int, default=None, help="hidden units per layer")
-    parser.add_argument("--layers", type=int, default=None, help="stacked recurrent layers")
-    parser.add_argument("--epochs", type=int, default=None, help="epochs in total (counting resumed ones)")
-    parser.add_argument("--batch-size", type=int, default=None, help="samples per update")
-    parser.add_argument("--lr", type=float, default=None, help="peak learning rate of Adam (cosine decay)")
-    parser.add_argument("--window", type=int, default=None, help="sunspots: years of history per forecast")
-    parser.add_argument("--seed", type=int, default=0, help="seed of initialisation and data order")
-    parser.add_argument("--out", default=None, help="output folder (default: runs/<timestamp>, or the resumed run's)")
-    parser.add_argument("--resume", default=None, metavar="PATH", help="continue from a model.safetensors")
-    parser.add_argument("--max-samples", type=int, default=None, help="use only this many samples (quick runs)")
+    parser.add_argument("--model", choices=("rnn", "lstm", "gru"), default=None, help="recurrent layer (default: lstm)")
+    parser.add_argument("--hidden", type=int, default=None, help=f"hidden units per layer ({_defaults('hidden')})")
+    parser.add_argument("--layers", type=int, default=None, help="stacked recurrent layers (default: 1)")
+    parser.add_argument("--epochs", type=int, default=None, help=f"epochs in total ({_defaults('epochs')})")
+    parser.add_argument("--batch-size", type=int, default=None, help=f"samples per update ({_defaults('batch_size')})")
     parser.add_argument(
-        "--threads", type=int, default=1, help="BLAS threads (default 1: small matrices run faster on one thread)"
+        "--lr", type=float, default=None, help="peak learning rate of Adam, warm-up then cosine decay (default: 0.01)"
     )
-    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    parser.add_argument(
+        "--window", type=int, default=None, help="sunspots: years of history per forecast (default: 20)"
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        help=f"seed of initialisation and data order, via zymo.seed (default: {DEFAULT_SEED})",
+    )
+    parser.add_argument("--out", default=None, help="output folder (default: runs/<timestamp>, or the resumed run's)")
+    parser.add_argument("--overwrite", action="store_true", help="replace the run already in --out")
+    parser.add_argument(
+        "--resume", default=None, metavar="PATH", help="continue an interrupted run from its model.safetensors"
+    )
+    parser.add_argument(
+        "--max-samples", type=int, default=None, help="use only this many samples per split (quick runs)"
+    )
+    parser.add_argument(
+        "--threads", type=int, default=1, help="BLAS threads (default: 1; small matrices run faster on one thread)"
+    )
+    parser.add_argument(
+        "--no-progress",
+        action="store_true",
+        help="no progress bar: one line per epoch (the default when not on a terminal)",
+    )
+
+
+class UsageError(SystemExit):
+    """A command line that cannot run; raised before any file or folder is created."""
+
+    def __init__(self, message: str):
+        super().__init__(f"error: {message}")
 
 
 # --- data ---------------------------------------------------------------------------------------
 @dataclass
 class Task:
-    """Train and test arrays, the loss, and how to score the model."""
+    """Training, validation and test arrays, the loss, the metrics, and how raw inputs and outputs are scaled."""
 
     name: str
     x_train: np.ndarray
     y_train: np.ndarray
+    x_val: np.ndarray
+    y_val: np.ndarray
     x_test: np.ndarray
     y_test: np.ndarray
     outputs: int
     loss: Callable
-    score: Callable  # (model) -> dict of metrics, "val_loss" among them
-    headline: Callable  # (metrics) -> one line for the report
+    metrics: Callable  # (model, x, y) -> dict of metrics, "loss" among them
+    headline: Callable  # (test metrics) -> one line for the report
+    input_scaling: dict  # raw input = model input * scale + shift
+    output: dict  # {"kind": "class"} or {"kind": "value", "shift": ..., "scale": ...}
+
+    def limit(self, n: int) -> None:
+        """Keep only the first ``n`` samples of each split."""
+        n = max(n, 1)
+        self.x_train, self.y_train = self.x_train[:n], self.y_train[:n]
+        self.x_val, self.y_val = self.x_val[:n], self.y_val[:n]
+        self.x_test, self.y_test = self.x_test[:n], self.y_test[:n]
 
 
 def _digits(settings: dict) -> Task:
@@ -85,22 +132,26 @@ def _digits(settings: dict) -> Task:
     data = load_digits()
     x = (data.images / 16.0).astype(np.float32)  # (n, 8 rows, 8 pixels): 8 steps of 8 features
     y = data.target.astype(np.int64)
-    x_train, x_test, y_train, y_test = train_test_split(x, y, test_size=0.25, random_state=0, stratify=y)
+    x_rest, x_test, y_rest, y_test = train_test_split(x, y, test_size=0.25, random_state=0, stratify=y)
+    x_train, x_val, y_train, y_val = train_test_split(x_rest, y_rest, test_size=0.1, random_state=0, stratify=y_rest)
 
     def loss(model, x, y):
         return logitcrossentropy(model(x), y)
 
-    def score(model):
-        logits = model(x_test)
+    def metrics(model, x, y):
+        logits = model(x)
         return {
-            "val_loss": float(logitcrossentropy(logits, y_test)),
-            "accuracy": float(np.mean(np.argmax(logits, axis=-1) == y_test)),
+            "loss": float(logitcrossentropy(logits, y)),
+            "accuracy": float(np.mean(np.argmax(logits, axis=-1) == y)),
         }
 
     def headline(m):
-        return f"test accuracy {100 * m['accuracy']:.2f}%  test loss {m['val_loss']:.4f}"
+        return f"test accuracy {100 * m['accuracy']:.2f}%  test loss {m['loss']:.4f}"
 
-    return Task("digits", x_train, y_train, x_test, y_test, 10, loss, score, headline)
+    return Task(
+        "digits", x_train, y_train, x_val, y_val, x_test, y_test, 10, loss, metrics, headline,
+        {"shift": 0.0, "scale": 16.0}, {"kind": "class"},
+    )  # fmt: skip
 
 
 def sunspots_series() -> tuple[np.ndarray, np.ndarray]:
@@ -121,89 +172,184 @@ def _sunspots(settings: dict) -> Task:
 
     years, values = sunspots_series()
     w = settings["window"]
-    first_test_year = 1949
-    train_part = values[years < first_test_year]
+    first_val_year, first_test_year = 1919, 1949
+    train_part = values[years < first_val_year]
     scale = float(train_part.std())
     mean = float(train_part.mean())
     z = ((values - mean) / scale).astype(np.float32)
     x = np.stack([z[i : i + w] for i in range(len(z) - w)])[:, :, None]  # (n, w steps, 1 feature)
     y = z[w:, None]
     target_years = years[w:]
+    train = target_years < first_val_year
+    val = (target_years >= first_val_year) & (target_years < first_test_year)
     test = target_years >= first_test_year
-    x_train, y_train, x_test, y_test = x[~test], y[~test], x[test], y[test]
-    persistence = float(np.sqrt(np.mean((x_test[:, -1] - y_test) ** 2))) * scale
 
     def loss(model, x, y):
         return mse(model(x), y)
 
-    def score(model):
-        pred = model(x_test)
-        val = float(mse(pred, y_test))
-        return {"val_loss": val, "rmse": float(np.sqrt(val)) * scale, "persistence_rmse": persistence}
+    def metrics(model, x, y):
+        pred = model(x)
+        value = float(mse(pred, y))
+        persistence = float(np.sqrt(np.mean((x[:, -1] - y) ** 2))) * scale
+        return {"loss": value, "rmse": float(np.sqrt(value)) * scale, "persistence_rmse": persistence}
 
     def headline(m):
         return (
             f"test RMSE {m['rmse']:.2f} sunspots (1949-2008 forecasts)  "
-            f"persistence forecast {m['persistence_rmse']:.2f}  test loss {m['val_loss']:.4f}"
+            f"persistence forecast {m['persistence_rmse']:.2f}  test loss {m['loss']:.4f}"
         )
 
-    return Task("sunspots", x_train, y_train, x_test, y_test, 1, loss, score, headline)
+    return Task(
+        "sunspots", x[train], y[train], x[val], y[val], x[test], y[test], 1, loss, metrics, headline,
+        {"shift": mean, "scale": scale}, {"kind": "value", "shift": mean, "scale": scale},
+    )  # fmt: skip
 
 
 TASKS = {"digits": _digits, "sunspots": _sunspots}
 
 
-# --- model --------------------------------------------------------------------------------------
-def build_model(settings: dict, features: int, outputs: int, rng: np.random.Generator):
-    """A recurrent layer (``rnn``/``lstm``/``gru``) whose last output feeds a dense head."""
-    from ..nn import GRU, LSTM, RNN, Dense, Module
-
-    layer = {"rnn": RNN, "lstm": LSTM, "gru": GRU}[settings["model"]]
-
-    class SequenceModel(Module):
-        def __init__(self):
-            self.rnn = layer(features, settings["hidden"], num_layers=settings["layers"], rng=rng)
-            self.head = Dense(settings["hidden"], outputs, rng=rng)
-
-        def __call__(self, x):
-            return self.head(self.rnn(x)[:, -1])
-
-    return SequenceModel()
+def load_task(settings: dict) -> Task:
+    """The task a run's ``settings`` name, limited to ``max_samples`` per split when set."""
+    task = TASKS[settings["task"]](settings)
+    if settings.get("max_samples") is not None:
+        task.limit(settings["max_samples"])
+    return task
 
 
-# --- run ----------------------------------------------------------------------------------------
-def _settings(args) -> tuple[dict, Path | None]:
-    """Task defaults, then the settings of a resumed run, then the options given on the command line."""
-    resume = Path(args.resume) if args.resume else None
-    saved = {}
-    if resume is not None:
-        cfg = resume.parent / "config.json"
-        if cfg.exists():
-            saved = json.loads(cfg.read_text())
-    task = args.task or saved.get("task") or "digits"
-    settings = {"task": task, **TASK_DEFAULTS[task]}
-    settings.update({k: v for k, v in saved.items() if k in settings or k == "seed"})
-    given = {
-        "model": args.model,
-        "hidden": args.hidden,
-        "layers": args.layers,
-        "epochs": args.epochs,
-        "batch_size": args.batch_size,
-        "lr": args.lr,
-        "window": args.window,
+def model_config(settings: dict, task: Task) -> dict:
+    """``settings`` plus what ``zymo.models.build`` and ``zymo.load_run`` need: sizes, input and output scaling."""
+    steps, features = task.x_train.shape[1], task.x_train.shape[2]
+    return {
+        **settings,
+        "features": int(features),
+        "outputs": task.outputs,
+        "dtype": str(task.x_train.dtype),
+        "input": {"steps": int(steps), "features": int(features), **task.input_scaling},
+        "output": task.output,
     }
-    settings.update({k: v for k, v in given.items() if v is not None})
-    if "seed" not in saved or args.seed != 0:
-        settings["seed"] = args.seed
-    settings["max_samples"] = args.max_samples if args.max_samples is not None else saved.get("max_samples")
+
+
+# --- settings -----------------------------------------------------------------------------------
+def _option(key: str) -> str:
+    return "--" + key.replace("_", "-")
+
+
+def _given(args) -> dict:
+    return {k: getattr(args, k) for k in RUN_SETTINGS if getattr(args, k) is not None}
+
+
+def _check_values(settings: dict) -> None:
     for k in ("hidden", "layers", "epochs", "batch_size", "window"):
         if settings[k] < 1:
-            raise SystemExit(f"--{k.replace('_', '-')} must be at least 1, got {settings[k]}")
+            raise UsageError(f"{_option(k)} must be at least 1, got {settings[k]}")
     if settings["lr"] <= 0:
-        raise SystemExit(f"--lr must be positive, got {settings['lr']}")
-    return settings, resume
+        raise UsageError(f"--lr must be positive, got {settings['lr']}")
+    if settings["seed"] < 0:
+        raise UsageError(f"--seed must be a non-negative integer, got {settings['seed']}")
+    if settings["max_samples"] is not None and settings["max_samples"] < 1:
+        raise UsageError(f"--max-samples must be at least 1, got {settings['max_samples']}")
 
 
+def _new_settings(args) -> dict:
+    """Task defaults, then the options given on the command line."""
+    task = args.task or "digits"
+    settings = {"task": task, **TASK_DEFAULTS[task], "seed": DEFAULT_SEED, "max_samples": None}
+    settings.update(_given(args))
+    _check_values(settings)
+    return settings
+
+
+def _command(settings: dict, epochs: int) -> str:
+    parts = ["python -m zymo train"]
+    for k in RUN_SETTINGS:
+        value = epochs if k == "epochs" else settings.get(k)
+        default = {"seed": DEFAULT_SEED, "max_samples": None, **TASK_DEFAULTS[settings["task"]], "task": "digits"}
+        if value is not None and (value != default.get(k) or k == "epochs"):
+            parts += [_option(k), shlex.quote(str(value))]
+    return " ".join(parts + ["--out", "NEW_FOLDER"])
+
+
+def _resumed_settings(args, checkpoint: Path) -> tuple[dict, int]:
+    """The settings of the run ``checkpoint`` belongs to and the epochs it has done, after checking the options."""
+    from ..io import CheckpointError, read_extra
+
+    if not checkpoint.exists():
+        raise UsageError(f"--resume {checkpoint}: no such file")
+    if checkpoint.is_dir():
+        hint = f" (did you mean {checkpoint / CHECKPOINT}?)" if (checkpoint / CHECKPOINT).exists() else ""
+        raise UsageError(f"--resume {checkpoint} is a folder; pass the run's {CHECKPOINT}{hint}")
+    try:
+        done = int(read_extra(checkpoint).get("epoch", 0))
+    except CheckpointError as e:
+        raise UsageError(f"--resume {checkpoint}: {e}") from None
+    config_path = checkpoint.parent / CONFIG
+    try:
+        saved = json.loads(config_path.read_text())
+    except FileNotFoundError:
+        raise UsageError(
+            f"--resume {checkpoint}: no {CONFIG} beside it; it holds the run's settings (model, sizes, data), "
+            "so the run cannot be continued without it"
+        ) from None
+    except ValueError as e:
+        raise UsageError(f"--resume: {config_path} is not valid JSON ({e})") from None
+    if saved.get("task") not in TASK_DEFAULTS:
+        raise UsageError(f"--resume: {config_path} names no known task ({saved.get('task')!r})")
+    settings = {"task": saved["task"], **TASK_DEFAULTS[saved["task"]], "seed": DEFAULT_SEED, "max_samples": None}
+    settings.update({k: saved[k] for k in RUN_SETTINGS if k in saved})
+    given = _given(args)
+    if "epochs" in given and given["epochs"] != settings["epochs"]:
+        raise UsageError(
+            f"{checkpoint} is a run of {settings['epochs']} epochs and cannot be turned into one of "
+            f"{given['epochs']}: its learning-rate schedule (warm-up, then cosine decay to zero) was sized for "
+            f"{settings['epochs']} epochs, so training on would not give what a {given['epochs']}-epoch run gives. "
+            f"Train a new run instead: {_command(settings, given['epochs'])}"
+        )
+    conflicts = [k for k in RUN_SETTINGS if k != "epochs" and k in given and given[k] != settings[k]]
+    if conflicts:
+        kind = (
+            f"{settings['task']} run with a {settings['model'].upper()} "
+            f"({settings['hidden']} hidden units x {settings['layers']} layers)"
+        )
+        clash = "; ".join(f"{_option(k)} {given[k]} but the run has {settings[k]}" for k in conflicts)
+        raise UsageError(
+            f"{checkpoint} holds a {kind}; its {CONFIG} decides the settings of a resumed run: {clash}. "
+            f"Drop {', '.join(_option(k) for k in conflicts)}, or train a new run with them"
+        )
+    if done >= settings["epochs"]:
+        raise UsageError(
+            f"{checkpoint} is a finished run ({done} of {settings['epochs']} epochs); nothing to resume. "
+            f"A longer run must be trained anew (its learning-rate schedule spans all its epochs): "
+            f"{_command(settings, 2 * settings['epochs'])}"
+        )
+    _check_values(settings)
+    return settings, done
+
+
+def _output_folder(args, resume: Path | None) -> Path:
+    """The run folder, checked: an existing run is replaced only with ``--overwrite`` (or continued by ``--resume``)."""
+    if args.out:
+        out = Path(args.out)
+    elif resume is not None:
+        out = resume.parent
+    else:
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        out, n = Path("runs") / stamp, 1
+        while out.exists():
+            n += 1
+            out = Path("runs") / f"{stamp}-{n}"
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out} is a file, not a folder")
+    continuing = resume is not None and out.resolve() == resume.parent.resolve()
+    existing = [name for name in RUN_FILES if (out / name).exists()]
+    if existing and not continuing and not args.overwrite:
+        raise UsageError(
+            f"{out} already holds a run ({', '.join(existing)}); pass --overwrite to replace it, "
+            f"--resume {out / CHECKPOINT} to continue it, or another --out"
+        )
+    return out
+
+
+# --- output -------------------------------------------------------------------------------------
 def _plot(path: Path, history, settings: dict, steps_per_epoch: int) -> None:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -214,19 +360,19 @@ def _plot(path: Path, history, settings: dict, steps_per_epoch: int) -> None:
     steps = np.arange(1, len(history.losses) + 1) / steps_per_epoch
     ax.plot(steps, history.losses, lw=0.6, alpha=0.5, label="training loss (per step)")
     ax.plot(history["epoch"], history["loss"], "o-", label="training loss (epoch mean)")
-    ax.plot(history["epoch"], history["val_loss"], "s-", label="test loss")
+    ax.plot(history["epoch"], history["val_loss"], "s-", label="validation loss")
     ax.set_xlabel("epoch")
     ax.set_ylabel("loss")
     ax.set_yscale("log")
     ax.legend()
     ax.set_title(f"{settings['task']}: {settings['model'].upper()} {settings['hidden']} x {settings['layers']}")
     metric = "accuracy" if settings["task"] == "digits" else "rmse"
-    ax2.plot(history["epoch"], history[metric], "o-", color="C3", label=f"test {metric}")
+    ax2.plot(history["epoch"], history[f"val_{metric}"], "o-", color="C3", label=f"validation {metric}")
     if metric == "rmse":
-        ax2.axhline(history["persistence_rmse"][-1], color="gray", ls="--", label="persistence forecast")
+        ax2.axhline(history["val_persistence_rmse"][-1], color="gray", ls="--", label="persistence forecast")
         ax2.legend()
     ax2.set_xlabel("epoch")
-    ax2.set_ylabel(f"test {metric}")
+    ax2.set_ylabel(f"validation {metric}")
     ax2.grid(alpha=0.3)
     fig.tight_layout()
     buffer = io.BytesIO()
@@ -234,6 +380,11 @@ def _plot(path: Path, history, settings: dict, steps_per_epoch: int) -> None:
     write_atomically(path, buffer.getvalue())
 
 
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+# --- run ----------------------------------------------------------------------------------------
 def run(args) -> int:
     missing = [m for m in ("sklearn", "matplotlib", "threadpoolctl") if importlib.util.find_spec(m) is None]
     if missing:
@@ -246,36 +397,44 @@ def run(args) -> int:
 
 
 def _run(args) -> int:
-    from .. import optim
+    from .. import models, optim
     from ..data import DataLoader
-    from ..io import CheckpointError
-    from ..nn import num_parameters
+    from ..io import CheckpointError, load
     from ..seeding import seed
     from ..train import NonFiniteLossError, train
 
-    settings, resume = _settings(args)
-    task = TASKS[settings["task"]](settings)
-    if settings["max_samples"] is not None:
-        n = max(settings["max_samples"], 1)
-        task.x_train, task.y_train = task.x_train[:n], task.y_train[:n]
-        task.x_test, task.y_test = task.x_test[:n], task.y_test[:n]
-    if args.out:
-        out = Path(args.out)
-    else:
-        out = resume.parent if resume is not None else Path("runs") / time.strftime("%Y%m%d-%H%M%S")
-    out.mkdir(parents=True, exist_ok=True)
+    resume = Path(args.resume) if args.resume else None
+    settings, done = _resumed_settings(args, resume) if resume is not None else (_new_settings(args), 0)
+    out = _output_folder(args, resume)
+    task = load_task(settings)
+    config = model_config(settings, task)
 
     rng = seed(settings["seed"])
-    model = build_model(settings, task.x_train.shape[-1], task.outputs, rng)
+    model = models.build(config, rng)
     loader = DataLoader((task.x_train, task.y_train), settings["batch_size"], shuffle=True, rng=rng)
     total_steps = settings["epochs"] * len(loader)
     schedule = optim.CosineDecay(settings["lr"], total=total_steps, warmup=min(len(loader), total_steps // 10))
     state = optim.setup(optim.chain(optim.ClipNorm(5.0), optim.Adam(schedule)), model)
-    write_atomically(out / "config.json", json.dumps(settings, indent=2).encode())
+    if resume is not None:
+        try:  # checked before anything is written; train() loads it again with the data order
+            load(resume, into=model, state=state)
+        except CheckpointError as e:
+            print(f"error: {e}")
+            return 1
+    if args.overwrite and not (resume is not None and out.resolve() == resume.parent.resolve()):
+        for name in RUN_FILES:
+            (out / name).unlink(missing_ok=True)
+    out.mkdir(parents=True, exist_ok=True)
+    write_atomically(out / CONFIG, json.dumps(config, indent=2).encode())
 
-    print(f"task {task.name}: {len(task.x_train)} training and {len(task.x_test)} test sequences of "
-          f"{task.x_train.shape[1]} steps x {task.x_train.shape[2]} features")  # fmt: skip
-    print(f"model {model.rnn!r} -> {model.head!r}, {num_parameters(model)} parameters; output in {out}")
+    print(f"task {task.name}: {len(task.x_train)} training, {len(task.x_val)} validation and {len(task.x_test)} "
+          f"test sequences of {task.x_train.shape[1]} steps x {task.x_train.shape[2]} features")  # fmt: skip
+    resumed = f"; resuming after epoch {done}" if resume is not None else ""
+    print(f"model {model!r}, {model.num_parameters()} parameters; output in {out}{resumed}")
+
+    def validate(m):
+        return {f"val_{k}": v for k, v in task.metrics(m, task.x_val, task.y_val).items()}
+
     start = time.perf_counter()
     try:
         history = train(
@@ -284,10 +443,10 @@ def _run(args) -> int:
             loader,
             state,
             epochs=settings["epochs"],
-            evaluate=task.score,
+            evaluate=validate,
             checkpoint=out / CHECKPOINT,
             resume=resume,
-            progress=not args.no_progress,
+            progress="lines" if args.no_progress else True,
         )
     except (NonFiniteLossError, CheckpointError) as e:
         print(f"error: {e}")
@@ -296,22 +455,22 @@ def _run(args) -> int:
         print(f"\ninterrupted; continue with: python -m zymo train --resume {out / CHECKPOINT}")
         return 130
     elapsed = time.perf_counter() - start
-    if not history.epochs:
-        print("nothing to train: the checkpoint already has all the epochs asked for")
-        return 1
     final = history.epochs[-1]
-    _plot(out / "learning_curve.png", history, settings, len(loader))
+    model.eval()
+    test = task.metrics(model, task.x_test, task.y_test)
+    _plot(out / CURVE, history, settings, len(loader))
     report = {
         **settings,
         "epochs_run": len(history.epochs),
         "steps": state.step,
-        "parameters": num_parameters(model),
+        "parameters": model.num_parameters(),
         "train_seconds": round(elapsed, 2),
         "final": final,
+        "test": test,
     }
-    write_atomically(out / "report.json", json.dumps(report, indent=2).encode())
-    print(f"\n{task.headline(final)}")
-    print(f"training loss {final['loss']:.4f} after {len(history.epochs)} epochs ({state.step} steps)")
-    print(f"time {elapsed:.1f} s  parameters {num_parameters(model)}")
-    print(f"saved {out / CHECKPOINT}, {out / 'learning_curve.png'}, {out / 'report.json'}")
+    write_atomically(out / REPORT, json.dumps(report, indent=2).encode())
+    print(f"\n{task.headline(test)}")
+    print(f"training loss {final['loss']:.4f} after {_plural(len(history.epochs), 'epoch')} ({state.step} steps)")
+    print(f"time {elapsed:.1f} s  parameters {model.num_parameters()}")
+    print(f"saved in {out}: {', '.join(RUN_FILES)}")
     return 0
