@@ -107,10 +107,17 @@ def optional(name: str):
 
 @dataclasses.dataclass(frozen=True)
 class Timing:
-    """Median seconds per call: wall clock, and CPU time of the whole process (all its threads)."""
+    """Seconds per call: wall clock and CPU time of the whole process (all its threads); median and lowest."""
 
     wall: float
     cpu: float
+    wall_min: float | None = None
+    cpu_min: float | None = None
+
+    @classmethod
+    def of(cls, walls: list[float], cpus: list[float]) -> Timing:
+        """Medians and minima of per-call samples (or per-call block means)."""
+        return cls(statistics.median(walls), statistics.median(cpus), min(walls), min(cpus))
 
     @property
     def cpu_per_wall(self) -> float:
@@ -120,11 +127,20 @@ class Timing:
 
 @dataclasses.dataclass(frozen=True)
 class Row:
-    """One measured row, as written by ``--json``: ``name`` is stable across revisions (``compare.py`` pairs on it)."""
+    """One measured row, as written by ``--json``: ``name`` is stable across revisions (``compare.py`` pairs on it).
+
+    ``wall``/``cpu`` are medians per call, ``wall_min``/``cpu_min`` the lowest samples.
+    """
 
     name: str
     wall: float
     cpu: float
+    wall_min: float | None
+    cpu_min: float | None
+
+    @classmethod
+    def of(cls, name: str, timing: Timing) -> Row:
+        return cls(name, timing.wall, timing.cpu, timing.wall_min, timing.cpu_min)
 
 
 def write_rows(path: str, benchmark: str, threads: int, rows: list[Row]) -> None:
@@ -199,7 +215,7 @@ def interleaved_timings(
             walls[name].append((time.perf_counter() - t) / n)
             cpus[name].append((time.process_time() - c) / n)
         rounds += 1
-    return {name: Timing(statistics.median(walls[name]), statistics.median(cpus[name])) for name in fns}
+    return {name: Timing.of(walls[name], cpus[name]) for name in fns}
 
 
 def first_call_time(fn: Callable[[], object]) -> float:
@@ -263,3 +279,42 @@ def as_float32(tree):
     if isinstance(tree, (list, tuple)):
         return type(tree)(as_float32(v) for v in tree)
     return np.asarray(tree, dtype=np.float32)
+
+
+def serve(calls: dict[str, Callable[[], object]], threads: int, commands=None, replies=None) -> None:
+    """Answer timing requests for named calls over a line protocol (how ``compare.py`` drives two versions).
+
+    Writes one JSON line describing the process (row names, BLAS, where zymo
+    came from), then for every request line ``{"row": NAME, "seconds": S}``
+    calls ``NAME`` repeatedly for about ``S`` seconds and answers
+    ``{"wall": s, "cpu": s, "calls": n}`` (mean seconds per call). An empty
+    line or end of input ends the loop. Every call is made once before the
+    description is written, so first-call costs stay out of the answers.
+    """
+    import zymo
+
+    commands = sys.stdin if commands is None else commands
+    replies = sys.stdout if replies is None else replies
+    for fn in calls.values():
+        fn()
+    hello = {
+        "rows": list(calls),
+        "threads": threads,
+        "blas": f"{blas_info()} (native: {check_native_kernel()})",
+        "zymo_path": os.path.dirname(os.path.abspath(zymo.__file__)),
+    }
+    replies.write(json.dumps(hello) + "\n")
+    replies.flush()
+    for line in commands:
+        if not line.strip():
+            break
+        request = json.loads(line)
+        fn, seconds = calls[request["row"]], float(request["seconds"])
+        n = 0
+        t, c = time.perf_counter(), time.process_time()
+        while n == 0 or time.perf_counter() - t < seconds:
+            fn()
+            n += 1
+        wall, cpu = time.perf_counter() - t, time.process_time() - c
+        replies.write(json.dumps({"wall": wall / n, "cpu": cpu / n, "calls": n}) + "\n")
+        replies.flush()

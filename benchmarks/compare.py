@@ -1,7 +1,7 @@
 """Before/after gate: the same benchmark rows timed for two versions of zymo, taking turns.
 
     python benchmarks/compare.py main .                  # the working tree against main, the quick row set
-    python benchmarks/compare.py HEAD~1 HEAD --rows LSTM --rounds 7
+    python benchmarks/compare.py HEAD~1 HEAD --rows LSTM --rounds 15
     python benchmarks/compare.py main . --bench "rnn_layers --only small --kinds LSTM" --clock wall
 
 OLD and NEW are git revisions, or ``.`` (also ``WORKTREE``) for the working
@@ -10,14 +10,18 @@ into a temporary git worktree (removed afterwards; the working tree is only
 read). Both sides run this folder's benchmark scripts, so only ``zymo``
 differs between them (``--own-harness``: each side's own ``benchmarks/``).
 
-Every benchmark invocation runs in a fresh process for OLD and for NEW in
-turn, ``--rounds`` times (the order flips every round), and each row's ratio
-new/old is taken per round. A row is a regression only when its median
-ratio is above 1 + ``--threshold`` (5%) and every round's ratio is above 1
-(1.0 lies outside the spread); faster rows are marked alike. The default
-clock is CPU time per call, which on a shared machine leaves out the time
-the process waited for a core; with one thread it equals wall time on an
-idle machine. Exits with status 1 when a row regressed.
+For every ``--bench`` invocation one process per side starts, builds every
+row's call and calls each once; then, ``--rounds`` times, every row is timed
+for about ``--sample`` seconds in the OLD process and right after in the NEW
+one (who goes first flips every round), so the two samples of a round see
+nearly the same machine load. Each row's ratio new/old is taken per round.
+A row is a regression only when its median ratio is above 1 + ``--threshold``
+(5%) and every round's ratio is above 1 (1.0 lies outside the spread);
+faster rows are marked alike. The default clock is CPU time per call, which
+on a shared machine leaves out the time the process waited for a core; with
+one thread it equals wall time on an idle machine. ``--save-runs FILE``
+keeps every sample, ``--from-runs FILE`` analyses saved samples again
+without timing anything. Exits with status 1 when a row regressed.
 """
 
 from __future__ import annotations
@@ -39,10 +43,10 @@ from pathlib import Path
 
 HARNESS = Path(__file__).resolve().parent
 WORKTREE_NAMES = (".", "WORKTREE", "worktree")
-SCRIPTS_WITH_ROWS = ("overhead", "rnn_grad", "rnn_layers")  # the scripts that write --json rows
+SCRIPTS_WITH_ROWS = ("overhead", "rnn_grad", "rnn_layers")  # the scripts with --serve and --json
 QUICK = (
-    "overhead --engines zymo.jit --min-time 0.5",
-    "rnn_grad --cases style1 style4 RNN LSTM GRU --sizes small middle --engines zymo.jit --no-memory --min-time 0.3",
+    "overhead --engines zymo.jit",
+    "rnn_grad --cases style1 style4 RNN LSTM GRU --sizes small middle --engines zymo.jit",
 )
 OPENBLAS_OVERRIDES = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 
@@ -107,9 +111,9 @@ def parse_bench(text: str, available: Sequence[str] = SCRIPTS_WITH_ROWS) -> Benc
         raise CompareError("--bench needs a script name")
     script = words[0].removesuffix(".py")
     if script not in available:
-        raise CompareError(f"--bench {script!r}: choose one of {', '.join(available)} (the scripts with --json rows)")
+        raise CompareError(f"--bench {script!r}: choose one of {', '.join(available)} (the scripts with --serve)")
     for word in words[1:]:
-        if word in ("--json", "--threads") or word.startswith(("--json=", "--threads=")):
+        if word in ("--json", "--threads", "--serve") or word.startswith(("--json=", "--threads=")):
             raise CompareError(f"--bench {text!r}: {word.split('=')[0]} is set by compare.py")
     return BenchSpec(script, tuple(words[1:]))
 
@@ -224,26 +228,51 @@ def prepare(side: Side, name: str, repo: Path, tmp: Path, own_harness: bool) -> 
     return root
 
 
-def run_bench(root: Path, spec: BenchSpec, threads: int) -> dict:
-    """Run one benchmark invocation in a fresh process for the version under ``root``; its JSON record."""
-    out = root / f".rows-{os.getpid()}.json"
-    cmd = [sys.executable, str(root / "benchmarks" / f"{spec.script}.py"), *spec.args]
-    cmd += ["--threads", str(threads), "--json", str(out)]
-    env = {k: v for k, v in os.environ.items() if k not in OPENBLAS_OVERRIDES}
-    proc = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise CompareError(f"{spec.text()} failed under {root}:\n{proc.stdout[-2000:]}{proc.stderr[-4000:]}")
-    record = json.loads(out.read_text())
-    out.unlink()
-    if Path(record["zymo_path"]) != root / "zymo":
-        raise CompareError(f"{spec.text()} imported zymo from {record['zymo_path']}, not from {root / 'zymo'}")
-    return record
+class Server:
+    """A benchmark script in ``--serve`` mode for the version under ``root``: times one row per request."""
+
+    def __init__(self, root: Path, spec: BenchSpec, threads: int, log: Path):
+        cmd = [sys.executable, str(root / "benchmarks" / f"{spec.script}.py"), *spec.args]
+        cmd += ["--threads", str(threads), "--serve"]
+        env = {k: v for k, v in os.environ.items() if k not in OPENBLAS_OVERRIDES}
+        self.spec, self.log = spec, log
+        self._log_file = open(log, "w")
+        self.proc = subprocess.Popen(
+            cmd, cwd=root, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log_file, text=True
+        )
+        self.hello = self._reply()
+        if Path(self.hello["zymo_path"]) != root / "zymo":
+            raise CompareError(f"{spec.text()} imported zymo from {self.hello['zymo_path']}, not from {root / 'zymo'}")
+
+    def _reply(self) -> dict:
+        line = self.proc.stdout.readline()
+        if not line:
+            self.proc.wait()
+            self._log_file.flush()
+            raise CompareError(f"{self.spec.text()} stopped:\n{self.log.read_text()[-4000:]}")
+        return json.loads(line)
+
+    def time(self, row: str, seconds: float) -> dict:
+        """``{"wall": s, "cpu": s}`` per call of ``row``, over about ``seconds`` of calls."""
+        self.proc.stdin.write(json.dumps({"row": row, "seconds": seconds}) + "\n")
+        self.proc.stdin.flush()
+        reply = self._reply()
+        return {"wall": reply["wall"], "cpu": reply["cpu"]}
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.stdin.close()
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        self._log_file.close()
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0], epilog="quick set: " + " | ".join(QUICK))
-    ap.add_argument("old", help="git revision, or '.' for the working tree")
-    ap.add_argument("new", help="git revision, or '.' for the working tree")
+    ap.add_argument("old", nargs="?", help="git revision, or '.' for the working tree")
+    ap.add_argument("new", nargs="?", help="git revision, or '.' for the working tree")
     ap.add_argument(
         "--bench",
         action="append",
@@ -251,12 +280,17 @@ def main(argv: list[str] | None = None) -> int:
         help=f"a benchmark invocation (repeatable; scripts: {', '.join(SCRIPTS_WITH_ROWS)}); default: the quick set",
     )
     ap.add_argument("--rows", metavar="REGEX", help="compare only the rows whose 'script: row' name matches")
-    ap.add_argument("--rounds", type=int, default=5, help="alternations of old and new (default 5)")
+    ap.add_argument("--rounds", type=int, default=7, help="alternations of old and new (default 7)")
     ap.add_argument("--threshold", type=float, default=0.05, help="relative slowdown that counts (default 0.05)")
     ap.add_argument("--clock", choices=["cpu", "wall"], default="cpu", help="the time compared (default cpu)")
     ap.add_argument("--threads", type=int, default=1, help="threads for every engine (default 1)")
+    ap.add_argument("--sample", type=float, default=0.25, help="seconds of calls per row, side and round")
     ap.add_argument("--own-harness", action="store_true", help="run each side's own benchmarks/ scripts")
+    ap.add_argument("--save-runs", metavar="FILE", help="write every run's row times as JSON")
+    ap.add_argument("--from-runs", metavar="FILE", help="analyse times saved by --save-runs instead of timing")
     args = ap.parse_args(argv)
+    if args.from_runs is None and (args.old is None or args.new is None):
+        ap.error("OLD and NEW are required (unless --from-runs)")
     try:
         return compare(args)
     except CompareError as e:
@@ -265,45 +299,19 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def compare(args) -> int:
-    if args.rounds < 2:
-        raise CompareError("--rounds must be at least 2 (5 or more to judge a 5% change)")
-    repo = Path(git(Path.cwd(), "rev-parse", "--show-toplevel"))
-    resolve = git_resolver(repo)
-    sides = [parse_side(args.old, resolve), parse_side(args.new, resolve)]
-    specs = [parse_bench(text) for text in (args.bench or QUICK)]
-    tmp = Path(tempfile.mkdtemp(prefix="zymo-compare-"))
-    roots: list[Path] = []
-    try:
-        for side, name in zip(sides, ("old", "new")):
-            roots.append(prepare(side, name, repo, tmp, args.own_harness))
-        runs: list[list[dict]] = [[{} for _ in range(args.rounds)] for _ in sides]
-        kernels = set()
-        start = time.perf_counter()
-        for r in range(args.rounds):
-            for spec in specs:
-                for s in side_order(r):
-                    t = time.perf_counter()
-                    record = run_bench(roots[s], spec, args.threads)
-                    kernels.add(record["blas"])
-                    for row in record["rows"]:
-                        runs[s][r][f"{spec.script}: {row['name']}"] = row
-                    which = ("old", "new")[s]
-                    print(f"round {r + 1}/{args.rounds} {spec.script} {which}: {time.perf_counter() - t:.1f} s",
-                          file=sys.stderr, flush=True)  # fmt: skip
-    finally:
-        for side, root in zip(sides, roots):
-            if side.commit is not None:
-                subprocess.run(
-                    ["git", "-C", str(repo), "worktree", "remove", "--force", str(root)], capture_output=True
-                )
-        shutil.rmtree(tmp, ignore_errors=True)
-    results, missing = compare_rows(runs, args.clock, args.threshold, args.rows)
-    harness = "each side's own benchmarks/" if args.own_harness else f"{HARNESS} for both"
-    print(f"OLD: {sides[0].describe()}   NEW: {sides[1].describe()}   harness: {harness}")
-    print(f"{args.rounds} rounds in {time.perf_counter() - start:.0f} s; {args.threads} thread(s); BLAS: "
-          f"{'; '.join(sorted(kernels))}; clock: {args.clock} time per call, median over rounds")  # fmt: skip
-    for spec in specs:
-        print(f"  {spec.text()}")
+    if args.from_runs:
+        saved = json.loads(Path(args.from_runs).read_text())
+    else:
+        saved = measure(args)
+        if args.save_runs:
+            Path(args.save_runs).write_text(json.dumps(saved))
+    results, missing = compare_rows(saved["runs"], args.clock, args.threshold, args.rows)
+    print(f"OLD: {saved['old']}   NEW: {saved['new']}   harness: {saved['harness']}")
+    settings = f"{saved['rounds']} rounds in {saved['seconds']:.0f} s; {saved['threads']} thread(s)"
+    settings += f"; BLAS: {'; '.join(saved['blas'])}"
+    print(f"{settings}; {args.clock} time per call, median over rounds")
+    for text in saved["benches"]:
+        print(f"  {text}")
     print(report(results, args.clock))
     for name in missing:
         print(f"{name}: measured on one side only, not compared")
@@ -313,6 +321,62 @@ def compare(args) -> int:
         + (": " + ", ".join(slower) if slower else "")
     )
     return 1 if slower else 0
+
+
+def measure(args) -> dict:
+    """Time the benchmark rows for both sides, taking turns; the record ``--save-runs`` writes."""
+    if args.rounds < 2:
+        raise CompareError("--rounds must be at least 2 (5 or more to judge a 5% change)")
+    repo = Path(git(Path.cwd(), "rev-parse", "--show-toplevel"))
+    resolve = git_resolver(repo)
+    sides = [parse_side(args.old, resolve), parse_side(args.new, resolve)]
+    specs = [parse_bench(text) for text in (args.bench or QUICK)]
+    tmp = Path(tempfile.mkdtemp(prefix="zymo-compare-"))
+    roots: list[Path] = []
+    runs: list[list[dict]] = [[{} for _ in range(args.rounds)] for _ in sides]
+    kernels = set()
+    start = time.perf_counter()
+    try:
+        for side, name in zip(sides, ("old", "new")):
+            roots.append(prepare(side, name, repo, tmp, args.own_harness))
+        for k, spec in enumerate(specs):
+            servers: list[Server] = []
+            try:
+                for root, name in zip(roots, ("old", "new")):
+                    servers.append(Server(root, spec, args.threads, tmp / f"{name}-{k}.log"))
+                kernels.update(s.hello["blas"] for s in servers)
+                names = list(dict.fromkeys(servers[0].hello["rows"] + servers[1].hello["rows"]))
+                both = [n for n in names if all(n in s.hello["rows"] for s in servers)]
+                if args.rows:
+                    both = [n for n in both if re.search(args.rows, f"{spec.script}: {n}")]
+                print(f"{spec.text()}: {len(both)} rows, {args.rounds} rounds", file=sys.stderr, flush=True)
+                for r in range(args.rounds):
+                    for row in both:
+                        for s in side_order(r):
+                            runs[s][r][f"{spec.script}: {row}"] = servers[s].time(row, args.sample)
+                    print(f"  round {r + 1}/{args.rounds} done", file=sys.stderr, flush=True)
+            finally:
+                for server in servers:
+                    server.close()
+    finally:
+        for side, root in zip(sides, roots):
+            if side.commit is not None:
+                remove = ["git", "-C", str(repo), "worktree", "remove", "--force", str(root)]
+                subprocess.run(remove, capture_output=True)
+        shutil.rmtree(tmp, ignore_errors=True)
+    harness = "each side's own benchmarks/" if args.own_harness else f"{HARNESS} for both"
+    return {
+        "old": sides[0].describe(),
+        "new": sides[1].describe(),
+        "harness": harness,
+        "rounds": args.rounds,
+        "sample": args.sample,
+        "seconds": time.perf_counter() - start,
+        "threads": args.threads,
+        "blas": sorted(kernels),
+        "benches": [spec.text() for spec in specs],
+        "runs": runs,
+    }
 
 
 if __name__ == "__main__":

@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import gc
 import os
-import statistics
 import sys
 import time
 import tracemalloc
@@ -98,7 +97,7 @@ def median_seconds(calls: dict, reps: int) -> dict:
             fn()
             walls[name].append(time.perf_counter() - t)
             cpus[name].append(time.process_time() - c)
-    return {name: _common.Timing(statistics.median(walls[name]), statistics.median(cpus[name])) for name in calls}
+    return {name: _common.Timing.of(walls[name], cpus[name]) for name in calls}
 
 
 def main(argv=None) -> int:

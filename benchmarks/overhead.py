@@ -97,6 +97,17 @@ def torch_step(p, xs, h):
 PEERS = {"zymo.jit": zymo_jit_step, "autograd": autograd_step, "torch": torch_step}
 
 
+def length_calls(T: int, engines) -> dict:
+    """The timed calls at length ``T``: the NumPy forward, zymo, and each of ``engines`` that is installed."""
+    p, xs, h = make_problem(Variation("bench", steps=T))
+    fns = {"numpy": lambda: numpy_loss(p, xs, h), "zymo": zymo_step(p, xs, h)}
+    for name in engines:
+        fn = PEERS[name](p, xs, h)
+        if fn is not None:
+            fns[name] = fn
+    return fns
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--threads", type=int, default=1, help="threads for every engine (see benchmarks/README.md)")
@@ -106,27 +117,29 @@ def main(argv=None) -> None:
         "--engines", nargs="+", choices=list(PEERS), default=list(PEERS), help="besides numpy and zymo (always run)"
     )
     ap.add_argument("--json", metavar="FILE", help="also write the rows as JSON to FILE ('-': standard output)")
+    ap.add_argument("--serve", action="store_true", help="answer timing requests on stdin (used by compare.py)")
     args = ap.parse_args(argv)
     _common.limit_threads(args.threads)
     if "torch" in args.engines:
         _common.optional("torch")
+    if args.serve:
+        calls = {}
+        for T in args.lengths:
+            for name, fn in length_calls(T, args.engines).items():
+                calls[f"T={T} {'numpy fwd' if name == 'numpy' else name}"] = fn
+        _common.serve(calls, args.threads)
+        return
     out = sys.stderr if args.json == "-" else sys.stdout
     print(f"style 1, Elman 3->5, batch 4, float32; {_common.header(args.threads)}", file=out)
     rows, records = [], []
     for T in args.lengths:
-        p, xs, h = make_problem(Variation("bench", steps=T))
-        fns = {"numpy": lambda: numpy_loss(p, xs, h), "zymo": zymo_step(p, xs, h)}
-        for name in args.engines:
-            fn = PEERS[name](p, xs, h)
-            if fn is not None:
-                fns[name] = fn
-        timings = _common.interleaved_timings(fns, min_time=args.min_time)
+        timings = _common.interleaved_timings(length_calls(T, args.engines), min_time=args.min_time)
         base = timings["numpy"].wall
         for name, t in timings.items():
             label = "numpy fwd" if name == "numpy" else name
             cells = [_common.fmt_ms(t.wall), _common.fmt_ms(t.cpu), f"{t.cpu_per_wall:.2f}"]
             rows.append([f"T={T}", label, *cells, _common.fmt_ratio(t.wall, base)])
-            records.append(_common.Row(f"T={T} {label}", t.wall, t.cpu))
+            records.append(_common.Row.of(f"T={T} {label}", t))
     header = ["length", "engine", "wall ms", "cpu ms", "cpu/wall", "wall/fwd"]
     print(_common.table(rows, header), file=out)
     print("target: zymo/fwd <= 6x at every length (zymo: value_and_grad; zymo.jit: replaying)", file=out)

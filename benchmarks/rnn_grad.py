@@ -268,6 +268,12 @@ def measure(peers: dict, args, min_time: float, memory: bool = True) -> dict:
 
 
 def run_case(case, size, min_time, engines, memory=True):
+    peers, args = case_peers(case, size, engines)
+    return measure(peers, args, min_time, memory)
+
+
+def case_peers(case, size, engines):
+    """``({engine: (make, traced)}, problem arguments)`` for one case and size; engines not asked for are None."""
     n_in, hidden, steps, batch = size
     if case in STYLES:
         args = style_problem(n_in, hidden, steps, batch)
@@ -289,8 +295,7 @@ def run_case(case, size, min_time, engines, memory=True):
             "autograd": (None, False),
             "numpy": (numpy_layer_for(case), True),
         }
-    peers = {name: makers[name] if name in engines else (None, False) for name in ENGINES}
-    return measure(peers, args, min_time, memory)
+    return {name: makers[name] if name in engines else (None, False) for name in ENGINES}, args
 
 
 def numpy_layer_for(case):
@@ -330,6 +335,7 @@ def main(argv=None) -> None:
     ap.add_argument("--min-time", type=float, default=None, help="seconds of timing per measurement")
     ap.add_argument("--no-memory", action="store_true", help="skip the peak-memory call of each engine")
     ap.add_argument("--json", metavar="FILE", help="also write the rows as JSON to FILE ('-': standard output)")
+    ap.add_argument("--serve", action="store_true", help="answer timing requests on stdin (used by compare.py)")
     args = ap.parse_args(argv)
     engines = ("zymo", *args.engines)
     _common.limit_threads(args.threads)
@@ -339,6 +345,16 @@ def main(argv=None) -> None:
             print(f"{peer} is not installed: its columns read '-'", file=sys.stderr)
     sizes = [SIZE_NAMES[s] for s in args.sizes] if args.sizes else QUICK_SIZES if args.quick else SIZES
     min_time = args.min_time if args.min_time is not None else (0.05 if args.quick else 0.5)
+    if args.serve:
+        calls = {}
+        for case in args.cases:
+            for size in sizes:
+                peers, problem = case_peers(case, size, engines)
+                for name, (make, _) in peers.items():
+                    if make is not None:
+                        calls["{} {}->{} T={} B={} {}".format(case, *size, name)] = make(*problem)
+        _common.serve(calls, args.threads)
+        return
     out = sys.stderr if args.json == "-" else sys.stdout
     print(f"float32; {_common.header(args.threads)}", file=out)
     timing_rows, ratio_rows, records = [], [], []
@@ -357,7 +373,7 @@ def main(argv=None) -> None:
                 first = f"{r.first:.2f} s" if name == "jax" else f"{r.first * 1e3:.1f} ms"
                 cells = [_common.fmt_ms(t.wall), _common.fmt_ms(t.cpu), f"{t.cpu_per_wall:.2f}", _common.fmt_mb(r.peak)]
                 timing_rows.append([case, label, name, *cells, first])
-                records.append(_common.Row(f"{case} {label} {name}", t.wall, t.cpu))
+                records.append(_common.Row.of(f"{case} {label} {name}", t))
 
             def ms(name):
                 return None if res[name] is None else res[name].timing.wall

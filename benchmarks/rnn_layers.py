@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import gc
 import os
-import statistics
 import sys
 import time
 
@@ -53,8 +52,7 @@ def paired_medians(fa, fb, min_time: float, min_reps: int = 5) -> tuple[_common.
             walls.append(time.perf_counter() - t0)
             cpus.append(time.process_time() - c0)
             gc.enable()
-    a, b = ((statistics.median(w), statistics.median(c)) for w, c in times)
-    return _common.Timing(*a), _common.Timing(*b)
+    return _common.Timing.of(*times[0]), _common.Timing.of(*times[1])
 
 
 def zymo_step(kind, n_in, hidden, T, batch):
@@ -105,6 +103,7 @@ def main(argv=None) -> None:
     ap.add_argument("--no-torch", action="store_true", help="time zymo alone")
     ap.add_argument("--profile", action="store_true", help="print a cProfile of zymo's LSTM at the first size")
     ap.add_argument("--json", metavar="FILE", help="also write the rows as JSON to FILE ('-': standard output)")
+    ap.add_argument("--serve", action="store_true", help="answer timing requests on stdin (used by compare.py)")
     args = ap.parse_args(argv)
 
     _common.limit_threads(args.threads)
@@ -114,6 +113,16 @@ def main(argv=None) -> None:
     if args.only:
         sizes = [SIZES[0] if args.only == "small" else SIZES[1]]
     min_time = 0.2 if args.quick else args.min_time
+    if args.serve:
+        calls = {}
+        for n_in, hidden, T, batch in sizes:
+            for kind in args.kinds:
+                label = f"{kind} {n_in}->{hidden} T={T} B={batch}"
+                calls[f"{label} zymo"] = zymo_step(kind, n_in, hidden, T, batch)
+                if torch is not None:
+                    calls[f"{label} torch"] = torch_step(kind, n_in, hidden, T, batch)
+        _common.serve(calls, args.threads)
+        return
     if args.profile:
         import cProfile
         import pstats
@@ -137,13 +146,13 @@ def main(argv=None) -> None:
             tz, tt = paired_medians(zs, ts, min_time)
             label = f"{n_in}->{hidden} T={T} B={batch}"
             row = [kind, label, _common.fmt_ms(tz.wall), _common.fmt_ms(tz.cpu), f"{tz.cpu_per_wall:.2f}"]
-            records.append(_common.Row(f"{kind} {label} zymo", tz.wall, tz.cpu))
+            records.append(_common.Row.of(f"{kind} {label} zymo", tz))
             if torch is None:
                 row += ["-"] * 5
             else:
                 row += [_common.fmt_ms(tt.wall), _common.fmt_ms(tt.cpu), f"{tt.cpu_per_wall:.2f}"]
                 row += [_common.fmt_ratio(tz.wall, tt.wall), _common.fmt_ratio(tz.cpu, tt.cpu)]
-                records.append(_common.Row(f"{kind} {label} torch", tt.wall, tt.cpu))
+                records.append(_common.Row.of(f"{kind} {label} torch", tt))
             rows.append(row)
             print(f"  measured {kind} {label}", file=sys.stderr, flush=True)
     header = ["layer", "in->hidden, T, batch", "zymo ms", "zymo cpu ms", "cpu/wall", "torch ms", "torch cpu ms"]

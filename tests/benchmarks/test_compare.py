@@ -37,7 +37,7 @@ def test_bench_spec_rejects_a_script_without_json_rows():
         compare.parse_bench("memory --quick")
 
 
-@pytest.mark.parametrize("flag", ["--json x.json", "--threads 2", "--json=x.json"])
+@pytest.mark.parametrize("flag", ["--json x.json", "--threads 2", "--json=x.json", "--serve"])
 def test_bench_spec_rejects_flags_compare_sets_itself(flag):
     with pytest.raises(compare.CompareError, match="set by compare.py"):
         compare.parse_bench(f"overhead {flag}")
