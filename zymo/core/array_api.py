@@ -8,6 +8,7 @@ import numpy as np
 
 from .dispatch import FUNCTIONS, NONDIFF_FUNCTIONS, SPECIAL, UFUNCS, call_numpy, ufunc_name, ufunc_rule
 from .errors import TracerConversionError, remember, unsupported, user_location
+from .library_calls import library_call
 from .mutation import inplace_binary, inplace_setitem
 from .recording import _state as _recording
 from .recording import guard_call, observe
@@ -42,6 +43,19 @@ def write_out(out, result):
 
 
 def conversion_error(what: str) -> TracerConversionError:
+    call = library_call()
+    if call is not None:
+        instead = f"call `{call.alternative}` instead" if call.alternative else "write it with zymo.numpy operations"
+        lists = (
+            " (NumPy converts a list of traced values itself; or stack the list first)"
+            if call.name.startswith("numpy.")
+            else ""
+        )
+        return TracerConversionError(
+            f"`{call.name}` (called at {call.location}) converts its input to a plain NumPy array, which would "
+            f"silently drop the gradient. Fix: {instead}{lists}, or use `zymo.stop_gradient(x)` where no gradient "
+            "should flow."
+        )
     return TracerConversionError(
         f"{what} at {user_location()} would silently drop its gradient. "
         "Fix: make buffers with zymo.numpy (`import zymo.numpy as znp; buf = znp.zeros(...)`) "
