@@ -118,6 +118,11 @@ def _gammaincinv_dy(ans, a, y):
     return np.exp(ans - sc.xlogy(a - 1, ans) + sc.gammaln(a))
 
 
+def _student_t_pdf(ans, df, t):
+    log_norm = sc.gammaln(0.5 * (df + 1)) - sc.gammaln(0.5 * df) - 0.5 * np.log(df * math.pi)
+    return np.exp(log_norm - 0.5 * (df + 1) * np.log1p(t * t / df))
+
+
 def _betaln_da(ans, a, b):
     return sc.digamma(a) - sc.digamma(a + b)
 
@@ -142,6 +147,7 @@ DIFFERENTIABLE = {
     sc.gammaincc: ((None, lambda ans, a, x: -_gammainc_dx(ans, a, x)), (0, 1)),
     sc.gammaincinv: ((None, _gammaincinv_dy), (0, "ans")),
     sc.gammainccinv: ((None, lambda ans, a, y: -_gammaincinv_dy(ans, a, y)), (0, "ans")),
+    sc.stdtr: ((None, _student_t_pdf), (0, 1)),
     sc.erf: ((lambda ans, x: _TWO_OVER_SQRT_PI * np.exp(-x * x),), (0,)),
     sc.erfc: ((lambda ans, x: -_TWO_OVER_SQRT_PI * np.exp(-x * x),), (0,)),
     sc.erfinv: ((lambda ans, x: 0.5 * _SQRT_PI * np.exp(ans * ans),), ("ans",)),
