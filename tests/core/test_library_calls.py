@@ -11,7 +11,7 @@ import zymo
 
 CASES = {
     "scipy.special.logsumexp": (lambda a: scipy.special.logsumexp(a), "zymo.scipy.special.logsumexp"),
-    "scipy.stats.norm.logpdf": (lambda a: scipy.stats.norm.logpdf(a).sum(), None),
+    "scipy.stats.norm.logpdf": (lambda a: scipy.stats.norm.logpdf(a).sum(), "zymo.scipy.stats.norm.logpdf"),
     "scipy.optimize.rosen": (lambda a: scipy.optimize.rosen(a), None),
     "scipy.spatial.distance.cdist": (lambda a: scipy.spatial.distance.cdist(a[None], a[None]).sum(), None),
     "numpy.std": (lambda a: np.std([a[0], a[1]]), "zymo.numpy.std"),

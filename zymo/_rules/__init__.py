@@ -8,7 +8,10 @@
 - ``sorting``, ``construction`` (``array``, ``zeros``, ``linspace``, ...);
 - ``contractions`` (``matmul``, ``dot``, ``einsum``, ``kron``, ...), ``linear_algebra`` (``inv``, ``solve``,
   ``det``, norms, ...), ``decompositions`` (``cholesky``, ``eigh``, ``svd``, ``qr``, ...), ``fft``;
-- ``nondifferentiable``: NumPy functions whose results carry no derivative.
+- ``nondifferentiable``: NumPy functions whose results carry no derivative;
+- ``scipy_special_ufuncs``, ``scipy_special``, ``scipy_stats``: SciPy's special functions and distributions.
+  They import SciPy, so they are not imported here: ``scipy_special_ufuncs`` is loaded the first time a SciPy
+  ufunc meets a traced value (``zymo.core.dispatch.LAZY_UFUNC_RULES``), the others by ``zymo.scipy``.
 
 A rule module calls another family's functions through ``zymo.numpy`` (imported as ``znp``, as autograd's
 rules use ``anp``), looked up when called, so no module imports another that imports it back.

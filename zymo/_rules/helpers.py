@@ -179,7 +179,8 @@ def from_partials(ufunc: Callable, *partials: Callable | None, saves=None, name:
     """A primitive for ``ufunc`` whose rules come from its partial derivatives.
 
     ``partials[i](ans, *args)`` is the derivative with respect to argument
-    ``i``: ``vjp_i = cotangent_for(g * d_i, arg_i)``, ``jvp = sum_i t_i * d_i``.
+    ``i``: ``vjp_i = cotangent_for(g * d_i, arg_i)``, ``jvp = sum_i t_i * d_i``
+    (``None``: not differentiable there; a traced value there raises zymo's error).
     ``saves`` names what the reverse rule reads (argument positions and ``"ans"``).
     """
     prim = Primitive(ufunc, name or ufunc.__name__)
@@ -190,10 +191,10 @@ def from_partials(ufunc: Callable, *partials: Callable | None, saves=None, name:
     def jvp_rule(d):
         return lambda t, ans, *args, **params: t * d(ans, *args)
 
-    defvjp(prim, *[vjp_rule(i, d) for i, d in enumerate(partials)], saves=saves)
-    defjvp(prim, *[jvp_rule(d) for d in partials])
+    defvjp(prim, *[None if d is None else vjp_rule(i, d) for i, d in enumerate(partials)], saves=saves)
+    defjvp(prim, *[None if d is None else jvp_rule(d) for d in partials])
     definline(prim, partials_inline(*partials))
-    if len(partials) == 1:
+    if len(partials) == 1 and partials[0] is not None:
         d0 = partials[0]
 
         def plain(g, ans, need, x, **params):

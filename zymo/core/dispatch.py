@@ -35,7 +35,7 @@ SPECIAL: dict = {}
 # Ufuncs of other libraries: (the module defining them, zymo's rule module for them). The rule
 # module is imported the first time one of its ufuncs meets a traced value (the library is then
 # loaded already), so ``import zymo`` never imports the library.
-LAZY_UFUNC_RULES: list[tuple[str, str]] = [("scipy.special", "zymo.scipy._special_rules")]
+LAZY_UFUNC_RULES: list[tuple[str, str]] = [("scipy.special", "zymo._rules.scipy_special_ufuncs")]
 
 
 def implements(*numpy_funcs: Callable) -> Callable:

@@ -2,7 +2,7 @@
 
 SciPy's special functions are NumPy ufuncs, so calling one on a traced value
 reaches zymo through ``__array_ufunc__``. This module is imported the first
-time that happens (or by ``zymo.scipy.special``), never at ``import zymo``.
+time that happens (or by ``zymo.scipy``'s modules), never at ``import zymo``.
 
 Each derivative is written with functions that have rules themselves, so
 derivatives of every order compose. Orders of Bessel functions, the shape
@@ -22,13 +22,10 @@ import numpy as np
 import scipy.special as sc
 from scipy.special import _ufuncs
 
-from .._rules.elementwise import ZymoUfunc
-from .._rules.helpers import cotangent_for, partials_inline
 from ..core.dispatch import UFUNCS
-from ..core.forward import defjvp
-from ..core.jit_codegen import definline
 from ..core.primitive import Primitive
-from ..core.reverse import defvjp
+from .elementwise import ZymoUfunc
+from .helpers import from_partials
 
 __all__ = ["ENTRIES", "DIFFERENTIABLE", "ZERO_GRADIENT"]
 
@@ -201,22 +198,6 @@ ZERO_GRADIENT = [sc.gammasgn, sc.round]
 ENTRIES: dict[str, ZymoUfunc] = {}
 
 
-def elementwise(ufunc, *partials, saves=None, name=None) -> Primitive:
-    """A primitive for ``ufunc`` from its partial derivatives ``d(ans, *args)`` (``None``: not differentiable)."""
-    prim = Primitive(ufunc, name)
-
-    def vjp(i, d):
-        return None if d is None else lambda g, ans, *args, **params: cotangent_for(g * d(ans, *args), args[i])
-
-    def jvp(d):
-        return None if d is None else lambda t, ans, *args, **params: t * d(ans, *args)
-
-    defvjp(prim, *[vjp(i, d) for i, d in enumerate(partials)], saves=saves)
-    defjvp(prim, *[jvp(d) for d in partials])
-    definline(prim, partials_inline(*partials))
-    return prim
-
-
 def _names(ufunc) -> list[str]:
     """The public names ``scipy.special`` gives ``ufunc`` (``psi`` and ``digamma`` are one ufunc)."""
     return [n for n in dir(sc) if not n.startswith("_") and getattr(sc, n) is ufunc]
@@ -228,7 +209,7 @@ def _register() -> None:
         label = "scipy.special." + names[0]
         if uf in DIFFERENTIABLE:
             partials, saves = DIFFERENTIABLE[uf]
-            entry = ZymoUfunc(uf, elementwise(uf, *partials, saves=saves, name=label))
+            entry = ZymoUfunc(uf, from_partials(uf, *partials, saves=saves, name=label))
         else:
             entry = ZymoUfunc(uf, Primitive(uf, label, nondiff=True))
         entry.__name__ = names[0]
