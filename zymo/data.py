@@ -119,9 +119,22 @@ class DataLoader:
             return field[idx]
         return pad_sequences([field[i] for i in idx])
 
-    def __iter__(self) -> Iterator:
+    def batch_indices(self) -> Iterator[np.ndarray]:
+        """The sample indices of each batch of one epoch (the order is drawn from ``rng`` when iteration starts).
+
+        Example:
+            >>> [i.tolist() for i in DataLoader(np.zeros(5), batch_size=2, shuffle=False).batch_indices()]
+            [[0, 1], [2, 3], [4]]
+        """
         order = self.rng.permutation(self.n) if self.shuffle else np.arange(self.n)
         for b in range(len(self)):
-            idx = order[b * self.batch_size : (b + 1) * self.batch_size]
-            batch = tuple(self._take(f, idx) for f in self.fields)
-            yield batch[0] if self.single else batch
+            yield order[b * self.batch_size : (b + 1) * self.batch_size]
+
+    def batch(self, indices: np.ndarray):
+        """The batch of the samples at ``indices``, as iteration gives it."""
+        batch = tuple(self._take(f, indices) for f in self.fields)
+        return batch[0] if self.single else batch
+
+    def __iter__(self) -> Iterator:
+        for indices in self.batch_indices():
+            yield self.batch(indices)

@@ -154,6 +154,8 @@ def train(
     resume: str | os.PathLike | None = None,
     progress: bool | str = True,
     jit: bool = False,
+    distributed: bool = False,
+    collective_timeout: float | None = None,
 ) -> History:
     """Train ``model`` in place: for each batch of ``data``, ``loss_fn(model, *batch)``, its gradient, an update.
 
@@ -175,6 +177,17 @@ def train(
       once two batches of a shape have been traced). Integer arrays in a batch
       (class labels) are part of the input signature by value, so it pays only
       where batches hold floating-point arrays.
+    - ``distributed=True`` trains data-parallel over the ranks of an MPI job
+      (``mpiexec -n 4 python script.py``; see ``zymo.distributed``): ``data``
+      must be a ``DataLoader``, whose batches are split across the ranks (its
+      ``batch_size`` is the batch of all ranks together); rank 0's model,
+      optimiser state and data order are copied to the others at start; each
+      step averages the gradients and the loss, weighted by each rank's
+      samples; ``evaluate``'s numbers are averaged over the ranks; only rank 0
+      shows progress and writes the checkpoint, which resumes on any number of
+      ranks. ``loss_fn`` must be a mean over the batch's samples.
+      ``collective_timeout`` (seconds) aborts the job when a rank waits that
+      long for the others (default: ``zymo.distributed.timeout()``).
 
     Example:
         >>> import numpy as np, zymo
@@ -191,9 +204,16 @@ def train(
     history = History()
     start_epoch = 0
     rng = _rng_of(data)
-    if resume is not None:
+    session = None
+    if distributed:
+        from .distributed.training import DistributedTraining
+
+        session = DistributedTraining(data, collective_timeout)
+        extra = session.start(model, state, resume)
+    elif resume is not None:
         extra = read_extra(resume)
         load(resume, into=model, state=state)
+    if resume is not None:
         start_epoch = int(extra.get("epoch", 0))
         history.epochs = list(extra.get("history", []))
         history.losses = list(extra.get("losses", []))
@@ -209,31 +229,30 @@ def train(
         total_batches = len(data)  # type: ignore[arg-type]
     except TypeError:
         total_batches = None
-    style = _progress_style(progress)
+    writes = session is None or session.writes
+    style = _progress_style(progress) if writes else "none"
     for epoch in range(start_epoch, epochs):
         _trainmode(model)
         bar = _progress_bar(style, f"epoch {epoch + 1}/{epochs}", total_batches)
         total, count = 0.0, 0
         try:
-            for i, batch in enumerate(data):
-                args = batch if isinstance(batch, tuple) else (batch,)
-                if jitted is not None:
-                    value, grads = jitted(model, *args)
+            for i, batch in enumerate(data if session is None else session.shards):
+                if session is None:
+                    loss, grads = _loss_and_gradient(loss_fn, jitted, model, batch, finite_only=True)
+                elif batch.batch is None:
+                    loss, grads = session.reduce(0.0, session.zero_gradients(), 0.0)
                 else:
-                    value, pullback = vjp(lambda m: loss_fn(m, *args), model)
-                if np.ndim(value) != 0:
-                    raise ShapeError(f"the loss function must return a scalar, got shape {np.shape(value)}")
-                loss = float(value)
+                    loss, grads = _loss_and_gradient(loss_fn, jitted, model, batch.batch, finite_only=False)
+                    loss, grads = session.reduce(loss, grads, batch.weight)
                 step += 1
                 if not math.isfinite(loss):
                     where = f"the last checkpoint, {checkpoint}, is unchanged" if checkpoint else "no checkpoint kept"
-                    raise NonFiniteLossError(
+                    error = NonFiniteLossError(
                         f"the loss is {loss} at step {step} (epoch {epoch + 1}, batch {i + 1}); training stopped "
                         f"and the model was not updated by this step ({where}). Fix: lower the learning rate, "
                         "clip gradients (zymo.optim.ClipNorm), or check the data of this batch for NaN/inf"
                     )
-                if jitted is None:
-                    (grads,) = pullback(np.ones_like(value))
+                    raise error if session is None else _raised_on_every_rank(error)
                 update(state, model, grads)
                 total += loss
                 count += 1
@@ -246,6 +265,8 @@ def train(
                 _testmode(model)
                 result = evaluate(model)
                 _trainmode(model)
+                if session is not None:
+                    result = session.average(result)
                 log.update(result if isinstance(result, dict) else {"val_loss": result})
                 log = {k: (float(v) if isinstance(v, (np.floating, np.integer)) else v) for k, v in log.items()}
             if bar is not None:
@@ -261,7 +282,9 @@ def train(
             stop = (cb(log, model, state) is True) or stop
         if early_stopping is not None and early_stopping.should_stop(log, model):
             stop = history.stopped_early = True
-        if checkpoint is not None:
+        if session is not None:
+            stop = session.any(stop)
+        if checkpoint is not None and writes:
             extra = {"epoch": epoch + 1, "history": history.epochs, "losses": history.losses}
             extra["rng"] = rng.bit_generator.state if rng is not None else None
             extra["early_stopping"] = early_stopping.counters() if early_stopping is not None else None
@@ -270,7 +293,30 @@ def train(
             break
     if early_stopping is not None and history.stopped_early:
         early_stopping.restore(model)
+    if session is not None:
+        session.finish()
     return history
+
+
+def _loss_and_gradient(loss_fn: Callable, jitted, model, batch, finite_only: bool) -> tuple[float, Any]:
+    """The loss on ``batch`` and its gradient (``None`` for a non-finite loss when ``finite_only``)."""
+    args = batch if isinstance(batch, tuple) else (batch,)
+    if jitted is not None:
+        value, grads = jitted(model, *args)
+    else:
+        value, pullback = vjp(lambda m: loss_fn(m, *args), model)
+    if np.ndim(value) != 0:
+        raise ShapeError(f"the loss function must return a scalar, got shape {np.shape(value)}")
+    loss = float(value)
+    if jitted is None:
+        grads = pullback(np.ones_like(value))[0] if math.isfinite(loss) or not finite_only else None
+    return loss, grads
+
+
+def _raised_on_every_rank(error: BaseException) -> BaseException:
+    from .distributed.faults import raised_on_every_rank
+
+    return raised_on_every_rank(error)
 
 
 def _scalar_loss(loss_fn: Callable) -> Callable:

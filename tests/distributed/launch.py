@@ -1,0 +1,50 @@
+"""Start a program on several ranks with the ``mpiexec`` that ``pip install 'zymo[mpi]'`` puts next to Python."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PROGRAMS = Path(__file__).with_name("programs.py")
+# A bug must never hang the test suite: every job is killed after this long.
+JOB_LIMIT_SECONDS = 180
+
+
+@dataclass
+class Job:
+    """How a job ended: exit status, combined output, when it ended (``time.time()``)."""
+
+    returncode: int
+    output: str
+    ended: float
+
+
+def mpiexec() -> str:
+    path = Path(sys.prefix) / "bin" / "mpiexec"
+    assert path.exists(), f"no mpiexec at {path}: install the test dependencies with pip install -e '.[test]'"
+    return str(path)
+
+
+def run_ranks(ranks: int, arguments: list[str], cwd: Path | None = None) -> Job:
+    """``mpiexec -n ranks python ARGUMENTS`` with zymo importable; output captured, killed after the job limit."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    env.update(OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    command = [mpiexec(), "-n", str(ranks), sys.executable, *arguments]
+    done = subprocess.run(
+        command, cwd=cwd or ROOT, env=env, capture_output=True, text=True, timeout=JOB_LIMIT_SECONDS
+    )
+    return Job(done.returncode, done.stdout + done.stderr, time.time())
+
+
+def run_program(ranks: int, out: Path, *arguments: str) -> Job:
+    """Run ``programs.py`` on ``ranks`` ranks, writing into ``out``."""
+    return run_ranks(ranks, [str(PROGRAMS), *arguments[:1], str(out), *arguments[1:]])
+
+
+def rank_stderr(out: Path, rank: int) -> str:
+    return (out / f"rank{rank}.err").read_text()
