@@ -48,6 +48,7 @@ from . import testing  # noqa: E402,F401
 from .seeding import seed  # noqa: E402
 from . import models  # noqa: E402,F401
 from .runs import Run, load_run  # noqa: E402
+from . import distributed  # noqa: E402,F401
 from .train import train, EarlyStopping, NonFiniteLossError  # noqa: E402
 
 __version__ = "0.1.0"

@@ -35,9 +35,7 @@ def run_ranks(ranks: int, arguments: list[str], cwd: Path | None = None) -> Job:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
     env.update(OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
     command = [mpiexec(), "-n", str(ranks), sys.executable, *arguments]
-    done = subprocess.run(
-        command, cwd=cwd or ROOT, env=env, capture_output=True, text=True, timeout=JOB_LIMIT_SECONDS
-    )
+    done = subprocess.run(command, cwd=cwd or ROOT, env=env, capture_output=True, text=True, timeout=JOB_LIMIT_SECONDS)
     return Job(done.returncode, done.stdout + done.stderr, time.time())
 
 

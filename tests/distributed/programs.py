@@ -1,4 +1,4 @@
-"""Programs the distributed tests start under ``mpiexec``: ``python tests/distributed/programs.py SCENARIO OUT [options]``.
+"""Programs the distributed tests start under ``mpiexec``: ``programs.py SCENARIO OUT [options]``.
 
 Each rank writes what the test checks into ``OUT`` (``rank<r>.npz``, ``rank<r>.json``).
 The models are built here so that the tests can train the same one in a single process.
@@ -76,7 +76,7 @@ def train_regressor(args, distributed: bool, rank: int = 0, fail=None) -> tuple[
 
 def _arguments(argv=None):
     p = argparse.ArgumentParser()
-    p.add_argument("scenario", choices=["train", "raise", "hang", "sigkill", "mismatch"])
+    p.add_argument("scenario", choices=["train", "raise", "hang", "sigkill", "mismatch", "allreduce"])
     p.add_argument("out")
     p.add_argument("--samples", type=int, default=64)
     p.add_argument("--batch-size", type=int, default=16)
@@ -111,6 +111,16 @@ def _failing_loss(args, out: Path, rank: int):
     return loss
 
 
+def gradient_tree(rank: int) -> dict:
+    """A gradient pytree of two dtypes, a ``None`` leaf and more than one 64-byte bucket per dtype."""
+    rng = np.random.default_rng(10 + rank)
+    return {
+        "a": rng.standard_normal((5, 7)),
+        "b": [rng.standard_normal(3).astype(np.float32), None, rng.standard_normal((4, 4)).astype(np.float32)],
+        "c": rng.standard_normal(()),
+    }
+
+
 def main(argv=None) -> None:
     from zymo import distributed
 
@@ -122,6 +132,15 @@ def main(argv=None) -> None:
     if args.scenario == "mismatch":
         model = Regressor(hidden=6 if rank == 0 else 7)
         distributed.check_same_structure(model, optim.setup(optim.Descent(0.1), model))
+        return
+    if args.scenario == "allreduce":
+        weight = [0.25, 0.75][rank]
+        reduced = distributed.allreduce_gradients(gradient_tree(rank), weight, bucket_bytes=64)
+        leaves = zymo.tree_leaves(reduced)
+        np.savez(out / f"rank{rank}.npz", *[leaf for leaf in leaves if leaf is not None])
+        (out / f"rank{rank}.json").write_text(
+            json.dumps([None if leaf is None else str(leaf.dtype) for leaf in leaves])
+        )
         return
     fail = None if args.scenario == "train" else _failing_loss(args, out, rank)
     model, history = train_regressor(args, distributed=True, rank=rank, fail=fail)

@@ -16,6 +16,10 @@ Everything lands in ``--out``: ``model.safetensors`` (weights, optimiser state
 and progress; ``--resume`` continues from it), ``config.json`` (settings, model
 sizes and input scaling: ``zymo.load_run`` rebuilds the model from it),
 ``report.json`` and ``learning_curve.png``.
+
+``mpiexec -n 4 python -m zymo train --distributed`` trains data-parallel on
+4 ranks (``pip install 'zymo[mpi]'``): each takes its part of every batch;
+rank 0 prints and writes the outputs.
 """
 
 from __future__ import annotations
@@ -86,6 +90,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--no-progress",
         action="store_true",
         help="no progress bar: one line per epoch (the default when not on a terminal)",
+    )
+    parser.add_argument(
+        "--distributed", action="store_true", help="train data-parallel on the ranks of `mpiexec -n N` (zymo[mpi])"
+    )
+    parser.add_argument(
+        "--collective-timeout",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="with --distributed: end the job when a rank waits this long for the others (default: 1800)",
     )
 
 
@@ -385,7 +399,43 @@ def _plural(n: int, word: str) -> str:
 
 
 # --- run ----------------------------------------------------------------------------------------
+def _rank() -> int:
+    from ..distributed import rank
+
+    return rank()
+
+
+def _quiet(*args, **kwargs) -> None:
+    """``print`` on ranks other than 0, which leave the output to rank 0."""
+
+
+def _on_rank_0(args, decide: Callable):
+    """``decide()``, run by rank 0 alone with ``--distributed`` (its result, or its usage error, on every rank)."""
+    if not args.distributed:
+        return decide()
+    from ..distributed.collectives import broadcast_json
+
+    outcome = None
+    if _rank() == 0:
+        try:
+            outcome = {"value": decide()}
+        except UsageError as e:
+            outcome = {"error": str(e.code)}
+    outcome = broadcast_json(outcome, what="the run's settings")
+    if "error" in outcome:
+        raise SystemExit(outcome["error"])
+    return outcome["value"]
+
+
 def run(args) -> int:
+    if args.distributed:
+        from ..distributed import MPIUnavailableError, rank
+
+        try:
+            rank()
+        except MPIUnavailableError as e:
+            print(f"error: {e}")
+            return 2
     missing = [m for m in ("sklearn", "matplotlib", "threadpoolctl") if importlib.util.find_spec(m) is None]
     if missing:
         print(f"python -m zymo train needs {', '.join(missing)}: pip install 'zymo[train]'")
@@ -405,7 +455,9 @@ def _run(args) -> int:
 
     resume = Path(args.resume) if args.resume else None
     settings, done = _resumed_settings(args, resume) if resume is not None else (_new_settings(args), 0)
-    out = _output_folder(args, resume)
+    out = Path(_on_rank_0(args, lambda: str(_output_folder(args, resume))))
+    writes = not args.distributed or _rank() == 0
+    show = print if writes else _quiet
     task = load_task(settings)
     config = model_config(settings, task)
 
@@ -416,21 +468,29 @@ def _run(args) -> int:
     schedule = optim.CosineDecay(settings["lr"], total=total_steps, warmup=min(len(loader), total_steps // 10))
     state = optim.setup(optim.chain(optim.ClipNorm(5.0), optim.Adam(schedule)), model)
     if resume is not None:
-        try:  # checked before anything is written; train() loads it again with the data order
-            load(resume, into=model, state=state)
-        except CheckpointError as e:
-            print(f"error: {e}")
-            return 1
-    if args.overwrite and not (resume is not None and out.resolve() == resume.parent.resolve()):
-        for name in RUN_FILES:
-            (out / name).unlink(missing_ok=True)
-    out.mkdir(parents=True, exist_ok=True)
-    write_atomically(out / CONFIG, json.dumps(config, indent=2).encode())
 
-    print(f"task {task.name}: {len(task.x_train)} training, {len(task.x_val)} validation and {len(task.x_test)} "
+        def checkpoint_problem() -> str | None:  # checked before anything is written; train() loads it again
+            try:
+                load(resume, into=model, state=state)
+            except CheckpointError as e:
+                return str(e)
+            return None
+
+        problem = _on_rank_0(args, checkpoint_problem)
+        if problem is not None:
+            show(f"error: {problem}")
+            return 1
+    if writes:
+        if args.overwrite and not (resume is not None and out.resolve() == resume.parent.resolve()):
+            for name in RUN_FILES:
+                (out / name).unlink(missing_ok=True)
+        out.mkdir(parents=True, exist_ok=True)
+        write_atomically(out / CONFIG, json.dumps(config, indent=2).encode())
+
+    show(f"task {task.name}: {len(task.x_train)} training, {len(task.x_val)} validation and {len(task.x_test)} "
           f"test sequences of {task.x_train.shape[1]} steps x {task.x_train.shape[2]} features")  # fmt: skip
     resumed = f"; resuming after epoch {done}" if resume is not None else ""
-    print(f"model {model!r}, {model.num_parameters()} parameters; output in {out}{resumed}")
+    show(f"model {model!r}, {model.num_parameters()} parameters; output in {out}{resumed}")
 
     def validate(m):
         return {f"val_{k}": v for k, v in task.metrics(m, task.x_val, task.y_val).items()}
@@ -447,15 +507,19 @@ def _run(args) -> int:
             checkpoint=out / CHECKPOINT,
             resume=resume,
             progress="lines" if args.no_progress else True,
+            distributed=args.distributed,
+            collective_timeout=args.collective_timeout,
         )
-    except (NonFiniteLossError, CheckpointError) as e:
-        print(f"error: {e}")
+    except (NonFiniteLossError, CheckpointError) as e:  # with --distributed, raised by every rank alike
+        show(f"error: {e}")
         return 1
     except KeyboardInterrupt:
-        print(f"\ninterrupted; continue with: python -m zymo train --resume {out / CHECKPOINT}")
+        show(f"\ninterrupted; continue with: python -m zymo train --resume {out / CHECKPOINT}")
         return 130
     elapsed = time.perf_counter() - start
     final = history.epochs[-1]
+    if not writes:
+        return 0
     model.eval()
     test = task.metrics(model, task.x_test, task.y_test)
     _plot(out / CURVE, history, settings, len(loader))

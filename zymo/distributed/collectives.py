@@ -36,8 +36,9 @@ def wait(requests: list, what: str) -> None:
         if waited > limit:
             abort(
                 f"waited {waited:.1f} s in {what} for the other ranks, without an answer: a rank is stuck or died "
-                "without the launcher noticing. Ending every rank. (The limit is zymo.distributed.set_timeout(seconds), "
-                "the ZYMO_COLLECTIVE_TIMEOUT variable, or --collective-timeout on the command line.)"
+                "without the launcher noticing. Ending every rank. (The limit is "
+                "zymo.distributed.set_timeout(seconds), the ZYMO_COLLECTIVE_TIMEOUT variable, or "
+                "--collective-timeout on the command line.)"
             )
         if waited > _SPIN_SECONDS:
             time.sleep(pause)
@@ -55,7 +56,7 @@ def barrier() -> None:
 
 
 def allreduce(values: np.ndarray, op: str = "sum", what: str = "allreduce") -> np.ndarray:
-    """``values`` (a contiguous array, changed in place and returned) reduced over every rank: ``sum``, ``max`` or ``min``."""
+    """``values`` (contiguous; reduced in place and returned) over every rank: ``sum``, ``max`` or ``min``."""
     MPI = mpi()
     operation = {"sum": MPI.SUM, "max": MPI.MAX, "min": MPI.MIN}[op]
     wait([comm().Iallreduce(MPI.IN_PLACE, values, op=operation)], what)

@@ -1,4 +1,4 @@
-"""Faults never hang a job: an unhandled exception on any rank, or a collective that waits too long, aborts every rank."""
+"""Faults never hang a job: an unhandled exception on a rank, or a collective that waits too long, aborts them all."""
 
 from __future__ import annotations
 

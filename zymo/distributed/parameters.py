@@ -49,7 +49,9 @@ def _differences(reference: dict[str, str], other: dict[str, str], rank: int) ->
             lines.append(f"{name}: rank 0 has it ({description}), rank {rank} does not")
         elif other[name] != description:
             lines.append(f"{name}: {description} on rank 0, {other[name]} on rank {rank}")
-    lines += [f"{name}: rank {rank} has it ({d}), rank 0 does not" for name, d in other.items() if name not in reference]
+    lines += [
+        f"{name}: rank {rank} has it ({d}), rank 0 does not" for name, d in other.items() if name not in reference
+    ]
     return lines
 
 
@@ -72,7 +74,9 @@ def check_same_structure(model, state: OptimiserState | None = None) -> None:
     lines = []
     for rank, data in enumerate(everyone[1:], start=1):
         lines += _differences(reference, json.loads(data), rank)
-    listed = "\n  ".join(lines[:_MAX_LISTED]) + (f"\n  ... and {len(lines) - _MAX_LISTED} more" if lines[_MAX_LISTED:] else "")
+    listed = "\n  ".join(lines[:_MAX_LISTED]) + (
+        f"\n  ... and {len(lines) - _MAX_LISTED} more" if lines[_MAX_LISTED:] else ""
+    )
     raise raised_on_every_rank(
         ParameterMismatchError(
             f"the ranks built different models, so their gradients cannot be averaged:\n  {listed}\n"

@@ -100,7 +100,11 @@ class DistributedTraining:
     def average(self, result: Any) -> Any:
         """An evaluation result (a number or a dict) with its numbers averaged over the ranks."""
         log = result if isinstance(result, dict) else {"value": result}
-        keys = [k for k, v in log.items() if isinstance(v, (float, int, np.floating, np.integer)) and not isinstance(v, bool)]
+        keys = [
+            k
+            for k, v in log.items()
+            if isinstance(v, (float, int, np.floating, np.integer)) and not isinstance(v, bool)
+        ]
         totals = allreduce(np.array([float(log[k]) for k in keys], dtype=np.float64), what="averaging metrics")
         averaged = {**log, **{k: float(t) / self.size for k, t in zip(keys, totals)}}
         return averaged if isinstance(result, dict) else averaged["value"]
