@@ -9,6 +9,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 PROGRAMS = Path(__file__).with_name("programs.py")
 # A bug must never hang the test suite: every job is killed after this long.
@@ -25,6 +27,8 @@ class Job:
 
 
 def mpiexec() -> str:
+    """The ``mpiexec`` of this environment (the test is skipped where mpi4py is not installed)."""
+    pytest.importorskip("mpi4py", reason="the multi-rank tests need MPI: pip install -e '.[mpi]'")
     path = Path(sys.prefix) / "bin" / "mpiexec"
     assert path.exists(), f"no mpiexec at {path}: install the test dependencies with pip install -e '.[test]'"
     return str(path)

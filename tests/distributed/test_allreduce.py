@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pytest
 
 import zymo
 from tests.distributed.launch import rank_stderr, run_program
@@ -29,6 +30,7 @@ def test_allreduce_gradients_sums_weighted_trees_over_many_buckets(tmp_path):
 
 
 def test_allreduce_gradients_on_one_rank_returns_a_new_tree_of_equal_values():
+    pytest.importorskip("mpi4py", reason="needs MPI: pip install -e '.[mpi]'")
     grads = gradient_tree(0)
     reduced = distributed.allreduce_gradients(grads)
     for a, b in zip(zymo.tree_leaves(reduced), zymo.tree_leaves(grads)):

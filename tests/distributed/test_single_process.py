@@ -75,6 +75,7 @@ def test_distributed_training_without_mpi_fails_at_once_with_the_install_command
 
 
 def test_one_process_trains_alike_with_and_without_distributed():
+    pytest.importorskip("mpi4py", reason="needs MPI: pip install -e '.[mpi]'")
     x = np.linspace(-1, 1, 20)
     results = []
     for flag in (False, True):
