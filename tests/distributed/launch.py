@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -39,8 +40,23 @@ def run_ranks(ranks: int, arguments: list[str], cwd: Path | None = None) -> Job:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
     env.update(OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
     command = [mpiexec(), "-n", str(ranks), sys.executable, *arguments]
-    done = subprocess.run(command, cwd=cwd or ROOT, env=env, capture_output=True, text=True, timeout=JOB_LIMIT_SECONDS)
-    return Job(done.returncode, done.stdout + done.stderr, time.time())
+    # A session of its own, so that a job past the limit is killed with every process it started.
+    job = subprocess.Popen(
+        command,
+        cwd=cwd or ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        output, _ = job.communicate(timeout=JOB_LIMIT_SECONDS)
+    except subprocess.TimeoutExpired:
+        os.killpg(job.pid, signal.SIGKILL)
+        output, _ = job.communicate()
+        raise AssertionError(f"the job ran past {JOB_LIMIT_SECONDS} s and was killed:\n{output}") from None
+    return Job(job.returncode, output, time.time())
 
 
 def run_program(ranks: int, out: Path, *arguments: str) -> Job:

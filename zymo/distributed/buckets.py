@@ -1,9 +1,10 @@
 """``allreduce_gradients``: average a gradient pytree over the ranks through a few large in-place reductions.
 
 The gradients of one dtype are copied (scaled by this rank's weight) into one
-flat buffer; each bucket of it (a few MB) is reduced by one in-place
-``Iallreduce``, started as soon as the bucket is filled, so copying the next
-bucket overlaps the reduction of the previous ones.
+flat buffer, kept from call to call; each bucket of it (a few MB) is reduced by
+one in-place ``Iallreduce``, started as soon as the bucket is filled, so
+copying the next bucket overlaps the reduction of the previous ones. The
+result is copied out into new arrays.
 """
 
 from __future__ import annotations
@@ -45,6 +46,17 @@ def _groups(leaves: list) -> list[_DtypeGroup]:
     return list(groups.values())
 
 
+_buffers: dict[tuple[np.dtype, int], np.ndarray] = {}
+
+
+def _reduction_buffer(dtype: np.dtype, size: int) -> np.ndarray:
+    """A buffer kept from call to call: MPI reduced a 1.2 MB buffer 5x slower when it was new memory each time."""
+    key = (dtype, size)
+    if key not in _buffers:
+        _buffers[key] = np.empty(size, dtype=dtype)
+    return _buffers[key]
+
+
 def weighted_allreduce(
     grads: Any, weight: float, extras: np.ndarray | None = None, bucket_bytes: int = DEFAULT_BUCKET_BYTES
 ) -> tuple[Any, np.ndarray | None]:
@@ -60,27 +72,32 @@ def weighted_allreduce(
     extras_f64 = None if extras is None else np.asarray(extras, dtype=np.float64)
     if extras_f64 is not None and not any(g.dtype == np.float64 for g in groups):
         groups.append(_DtypeGroup(np.dtype(np.float64), [], [], 0))
-    requests, out, reduced_extras = [], list(leaves), None
+    requests, flats, out, reduced_extras = [], [], list(leaves), None
     for group in groups:
         carries_extras = extras_f64 is not None and group.dtype == np.float64
         n_extras = len(extras_f64) if carries_extras else 0
-        flat = np.empty(group.size + n_extras, dtype=group.dtype)
+        flat = _reduction_buffer(group.dtype, group.size + n_extras)
         per_bucket = max(1, bucket_bytes // group.dtype.itemsize)
         started = 0
         for position, offset in zip(group.positions, group.offsets):
             leaf = np.asarray(leaves[position])
             target = flat[offset : offset + leaf.size].reshape(leaf.shape)
             np.multiply(leaf, weight, out=target)
-            out[position] = target
             while offset + leaf.size - started >= per_bucket:
                 requests.append(world.Iallreduce(MPI.IN_PLACE, flat[started : started + per_bucket], op=MPI.SUM))
                 started += per_bucket
         if carries_extras:
             flat[group.size :] = extras_f64 * weight
-            reduced_extras = flat[group.size :]
         if started < flat.size:
             requests.append(world.Iallreduce(MPI.IN_PLACE, flat[started:], op=MPI.SUM))
+        flats.append(flat)
     wait(requests, "allreduce_gradients")
+    for group, flat in zip(groups, flats):
+        result = flat.copy()  # the reduction buffer is reused by the next call
+        for position, offset in zip(group.positions, group.offsets):
+            out[position] = result[offset : offset + np.size(leaves[position])].reshape(np.shape(leaves[position]))
+        if extras_f64 is not None and group.dtype == np.float64:
+            reduced_extras = result[group.size :]
     return tree_unflatten(treedef, out), reduced_extras
 
 
