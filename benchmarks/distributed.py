@@ -37,11 +37,14 @@ from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from benchmarks import _common  # noqa: E402
+from benchmarks import _launch  # noqa: E402
 
-_common.unset_openblas_tuning()
+if __name__ == "__main__":
+    _launch.restart_clean()
 
 import numpy as np  # noqa: E402
+
+from benchmarks import _common  # noqa: E402
 
 FEATURES = {"mlp": (64,), "lstm": (8, 8)}
 CLASSES = 10
@@ -190,7 +193,7 @@ def _free_port() -> int:
 
 
 def _run(engine: str, model: str, ranks: int, args) -> dict:
-    env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
+    env = _launch.clean_environment(os.environ)
     env.update(OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
     command = [str(Path(sys.prefix) / "bin" / "mpiexec"), "-n", str(ranks), sys.executable, __file__, "--worker"]
     command += [engine, "--model", model, "--steps", str(args.steps), "--batch", str(args.batch)]
@@ -220,6 +223,7 @@ def main() -> None:
     configs = [(e, m, r) for m in args.models for e in engines for r in (1, 2)]
     results: dict = {c: [] for c in configs}
     print(f"{os.cpu_count()} CPUs; one thread per rank; global batch {args.batch}; {args.rounds} rounds")
+    print(_common.header(1))
     for _ in range(args.rounds):
         for c in configs:
             results[c].append(_run(*c, args))

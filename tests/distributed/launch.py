@@ -66,3 +66,7 @@ def run_program(ranks: int, out: Path, *arguments: str) -> Job:
 
 def rank_stderr(out: Path, rank: int) -> str:
     return (out / f"rank{rank}.err").read_text()
+
+
+def rank_stdout(out: Path, rank: int) -> str:
+    return (out / f"rank{rank}.out").read_text()

@@ -66,7 +66,7 @@ def train_regressor(args, distributed: bool, rank: int = 0, fail=None) -> tuple[
         evaluate=evaluate,
         checkpoint=args.checkpoint.replace("RANK", str(rank)) if args.checkpoint else None,
         resume=args.resume,
-        progress=args.progress,
+        progress=args.progress and "lines",
         jit=args.jit,
         distributed=distributed,
         collective_timeout=args.timeout,
@@ -127,8 +127,8 @@ def main(argv=None) -> None:
     args = _arguments(argv)
     out = Path(args.out)
     rank = distributed.rank()
-    stderr = open(out / f"rank{rank}.err", "w")  # each rank's own stderr, to see which rank printed what
-    os.dup2(stderr.fileno(), 2)
+    for stream, name in ((1, "out"), (2, "err")):  # each rank's own files, to see which rank printed what
+        os.dup2(os.open(out / f"rank{rank}.{name}", os.O_WRONLY | os.O_CREAT | os.O_TRUNC), stream)
     if args.scenario == "mismatch":
         model = Regressor(hidden=6 if rank == 0 else 7)
         distributed.check_same_structure(model, optim.setup(optim.Descent(0.1), model))
