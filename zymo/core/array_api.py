@@ -211,7 +211,7 @@ def _T(self):
             return cached
         out = call_numpy(np.transpose, self)
         rec = tape[node]
-        if type(out) is Tracer and rec and rec[0] is None:  # only inputs: their node never changes value
+        if type(out) is Tracer and rec is not None and rec.prim is None:  # only inputs: their node never changes value
             trace.transposes[node] = out
         return out
     return call_numpy(np.transpose, self)

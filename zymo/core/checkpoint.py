@@ -39,7 +39,7 @@ class _Checkpointed(CustomVJP):
     def _first_run(self, *args):
         return self(*args), args
 
-    def _lower(self, args, trace):
+    def lower(self, args, trace):
         before = len(trace.tape)
         frozen = _freeze_inputs(args)
         try:
@@ -78,9 +78,7 @@ class _Checkpointed(CustomVJP):
         finally:
             _finish()
 
-    def _forward(self, trace, args, in_leaves, in_defs):
-        # Forward mode keeps no tape: there is nothing to rematerialise.
-        return self.fun(*args)
+    output_tangents = None  # forward mode keeps no tape, so there is nothing to rematerialise: it runs ``fun``
 
 
 def _freeze_inputs(args) -> list:

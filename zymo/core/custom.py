@@ -2,11 +2,11 @@
 
 A call with traced arguments is handled by the innermost trace among them:
 
-* reverse mode runs ``fwd`` one level down and appends one tape record whose
-  parents are the traced input leaves and whose saved values are the
-  residuals; the backward pass calls ``bwd``. Outputs that are pytrees get one
-  small selector record per leaf, all pointing at that record.
-* forward mode derives the tangent from ``bwd`` by linearity: ``bwd`` is the
+* reverse mode (``ReverseTrace.process_custom``) runs ``fwd`` one level down
+  and records one call whose parents are the traced input leaves and whose
+  saved values are the residuals; the backward pass calls ``bwd`` through
+  ``CustomVJP.rule``.
+* forward mode (``ForwardTrace.process_custom``) derives the tangent from ``bwd`` by linearity: ``bwd`` is the
   transposed Jacobian ``u -> J^T u``, so ``J t`` is the reverse-mode
   derivative of ``bwd`` with respect to its cotangent, along ``t``.
 
@@ -23,44 +23,17 @@ from typing import Any, Callable
 import numpy as np
 
 from .errors import ZymoError, user_location
-from .forward import ForwardTrace
-from .memory import register_saved
 from .primitive import Primitive, refresh_view
 from .pytree import tree_flatten, tree_unflatten
-from .reverse import ReverseTrace
-from .tracer import Tracer, bottom, is_inexact, new_tracer, snapshot
+from .reverse import Cotangents
+from .tracer import Tracer, bottom, is_inexact
 
 __all__ = ["custom_vjp", "CustomVJP"]
 
 
-class _Cotangents:
-    """The cotangents of a multi-output record: one slot per output leaf (``None`` = zero)."""
-
-    __slots__ = ("parts",)
-
-    def __init__(self, parts: list):
-        self.parts = parts
-
-    def __add__(self, other: "_Cotangents") -> "_Cotangents":
-        parts = []
-        for a, b in zip(self.parts, other.parts):
-            parts.append(b if a is None else a if b is None else a + b)
-        return _Cotangents(parts)
-
-
-def _select_rule(g, ans, *, k, n):
-    parts = [None] * n
-    parts[k] = g
-    return _Cotangents(parts)
-
-
-_SELECT = Primitive(lambda: None, "custom_vjp output")
-_SELECT.vjp = (_select_rule,)
-
-
 def _custom_rule(g, ans, *residual_leaves, call):
     """The backward rule of a custom record: run the user's ``bwd``, return one gradient per input leaf."""
-    if type(g) is _Cotangents:
+    if type(g) is Cotangents:
         parts = g.parts
     else:
         parts = [g]
@@ -144,13 +117,7 @@ class CustomVJP:
                         f"{user_location()}); keyword arguments are static. Fix: pass it positionally."
                     )
             return self._with_static(kwargs)(*args)
-        in_leaves, in_defs = [], []
-        for a in args:
-            leaves, treedef = tree_flatten(a)
-            in_leaves.append(leaves)
-            in_defs.append(treedef)
-        flat = [x for leaves in in_leaves for x in leaves]
-        top = _top_trace(flat)
+        top = _top_trace(leaf for a in args for leaf in tree_flatten(a)[0])
         if top is None:
             return self.fun(*args)
         if self.fwd is None:
@@ -160,16 +127,12 @@ class CustomVJP:
             )
         if not top.active:
             raise top.escaped()
-        if top.level == 0:
-            return self.fun(*_unbox_args(args, top))
-        if isinstance(top, ReverseTrace):
-            return self._reverse(top, args, in_leaves, in_defs)
-        if isinstance(top, ForwardTrace):
-            return self._forward(top, args, in_leaves, in_defs)
-        raise ZymoError(f"custom_vjp function {self.__name__}: unknown trace type {type(top).__name__}")
+        return top.process_custom(self, args)
 
-    # --- reverse mode ---------------------------------------------------------------------------
-    def _lower(self, args, trace):
+    # --- what a trace needs (see ``Trace.process_custom``) ---------------------------------------------
+    rule = _CUSTOM
+
+    def lower(self, args, trace):
         """``(out, residuals)`` from the arguments one level below ``trace``."""
         res = self.fwd(*args)
         if not (isinstance(res, tuple) and len(res) == 2):
@@ -179,41 +142,18 @@ class CustomVJP:
             )
         return res
 
-    def _reverse(self, trace, args, in_leaves, in_defs):
-        out, residuals = self._lower(_unbox_args(args, trace), trace)
-        out_leaves, out_def = tree_flatten(out)
-        diff = [is_inexact(o) for o in out_leaves]
-        if not any(diff):
-            return out
-        parents = [x._node if type(x) is Tracer and x._trace is trace else -1 for leaves in in_leaves for x in leaves]
-        res_leaves, res_def = tree_flatten(residuals)
-        res_leaves = [snapshot(r) if type(r) is Tracer and r._trace.level > 0 else r for r in res_leaves]
-        for k in range(len(res_leaves)):
-            register_saved(res_leaves, k)
+    def rule_params(self, res_def, out_def, diff_outs, in_defs, in_leaves) -> dict:
+        """The params of this call's record: the static facts ``rule`` needs (``diff_outs``: ``None`` where no
+        derivative flows)."""
         call = _Call(
             self,
             res_def,
             out_def,
-            [_spec(o) if d else None for o, d in zip(out_leaves, diff)],
+            [None if o is None else _spec(o) for o in diff_outs],
             in_defs,
-            [_spec(x) if type(x) is Tracer or _is_float(x) else None for leaves in in_leaves for x in leaves],
+            [_spec(x) if type(x) is Tracer or _is_float(x) else None for x in in_leaves],
         )
-        tape = trace.tape
-        single = len(out_leaves) == 1
-        # The rules never read the outputs: the records do not keep them alive.
-        tape.append([_CUSTOM, parents, res_leaves, None, {"call": call}])
-        node = len(tape) - 1
-        if single:
-            return tree_unflatten(out_def, [new_tracer(out_leaves[0], trace, node)])
-        boxed = []
-        n = len(out_leaves)
-        for k, (o, d) in enumerate(zip(out_leaves, diff)):
-            if not d:
-                boxed.append(o)
-                continue
-            tape.append([_SELECT, [node], [], None, {"k": k, "n": n}])
-            boxed.append(new_tracer(o, trace, len(tape) - 1))
-        return tree_unflatten(out_def, boxed)
+        return {"call": call}
 
     def _run_bwd(self, residuals, cotangent, in_defs, in_specs):
         """Call ``bwd`` and return its gradients flattened to one entry per input leaf."""
@@ -247,17 +187,11 @@ class CustomVJP:
                 )
         return flat
 
-    # --- forward mode ---------------------------------------------------------------------------
-    def _forward(self, trace, args, in_leaves, in_defs):
+    def output_tangents(self, residuals, tangents, in_defs, in_leaves, out_leaves, out_def) -> list:
+        """Forward mode: the output tangent leaves, by differentiating ``bwd`` with respect to its cotangent."""
         from .api import vjp
 
-        out, residuals = self._lower(_unbox_args(args, trace), trace)
-        flat = [x for leaves in in_leaves for x in leaves]
-        tangents = [x._node if type(x) is Tracer and x._trace is trace else None for x in flat]
-        out_leaves, out_def = tree_flatten(out)
-        if all(t is None for t in tangents):
-            return tree_unflatten(out_def, [new_tracer(o, trace, None) if is_inexact(o) else o for o in out_leaves])
-        specs = [_spec(x) if type(x) is Tracer or _is_float(x) else None for leaves in in_leaves for x in leaves]
+        specs = [_spec(x) if type(x) is Tracer or _is_float(x) else None for x in in_leaves]
         zero_ct = tree_unflatten(out_def, [_zero_like(_spec(o)) if is_inexact(o) else None for o in out_leaves])
 
         def transposed(ct):
@@ -271,9 +205,7 @@ class CustomVJP:
                 f"forward mode of custom_vjp function {self.__name__} differentiates its bwd rule with respect "
                 f"to the cotangent, which failed: {e}. Fix: write bwd with zymo.numpy operations."
             ) from e
-        t_leaves = tree_flatten(tangent_out)[0]
-        boxed = [new_tracer(o, trace, t) if is_inexact(o) else o for o, t in zip(out_leaves, t_leaves)]
-        return tree_unflatten(out_def, boxed)
+        return tree_flatten(tangent_out)[0]
 
 
 def _defined_at(fn) -> str:
@@ -285,23 +217,6 @@ def _defined_at(fn) -> str:
 
 def _is_float(x) -> bool:
     return isinstance(x, (float, complex, np.inexact)) or (type(x) is np.ndarray and x.dtype.kind in "fc")
-
-
-def _unbox_args(args, trace):
-    """The arguments one level below ``trace``: its tracers become their values."""
-
-    def unbox(x):
-        if type(x) is Tracer:
-            if x._trace is trace or x._trace.level == 0:
-                return x._val
-            return snapshot(x)
-        return x
-
-    out = []
-    for a in args:
-        leaves, treedef = tree_flatten(a)
-        out.append(tree_unflatten(treedef, [unbox(x) for x in leaves]))
-    return out
 
 
 def custom_vjp(fun: Callable) -> Any:

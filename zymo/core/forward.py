@@ -14,7 +14,8 @@ import numpy as np
 
 from .errors import unsupported
 from .primitive import Primitive
-from .trace import Trace
+from .pytree import tree_flatten, tree_unflatten
+from .trace import Trace, lower_args
 from .tracer import Tracer, bottom, is_inexact, new_tracer, snapshot
 
 __all__ = ["ForwardTrace", "defjvp", "defjvp_all", "zeros_like_value"]
@@ -68,8 +69,23 @@ class ForwardTrace(Trace):
 
     __slots__ = ()
 
-    def new_input(self, value, tangent) -> Tracer:
-        return new_tracer(value, self, tangent)
+    def process_custom(self, fn, args):
+        """The output tangent from ``fn.output_tangents`` (``None``: run ``fn`` as it is on the traced values)."""
+        if fn.output_tangents is None:
+            return fn.fun(*args)
+        in_leaves, in_defs = [], []
+        for a in args:
+            leaves, treedef = tree_flatten(a)
+            in_leaves.extend(leaves)
+            in_defs.append(treedef)
+        out, residuals = fn.lower(lower_args(args, self), self)
+        tangents = [x._node if type(x) is Tracer and x._trace is self else None for x in in_leaves]
+        out_leaves, out_def = tree_flatten(out)
+        if all(t is None for t in tangents):
+            return tree_unflatten(out_def, [new_tracer(o, self, None) if is_inexact(o) else o for o in out_leaves])
+        t_leaves = fn.output_tangents(residuals, tangents, in_defs, in_leaves, out_leaves, out_def)
+        boxed = [new_tracer(o, self, t) if is_inexact(o) else o for o, t in zip(out_leaves, t_leaves)]
+        return tree_unflatten(out_def, boxed)
 
     def process(self, prim, args, params):
         if not self.active:

@@ -43,11 +43,11 @@ from .api import (
     is_differentiable,
 )
 from .errors import ZymoError, ZymoWarning
-from .jit_codegen import MAX_OPS, Mismatch, finish_gradients, generate, per_call, renewed
+from .jit_codegen import MAX_OPS, Mismatch, ReplayOp, finish_gradients, generate, per_call, renewed
 from .memory import memory_root
 from .pytree import tree_flatten, tree_unflatten
-from .recording import COPY, GUARD, PRIM, Recorder, RecordingAborted
-from .reverse import Absent, ReverseTrace
+from .recording import CopyOp, GuardOp, PrimOp, Recorder, RecordingAborted
+from .reverse import Absent, Record, ReverseTrace
 from .trace import new_level
 from .tracer import Tracer
 
@@ -55,9 +55,6 @@ __all__ = ["jit"]
 
 _MAX_FAILURES = 4  # consecutive failed replays or confirmations before a signature runs without replay
 _STATIC_LEAVES = (int, float, complex, bool, str, bytes, type(None), np.generic, np.dtype, type)
-
-
-_Mismatch = Mismatch  # a replay met a guard, shape or constant that differs from its recording
 
 
 class _Tape:
@@ -129,10 +126,10 @@ def _same_program(a: _Program, b: _Program) -> bool:
     if len(a.externals) != len(b.externals) or not all(_same(x[1], y[1]) for x, y in zip(a.externals, b.externals)):
         return False
     for x, y in zip(a.ops, b.ops):
-        if x[0] == PRIM:
-            if not (_same(x[4], y[4]) and _same(x[5], y[5])):
+        if type(x) is ReplayOp:
+            if not (_same(x.template, y.template) and _same(x.params, y.params)):
                 return False
-        elif x[0] == GUARD and not (_same(x[3], y[3]) and _same(x[4], y[4])):
+        elif type(x) is GuardOp and not (_same(x.template, y.template) and _same(x.kwargs, y.kwargs)):
             return False
     if (a.aux is None) != (b.aux is None):
         return False
@@ -144,22 +141,22 @@ def _same_structure(a: _Program, b: _Program) -> bool:
     if a.n != b.n or len(a.ops) != len(b.ops):
         return False
     for x, y in zip(a.ops, b.ops):
-        if x[0] != y[0]:
+        if type(x) is not type(y):
             return False
-        if x[0] == PRIM:
-            if x[1] != y[1] or x[2] is not y[2] or x[3] != y[3]:
+        if type(x) is ReplayOp:
+            if x.node != y.node or x.impl is not y.impl or x.srcs != y.srcs:
                 return False
-        elif x[0] == COPY:
+        elif type(x) is CopyOp:
             if x != y:
                 return False
-        elif x[1] is not y[1] or x[2] != y[2]:
+        elif x.fn is not y.fn or x.srcs != y.srcs:
             return False
     return True
 
 
 def _same_guards(a: _Program, b: _Program) -> bool:
     """Every guard read the same value in both (call only when the structures are the same)."""
-    return all(x[0] != GUARD or _same(x[5], y[5]) for x, y in zip(a.ops, b.ops))
+    return all(type(x) is not GuardOp or _same(x.expected, y.expected) for x, y in zip(a.ops, b.ops))
 
 
 def _signature(args, kwargs, nums):
@@ -211,17 +208,17 @@ def _compile(recorder: Recorder, trace, inputs, out, aux_tree, treedefs, leaf_no
     needs = set(keep)
     ops = []
     for op in recorder.ops:
-        if op[0] != PRIM:
+        if type(op) is not PrimOp:
             ops.append(op)
             continue
-        _, node, prim, srcs, template, params = op
-        if any(p in needs for p in tape[node][1]):
+        node, prim, srcs, template, params = op
+        rec = tape[node]
+        if any(p in needs for p in rec.parents):
             needs.add(node)
         if per_call(params):  # the recording's per-call state (a fused kernel's saved activations) is not kept
             params = renewed(params)
         covered.add(node)
-        rec = tape[node]
-        vals, ans = rec[2], rec[3]
+        vals, ans = rec.vals, rec.out
         absents = tuple((k, v) for k, v in enumerate(vals) if type(v) is Absent)
         for k, v in enumerate(vals):
             if type(v) is Tracer:
@@ -229,12 +226,24 @@ def _compile(recorder: Recorder, trace, inputs, out, aux_tree, treedefs, leaf_no
         shape_dtype = (ans.shape, ans.dtype, np.ndarray) if type(ans) is Absent else _shape_dtype(ans)
         if shape_dtype is None:
             return f"`{prim.name}` gave a result replay cannot check"
-        metas = (tuple(_meta(v) for v in vals), _meta(ans))
+        ans_absent = ans if type(ans) is Absent else None
+        need = _wanted(rec.parents, needs)
+        metas = tuple(_meta(v) for v in vals)
         ops.append(
-            (PRIM, node, prim.impl, srcs, template, params, prim, _wanted(rec[1], needs), absents)
-            + (ans if type(ans) is Absent else None,)
-            + shape_dtype
-            + metas
+            ReplayOp(
+                node,
+                prim.impl,
+                srcs,
+                template,
+                params,
+                prim,
+                need,
+                absents,
+                ans_absent,
+                *shape_dtype,
+                metas,
+                _meta(ans),
+            )
         )
     if covered != set(range(len(tape))):
         return "an operation was recorded outside the primitive path (custom_vjp or checkpoint)"
@@ -298,19 +307,20 @@ def _shape_dtype(v):
 
 
 def _replay(prog: _Program, flat):
-    """Run ``prog`` on the leaves ``flat``: ``(output value, tape, slots)``; raises ``_Mismatch``."""
+    """Run ``prog`` on the leaves ``flat``: ``(output value, tape, slots)``; raises ``Mismatch``."""
     for obj, snap in prog.externals:
         if not _same(obj, snap):
-            raise _Mismatch
+            raise Mismatch
     tape = [None] * prog.n
     slots = [None] * prog.n
     for i, j, node in prog.inputs:
         v = flat[i][j]
         slots[node] = v
-        tape[node] = [None, (), [], v, None]
+        tape[node] = Record(None, (), [], v, None)
     for op in prog.ops:
-        if op[0] == PRIM:
-            _, node, impl, srcs, template, params, prim, parents, absents, ans_absent, shape, dtype, otype = op[:13]
+        if type(op) is ReplayOp:
+            node, impl, srcs, template, params, prim = op.node, op.impl, op.srcs, op.template, op.params, op.prim
+            shape, dtype, otype, ans_absent = op.shape, op.dtype, op.otype, op.ans_absent
             args = template.copy()
             for k, s in srcs:
                 args[k] = slots[s]
@@ -320,26 +330,26 @@ def _replay(prog: _Program, flat):
                 args[0] = args[0].copy(order="K")  # a buffer made inside the function: a fresh one per call
             out = impl(*args, **params) if params else impl(*args)
             if type(out) is not otype or (dtype is not None and (out.shape != shape or out.dtype != dtype)):
-                raise _Mismatch
+                raise Mismatch
             slots[node] = out
-            for k, a in absents:
+            for k, a in op.absents:
                 args[k] = a
-            tape[node] = [prim, parents, args, out if ans_absent is None else ans_absent, params]
-        elif op[0] == COPY:
-            _, node, slot = op
+            tape[node] = Record(prim, op.need, args, out if ans_absent is None else ans_absent, params)
+        elif type(op) is CopyOp:
+            node, slot = op
             rec = tape[node]
             if slot < 0:
-                if type(rec[3]) is np.ndarray:
-                    rec[3] = rec[3].copy()
-            elif type(rec[2][slot]) is np.ndarray:
-                rec[2][slot] = rec[2][slot].copy()
+                if type(rec.out) is np.ndarray:
+                    rec.out = rec.out.copy()
+            elif type(rec.vals[slot]) is np.ndarray:
+                rec.vals[slot] = rec.vals[slot].copy()
         else:
-            _, fn, srcs, template, kw, expected = op
+            fn, srcs, template, kw, expected = op
             args = template.copy()
             for k, s in srcs:
                 args[k] = slots[s]
             if not _same(fn(*args, **kw), expected):
-                raise _Mismatch
+                raise Mismatch
     return slots[prog.out_node], tape, slots
 
 
@@ -398,7 +408,7 @@ class Jitted:
         if prog is not None:
             try:
                 result = self._run(prog, args, flat, nums, single)
-            except _Mismatch:
+            except Mismatch:
                 self._count("mismatches")
             except Exception:  # an error in a replayed operation: let tracing raise it with the user's line
                 self._count("mismatches")
@@ -531,7 +541,7 @@ class Jitted:
                 return self._interpret(prog, flat, nums, single)
             for obj, snap in prog.externals:
                 if not _same(obj, snap):
-                    raise _Mismatch
+                    raise Mismatch
             value, aux_values, grads, owned = prog.run([flat[i][j] for i, j, _ in prog.inputs], _same)
             grads = finish_gradients(grads, owned)
         finally:

@@ -15,15 +15,35 @@ then the per-argument rules), so the gradients are those of the traced call.
 from __future__ import annotations
 
 from sys import getrefcount
+from typing import Any, Callable, NamedTuple
 
 import numpy as np
 
-from .recording import COPY, PRIM
+from .recording import CopyOp
 from .reverse import Scatter, _accumulate
 
-__all__ = ["generate", "definline", "per_call", "renewed", "Mismatch", "MAX_OPS"]
+__all__ = ["ReplayOp", "generate", "definline", "per_call", "renewed", "Mismatch", "MAX_OPS"]
 
 MAX_OPS = 20000  # larger programs are replayed by the interpreter: compiling them would cost more than it saves
+
+
+class ReplayOp(NamedTuple):
+    """A recorded primitive as replay runs it, with what its backward pass needs."""
+
+    node: int
+    impl: Callable
+    srcs: tuple  # (argument position, node) of each traced argument
+    template: list  # the arguments, ``None`` where a traced one goes
+    params: dict
+    prim: Any
+    need: list  # the tape parents, ``-1`` for those that need no gradient
+    absents: tuple  # (argument position, ``Absent``) of the arguments the rules do not read
+    ans_absent: Any  # the output's ``Absent`` stand-in, or ``None`` when the rules read the output
+    shape: tuple
+    dtype: Any
+    otype: type
+    arg_metas: tuple  # (shape, dtype) of each argument (``None`` for Python numbers)
+    ans_meta: Any
 
 
 class Mismatch(Exception):
@@ -87,9 +107,9 @@ def _release_points(prog, reach):
     """For each record processed in the backward pass, the forward values read there for the last time."""
     last_use: dict[int, int] = {}
     for op in prog.ops:
-        if op[0] != PRIM or op[1] not in reach:
+        if type(op) is not ReplayOp or op.node not in reach:
             continue
-        node, srcs, absents, ans_absent = op[1], op[3], op[8], op[9]
+        node, srcs, absents, ans_absent = op.node, op.srcs, op.absents, op.ans_absent
         dropped = {k for k, _ in absents}
         used = [s for k, s in srcs if k not in dropped]
         if ans_absent is None:
@@ -112,13 +132,13 @@ def generate(prog):
     inputs = [node for _, _, node in prog.inputs]
     emit("    " + ", ".join(f"v{n}" for n in inputs) + ("," if len(inputs) == 1 else "") + " = X")
 
-    prims = {op[1]: op for op in prog.ops if op[0] == PRIM}
+    prims = {op.node: op for op in prog.ops if type(op) is ReplayOp}
     copies = {}  # (node, slot) -> the local holding the copy copy-on-write made of that saved value
 
     def arg_exprs(op, saved):
-        node, srcs, template = op[1], op[3], op[4]
+        node, srcs, template = op.node, op.srcs, op.template
         by_pos = dict(srcs)
-        dropped = dict(op[8]) if saved else {}
+        dropped = dict(op.absents) if saved else {}
         out = []
         for k in range(len(template)):
             if k in dropped:
@@ -131,15 +151,15 @@ def generate(prog):
             else:
                 name = f"T{node}_{k}"
                 env[name] = template[k]
-                if not saved and k == 0 and op[6].inplace and type(template[0]) is np.ndarray:
+                if not saved and k == 0 and op.prim.inplace and type(template[0]) is np.ndarray:
                     name += '.copy(order="K")'  # a buffer made inside the function and written: fresh per call
             out.append(name)
         return out
 
     # --- forward ---------------------------------------------------------------------------------------------
     for j, op in enumerate(prog.ops):
-        if op[0] == PRIM:
-            node, impl, params = op[1], op[2], op[5]
+        if type(op) is ReplayOp:
+            node, impl, params = op.node, op.impl, op.params
             env[f"F{node}"] = impl
             args = arg_exprs(op, saved=False)
             if params:
@@ -152,18 +172,18 @@ def generate(prog):
                     emit(f"    Q{node} = {{**P{node}, {parts}}}")
                 args.append(f"**{_params(node, params)}")
             emit(f"    v{node} = F{node}({', '.join(args)})")
-        elif op[0] == COPY:
-            _, node, slot = op
+        elif type(op) is CopyOp:
+            node, slot = op
             target = prims[node]
             if slot < 0:
-                if target[9] is None and (node, -1) not in copies:
+                if target.ans_absent is None and (node, -1) not in copies:
                     copies[node, -1] = f"S{node}_a"
                     emit(f"    S{node}_a = v{node}.copy()")
-            elif (node, slot) not in copies and slot not in dict(target[8]) and slot in dict(target[3]):
+            elif (node, slot) not in copies and slot not in dict(target.absents) and slot in dict(target.srcs):
                 copies[node, slot] = f"S{node}_{slot}"
-                emit(f"    S{node}_{slot} = v{dict(target[3])[slot]}.copy()")
+                emit(f"    S{node}_{slot} = v{dict(target.srcs)[slot]}.copy()")
         else:
-            _, fn, srcs, template, kw, expected = op
+            fn, srcs, template, kw, expected = op
             env[f"G{j}"] = fn
             env[f"E{j}"] = expected
             by_pos = dict(srcs)
@@ -179,7 +199,7 @@ def generate(prog):
     reach = {prog.out_node}
     for node in sorted(prims, reverse=True):
         if node in reach:
-            reach.update(p for p in prims[node][7] if p >= 0)
+            reach.update(p for p in prims[node].need if p >= 0)
     gnodes = sorted(reach | set(prog.keep))  # inputs the output does not depend on get no gradient
     for chunk in range(0, len(gnodes), 200):
         names = gnodes[chunk : chunk + 200]
@@ -188,13 +208,18 @@ def generate(prog):
     env["SEED"] = prog.seed
     emit(f"    g{prog.out_node} = SEED")
     releases = _release_points(prog, reach)
-    has_complex = any(m is not None and m[1].kind == "c" for op in prog.ops if op[0] == PRIM for m in (*op[13], op[14]))
+    has_complex = any(
+        m is not None and m[1].kind == "c"
+        for op in prog.ops
+        if type(op) is ReplayOp
+        for m in (*op.arg_metas, op.ans_meta)
+    )
     keep_values = {prog.out_node} | ({v for is_node, v in prog.aux[1] if is_node} if prog.aux is not None else set())
     for node in sorted(prims, reverse=True):
         if node not in reach:
             continue
         op = prims[node]
-        prim, parents, ans_absent, params = op[6], op[7], op[9], op[5]
+        prim, parents, ans_absent, params = op.prim, op.need, op.ans_absent, op.params
         if not any(p >= 0 for p in parents):
             continue
         env[f"N{node}"] = parents
@@ -254,15 +279,15 @@ def _accumulation_order(prim, parents):
 
 def _inline(op):
     """The primitive's inline rule for this record's shapes, or ``None``."""
-    rule = getattr(op[6], "vjp_inline", None)
-    metas, ans_meta = op[13], op[14]
+    rule = getattr(op.prim, "vjp_inline", None)
+    metas, ans_meta = op.arg_metas, op.ans_meta
     if rule is None or ans_meta is None:
         return None
     try:
-        spec = rule(op[7], ans_meta, *metas, **op[5]) if op[5] else rule(op[7], ans_meta, *metas)
+        spec = rule(op.need, ans_meta, *metas, **op.params) if op.params else rule(op.need, ans_meta, *metas)
     except Exception:
         return None
-    if spec is None or any(e is None for e, p in zip(spec[0], op[7]) if p >= 0):
+    if spec is None or any(e is None for e, p in zip(spec[0], op.need) if p >= 0):
         return None
     return spec
 

@@ -25,7 +25,7 @@ __all__ = ["register_saved", "protect", "memory_root", "track"]
 
 class _Registry(threading.local):
     def __init__(self):
-        # id(memory root) -> list of (container, slot) holding a saved value on that memory
+        # id(memory root) -> list of (container, slot) holding a saved value on that memory (slot -1: a record's output)
         self.saved: dict[int, list] = {}
         # callbacks registering the values saved since their last call (one per live reverse trace)
         self.pending: list = []
@@ -54,9 +54,12 @@ def _arrays_in(v):
         yield v
 
 
-def register_saved(container: list, slot: int) -> None:
-    """Note that ``container[slot]`` is needed later, so a write into its memory copies it first."""
-    v = container[slot]
+def register_saved(container, slot: int) -> None:
+    """Note that ``container[slot]`` is needed later, so a write into its memory copies it first.
+
+    ``container`` is a list, or a tape record with ``slot`` ``-1`` for its output.
+    """
+    v = container.out if slot < 0 else container[slot]
     saved = _reg.saved
     if type(v) is np.ndarray:
         key = id(memory_root(v))
@@ -99,10 +102,18 @@ def protect(a: np.ndarray) -> None:
     done = set()
     for container, slot in entries:
         key = (id(container), slot)
-        if key in done or slot >= len(container):
+        if key in done:
             continue
-        done.add(key)
-        container[slot] = _deep_copy(container[slot])
+        if slot < 0:
+            if container.prim is None:  # processed by the backward pass already
+                continue
+            done.add(key)
+            container.out = _deep_copy(container.out)
+        else:
+            if slot >= len(container):
+                continue
+            done.add(key)
+            container[slot] = _deep_copy(container[slot])
         recording.saved_copied(container, slot)
 
 

@@ -21,12 +21,16 @@ is a no-op.
 from __future__ import annotations
 
 import threading
+from typing import Any, Callable, NamedTuple
 
 import numpy as np
 
 from .tracer import Tracer, bottom
 
 __all__ = [
+    "PrimOp",
+    "GuardOp",
+    "CopyOp",
     "Recorder",
     "RecordingAborted",
     "unsafe",
@@ -38,9 +42,33 @@ __all__ = [
     "note_external",
 ]
 
-PRIM = 0
-GUARD = 1
-COPY = 2  # (COPY, node, slot): copy-on-write gave record ``node``'s saved ``slot`` (-1: its output) a copy
+
+class PrimOp(NamedTuple):
+    """A recorded primitive: its tape node, ``(argument position, node)`` of its traced arguments, and the
+    arguments as replay passes them (``None`` where a traced one goes)."""
+
+    node: int
+    prim: Any
+    srcs: tuple
+    template: list
+    params: dict
+
+
+class GuardOp(NamedTuple):
+    """A read of traced data by Python: ``fn`` on the arguments gave ``expected``; replay checks it again."""
+
+    fn: Callable
+    srcs: tuple
+    template: list
+    kwargs: dict
+    expected: Any
+
+
+class CopyOp(NamedTuple):
+    """Copy-on-write gave record ``node``'s saved value ``slot`` (``-1``: its output) a private copy."""
+
+    node: int
+    slot: int
 
 
 class RecordingAborted(BaseException):
@@ -86,7 +114,7 @@ class Recorder:
 
     def __init__(self, trace):
         self.trace = trace
-        self.ops: list = []  # (PRIM, node, prim, srcs, template, params) or (GUARD, fn, srcs, template, kw, expected)
+        self.ops: list = []  # PrimOp, GuardOp and CopyOp, in the order they happened
         self.externals: list = []  # (array object, its value at the end of the trace): closure/global arrays
         self.unsafe: str | None = None
         self.data_roots: set = set()  # ids of the memory of non-differentiated arguments traced as inputs
@@ -142,8 +170,8 @@ class Recorder:
             (srcs, template), self._before = self._before, None
         else:
             srcs, template = self._sources(args, parents)
-        self.ops.append((PRIM, node, prim, srcs, template, _bake_params(params)))
-        self._containers[id(rec[2])] = (node, False)
+        self.ops.append(PrimOp(node, prim, srcs, template, _bake_params(params)))
+        self._containers[id(rec.vals)] = (node, False)
         self._containers[id(rec)] = (node, True)
 
     def saved_copied(self, container, slot) -> None:
@@ -152,7 +180,7 @@ class Recorder:
         if where is None:
             self.mark_unsafe("a value saved outside the primitive path was written over")
         node, is_record = where
-        self.ops.append((COPY, node, -1 if is_record else slot))
+        self.ops.append(CopyOp(node, -1 if is_record else slot))
 
     def check_write(self, target, value) -> None:
         """Refuse a traced value written into a non-differentiated argument (tracing raises there)."""
@@ -170,7 +198,7 @@ class Recorder:
         srcs, template = self._sources(args)
         if not srcs:
             return  # nothing traced was read: the result is a constant
-        self.ops.append((GUARD, fn, srcs, template, _bake_params(kwargs), _bake(result)))
+        self.ops.append(GuardOp(fn, srcs, template, _bake_params(kwargs), _bake(result)))
 
 
 def _holds_tracer(v) -> bool:

@@ -1,7 +1,7 @@
 """Reverse mode: the tape, the vector-Jacobian-product rule table, and the backward pass.
 
-The forward pass appends one flat record per primitive applied to traced
-values: ``[primitive, parent nodes, input values, output value, params]``.
+The forward pass appends one flat ``Record`` per primitive applied to traced
+values: the primitive, its parent nodes, its input values, its output value and its params.
 No closure is built per operation, and a record keeps only the values its
 rules read (``saves=``); the others become shape/dtype stand-ins, so their
 memory is freed during the forward pass. The backward pass walks the tape
@@ -21,10 +21,11 @@ import numpy as np
 from .errors import ZymoError, unsupported
 from .memory import register_saved, track
 from .primitive import Primitive
-from .trace import Trace
-from .tracer import Tracer, bottom, new_tracer, object_array_error, snapshot
+from .pytree import tree_flatten, tree_unflatten
+from .trace import Trace, lower_args
+from .tracer import Tracer, bottom, is_inexact, new_tracer, object_array_error, snapshot
 
-__all__ = ["ReverseTrace", "defvjp", "defvjp_all", "defvjp_plain", "Scatter", "backward"]
+__all__ = ["ReverseTrace", "Record", "Cotangents", "defvjp", "defvjp_all", "defvjp_plain", "Scatter", "backward"]
 
 
 def defvjp(
@@ -170,6 +171,54 @@ def _absent(value, prim, slot) -> Absent:
     return a
 
 
+class Record:
+    """One tape entry: a primitive applied to traced values.
+
+    ``parents`` holds each argument's tape node (``-1``: a constant), ``vals`` the
+    argument values the rules read (``Absent`` stand-ins for the others), ``out``
+    the output (or its stand-in). A differentiated input's record has ``prim``
+    ``None``. Copy-on-write may replace entries of ``vals`` and ``out`` by copies.
+    """
+
+    __slots__ = ("prim", "parents", "vals", "out", "params")
+
+    def __init__(self, prim, parents, vals, out, params):
+        self.prim = prim
+        self.parents = parents
+        self.vals = vals
+        self.out = out
+        self.params = params
+
+    def clear(self) -> None:
+        """Drop everything the record holds (it has been processed)."""
+        self.prim = self.parents = self.vals = self.out = self.params = None
+
+
+class Cotangents:
+    """The cotangents of a record with several outputs: one slot per output leaf (``None`` = zero)."""
+
+    __slots__ = ("parts",)
+
+    def __init__(self, parts: list):
+        self.parts = parts
+
+    def __add__(self, other: "Cotangents") -> "Cotangents":
+        parts = []
+        for a, b in zip(self.parts, other.parts):
+            parts.append(b if a is None else a if b is None else a + b)
+        return Cotangents(parts)
+
+
+def _select_rule(g, ans, *, k, n):
+    parts = [None] * n
+    parts[k] = g
+    return Cotangents(parts)
+
+
+_SELECT = Primitive(lambda: None, "custom_vjp output")
+_SELECT.vjp = (_select_rule,)
+
+
 class ReverseTrace(Trace):
     """One ``grad``/``vjp`` call: records a tape of the primitives applied to its tracers."""
 
@@ -184,7 +233,7 @@ class ReverseTrace(Trace):
 
     def new_leaf(self, value) -> Tracer:
         """A tracer for a differentiated input."""
-        self.tape.append([None, (), [], value, None])
+        self.tape.append(Record(None, (), [], value, None))
         return new_tracer(value, self, len(self.tape) - 1)
 
     def process(self, prim, args, params):
@@ -254,18 +303,18 @@ class ReverseTrace(Trace):
                     vals[k] = _absent(v, prim, k)
                 k += 1
         if prim.save_ans:
-            rec = [prim, parents, vals, out, params]
+            rec = Record(prim, parents, vals, out, params)
         elif to is np.ndarray:
             a = _new_object(Absent)
             a.shape = out.shape
             a.dtype = out.dtype
             a.prim = prim
             a.slot = -1
-            rec = [prim, parents, vals, a, params]
+            rec = Record(prim, parents, vals, a, params)
         elif to is Tracer:
-            rec = [prim, parents, vals, Absent(out, prim, -1), params]
+            rec = Record(prim, parents, vals, Absent(out, prim, -1), params)
         else:
-            rec = [prim, parents, vals, out, params]
+            rec = Record(prim, parents, vals, out, params)
         tape = self.tape
         tape.append(rec)
         if self.recorder is not None:
@@ -279,20 +328,58 @@ class ReverseTrace(Trace):
         res._own = False
         return res
 
+    def process_custom(self, fn, args):
+        """One record whose saved values are ``fn``'s residuals (and one selector record per output leaf).
+
+        Its rule is ``fn.rule``; the rules never read the outputs, so the records do not keep them alive.
+        """
+        in_leaves, in_defs = [], []
+        for a in args:
+            leaves, treedef = tree_flatten(a)
+            in_leaves.extend(leaves)
+            in_defs.append(treedef)
+        out, residuals = fn.lower(lower_args(args, self), self)
+        out_leaves, out_def = tree_flatten(out)
+        diff = [is_inexact(o) for o in out_leaves]
+        if not any(diff):
+            return out
+        parents = [x._node if type(x) is Tracer and x._trace is self else -1 for x in in_leaves]
+        res_leaves, res_def = tree_flatten(residuals)
+        res_leaves = [snapshot(r) if type(r) is Tracer and r._trace.level > 0 else r for r in res_leaves]
+        for k in range(len(res_leaves)):
+            register_saved(res_leaves, k)
+        params = fn.rule_params(
+            res_def, out_def, [o if d else None for o, d in zip(out_leaves, diff)], in_defs, in_leaves
+        )
+        tape = self.tape
+        tape.append(Record(fn.rule, parents, res_leaves, None, params))
+        node = len(tape) - 1
+        if len(out_leaves) == 1:
+            return tree_unflatten(out_def, [new_tracer(out_leaves[0], self, node)])
+        boxed = []
+        n = len(out_leaves)
+        for k, (o, d) in enumerate(zip(out_leaves, diff)):
+            if not d:
+                boxed.append(o)
+                continue
+            tape.append(Record(_SELECT, [node], [], None, {"k": k, "n": n}))
+            boxed.append(new_tracer(o, self, len(tape) - 1))
+        return tree_unflatten(out_def, boxed)
+
     def index_saved(self) -> None:
         """Register the values saved by records made since the last call (see ``zymo.core.memory``)."""
         tape = self.tape
         for i in range(self.indexed, len(tape)):
             rec = tape[i]
-            if not rec or rec[0] is None:
+            if rec is None or rec.prim is None:
                 continue
-            vals = rec[2]
+            vals = rec.vals
             for k, v in enumerate(vals):
                 if type(v) is np.ndarray or type(v) is Tracer:
                     register_saved(vals, k)
-            out = rec[3]
+            out = rec.out
             if type(out) is np.ndarray or type(out) is Tracer:
-                register_saved(rec, 3)
+                register_saved(rec, -1)
         self.indexed = len(tape)
 
 
@@ -408,7 +495,7 @@ def backward(trace: ReverseTrace, seeds, keep: Sequence[int], retain: bool = Fal
         if g is None:
             continue
         rec = tape[i]
-        prim = rec[0]
+        prim = rec.prim
         if prim is None:
             continue
         if i not in keep_set:
@@ -417,7 +504,7 @@ def backward(trace: ReverseTrace, seeds, keep: Sequence[int], retain: bool = Fal
         if type(g) is Scatter:
             g = g.dense()
             own = True
-        parents, vals, ans, params = rec[1], rec[2], rec[3], rec[4]
+        parents, vals, ans, params = rec.parents, rec.vals, rec.out, rec.params
         rules = prim.vjp
         plain = prim.vjp_plain
         if (
@@ -476,7 +563,7 @@ def backward(trace: ReverseTrace, seeds, keep: Sequence[int], retain: bool = Fal
                 if p >= 0 and gs[j] is not None:
                     _accumulate(grads, owned, p, gs[j], False)
         if not retain:
-            vals.clear()  # the copy-on-write registry may still hold these lists
+            vals.clear()  # the copy-on-write registry may still hold the list and the record
             rec.clear()
             tape[i] = None
     out = []

@@ -16,9 +16,10 @@ import numpy as np
 
 from . import recording
 from .errors import EscapedTracerError, user_location
-from .tracer import Tracer, new_tracer
+from .pytree import tree_flatten, tree_unflatten
+from .tracer import Tracer, new_tracer, snapshot
 
-__all__ = ["Trace", "ConstTrace", "CONST", "current_level", "new_level"]
+__all__ = ["Trace", "ConstTrace", "CONST", "current_level", "new_level", "lower_args"]
 
 
 class _ThreadState(threading.local):
@@ -59,6 +60,16 @@ class Trace:
     def process(self, prim, args, params):  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def process_custom(self, fn, args):  # pragma: no cover - abstract
+        """A call of ``fn`` (a function with its own reverse rule: ``custom_vjp``, ``checkpoint``) on ``args``.
+
+        ``fn`` provides ``fun`` (the function), ``lower(args)`` (``(out, residuals)``
+        from the arguments one level down), ``rule`` (the primitive whose reverse
+        rule runs its backward function), ``rule_params(...)`` and
+        ``output_tangents(...)`` (see ``zymo.core.custom``).
+        """
+        raise NotImplementedError
+
     def escaped(self):
         return EscapedTracerError(
             f"a traced value from a differentiation that has already returned was used at "
@@ -76,6 +87,9 @@ class ConstTrace(Trace):
 
     __slots__ = ()
 
+    def process_custom(self, fn, args):
+        return fn.fun(*lower_args(args, self))
+
     def process(self, prim, args, params):
         vals = [a._val if type(a) is Tracer else a for a in args]
         out = prim.impl(*vals, **params)
@@ -85,3 +99,20 @@ class ConstTrace(Trace):
 
 
 CONST = ConstTrace(0)
+
+
+def lower_args(args, trace: Trace) -> list:
+    """The arguments (pytrees) one level below ``trace``: its tracers and constant ones become their values."""
+
+    def lower(x):
+        if type(x) is Tracer:
+            if x._trace is trace or x._trace.level == 0:
+                return x._val
+            return snapshot(x)
+        return x
+
+    out = []
+    for a in args:
+        leaves, treedef = tree_flatten(a)
+        out.append(tree_unflatten(treedef, [lower(x) for x in leaves]))
+    return out
