@@ -286,17 +286,23 @@ def serve(calls: dict[str, Callable[[], object]], threads: int, commands=None, r
 
     Writes one JSON line describing the process (row names, BLAS, where zymo
     came from), then for every request line ``{"row": NAME, "seconds": S}``
-    calls ``NAME`` repeatedly for about ``S`` seconds and answers
-    ``{"wall": s, "cpu": s, "calls": n}`` (mean seconds per call). An empty
-    line or end of input ends the loop. Every call is made once before the
+    calls ``NAME`` in blocks of consecutive calls (about 5 ms each) for about
+    ``S`` seconds and answers ``{"wall": s, "cpu": s, "wall_mean": s,
+    "cpu_mean": s, "calls": n}``: seconds per call in the fastest block (other
+    work on the machine only ever adds time) and over all blocks. An empty line
+    or end of input ends the loop. Every call is made twice before the
     description is written, so first-call costs stay out of the answers.
     """
     import zymo
 
     commands = sys.stdin if commands is None else commands
     replies = sys.stdout if replies is None else replies
-    for fn in calls.values():
+    block = {}
+    for name, fn in calls.items():
         fn()
+        t = time.perf_counter()
+        fn()
+        block[name] = max(1, int(0.005 / max(time.perf_counter() - t, 1e-7)))
     hello = {
         "rows": list(calls),
         "threads": threads,
@@ -309,12 +315,16 @@ def serve(calls: dict[str, Callable[[], object]], threads: int, commands=None, r
         if not line.strip():
             break
         request = json.loads(line)
-        fn, seconds = calls[request["row"]], float(request["seconds"])
-        n = 0
-        t, c = time.perf_counter(), time.process_time()
-        while n == 0 or time.perf_counter() - t < seconds:
-            fn()
-            n += 1
-        wall, cpu = time.perf_counter() - t, time.process_time() - c
-        replies.write(json.dumps({"wall": wall / n, "cpu": cpu / n, "calls": n}) + "\n")
+        fn, k, seconds = calls[request["row"]], block[request["row"]], float(request["seconds"])
+        walls, cpus = [], []
+        start = time.perf_counter()
+        while len(walls) < 3 or time.perf_counter() - start < seconds:
+            t, c = time.perf_counter(), time.process_time()
+            for _ in range(k):
+                fn()
+            walls.append((time.perf_counter() - t) / k)
+            cpus.append((time.process_time() - c) / k)
+        reply = {"wall": min(walls), "cpu": min(cpus), "wall_mean": sum(walls) / len(walls)}
+        reply.update(cpu_mean=sum(cpus) / len(cpus), calls=k * len(walls))
+        replies.write(json.dumps(reply) + "\n")
         replies.flush()

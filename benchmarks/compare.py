@@ -1,7 +1,7 @@
 """Before/after gate: the same benchmark rows timed for two versions of zymo, taking turns.
 
     python benchmarks/compare.py main .                  # the working tree against main, the quick row set
-    python benchmarks/compare.py HEAD~1 HEAD --rows LSTM --rounds 15
+    python benchmarks/compare.py HEAD~1 HEAD --rows LSTM --rounds 9
     python benchmarks/compare.py main . --bench "rnn_layers --only small --kinds LSTM" --clock wall
 
 OLD and NEW are git revisions, or ``.`` (also ``WORKTREE``) for the working
@@ -10,18 +10,23 @@ into a temporary git worktree (removed afterwards; the working tree is only
 read). Both sides run this folder's benchmark scripts, so only ``zymo``
 differs between them (``--own-harness``: each side's own ``benchmarks/``).
 
-For every ``--bench`` invocation one process per side starts, builds every
-row's call and calls each once; then, ``--rounds`` times, every row is timed
-for about ``--sample`` seconds in the OLD process and right after in the NEW
-one (who goes first flips every round), so the two samples of a round see
-nearly the same machine load. Each row's ratio new/old is taken per round.
-A row is a regression only when its median ratio is above 1 + ``--threshold``
-(5%) and every round's ratio is above 1 (1.0 lies outside the spread);
-faster rows are marked alike. The default clock is CPU time per call, which
-on a shared machine leaves out the time the process waited for a core; with
-one thread it equals wall time on an idle machine. ``--save-runs FILE``
-keeps every sample, ``--from-runs FILE`` analyses saved samples again
-without timing anything. Exits with status 1 when a row regressed.
+Each of the ``--rounds`` rounds starts, for every ``--bench`` invocation, a
+fresh process per side (so what one process's memory layout happens to cost
+lands in the spread, not in every round alike), pins both to one CPU (a
+different one each round), waits while they build and call every row twice,
+then times every row for about ``--sample`` seconds in one process and right
+after in the other, ``--samples`` times, who goes first flipping each time:
+the two sides' samples are a fraction of a second apart and see nearly the
+same machine load. A sample's time is its fastest block of consecutive calls
+(other work only ever adds time); a side's time in the round is its fastest
+sample. A row is a regression only when the median over rounds of the ratio
+new/old is above 1 + ``--threshold`` (5%) and the interquartile range of the
+per-round ratios lies above 1 (1.0 is outside the spread); faster rows are
+marked alike. The default clock is CPU time per call, which on a shared machine leaves
+out the time the process waited for a core; with one thread it equals wall
+time on an idle machine. ``--save-runs FILE`` keeps every sample,
+``--from-runs FILE`` analyses saved samples again without timing anything.
+Exits with status 1 when a row regressed.
 """
 
 from __future__ import annotations
@@ -124,19 +129,26 @@ def side_order(round_index: int) -> tuple[int, int]:
 
 
 def summarize(old: Sequence[float], new: Sequence[float]) -> Summary:
-    """Medians of each side and of the per-round ratios new/old, with the lowest and highest ratio."""
+    """Medians of each side and of the per-round ratios new/old, with the spread of the ratios.
+
+    The spread is the interquartile range of the per-round ratios (from five
+    rounds on; with fewer, the lowest and highest ratio).
+    """
     if len(old) != len(new) or not old:
         raise ValueError("need the same number (at least one) of old and new times")
     ratios = [n / o for o, n in zip(old, new)]
-    return Summary(statistics.median(old), statistics.median(new), statistics.median(ratios), min(ratios), max(ratios))
+    if len(ratios) >= 5:
+        low, _, high = statistics.quantiles(ratios, n=4, method="inclusive")
+    else:
+        low, high = min(ratios), max(ratios)
+    return Summary(statistics.median(old), statistics.median(new), statistics.median(ratios), low, high)
 
 
 def verdict(summary: Summary, threshold: float) -> str:
     """``slower`` (a regression), ``faster`` or ``same``.
 
-    Slower only when the median ratio is beyond ``1 + threshold`` and no
-    round measured the new version as fast as the old (1.0 is outside the
-    spread); faster alike.
+    Slower only when the median ratio is beyond ``1 + threshold`` and the
+    whole spread lies above 1 (1.0 is outside it); faster alike.
     """
     if summary.ratio > 1 + threshold and summary.low > 1:
         return "slower"
@@ -171,7 +183,7 @@ def compare_rows(
 def report(results: list[RowResult], clock: str) -> str:
     """The comparison table."""
     other = "wall" if clock == "cpu" else "cpu"
-    header = ["row", f"old {clock} ms", f"new {clock} ms", "new/old", "spread", f"{other} new/old", "verdict"]
+    header = ["row", f"old {clock} ms", f"new {clock} ms", "new/old", "IQR", f"{other} new/old", "verdict"]
     rows = [
         [
             r.name,
@@ -237,12 +249,18 @@ class Server:
         env = {k: v for k, v in os.environ.items() if k not in OPENBLAS_OVERRIDES}
         self.spec, self.log = spec, log
         self._log_file = open(log, "w")
+        self.root = root
         self.proc = subprocess.Popen(
             cmd, cwd=root, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log_file, text=True
         )
+        self.hello: dict = {}
+
+    def wait_ready(self) -> None:
+        """Read the process's description (it has built and called every row) and check where zymo came from."""
         self.hello = self._reply()
-        if Path(self.hello["zymo_path"]) != root / "zymo":
-            raise CompareError(f"{spec.text()} imported zymo from {self.hello['zymo_path']}, not from {root / 'zymo'}")
+        if Path(self.hello["zymo_path"]) != self.root / "zymo":
+            where = self.hello["zymo_path"]
+            raise CompareError(f"{self.spec.text()} imported zymo from {where}, not from {self.root / 'zymo'}")
 
     def _reply(self) -> dict:
         line = self.proc.stdout.readline()
@@ -280,11 +298,12 @@ def main(argv: list[str] | None = None) -> int:
         help=f"a benchmark invocation (repeatable; scripts: {', '.join(SCRIPTS_WITH_ROWS)}); default: the quick set",
     )
     ap.add_argument("--rows", metavar="REGEX", help="compare only the rows whose 'script: row' name matches")
-    ap.add_argument("--rounds", type=int, default=7, help="alternations of old and new (default 7)")
+    ap.add_argument("--rounds", type=int, default=5, help="rounds, each with fresh processes (default 5)")
+    ap.add_argument("--samples", type=int, default=3, help="alternating samples per row in a round (default 3)")
     ap.add_argument("--threshold", type=float, default=0.05, help="relative slowdown that counts (default 0.05)")
     ap.add_argument("--clock", choices=["cpu", "wall"], default="cpu", help="the time compared (default cpu)")
     ap.add_argument("--threads", type=int, default=1, help="threads for every engine (default 1)")
-    ap.add_argument("--sample", type=float, default=0.25, help="seconds of calls per row, side and round")
+    ap.add_argument("--sample", type=float, default=0.1, help="seconds of calls per row, side and round")
     ap.add_argument("--own-harness", action="store_true", help="run each side's own benchmarks/ scripts")
     ap.add_argument("--save-runs", metavar="FILE", help="write every run's row times as JSON")
     ap.add_argument("--from-runs", metavar="FILE", help="analyse times saved by --save-runs instead of timing")
@@ -317,10 +336,43 @@ def compare(args) -> int:
         print(f"{name}: measured on one side only, not compared")
     slower = [r.name for r in results if r.verdict == "slower"]
     print(
-        f"{len(slower)} of {len(results)} rows slower by more than {args.threshold:.0%} with every round slower"
+        f"{len(slower)} of {len(results)} rows slower by more than {args.threshold:.0%}, spread above 1"
         + (": " + ", ".join(slower) if slower else "")
     )
     return 1 if slower else 0
+
+
+def measure_round(r: int, spec: BenchSpec, roots: list[Path], args, log: Path, cpu: int | None) -> dict:
+    """One round of one benchmark: fresh OLD and NEW processes, each row sampled ``--samples`` times per side.
+
+    Both processes run on CPU ``cpu`` (one at a time: the idle one waits for
+    its next request), so neither side gets a core the other does not. A
+    row's time on a side is its fastest sample.
+    """
+    servers: list[Server] = []
+    try:
+        for root, name in zip(roots, ("old", "new")):
+            servers.append(Server(root, spec, args.threads, log.with_name(f"{log.name}-{name}.log")))
+        for server in servers:
+            server.wait_ready()
+            if cpu is not None:
+                os.sched_setaffinity(server.proc.pid, {cpu})
+        rows = [n for n in servers[0].hello["rows"] if n in servers[1].hello["rows"]]
+        if args.rows:
+            rows = [n for n in rows if re.search(args.rows, f"{spec.script}: {n}")]
+        taken: list[dict] = [{row: [] for row in rows} for _ in servers]
+        for j in range(args.samples):
+            for row in rows:
+                for s in side_order(r + j):
+                    taken[s][row].append(servers[s].time(row, args.sample))
+        times = [
+            {row: {clock: min(x[clock] for x in xs) for clock in ("wall", "cpu")} for row, xs in side.items()}
+            for side in taken
+        ]
+        return {"times": times, "blas": [server.hello["blas"] for server in servers]}
+    finally:
+        for server in servers:
+            server.close()
 
 
 def measure(args) -> dict:
@@ -339,25 +391,16 @@ def measure(args) -> dict:
     try:
         for side, name in zip(sides, ("old", "new")):
             roots.append(prepare(side, name, repo, tmp, args.own_harness))
-        for k, spec in enumerate(specs):
-            servers: list[Server] = []
-            try:
-                for root, name in zip(roots, ("old", "new")):
-                    servers.append(Server(root, spec, args.threads, tmp / f"{name}-{k}.log"))
-                kernels.update(s.hello["blas"] for s in servers)
-                names = list(dict.fromkeys(servers[0].hello["rows"] + servers[1].hello["rows"]))
-                both = [n for n in names if all(n in s.hello["rows"] for s in servers)]
-                if args.rows:
-                    both = [n for n in both if re.search(args.rows, f"{spec.script}: {n}")]
-                print(f"{spec.text()}: {len(both)} rows, {args.rounds} rounds", file=sys.stderr, flush=True)
-                for r in range(args.rounds):
-                    for row in both:
-                        for s in side_order(r):
-                            runs[s][r][f"{spec.script}: {row}"] = servers[s].time(row, args.sample)
-                    print(f"  round {r + 1}/{args.rounds} done", file=sys.stderr, flush=True)
-            finally:
-                for server in servers:
-                    server.close()
+        cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+        for r in range(args.rounds):
+            for k, spec in enumerate(specs):
+                t = time.perf_counter()
+                samples = measure_round(r, spec, roots, args, tmp / f"{k}", cpus[r % len(cpus)] if cpus else None)
+                for side, measured in zip(runs, samples["times"]):
+                    side[r].update({f"{spec.script}: {row}": times for row, times in measured.items()})
+                kernels.update(samples["blas"])
+                print(f"round {r + 1}/{args.rounds} {spec.script}: {time.perf_counter() - t:.1f} s",
+                      file=sys.stderr, flush=True)  # fmt: skip
     finally:
         for side, root in zip(sides, roots):
             if side.commit is not None:
@@ -371,6 +414,7 @@ def measure(args) -> dict:
         "harness": harness,
         "rounds": args.rounds,
         "sample": args.sample,
+        "samples": args.samples,
         "seconds": time.perf_counter() - start,
         "threads": args.threads,
         "blas": sorted(kernels),

@@ -51,7 +51,7 @@ def test_sides_take_turns_going_first():
     assert [compare.side_order(r) for r in range(4)] == [(0, 1), (1, 0), (0, 1), (1, 0)]
 
 
-def test_summary_takes_medians_and_the_range_of_per_round_ratios():
+def test_summary_with_few_rounds_takes_medians_and_the_range_of_per_round_ratios():
     s = compare.summarize([1.0, 2.0, 4.0], [1.1, 1.0, 4.4])
     assert s.old == 2.0 and s.new == 1.1
     assert s.ratio == pytest.approx(1.1) and s.low == pytest.approx(0.5) and s.high == pytest.approx(1.1)
@@ -66,20 +66,25 @@ def _summary(ratios):
     return compare.summarize([1.0] * len(ratios), ratios)
 
 
-def test_slowdown_beyond_threshold_in_every_round_is_a_regression():
-    assert compare.verdict(_summary([1.07, 1.06, 1.09, 1.08, 1.01]), 0.05) == "slower"
+def test_summary_from_five_rounds_spreads_over_the_interquartile_range():
+    s = _summary([1.0, 1.1, 1.2, 1.3, 1.4])
+    assert (s.ratio, s.low, s.high) == pytest.approx((1.2, 1.1, 1.3))
+
+
+def test_slowdown_beyond_threshold_with_spread_above_one_is_a_regression():
+    assert compare.verdict(_summary([1.07, 1.06, 1.09, 1.08, 0.97]), 0.05) == "slower"
 
 
 def test_slowdown_within_threshold_is_not_a_regression():
     assert compare.verdict(_summary([1.04, 1.045, 1.03, 1.04, 1.02]), 0.05) == "same"
 
 
-def test_slowdown_with_one_round_not_slower_is_inside_the_spread():
-    assert compare.verdict(_summary([1.2, 1.3, 0.99, 1.25, 1.1]), 0.05) == "same"
+def test_slowdown_with_spread_reaching_one_is_not_a_regression():
+    assert compare.verdict(_summary([1.2, 1.3, 0.99, 1.25, 0.95]), 0.05) == "same"
 
 
 def test_speedup_beyond_threshold_in_every_round_is_faster():
-    assert compare.verdict(_summary([0.8, 0.85, 0.9, 0.7, 0.99]), 0.05) == "faster"
+    assert compare.verdict(_summary([0.8, 0.85, 0.9, 0.7, 1.02]), 0.05) == "faster"
 
 
 def _runs(old, new, name="overhead: T=6 zymo"):
