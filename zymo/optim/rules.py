@@ -66,7 +66,24 @@ class Descent(Rule):
 
 
 @dataclass
-class Momentum(Rule):
+class _HeavyBall(Rule):
+    """The velocity ``v = rho * v + g`` that Momentum and Nesterov step along."""
+
+    lr: Any = 0.01
+    rho: float = 0.9
+
+    def init(self, x):
+        return {"velocity": _zeros(x)}
+
+    def _velocity(self, slots, g) -> np.ndarray:
+        v = slots["velocity"]
+        v *= self.rho
+        v += g
+        return v
+
+
+@dataclass
+class Momentum(_HeavyBall):
     """Heavy-ball momentum: ``v = rho * v + g``, step ``lr * v`` (``torch.optim.SGD(momentum=rho)``).
 
     Example:
@@ -76,21 +93,12 @@ class Momentum(Rule):
         [0.1, 0.19]
     """
 
-    lr: Any = 0.01
-    rho: float = 0.9
-
-    def init(self, x):
-        return {"velocity": _zeros(x)}
-
     def step(self, slots, x, g, t):
-        v = slots["velocity"]
-        v *= self.rho
-        v += g
-        return learning_rate(self.lr, t - 1) * v
+        return learning_rate(self.lr, t - 1) * self._velocity(slots, g)
 
 
 @dataclass
-class Nesterov(Rule):
+class Nesterov(_HeavyBall):
     """Nesterov momentum: ``v = rho * v + g``, step ``lr * (g + rho * v)`` (``SGD(nesterov=True)``).
 
     Example:
@@ -100,16 +108,8 @@ class Nesterov(Rule):
         0.19
     """
 
-    lr: Any = 0.01
-    rho: float = 0.9
-
-    def init(self, x):
-        return {"velocity": _zeros(x)}
-
     def step(self, slots, x, g, t):
-        v = slots["velocity"]
-        v *= self.rho
-        v += g
+        v = self._velocity(slots, g)
         return learning_rate(self.lr, t - 1) * (g + self.rho * v)
 
 
@@ -139,15 +139,8 @@ class RMSProp(Rule):
 
 
 @dataclass
-class Adam(Rule):
-    """Adam with bias correction (``torch.optim.Adam``).
-
-    Example:
-        >>> import numpy as np
-        >>> r = Adam(0.001); s = r.init(np.zeros(1))
-        >>> round(float(r.step(s, None, np.array([5.0]), 1)[0]), 6)  # first step is about lr * sign(g)
-        0.001
-    """
+class _Moments(Rule):
+    """The moving averages of the gradient and its square that Adam and RAdam keep."""
 
     lr: Any = 0.001
     beta1: float = 0.9
@@ -157,12 +150,29 @@ class Adam(Rule):
     def init(self, x):
         return {"exp_avg": _zeros(x), "exp_avg_sq": _zeros(x)}
 
-    def _adam_step(self, slots, g, t):
+    def _moments(self, slots, g) -> tuple[np.ndarray, np.ndarray]:
+        """``m = beta1 m + (1 - beta1) g`` and ``v = beta2 v + (1 - beta2) g**2``, in place."""
         m, v = slots["exp_avg"], slots["exp_avg_sq"]
         m *= self.beta1
         m += (1 - self.beta1) * g
         v *= self.beta2
         v += (1 - self.beta2) * (g * g)
+        return m, v
+
+
+@dataclass
+class Adam(_Moments):
+    """Adam with bias correction (``torch.optim.Adam``).
+
+    Example:
+        >>> import numpy as np
+        >>> r = Adam(0.001); s = r.init(np.zeros(1))
+        >>> round(float(r.step(s, None, np.array([5.0]), 1)[0]), 6)  # first step is about lr * sign(g)
+        0.001
+    """
+
+    def _adam_step(self, slots, g, t):
+        m, v = self._moments(slots, g)
         bc1 = 1 - self.beta1**t
         bc2 = 1 - self.beta2**t
         denom = np.sqrt(v) / math.sqrt(bc2) + self.eps
@@ -188,7 +198,7 @@ class AdamW(Adam):
 
 
 @dataclass
-class RAdam(Rule):
+class RAdam(_Moments):
     """Rectified Adam (``torch.optim.RAdam``): plain momentum until the variance estimate is reliable.
 
     Example:
@@ -198,20 +208,8 @@ class RAdam(Rule):
         0.005
     """
 
-    lr: Any = 0.001
-    beta1: float = 0.9
-    beta2: float = 0.999
-    eps: float = 1e-8
-
-    def init(self, x):
-        return {"exp_avg": _zeros(x), "exp_avg_sq": _zeros(x)}
-
     def step(self, slots, x, g, t):
-        m, v = slots["exp_avg"], slots["exp_avg_sq"]
-        m *= self.beta1
-        m += (1 - self.beta1) * g
-        v *= self.beta2
-        v += (1 - self.beta2) * (g * g)
+        m, v = self._moments(slots, g)
         lr = learning_rate(self.lr, t - 1)
         bc1 = 1 - self.beta1**t
         bc2 = 1 - self.beta2**t
