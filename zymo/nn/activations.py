@@ -2,7 +2,9 @@
 
 The ones whose derivative is cheaper from a saved value, or that need care to
 stay finite (sigmoid, softplus, silu, gelu, relu, softmax, log_softmax), are
-fused primitives with hand-derived reverse and forward rules; the rules are
+fused primitives with hand-derived derivatives: the elementwise ones give
+their derivative to ``from_partials``, which makes the reverse, forward and
+``zymo.jit`` rules from it, as for NumPy's own functions. The derivatives are
 written with NumPy calls, so they differentiate again (second order and
 beyond). The rest compose ``zymo.numpy`` operations. Every function takes
 and returns plain arrays or traced values and keeps the input's dtype.
@@ -12,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._rules.helpers import dtype_of
+from .._rules.helpers import dtype_of, from_partials
 from ..core.forward import defjvp
 from ..core.primitive import Primitive
 from ..core.reverse import defvjp
@@ -43,9 +45,7 @@ def _relu_impl(x):
     return np.maximum(x, 0)
 
 
-relu_p = Primitive(_relu_impl, "relu")
-defvjp(relu_p, lambda g, ans, x: g * _mask(np.greater(ans, 0), g), saves=("ans",))
-defjvp(relu_p, lambda t, ans, x: t * _mask(np.greater(ans, 0), t))
+relu_p = from_partials(_relu_impl, lambda ans, x: _mask(np.greater(ans, 0), ans), saves=("ans",), name="relu")
 
 
 def relu(x):
@@ -93,9 +93,7 @@ def _sigmoid_impl(x):
         return 1 / (1 + np.exp(-x))
 
 
-sigmoid_p = Primitive(_sigmoid_impl, "sigmoid")
-defvjp(sigmoid_p, lambda g, ans, x: g * (ans * (1 - ans)), saves=("ans",))
-defjvp(sigmoid_p, lambda t, ans, x: t * (ans * (1 - ans)))
+sigmoid_p = from_partials(_sigmoid_impl, lambda ans, x: ans * (1 - ans), saves=("ans",), name="sigmoid")
 
 
 def sigmoid(x):
@@ -127,9 +125,7 @@ def _softplus_impl(x):
     return np.log1p(np.exp(-np.abs(x))) + np.maximum(x, 0)
 
 
-softplus_p = Primitive(_softplus_impl, "softplus")
-defvjp(softplus_p, lambda g, ans, x: g * sigmoid_p(x), saves=(0,))
-defjvp(softplus_p, lambda t, ans, x: t * sigmoid_p(x))
+softplus_p = from_partials(_softplus_impl, lambda ans, x: sigmoid_p(x), saves=(0,), name="softplus")
 
 
 def softplus(x):
@@ -151,14 +147,12 @@ def _silu_impl(x):
     return x * _sigmoid_impl(x)
 
 
-def _silu_derivative(x):
+def _silu_derivative(ans, x):
     s = sigmoid_p(x)
     return s * (1 + x * (1 - s))
 
 
-silu_p = Primitive(_silu_impl, "silu")
-defvjp(silu_p, lambda g, ans, x: g * _silu_derivative(x), saves=(0,))
-defjvp(silu_p, lambda t, ans, x: t * _silu_derivative(x))
+silu_p = from_partials(_silu_impl, _silu_derivative, saves=(0,), name="silu")
 
 
 def silu(x):
@@ -187,16 +181,14 @@ def _gelu_impl(x):
         return 0.5 * x * (1 + np.tanh(x * (_GELU_C + _GELU_CK * (x * x))))
 
 
-def _gelu_derivative(x):
+def _gelu_derivative(ans, x):
     xc = np.clip(x, -_GELU_CLIP, _GELU_CLIP)
     x2 = xc * xc
     t = np.tanh(xc * (_GELU_C + _GELU_CK * x2))
     return 0.5 * ((1 + t) + xc * (1 - t * t) * (_GELU_C + _GELU_3CK * x2))
 
 
-gelu_p = Primitive(_gelu_impl, "gelu")
-defvjp(gelu_p, lambda g, ans, x: g * _gelu_derivative(x), saves=(0,))
-defjvp(gelu_p, lambda t, ans, x: t * _gelu_derivative(x))
+gelu_p = from_partials(_gelu_impl, _gelu_derivative, saves=(0,), name="gelu")
 
 
 def gelu(x):
