@@ -6,7 +6,7 @@ Example:
     array([2., 4.])
 """
 
-from .core.array_api import install as _install
+from .core.tracer_methods import install as _install
 
 _install()
 
@@ -27,8 +27,8 @@ from .core.api import grad, value_and_grad, withgradient, vjp, jvp, stop_gradien
 from .core.jit import jit  # noqa: E402
 from .core.tracer import Tracer, is_tracer  # noqa: E402
 from .core.custom import custom_vjp  # noqa: E402
-from .core.checkpoint import checkpoint, checkpoint_scan  # noqa: E402
-from .core.transforms import (  # noqa: E402
+from .checkpointing import checkpoint, checkpoint_scan  # noqa: E402
+from .transforms import (  # noqa: E402
     jacobian,
     jacfwd,
     jacrev,

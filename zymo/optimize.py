@@ -18,7 +18,7 @@ import numpy as np
 
 from .core.api import value_and_grad
 from .core.pytree import tree_flatten, tree_unflatten
-from .core.transforms import hvp
+from .transforms import hvp
 
 __all__ = ["minimize", "HESSP_METHODS", "GRADIENT_FREE_METHODS"]
 

@@ -20,7 +20,6 @@ from typing import Callable
 
 import numpy as np
 
-from ..core.array_api import write_out
 from ..core.dispatch import implements
 from ..core.forward import defjvp, defjvp_all
 from ..core.jit_codegen import definline
@@ -28,6 +27,7 @@ from ..core.primitive import Primitive
 from ..core.reverse import Absent, defvjp, defvjp_all, defvjp_plain
 from ..core.trace import CONST, current_level
 from ..core.tracer import Tracer, bottom, new_tracer
+from ..core.tracer_methods import write_out
 
 __all__ = [
     "bottom",

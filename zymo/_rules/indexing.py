@@ -9,7 +9,6 @@ from numpy.lib.array_utils import normalize_axis_index
 from numpy.typing import ArrayLike
 
 from .. import numpy as znp
-from ..core.array_api import conversion_error
 from ..core.dispatch import FUNCTIONS, SPECIAL, implements
 from ..core.errors import unsupported
 from ..core.forward import defjvp_all
@@ -19,6 +18,7 @@ from ..core.primitive import Primitive
 from ..core.recording import note_external, observe
 from ..core.reverse import Scatter, defvjp
 from ..core.tracer import Tracer, bottom, object_array_error
+from ..core.tracer_methods import conversion_error
 from .helpers import (
     const_buffer,
     cotangent_for,

@@ -22,6 +22,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from .api import vjp
 from .errors import ZymoError, user_location
 from .primitive import Primitive, refresh_view
 from .pytree import tree_flatten, tree_unflatten
@@ -189,8 +190,6 @@ class CustomVJP:
 
     def output_tangents(self, residuals, tangents, in_defs, in_leaves, out_leaves, out_def) -> list:
         """Forward mode: the output tangent leaves, by differentiating ``bwd`` with respect to its cotangent."""
-        from .api import vjp
-
         specs = [_spec(x) if type(x) is Tracer or _is_float(x) else None for x in in_leaves]
         zero_ct = tree_unflatten(out_def, [_zero_like(_spec(o)) if is_inexact(o) else None for o in out_leaves])
 

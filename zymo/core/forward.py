@@ -12,6 +12,7 @@ from typing import Callable
 
 import numpy as np
 
+from .dispatch import call_numpy
 from .errors import unsupported
 from .primitive import Primitive
 from .pytree import tree_flatten, tree_unflatten
@@ -137,6 +138,4 @@ class ForwardTrace(Trace):
 def _copy(t):
     if type(t) is np.ndarray:
         return t.copy()
-    from .dispatch import call_numpy
-
     return call_numpy(np.copy, t)

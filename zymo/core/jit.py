@@ -31,16 +31,16 @@ from typing import Callable
 
 import numpy as np
 
-from .api import (
-    _argnums_tuple,
-    _assemble,
-    _call_user,
-    _finish,
-    _gradients,
-    _Recorded,
-    _scalar_seed,
-    _unbox,
+from .differentiation import (
+    Recorded,
+    argnums_tuple,
+    assemble,
+    call_user,
+    finish,
+    gradients,
     is_differentiable,
+    scalar_seed,
+    unbox,
 )
 from .errors import ZymoError, ZymoWarning
 from .jit_codegen import MAX_OPS, Mismatch, ReplayOp, finish_gradients, generate, per_call, renewed
@@ -380,7 +380,7 @@ class Jitted:
         self._stats[what] += 1
 
     def __call__(self, *args, **kwargs):
-        nums, single = _argnums_tuple(self._argnums, len(args))
+        nums, single = argnums_tuple(self._argnums, len(args))
         key, flat = _signature(args, kwargs, nums)
         if key is None:
             self.reasons.add("an argument is neither an array nor a static Python value")
@@ -504,7 +504,7 @@ class Jitted:
                 before = _global_random_states()
                 try:
                     with recorder:
-                        out = _call_user(f, new_args)
+                        out = call_user(f, new_args)
                     if _global_random_states() != before:
                         recorder.unsafe = "the function draws from NumPy's or Python's global random generator"
                 finally:
@@ -516,16 +516,16 @@ class Jitted:
                 if not (isinstance(out, (tuple, list)) and len(out) == 2):
                     raise ZymoError("with has_aux=True the function must return a pair (output, aux)")
                 out, aux_tree = out
-                aux = _unbox(aux_tree, trace)
-            seeds = _scalar_seed(out, trace)
+                aux = unbox(aux_tree, trace)
+            seeds = scalar_seed(out, trace)
             keep = [n for nodes in leaf_nodes for n in nodes if n is not None]
             aux_in = aux_tree if self._has_aux else None
             prog = _compile(recorder, trace, inputs, out, aux_in, treedefs, leaf_nodes, keep, seeds)
-            rec = _Recorded(trace, out, treedefs, leaf_nodes, leaves_all)
-            grads = _gradients(rec, seeds, retain=False)
-            value = _unbox(out, trace)
+            rec = Recorded(trace, out, treedefs, leaf_nodes, leaves_all)
+            grads = gradients(rec, seeds, retain=False)
+            value = unbox(out, trace)
         finally:
-            _finish()
+            finish()
             if collecting:
                 gc.enable()
         return self._package(value, aux, grads, single), prog
@@ -549,7 +549,7 @@ class Jitted:
                 gc.enable()
         aux_nodes = [v for is_node, v in prog.aux[1] if is_node] if prog.aux is not None else []
         aux = _aux(prog, dict(zip(aux_nodes, aux_values)).__getitem__)
-        grads = _assemble(dict(zip(prog.keep, grads)), prog.treedefs, prog.leaf_nodes, [flat[i] for i in nums])
+        grads = assemble(dict(zip(prog.keep, grads)), prog.treedefs, prog.leaf_nodes, [flat[i] for i in nums])
         return self._package(value, aux, grads, single)
 
     def _interpret(self, prog: _Program, flat, nums, single):
@@ -557,8 +557,8 @@ class Jitted:
         value, tape, slots = _replay(prog, flat)
         aux = _aux(prog, slots.__getitem__)
         leaves_all = [flat[i] for i in nums]
-        rec = _Recorded(_Tape(tape), None, prog.treedefs, prog.leaf_nodes, leaves_all)
-        grads = _gradients(rec, [(prog.out_node, prog.seed)], retain=False)
+        rec = Recorded(_Tape(tape), None, prog.treedefs, prog.leaf_nodes, leaves_all)
+        grads = gradients(rec, [(prog.out_node, prog.seed)], retain=False)
         return self._package(value, aux, grads, single)
 
     def _package(self, value, aux, grads, single):

@@ -20,7 +20,7 @@ from typing import Any, Callable, NamedTuple
 import numpy as np
 
 from .recording import CopyOp
-from .reverse import Scatter, _accumulate
+from .reverse import Scatter, accumulate
 
 __all__ = ["ReplayOp", "generate", "definline", "per_call", "renewed", "Mismatch", "MAX_OPS"]
 
@@ -91,7 +91,7 @@ def _acc(cur, own, gj):
             return cur, True
         return cur + gj, True
     grads, owned = [cur], [own]
-    _accumulate(grads, owned, 0, gj, False)
+    accumulate(grads, owned, 0, gj, False)
     return grads[0], owned[0]
 
 

@@ -17,7 +17,7 @@ from . import recording
 from .memory import memory_root
 from .tracer import Tracer, bottom
 
-_recording = recording._state
+_recording = recording.state
 
 __all__ = ["Primitive", "primitive", "refresh_view", "View"]
 

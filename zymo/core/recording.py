@@ -84,7 +84,7 @@ class _State(threading.local):
         self.recorder = None
 
 
-_state = _State()
+state = _State()  # the thread's active recorder (``state.recorder``), read on hot paths
 
 
 def _bake(v):
@@ -122,13 +122,13 @@ class Recorder:
         self._before: tuple | None = None  # sources of an in-place primitive, taken before it writes
 
     def __enter__(self):
-        if _state.recorder is not None:
+        if state.recorder is not None:
             raise RuntimeError("a zymo.jit trace is already being recorded on this thread")
-        _state.recorder = self
+        state.recorder = self
         return self
 
     def __exit__(self, *exc):
-        _state.recorder = None
+        state.recorder = None
         for entry in self.externals:
             entry[1] = entry[0].copy()
         return False
@@ -228,14 +228,14 @@ def _bake_deep(v):
 
 def unsafe(reason: str) -> None:
     """Tell an active ``zymo.jit`` recording that this trace cannot be replayed (no-op otherwise)."""
-    r = _state.recorder
+    r = state.recorder
     if r is not None:
         r.mark_unsafe(reason)
 
 
 def guard_call(fn, args, kwargs, result) -> None:
     """Note that ``result = fn(*args, **kwargs)`` read traced data (no-op outside ``zymo.jit``)."""
-    r = _state.recorder
+    r = state.recorder
     if r is not None:
         if any(type(v) is Tracer for v in kwargs.values()):
             r.mark_unsafe(f"`{getattr(fn, '__name__', fn)}` read a traced keyword argument")
@@ -257,7 +257,7 @@ def observed_call(fn, x, **kwargs):
     while type(v) is Tracer:
         v = v._val
     result = fn(v, **kwargs)
-    r = _state.recorder
+    r = state.recorder
     if r is not None and type(x) is Tracer and x._trace is r.trace:
         r.record_guard(fn, (x,), kwargs, result)
     return result
@@ -266,7 +266,7 @@ def observed_call(fn, x, **kwargs):
 def observe(x):
     """The plain value under ``x``, noted as read by Python (use where code decides on traced data)."""
     while type(x) is Tracer:
-        r = _state.recorder
+        r = state.recorder
         if r is not None and x._trace is r.trace:
             v = x._val
             r.record_guard(_value, (x,), {}, v)
@@ -277,21 +277,21 @@ def observe(x):
 
 def saved_copied(container, slot) -> None:
     """Tell an active recording that copy-on-write copied ``container[slot]`` (no-op otherwise)."""
-    r = _state.recorder
+    r = state.recorder
     if r is not None:
         r.saved_copied(container, slot)
 
 
 def check_write(target, value) -> None:
     """Let an active recording refuse an in-place write tracing would refuse (no-op otherwise)."""
-    r = _state.recorder
+    r = state.recorder
     if r is not None:
         r.check_write(target, value)
 
 
 def note_external(obj) -> None:
     """``obj`` (an array, or lists of them) is copied into a buffer: replay checks it has not changed."""
-    r = _state.recorder
+    r = state.recorder
     if r is None:
         return
     if type(obj) is np.ndarray:

@@ -25,7 +25,17 @@ from .pytree import tree_flatten, tree_unflatten
 from .trace import Trace, lower_args
 from .tracer import Tracer, bottom, is_inexact, new_tracer, object_array_error, snapshot
 
-__all__ = ["ReverseTrace", "Record", "Cotangents", "defvjp", "defvjp_all", "defvjp_plain", "Scatter", "backward"]
+__all__ = [
+    "ReverseTrace",
+    "Record",
+    "Cotangents",
+    "defvjp",
+    "defvjp_all",
+    "defvjp_plain",
+    "Scatter",
+    "accumulate",
+    "backward",
+]
 
 
 def defvjp(
@@ -423,7 +433,7 @@ def _sum_dtype(a, b):
     return np.result_type(a.dtype, b.dtype)
 
 
-def _accumulate(grads, owned, p, gj, gown):
+def accumulate(grads, owned, p, gj, gown):
     cur = grads[p]
     if cur is None:
         grads[p] = gj
@@ -485,7 +495,7 @@ def backward(trace: ReverseTrace, seeds, keep: Sequence[int], retain: bool = Fal
     owned = [False] * n
     start = -1
     for node, g in seeds:
-        _accumulate(grads, owned, node, g, False)
+        accumulate(grads, owned, node, g, False)
         if node > start:
             start = node
     keep_set = set(keep)
@@ -532,9 +542,9 @@ def backward(trace: ReverseTrace, seeds, keep: Sequence[int], retain: bool = Fal
                     and cur.shape == gj.shape
                     and cur.dtype == gj.dtype
                 ):
-                    cur += gj  # _accumulate's commonest case, inlined
+                    cur += gj  # accumulate's commonest case, inlined
                 else:
-                    _accumulate(grads, owned, p, gj, gown)
+                    accumulate(grads, owned, p, gj, gown)
         elif type(rules) is tuple:
             owned_rules = prim.vjp_owned if (own and not retain and type(g) is ndarray) else None
             j = len(parents)
@@ -556,12 +566,12 @@ def backward(trace: ReverseTrace, seeds, keep: Sequence[int], retain: bool = Fal
                     grads[p] = gj
                     owned[p] = gown
                 else:
-                    _accumulate(grads, owned, p, gj, gown)
+                    accumulate(grads, owned, p, gj, gown)
         else:
             gs = rules(g, ans, *vals, **params)
             for j, p in enumerate(parents):
                 if p >= 0 and gs[j] is not None:
-                    _accumulate(grads, owned, p, gs[j], False)
+                    accumulate(grads, owned, p, gs[j], False)
         if not retain:
             vals.clear()  # the copy-on-write registry may still hold the list and the record
             rec.clear()

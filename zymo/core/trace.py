@@ -54,7 +54,7 @@ class Trace:
     def __init__(self, level: int):
         self.level = level
         self.active = True
-        # node of an input -> its ``.T`` tracer, reused while the input is unchanged (see ``array_api``)
+        # node of an input -> its ``.T`` tracer, reused while the input is unchanged (see ``tracer_methods``)
         self.transposes: dict = {}
 
     def process(self, prim, args, params):  # pragma: no cover - abstract

@@ -7,13 +7,15 @@ is a *mutable handle*: an in-place write rebinds its fields to the recorded
 result, so every Python reference to it sees the write, as with NumPy.
 
 The array behaviour (operators, methods, NumPy dispatch) lives in
-``zymo.core.array_api``, which fills this class in; this module is only the
+``zymo.core.tracer_methods``, which fills this class in; this module is only the
 data layout and the helpers the engine needs.
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+from .errors import UnsupportedOperationError, user_location
 
 __all__ = ["Tracer", "new_tracer", "bottom", "snapshot", "is_tracer"]
 
@@ -81,8 +83,6 @@ def become(handle: Tracer, new: Tracer) -> None:
 
 def object_array_error():
     """The error for a traced value mixed with an object array (its derivative would be lost silently)."""
-    from .errors import UnsupportedOperationError, user_location
-
     return UnsupportedOperationError(
         f"zymo cannot differentiate through an array of dtype object (at {user_location()}): its elements are "
         "Python objects, so no derivative can flow through them. Fix: convert it with `.astype(float)`."

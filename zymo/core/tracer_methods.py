@@ -10,8 +10,8 @@ from .dispatch import FUNCTIONS, NONDIFF_FUNCTIONS, SPECIAL, UFUNCS, call_numpy,
 from .errors import TracerConversionError, remember, unsupported, user_location
 from .library_calls import library_call
 from .mutation import inplace_binary, inplace_setitem
-from .recording import _state as _recording
 from .recording import guard_call, observe
+from .recording import state as _recording
 from .tracer import Tracer, bottom
 
 _REDUCE = {np.add: np.sum, np.multiply: np.prod, np.maximum: np.max, np.minimum: np.min}
@@ -285,56 +285,57 @@ def _copy_method(self, order="C"):
     return UFUNCS[np.positive](self)
 
 
-def install() -> None:
-    """Give ``Tracer`` its ndarray behaviour."""
-    T = Tracer
-    T.__array_ufunc__ = __array_ufunc__
-    T.__array_function__ = __array_function__
-    T.__array__ = __array__
-    T.__hash__ = None
-    for name, uf in [
-        ("add", np.add),
-        ("sub", np.subtract),
-        ("mul", np.multiply),
-        ("truediv", np.true_divide),
-        ("floordiv", np.floor_divide),
-        ("mod", np.remainder),
-        ("pow", np.power),
-        ("matmul", np.matmul),
-    ]:
+def _inplace(ufunc):
+    def iop(self, other):
+        return inplace_binary(self, ufunc, other)
+
+    return iop
+
+
+# Operators computed by Python's operator on the plain values (``x * 0.5`` of a Python float stays one),
+# and those computed by their ufunc; every in-place operator writes through its ufunc.
+_OPERATORS = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "truediv": np.true_divide, "mod": np.remainder}
+_OPERATORS["pow"] = np.power
+_UFUNC_OPERATORS = {"floordiv": np.floor_divide, "matmul": np.matmul}
+_COMPARISONS = {"lt": np.less, "le": np.less_equal, "gt": np.greater, "ge": np.greater_equal, "eq": np.equal}
+_COMPARISONS["ne"] = np.not_equal
+_REDUCING_METHODS = [np.sum, np.mean, np.prod, np.max, np.min, np.std, np.var, np.cumsum, np.cumprod, np.argmax]
+_REDUCING_METHODS += [np.argmin, np.any, np.all, np.ravel, np.squeeze, np.swapaxes, np.clip, np.round, np.diagonal]
+_REDUCING_METHODS += [np.trace, np.repeat, np.take, np.nonzero, np.argsort]
+
+
+def _install_operators(T) -> None:
+    for name, uf in _OPERATORS.items():
+        setattr(T, f"__{name}__", _operator(name))
+        setattr(T, f"__r{name}__", _operator(name, reflected=True))
+        setattr(T, f"__i{name}__", _inplace(uf))
+    for name, uf in _UFUNC_OPERATORS.items():
         op, rop, iop = _binary(uf)
         setattr(T, f"__{name}__", op)
         setattr(T, f"__r{name}__", rop)
         setattr(T, f"__i{name}__", iop)
-    for name in ("add", "sub", "mul", "truediv", "mod", "pow"):  # the operator, not the ufunc
-        setattr(T, f"__{name}__", _operator(name))
-        setattr(T, f"__r{name}__", _operator(name, reflected=True))
-    for name, uf in [
-        ("lt", np.less),
-        ("le", np.less_equal),
-        ("gt", np.greater),
-        ("ge", np.greater_equal),
-        ("eq", np.equal),
-        ("ne", np.not_equal),
-    ]:
+    for name, uf in _COMPARISONS.items():
         setattr(T, f"__{name}__", _compare(uf))
     T.__neg__ = lambda self: SPECIAL["neg"](self)  # the operator: -x of a Python float stays a Python float
     T.__pos__ = lambda self: SPECIAL["pos"](self)
     T.__abs__ = lambda self: SPECIAL["abs"](self)
+
+
+def _install_conversions(T) -> None:
+    T.__array__ = __array__
     T.__bool__ = lambda self: bool(observe(self))
     T.__float__ = _scalar_conversion(float)
     T.__int__ = _scalar_conversion(int)
     T.__complex__ = _scalar_conversion(complex)
     T.__index__ = lambda self: operator.index(bottom(self)) if self._trace.level == 0 else _scalar_conversion(int)(self)
-    T.__len__ = _len
-    T.__iter__ = _iter
-    T.__getitem__ = _getitem
-    T.__setitem__ = _setitem
     T.__repr__ = _repr
     T.__str__ = lambda self: str(observe(self))
     T.__format__ = _format
-    T.__copy__ = lambda self: call_numpy(np.copy, self)
-    T.__deepcopy__ = lambda self, memo: call_numpy(np.copy, self)
+    T.item = _item
+    T.tolist = _tolist
+
+
+def _install_attributes(T) -> None:
     T.shape = property(lambda self: bottom(self).shape)
     T.dtype = property(lambda self: bottom(self).dtype)
     T.ndim = property(lambda self: bottom(self).ndim)
@@ -345,43 +346,36 @@ def install() -> None:
     T.mT = property(lambda self: call_numpy(np.swapaxes, self, -1, -2))
     T.real = property(lambda self: call_numpy(np.real, self))
     T.imag = property(lambda self: call_numpy(np.imag, self))
+
+
+def _install_methods(T) -> None:
+    T.__len__ = _len
+    T.__iter__ = _iter
+    T.__getitem__ = _getitem
+    T.__setitem__ = _setitem
+    T.__copy__ = lambda self: call_numpy(np.copy, self)
+    T.__deepcopy__ = lambda self, memo: call_numpy(np.copy, self)
     T.reshape = _reshape
     T.transpose = _transpose
     T.astype = _astype
     T.fill = _fill
     T.sort = _sort
     T.partition = _partition
-    T.item = _item
-    T.tolist = _tolist
     T.copy = _copy_method
     T.flatten = lambda self, order="C": call_numpy(np.copy, call_numpy(np.ravel, self, order=order))
     T.conj = T.conjugate = lambda self: call_numpy(np.conjugate, self)
     T.dot = lambda self, other: call_numpy(np.dot, self, other)
-    for func in [
-        np.sum,
-        np.mean,
-        np.prod,
-        np.max,
-        np.min,
-        np.std,
-        np.var,
-        np.cumsum,
-        np.cumprod,
-        np.argmax,
-        np.argmin,
-        np.any,
-        np.all,
-        np.ravel,
-        np.squeeze,
-        np.swapaxes,
-        np.clip,
-        np.round,
-        np.diagonal,
-        np.trace,
-        np.repeat,
-        np.take,
-        np.nonzero,
-        np.argsort,
-    ]:
+    for func in _REDUCING_METHODS:
         setattr(T, func.__name__, _method(func))
-    T.round = _method(np.round)
+
+
+def install() -> None:
+    """Give ``Tracer`` its ndarray behaviour: NumPy's protocols, operators, conversions, attributes, methods."""
+    T = Tracer
+    T.__array_ufunc__ = __array_ufunc__
+    T.__array_function__ = __array_function__
+    T.__hash__ = None
+    _install_operators(T)
+    _install_conversions(T)
+    _install_attributes(T)
+    _install_methods(T)

@@ -13,10 +13,12 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from .api import _argnums_tuple, grad, jvp, vjp
-from .errors import ZymoError
-from .pytree import tree_flatten, tree_map, tree_unflatten
-from .tracer import bottom
+from . import numpy as znp
+from .core.api import grad, jvp, vjp
+from .core.differentiation import argnums_tuple
+from .core.errors import ZymoError
+from .core.pytree import tree_flatten, tree_map, tree_unflatten
+from .core.tracer import bottom
 
 __all__ = ["jacobian", "jacfwd", "jacrev", "hessian", "hvp", "elementwise_grad", "make_jvp", "make_vjp"]
 
@@ -69,8 +71,6 @@ def _stack_rows(rows, lead_shape, tail_shape):
     """Stack per-element results (``rows[i]`` of shape ``tail_shape``) into ``lead_shape + tail_shape``."""
     if not rows:
         return np.zeros(lead_shape + tail_shape)
-    from .. import numpy as znp
-
     return znp.reshape(znp.stack([znp.asarray(r) for r in rows]), lead_shape + tail_shape)
 
 
@@ -99,7 +99,7 @@ def jacrev(fun: Callable, argnums: int | Sequence[int] = 0) -> Callable:
 
     @functools.wraps(fun)
     def jac(*args):
-        nums, single = _argnums_tuple(argnums, len(args))
+        nums, single = argnums_tuple(argnums, len(args))
         diff = [args[k] for k in nums]
         out, back = vjp(_partial_args(fun, args, nums), *diff)
         return _jac_from_vjp(out, back, diff, single)
@@ -143,7 +143,7 @@ def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0) -> Callable:
 
     @functools.wraps(fun)
     def jac(*args):
-        nums, single = _argnums_tuple(argnums, len(args))
+        nums, single = argnums_tuple(argnums, len(args))
         diff = [args[k] for k in nums]
         return _jac_by_jvp(_partial_args(fun, args, nums), diff, single)
 
@@ -187,8 +187,6 @@ def _jac_by_jvp(f, diff, single):
             stacked = _stack_rows([c[o] for c in columns[i]], _shape(x), _shape(leaf))
             # columns are indexed by the input element: move those axes last
             nx, nl = len(_shape(x)), len(_shape(leaf))
-            from .. import numpy as znp
-
             row_blocks.append(znp.transpose(stacked, tuple(range(nx, nx + nl)) + tuple(range(nx))))
         blocks.append(row_blocks)
     return _transpose_blocks(blocks, out_leaves, out_def, in_defs, single)
@@ -205,7 +203,7 @@ def jacobian(fun: Callable, argnums: int | Sequence[int] = 0) -> Callable:
 
     @functools.wraps(fun)
     def jac(*args):
-        nums, single = _argnums_tuple(argnums, len(args))
+        nums, single = argnums_tuple(argnums, len(args))
         diff = [args[k] for k in nums]
         f = _partial_args(fun, args, nums)
         out, back = vjp(f, *diff)
@@ -259,7 +257,7 @@ def elementwise_grad(fun: Callable, argnums: int | Sequence[int] = 0) -> Callabl
 
     @functools.wraps(fun)
     def egrad(*args):
-        nums, single = _argnums_tuple(argnums, len(args))
+        nums, single = argnums_tuple(argnums, len(args))
         out, back = vjp(_partial_args(fun, args, nums), *[args[k] for k in nums])
         ones = tree_map(lambda o: _ones_like(o) if _is_float(o) else None, out)
         g = back(ones)
@@ -287,7 +285,7 @@ def make_vjp(fun: Callable, argnums: int | Sequence[int] = 0) -> Callable:
 
     @functools.wraps(fun)
     def at(*args) -> tuple[Any, Callable]:
-        nums, single = _argnums_tuple(argnums, len(args))
+        nums, single = argnums_tuple(argnums, len(args))
         out, back = vjp(_partial_args(fun, args, nums), *[args[k] for k in nums])
 
         def vjp_fn(g):
@@ -312,7 +310,7 @@ def make_jvp(fun: Callable, argnums: int | Sequence[int] = 0) -> Callable:
 
     @functools.wraps(fun)
     def at(*args) -> Callable:
-        nums, single = _argnums_tuple(argnums, len(args))
+        nums, single = argnums_tuple(argnums, len(args))
         f = _partial_args(fun, args, nums)
         diff = tuple(args[k] for k in nums)
 

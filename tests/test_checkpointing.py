@@ -6,7 +6,7 @@ import pytest
 import zymo
 import zymo.numpy as znp
 from zymo.acceptance import VARIATIONS, elman, make_problem
-from zymo.core.api import _finish, _record
+from zymo.core.differentiation import finish, record
 from zymo.testing import check_grads, max_relative_error
 
 X = onp.array([0.3, -1.2, 0.8])
@@ -55,8 +55,8 @@ def test_checkpoint_stores_only_its_inputs_in_the_forward_pass():
         return a
 
     def tape_length(f):
-        rec, _ = _record(lambda a: znp.sum(f(a)), (X,), (0,), False)
-        _finish()
+        rec, _ = record(lambda a: znp.sum(f(a)), (X,), (0,), False)
+        finish()
         return len(rec.trace.tape)
 
     assert tape_length(body) == 22  # input, 20 sines, sum
@@ -155,10 +155,10 @@ def test_checkpoint_scan_tape_does_not_keep_discarded_step_outputs():
         refs.extend(weakref.ref(bottom(y)) for y in ys)
         return znp.mean(h_end**2)
 
-    rec, _ = _record(loss, (p, xs, h), (0,), False)
+    rec, _ = record(loss, (p, xs, h), (0,), False)
     gc.collect()
     alive = [r for r in refs if r() is not None]
-    _finish()
+    finish()
     assert refs and not alive
     del rec
 

@@ -15,10 +15,11 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from .custom import CustomVJP
-from .errors import MutationError, ZymoError, user_location
-from .pytree import tree_flatten
-from .tracer import Tracer
+from .core.custom import CustomVJP
+from .core.differentiation import finish, gradients, record
+from .core.errors import MutationError, ZymoError, user_location
+from .core.pytree import tree_flatten
+from .core.tracer import Tracer
 
 __all__ = ["checkpoint", "checkpoint_scan"]
 
@@ -63,10 +64,8 @@ class _Checkpointed(CustomVJP):
         return out, args
 
     def _recompute(self, args, cotangent):
-        from .api import _finish, _gradients, _record
-
         try:
-            rec, _ = _record(self.fun, args, tuple(range(len(args))), False)
+            rec, _ = record(self.fun, args, tuple(range(len(args))), False)
             out_leaves, _ = tree_flatten(rec.out)
             ct_leaves, _ = tree_flatten(cotangent)
             seeds = [
@@ -74,9 +73,9 @@ class _Checkpointed(CustomVJP):
                 for o, c in zip(out_leaves, ct_leaves)
                 if type(o) is Tracer and o._trace is rec.trace and c is not None
             ]
-            return tuple(_gradients(rec, seeds, retain=False))
+            return tuple(gradients(rec, seeds, retain=False))
         finally:
-            _finish()
+            finish()
 
     output_tangents = None  # forward mode keeps no tape, so there is nothing to rematerialise: it runs ``fun``
 
