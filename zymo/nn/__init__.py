@@ -15,6 +15,7 @@ from .activations import (
     softplus,
     tanh,
 )
+from .attention import MultiHeadAttention, TorchMultiheadAttention
 from .conv import Conv, ConvTranspose
 from .layers import BatchNorm, Chain, Dense, Dropout, Embedding, Flatten, LayerNorm, Parallel, SkipConnection
 from .layout import ChannelsFirst
@@ -34,6 +35,12 @@ from .recurrent import (
     RNNCell,
 )
 from .torch_layers import from_torch, to_torch
+from .transformer import (
+    PositionalEmbedding,
+    SinusoidalPositionalEmbedding,
+    TorchTransformerEncoderLayer,
+    TransformerEncoderLayer,
+)
 from .upsample import Upsample
 
 __all__ = [
@@ -90,6 +97,12 @@ __all__ = [
     "InstanceNorm",
     "RMSNorm",
     "Upsample",
+    "MultiHeadAttention",
+    "TorchMultiheadAttention",
+    "TransformerEncoderLayer",
+    "TorchTransformerEncoderLayer",
+    "SinusoidalPositionalEmbedding",
+    "PositionalEmbedding",
     "from_torch",
     "to_torch",
 ]

@@ -13,11 +13,14 @@ from typing import Callable
 import numpy as np
 
 from ..core.errors import ZymoError
+from .activations import relu
+from .attention import MultiHeadAttention, TorchMultiheadAttention
 from .conv import Conv, ConvTranspose
 from .layout import ChannelsFirst
 from .normalization import GroupNorm, InstanceNorm, RMSNorm
 from .pooling import AdaptiveMaxPool, AdaptiveMeanPool, MaxPool, MeanPool
 from .recurrent import torch_convert as _recurrent
+from .transformer import TorchTransformerEncoderLayer, TransformerEncoderLayer, gelu_erf
 from .upsample import Upsample
 
 __all__ = ["from_torch", "to_torch", "register_torch_conversion"]
@@ -329,3 +332,138 @@ register_torch_conversion(
 )
 register_torch_conversion(("RMSNorm",), RMSNorm, _rmsnorm_from, _rmsnorm_to)
 register_torch_conversion(("Upsample",), Upsample, _upsample_from, _upsample_to)
+
+
+# --- attention and transformers -------------------------------------------------------------
+
+
+def _mha_from_parts(m) -> MultiHeadAttention:
+    _refuse(m, add_bias_kv=m.bias_k is not None, add_zero_attn=m.add_zero_attn)
+    if m._qkv_same_embed_dim:
+        wq, wk, wv = (_np(w) for w in m.in_proj_weight.chunk(3))
+    else:
+        wq, wk, wv = _np(m.q_proj_weight), _np(m.k_proj_weight), _np(m.v_proj_weight)
+    bias = m.in_proj_bias is not None
+    mha = MultiHeadAttention(
+        m.embed_dim,
+        m.num_heads,
+        kdim=m.kdim,
+        vdim=m.vdim,
+        bias=bias,
+        dropout=m.dropout,
+        rng=np.random.default_rng(0),
+        dtype=wq.dtype,
+    )
+    mha.q_weight, mha.k_weight, mha.v_weight = wq, wk, wv
+    mha.out_weight = _np(m.out_proj.weight)
+    if bias:
+        mha.q_bias, mha.k_bias, mha.v_bias = (_np(b) for b in m.in_proj_bias.chunk(3))
+        mha.out_bias = _np(m.out_proj.bias)
+    return mha
+
+
+def _mha_from(m):
+    return TorchMultiheadAttention(_mha_from_parts(m), batch_first=m.batch_first)
+
+
+def _mha_to_module(mha: MultiHeadAttention, batch_first: bool):
+    import torch.nn as tnn
+
+    kdim, vdim = mha.k_weight.shape[1], mha.v_weight.shape[1]
+    bias = mha.q_bias is not None
+    p = mha.dropout.p if mha.dropout is not None else 0.0
+    m = tnn.MultiheadAttention(
+        mha.dim,
+        mha.num_heads,
+        dropout=p,
+        bias=bias,
+        kdim=kdim,
+        vdim=vdim,
+        batch_first=batch_first,
+        dtype=_torch_dtype(mha.q_weight),
+    )
+    if m._qkv_same_embed_dim:
+        _put(m.in_proj_weight, np.concatenate([mha.q_weight, mha.k_weight, mha.v_weight]))
+    else:
+        _put(m.q_proj_weight, mha.q_weight)
+        _put(m.k_proj_weight, mha.k_weight)
+        _put(m.v_proj_weight, mha.v_weight)
+    _put(m.out_proj.weight, mha.out_weight)
+    if bias:
+        _put(m.in_proj_bias, np.concatenate([mha.q_bias, mha.k_bias, mha.v_bias]))
+        _put(m.out_proj.bias, mha.out_bias)
+    return m
+
+
+def _torch_activation(f) -> str:
+    if f is relu:
+        return "relu"
+    if f is gelu_erf:
+        return "gelu"
+    raise ZymoError(f"to_torch: PyTorch's TransformerEncoderLayer takes relu or gelu (exact), not {f!r}")
+
+
+def _encoder_from(m):
+    import torch.nn.functional as F
+
+    activation = {F.relu: relu, F.gelu: gelu_erf}.get(m.activation)
+    if activation is None:
+        raise ZymoError(f"from_torch: TransformerEncoderLayer with activation {m.activation!r} has no zymo equivalent")
+    w1 = _np(m.linear1.weight)
+    layer = TransformerEncoderLayer(
+        w1.shape[1],
+        m.self_attn.num_heads,
+        w1.shape[0],
+        m.dropout.p,
+        activation,
+        norm_first=m.norm_first,
+        eps=m.norm1.eps,
+        bias=m.linear1.bias is not None,
+        rng=np.random.default_rng(0),
+        dtype=w1.dtype,
+    )
+    layer.self_attn = _mha_from_parts(m.self_attn)
+    for name in ("linear1", "linear2", "norm1", "norm2"):
+        _affine_from(getattr(layer, name), getattr(m, name))
+    return TorchTransformerEncoderLayer(layer, batch_first=m.self_attn.batch_first)
+
+
+def _encoder_to_module(layer: TransformerEncoderLayer, batch_first: bool):
+    import torch.nn as tnn
+
+    bias = layer.linear1.bias is not None
+    m = tnn.TransformerEncoderLayer(
+        layer.self_attn.dim,
+        layer.self_attn.num_heads,
+        layer.linear1.out_features,
+        layer.dropout.p,
+        _torch_activation(layer.activation),
+        layer.norm1.eps,
+        batch_first=batch_first,
+        norm_first=layer.norm_first,
+        bias=bias,
+        dtype=_torch_dtype(layer.linear1.weight),
+    )
+    m.self_attn = _mha_to_module(layer.self_attn, batch_first)
+    for name in ("linear1", "linear2", "norm1", "norm2"):
+        for p in ("weight", "bias"):
+            value = getattr(getattr(layer, name), p)
+            if value is not None:
+                _put(getattr(getattr(m, name), p), value)
+    return m
+
+
+register_torch_conversion(
+    ("MultiheadAttention",),
+    TorchMultiheadAttention,
+    _mha_from,
+    lambda w: _mha_to_module(w.attention, w.batch_first),
+)
+_TO[MultiHeadAttention] = lambda mha: _mha_to_module(mha, True)
+register_torch_conversion(
+    ("TransformerEncoderLayer",),
+    TorchTransformerEncoderLayer,
+    _encoder_from,
+    lambda w: _encoder_to_module(w.layer, w.batch_first),
+)
+_TO[TransformerEncoderLayer] = lambda layer: _encoder_to_module(layer, True)
