@@ -6,7 +6,6 @@ import math
 from typing import Callable
 
 import numpy as np
-import scipy.special
 
 from .._rules.helpers import dtype_of, shape_of
 from ..core.errors import ShapeError, ZymoError, user_location
@@ -35,6 +34,8 @@ def gelu_erf(x):
         >>> gelu_erf(np.array([0.0, 1.0])).round(6)
         array([0.      , 0.841345])
     """
+    import scipy.special  # imported on first use: ``import zymo`` does not load SciPy
+
     return 0.5 * x * (1 + scipy.special.erf(x * np.asarray(1 / math.sqrt(2), dtype_of(x))))
 
 
