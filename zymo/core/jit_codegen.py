@@ -131,37 +131,49 @@ def generate(prog):
     emit = lines.append
     inputs = [node for _, _, node in prog.inputs]
     emit("    " + ", ".join(f"v{n}" for n in inputs) + ("," if len(inputs) == 1 else "") + " = X")
-
     prims = {op.node: op for op in prog.ops if type(op) is ReplayOp}
     copies = {}  # (node, slot) -> the local holding the copy copy-on-write made of that saved value
+    _emit_forward(emit, env, prog, prims, copies)
+    _emit_backward(emit, env, prog, prims, copies)
+    emit("    g = None")
+    aux_nodes = [v for is_node, v in prog.aux[1] if is_node] if prog.aux is not None else []
+    emit(f"    return v{prog.out_node}, [{', '.join(f'v{n}' for n in aux_nodes)}], ")
+    lines[-1] += f"[{', '.join(f'g{n}' for n in prog.keep)}], [{', '.join(f'o{n}' for n in prog.keep)}]"
+    code = compile("\n".join(lines), f"<zymo.jit program of {len(prog.ops)} operations>", "exec")
+    exec(code, env)
+    return env["run"]
 
-    def arg_exprs(op, saved):
-        node, srcs, template = op.node, op.srcs, op.template
-        by_pos = dict(srcs)
-        dropped = dict(op.absents) if saved else {}
-        out = []
-        for k in range(len(template)):
-            if k in dropped:
-                name = f"D{node}_{k}"
-                env[name] = dropped[k]
-            elif saved and (node, k) in copies:
-                name = copies[node, k]
-            elif k in by_pos:
-                name = f"v{by_pos[k]}"
-            else:
-                name = f"T{node}_{k}"
-                env[name] = template[k]
-                if not saved and k == 0 and op.prim.inplace and type(template[0]) is np.ndarray:
-                    name += '.copy(order="K")'  # a buffer made inside the function and written: fresh per call
-            out.append(name)
-        return out
 
-    # --- forward ---------------------------------------------------------------------------------------------
+def _arg_exprs(env, copies, op, saved):
+    """The expressions of a record's arguments: forward values, or (``saved``) what its rules receive."""
+    node, srcs, template = op.node, op.srcs, op.template
+    by_pos = dict(srcs)
+    dropped = dict(op.absents) if saved else {}
+    out = []
+    for k in range(len(template)):
+        if k in dropped:
+            name = f"D{node}_{k}"
+            env[name] = dropped[k]
+        elif saved and (node, k) in copies:
+            name = copies[node, k]
+        elif k in by_pos:
+            name = f"v{by_pos[k]}"
+        else:
+            name = f"T{node}_{k}"
+            env[name] = template[k]
+            if not saved and k == 0 and op.prim.inplace and type(template[0]) is np.ndarray:
+                name += '.copy(order="K")'  # a buffer made inside the function and written: fresh per call
+        out.append(name)
+    return out
+
+
+def _emit_forward(emit, env, prog, prims, copies) -> None:
+    """Each primitive's value, each copy copy-on-write made, and each guard, in recording order."""
     for j, op in enumerate(prog.ops):
         if type(op) is ReplayOp:
             node, impl, params = op.node, op.impl, op.params
             env[f"F{node}"] = impl
-            args = arg_exprs(op, saved=False)
+            args = _arg_exprs(env, copies, op, saved=False)
             if params:
                 env[f"P{node}"] = params
                 fresh = per_call(params)
@@ -173,15 +185,7 @@ def generate(prog):
                 args.append(f"**{_params(node, params)}")
             emit(f"    v{node} = F{node}({', '.join(args)})")
         elif type(op) is CopyOp:
-            node, slot = op
-            target = prims[node]
-            if slot < 0:
-                if target.ans_absent is None and (node, -1) not in copies:
-                    copies[node, -1] = f"S{node}_a"
-                    emit(f"    S{node}_a = v{node}.copy()")
-            elif (node, slot) not in copies and slot not in dict(target.absents) and slot in dict(target.srcs):
-                copies[node, slot] = f"S{node}_{slot}"
-                emit(f"    S{node}_{slot} = v{dict(target.srcs)[slot]}.copy()")
+            _emit_copy(emit, prims[op.node], op.slot, copies)
         else:
             fn, srcs, template, kw, expected = op
             env[f"G{j}"] = fn
@@ -195,7 +199,21 @@ def generate(prog):
             emit(f"    if not SAME(G{j}({', '.join(args)}), E{j}):")
             emit("        raise MISMATCH")
 
-    # --- backward --------------------------------------------------------------------------------------------
+
+def _emit_copy(emit, target, slot, copies) -> None:
+    """The copy copy-on-write made of record ``target``'s saved value ``slot`` (``-1``: its output)."""
+    node = target.node
+    if slot < 0:
+        if target.ans_absent is None and (node, -1) not in copies:
+            copies[node, -1] = f"S{node}_a"
+            emit(f"    S{node}_a = v{node}.copy()")
+    elif (node, slot) not in copies and slot not in dict(target.absents) and slot in dict(target.srcs):
+        copies[node, slot] = f"S{node}_{slot}"
+        emit(f"    S{node}_{slot} = v{dict(target.srcs)[slot]}.copy()")
+
+
+def _emit_backward(emit, env, prog, prims, copies) -> None:
+    """The records' reverse rules from the output down, accumulating into one local per node."""
     reach = {prog.out_node}
     for node in sorted(prims, reverse=True):
         if node in reach:
@@ -216,56 +234,52 @@ def generate(prog):
     )
     keep_values = {prog.out_node} | ({v for is_node, v in prog.aux[1] if is_node} if prog.aux is not None else set())
     for node in sorted(prims, reverse=True):
-        if node not in reach:
-            continue
         op = prims[node]
-        prim, parents, ans_absent, params = op.prim, op.need, op.ans_absent, op.params
-        if not any(p >= 0 for p in parents):
+        if node not in reach or not any(p >= 0 for p in op.need):
             continue
-        env[f"N{node}"] = parents
-        env[f"PR{node}"] = prim
-        vals = arg_exprs(op, saved=True)
-        if ans_absent is None:
-            ans = copies.get((node, -1), f"v{node}")
-        else:
-            ans = f"A{node}"
-            env[ans] = ans_absent
-        emit(f"    g = g{node}")
-        emit("    if g is not None:")
-        emit(f"        g{node} = None")
-        emit("        if type(g) is SCATTER:")
-        emit("            g = g.dense()")
-        exprs = None if has_complex else _inline(op)
-        if exprs is not None:
-            emit("        if type(g) is NDARRAY:")
-            for j, p in _accumulation_order(prim, parents):
-                if p >= 0:
-                    fmt = {"g": "g", "ans": ans, "H": f"H{node}_", **{f"a{k}": v for k, v in enumerate(vals)}}
-                    emit(f"            gj = {exprs[0][j].format(**fmt)}")
-                    emit(f"            if g{p} is None:")
-                    emit(f"                g{p} = gj")
-                    emit("            else:")
-                    emit(f"                g{p}, o{p} = ACC(g{p}, o{p}, gj)")
-            for name, helper in exprs[1].items():
-                env[f"H{node}_{name}"] = helper
-            emit("        else:")
-            indent = "            "
-        else:
-            indent = "        "
-        _emit_general(emit, env, indent, node, prim, parents, params, ans, vals)
+        _emit_record_backward(emit, env, op, copies, inline=not has_complex)
         done = [f"v{s}" for s in releases.get(node, ()) if s not in keep_values]
         done += [name for (n, _), name in copies.items() if n == node]
-        if params and _params(node, params).startswith("Q"):
+        if op.params and _params(node, op.params).startswith("Q"):
             done.append(f"Q{node}")
         if done:
             emit("        " + " = ".join(done) + " = None")
-    emit("    g = None")
-    aux_nodes = [v for is_node, v in prog.aux[1] if is_node] if prog.aux is not None else []
-    emit(f"    return v{prog.out_node}, [{', '.join(f'v{n}' for n in aux_nodes)}], ")
-    lines[-1] += f"[{', '.join(f'g{n}' for n in prog.keep)}], [{', '.join(f'o{n}' for n in prog.keep)}]"
-    code = compile("\n".join(lines), f"<zymo.jit program of {len(prog.ops)} operations>", "exec")
-    exec(code, env)
-    return env["run"]
+
+
+def _emit_record_backward(emit, env, op, copies, inline: bool) -> None:
+    """One record's backward code: its inline rule for plain cotangents when it has one, else its rules."""
+    node, prim, parents, params = op.node, op.prim, op.need, op.params
+    env[f"N{node}"] = parents
+    env[f"PR{node}"] = prim
+    vals = _arg_exprs(env, copies, op, saved=True)
+    if op.ans_absent is None:
+        ans = copies.get((node, -1), f"v{node}")
+    else:
+        ans = f"A{node}"
+        env[ans] = op.ans_absent
+    emit(f"    g = g{node}")
+    emit("    if g is not None:")
+    emit(f"        g{node} = None")
+    emit("        if type(g) is SCATTER:")
+    emit("            g = g.dense()")
+    exprs = _inline(op) if inline else None
+    if exprs is not None:
+        emit("        if type(g) is NDARRAY:")
+        for j, p in _accumulation_order(prim, parents):
+            if p >= 0:
+                fmt = {"g": "g", "ans": ans, "H": f"H{node}_", **{f"a{k}": v for k, v in enumerate(vals)}}
+                emit(f"            gj = {exprs[0][j].format(**fmt)}")
+                emit(f"            if g{p} is None:")
+                emit(f"                g{p} = gj")
+                emit("            else:")
+                emit(f"                g{p}, o{p} = ACC(g{p}, o{p}, gj)")
+        for name, helper in exprs[1].items():
+            env[f"H{node}_{name}"] = helper
+        emit("        else:")
+        indent = "            "
+    else:
+        indent = "        "
+    _emit_general(emit, env, indent, node, prim, parents, params, ans, vals)
 
 
 def _accumulation_order(prim, parents):
