@@ -211,57 +211,59 @@ def _compile(recorder: Recorder, trace, inputs, out, aux_tree, treedefs, leaf_no
         if type(op) is not PrimOp:
             ops.append(op)
             continue
-        node, prim, srcs, template, params = op
-        rec = tape[node]
+        rec = tape[op.node]
         if any(p in needs for p in rec.parents):
-            needs.add(node)
-        if per_call(params):  # the recording's per-call state (a fused kernel's saved activations) is not kept
-            params = renewed(params)
-        covered.add(node)
-        vals, ans = rec.vals, rec.out
-        absents = tuple((k, v) for k, v in enumerate(vals) if type(v) is Absent)
-        for k, v in enumerate(vals):
-            if type(v) is Tracer:
-                return "a value of an enclosing differentiation was used"
-        shape_dtype = (ans.shape, ans.dtype, np.ndarray) if type(ans) is Absent else _shape_dtype(ans)
-        if shape_dtype is None:
-            return f"`{prim.name}` gave a result replay cannot check"
-        ans_absent = ans if type(ans) is Absent else None
-        need = _wanted(rec.parents, needs)
-        metas = tuple(_meta(v) for v in vals)
-        ops.append(
-            ReplayOp(
-                node,
-                prim.impl,
-                srcs,
-                template,
-                params,
-                prim,
-                need,
-                absents,
-                ans_absent,
-                *shape_dtype,
-                metas,
-                _meta(ans),
-            )
-        )
+            needs.add(op.node)
+        covered.add(op.node)
+        replay_op = _replay_op(op, rec, needs)
+        if isinstance(replay_op, str):
+            return replay_op
+        ops.append(replay_op)
     if covered != set(range(len(tape))):
         return "an operation was recorded outside the primitive path (custom_vjp or checkpoint)"
-    aux = None
-    if aux_tree is not None:
-        leaves, treedef = tree_flatten(aux_tree)
-        spec = []
-        for leaf in leaves:
-            if type(leaf) is Tracer:
-                if leaf._trace is not trace or leaf._node is None:
-                    return "the auxiliary output holds a value replay cannot recompute"
-                spec.append((True, leaf._node))
-            else:
-                spec.append((False, leaf.copy(order="K") if type(leaf) is np.ndarray else leaf))
-        aux = (treedef, spec)
+    aux = _aux_spec(aux_tree, trace)
+    if isinstance(aux, str):
+        return aux
     return _Program(
         len(tape), tuple(inputs), ops, recorder.externals, out._node, seeds[0][1], keep, aux, treedefs, leaf_nodes
     )
+
+
+def _replay_op(op: PrimOp, rec, needs):
+    """The ``ReplayOp`` of a recorded primitive and its tape record, or the reason it cannot be replayed."""
+    node, prim, srcs, template, params = op
+    if per_call(params):  # the recording's per-call state (a fused kernel's saved activations) is not kept
+        params = renewed(params)
+    vals, ans = rec.vals, rec.out
+    absents = tuple((k, v) for k, v in enumerate(vals) if type(v) is Absent)
+    for k, v in enumerate(vals):
+        if type(v) is Tracer:
+            return "a value of an enclosing differentiation was used"
+    shape_dtype = (ans.shape, ans.dtype, np.ndarray) if type(ans) is Absent else _shape_dtype(ans)
+    if shape_dtype is None:
+        return f"`{prim.name}` gave a result replay cannot check"
+    ans_absent = ans if type(ans) is Absent else None
+    need = _wanted(rec.parents, needs)
+    metas = tuple(_meta(v) for v in vals)
+    return ReplayOp(
+        node, prim.impl, srcs, template, params, prim, need, absents, ans_absent, *shape_dtype, metas, _meta(ans)
+    )
+
+
+def _aux_spec(aux_tree, trace):
+    """``None``, ``(treedef, [(True, node) | (False, constant)])``, or the reason replay cannot recompute it."""
+    if aux_tree is None:
+        return None
+    leaves, treedef = tree_flatten(aux_tree)
+    spec = []
+    for leaf in leaves:
+        if type(leaf) is Tracer:
+            if leaf._trace is not trace or leaf._node is None:
+                return "the auxiliary output holds a value replay cannot recompute"
+            spec.append((True, leaf._node))
+        else:
+            spec.append((False, leaf.copy(order="K") if type(leaf) is np.ndarray else leaf))
+    return (treedef, spec)
 
 
 def _global_random_states():
