@@ -49,7 +49,7 @@ from .seeding import seed  # noqa: E402
 from . import models  # noqa: E402,F401
 from .runs import Run, load_run  # noqa: E402
 from . import distributed  # noqa: E402,F401
-from .train import train, EarlyStopping, NonFiniteLossError  # noqa: E402
+from .training import train, EarlyStopping, NonFiniteLossError  # noqa: E402
 
 __version__ = "0.1.0"
 

@@ -25,7 +25,7 @@ def sigmoid(z):
     return 1 / (1 + np.exp(-z))
 
 
-def _affine(p, x, h, gate_rows=None):
+def _affine(p, x, h):
     z = x @ p["Wi"].T + h @ p["Wh"].T
     if "b" in p:
         z = z + p["b"]
@@ -77,10 +77,6 @@ def _h(state):
 
 def _out_shape(xs, h, hidden):
     return onp.broadcast_shapes(onp.shape(xs[0])[:-1] + (hidden,), onp.shape(_h(h)))
-
-
-def _dtype(xs):
-    return onp.result_type(*[onp.asarray(x).dtype for x in xs[:1]])
 
 
 # --- the styles -----------------------------------------------------------------------------

@@ -46,7 +46,7 @@ def dataset(n: int) -> tuple[np.ndarray, np.ndarray]:
     return x, np.sin(2 * x[:, :1]) + x[:, 1:2] * x[:, 2:]
 
 
-def train_regressor(args, distributed: bool, rank: int = 0, fail=None) -> tuple[Regressor, zymo.train.History]:
+def train_regressor(args, distributed: bool, rank: int = 0, fail=None) -> tuple[Regressor, zymo.training.History]:
     """Train a ``Regressor`` with plain SGD as ``args`` say; the same call in one process gives the reference."""
     model = Regressor(seed=args.model_seed)
     state = optim.setup(optim.Descent(args.lr), model)

@@ -451,7 +451,7 @@ def _run(args) -> int:
     from ..data import DataLoader
     from ..io import CheckpointError, load
     from ..seeding import seed
-    from ..train import NonFiniteLossError, train
+    from ..training import NonFiniteLossError, train
 
     resume = Path(args.resume) if args.resume else None
     settings, done = _resumed_settings(args, resume) if resume is not None else (_new_settings(args), 0)

@@ -25,7 +25,7 @@ through ``zymo.stop_gradient`` before feeding it to the next (see
 from __future__ import annotations
 
 import copy
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 
@@ -272,23 +272,41 @@ def _fresh_cell(cell, rng):
 
 
 class _Stacked(_Sequence):
-    """``num_layers`` cells stacked (each layer's outputs feed the next), optionally bidirectional."""
+    """``num_layers`` cells stacked (each layer's outputs feed the next), optionally bidirectional.
+
+    ``cell_options`` go to every cell (``RNN``'s ``activation``).
+    """
 
     cell_type: type = RNNCell
 
-    def _build(self, in_features, out_features, cell_kw, num_layers, bidirectional, rng, dtype):
+    def __init__(
+        self,
+        in_features: int,
+        out_features: int,
+        bias: bool = True,
+        *,
+        num_layers: int = 1,
+        bidirectional: bool = False,
+        time_major: bool = False,
+        return_state: bool = False,
+        learn_state: bool = False,
+        rng: np.random.Generator | None = None,
+        dtype=np.float32,
+        **cell_options: Any,
+    ):
         if num_layers < 1:
             raise ZymoError(f"num_layers must be at least 1, got {num_layers}")
         rng = generator_or_default(rng)
         dirs = 2 if bidirectional else 1
 
         def make(n_in):
-            return self.cell_type(n_in, out_features, rng=rng, dtype=dtype, **cell_kw)
+            return self.cell_type(n_in, out_features, bias=bias, rng=rng, dtype=dtype, **cell_options)
 
         self.cells = [make(in_features if k == 0 else dirs * out_features) for k in range(num_layers)]
         self.cells_reverse = (
             [make(in_features if k == 0 else dirs * out_features) for k in range(num_layers)] if bidirectional else None
         )
+        self._init_flags(time_major, return_state, learn_state)
 
     def _init_flags(self, time_major, return_state, learn_state):
         self.time_major = time_major
@@ -416,52 +434,12 @@ class RNN(_Stacked):
     cell_type = RNNCell
 
     def __init__(
-        self,
-        in_features: int,
-        out_features: int,
-        activation: Callable = _act.tanh,
-        bias: bool = True,
-        *,
-        num_layers: int = 1,
-        bidirectional: bool = False,
-        time_major: bool = False,
-        return_state: bool = False,
-        learn_state: bool = False,
-        rng: np.random.Generator | None = None,
-        dtype=np.float32,
+        self, in_features: int, out_features: int, activation: Callable = _act.tanh, bias: bool = True, **options: Any
     ):
-        kw = {"activation": activation, "bias": bias}
-        self._build(in_features, out_features, kw, num_layers, bidirectional, rng, dtype)
-        self._init_flags(time_major, return_state, learn_state)
+        super().__init__(in_features, out_features, bias, activation=activation, **options)
 
 
-def _gated(name, cell_cls, doc):
-    def __init__(
-        self,
-        in_features: int,
-        out_features: int,
-        bias: bool = True,
-        *,
-        num_layers: int = 1,
-        bidirectional: bool = False,
-        time_major: bool = False,
-        return_state: bool = False,
-        learn_state: bool = False,
-        rng: np.random.Generator | None = None,
-        dtype=np.float32,
-    ):
-        self._build(in_features, out_features, {"bias": bias}, num_layers, bidirectional, rng, dtype)
-        self._init_flags(time_major, return_state, learn_state)
-
-    cls = type(name, (_Stacked,), {"__init__": __init__, "cell_type": cell_cls, "__doc__": doc + _LAYER_DOC_TAIL})
-    cls.__module__ = __name__
-    cls.__qualname__ = name
-    return cls
-
-
-LSTM = _gated(
-    "LSTM",
-    LSTMCell,
+class LSTM(_Stacked):
     """LSTM over a sequence (cells: ``LSTMCell``); the state is ``(h, c)``.
 
     Example:
@@ -471,12 +449,13 @@ LSTM = _gated(
         >>> y, [(h1, c1), (h2, c2)] = layer(np.ones((4, 7, 3), np.float32))
         >>> layer, y.shape, h2.shape
         (LSTM(3 => 5, num_layers=2, return_state=True), (4, 7, 5), (4, 5))
-    """,
-)
+    """
 
-GRU = _gated(
-    "GRU",
-    GRUCell,
+    __doc__ = (__doc__ or "") + _LAYER_DOC_TAIL
+    cell_type = LSTMCell
+
+
+class GRU(_Stacked):
     """GRU over a sequence, reset gate before the hidden product (cells: ``GRUCell``, Flux's ``GRU``).
 
     Example:
@@ -484,12 +463,13 @@ GRU = _gated(
         >>> from zymo.nn import GRU
         >>> GRU(3, 5, rng=np.random.default_rng(0))(np.ones((7, 3), np.float32)).shape
         (7, 5)
-    """,
-)
+    """
 
-GRUv3 = _gated(
-    "GRUv3",
-    GRUv3Cell,
+    __doc__ = (__doc__ or "") + _LAYER_DOC_TAIL
+    cell_type = GRUCell
+
+
+class GRUv3(_Stacked):
     """GRU over a sequence, reset gate after the hidden product (cells: ``GRUv3Cell``; PyTorch's ``nn.GRU``).
 
     Example:
@@ -497,5 +477,7 @@ GRUv3 = _gated(
         >>> from zymo.nn import GRUv3
         >>> GRUv3(3, 5, bidirectional=True, rng=np.random.default_rng(0))(np.ones((2, 7, 3), np.float32)).shape
         (2, 7, 10)
-    """,
-)
+    """
+
+    __doc__ = (__doc__ or "") + _LAYER_DOC_TAIL
+    cell_type = GRUv3Cell

@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 import os
 import sys
-import types
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
@@ -201,74 +200,23 @@ def train(
         >>> round(float(model["w"][0]), 2), history["loss"][-1] < 1e-3
         (3.0, True)
     """
-    history = History()
-    start_epoch = 0
-    rng = _rng_of(data)
     session = None
     if distributed:
         from .distributed.training import DistributedTraining
 
         session = DistributedTraining(data, collective_timeout)
-        extra = session.start(model, state, resume)
-    elif resume is not None:
-        extra = read_extra(resume)
-        load(resume, into=model, state=state)
-    if resume is not None:
-        start_epoch = int(extra.get("epoch", 0))
-        history.epochs = list(extra.get("history", []))
-        history.losses = list(extra.get("losses", []))
-        if rng is not None and extra.get("rng") is not None:
-            rng.bit_generator.state = extra["rng"]
-        if early_stopping is not None and extra.get("early_stopping"):
-            for k, v in extra["early_stopping"].items():
-                setattr(early_stopping, k, v)
+    history, start_epoch = _start(model, state, data, resume, early_stopping, session)
     callbacks = list(callbacks)
     jitted = _jit(value_and_grad(_scalar_loss(loss_fn))) if jit else None
-    step = len(history.losses)
-    try:
-        total_batches = len(data)  # type: ignore[arg-type]
-    except TypeError:
-        total_batches = None
     writes = session is None or session.writes
     style = _progress_style(progress) if writes else "none"
+    total_batches = _batches(data)
     for epoch in range(start_epoch, epochs):
         _trainmode(model)
         bar = _progress_bar(style, f"epoch {epoch + 1}/{epochs}", total_batches)
-        total, count = 0.0, 0
         try:
-            for i, batch in enumerate(data if session is None else session.shards):
-                if session is None:
-                    loss, grads = _loss_and_gradient(loss_fn, jitted, model, batch, finite_only=True)
-                elif batch.batch is None:
-                    loss, grads = session.reduce(0.0, session.zero_gradients(), 0.0)
-                else:
-                    loss, grads = _loss_and_gradient(loss_fn, jitted, model, batch.batch, finite_only=False)
-                    loss, grads = session.reduce(loss, grads, batch.weight)
-                step += 1
-                if not math.isfinite(loss):
-                    where = f"the last checkpoint, {checkpoint}, is unchanged" if checkpoint else "no checkpoint kept"
-                    error = NonFiniteLossError(
-                        f"the loss is {loss} at step {step} (epoch {epoch + 1}, batch {i + 1}); training stopped "
-                        f"and the model was not updated by this step ({where}). Fix: lower the learning rate, "
-                        "clip gradients (zymo.optim.ClipNorm), or check the data of this batch for NaN/inf"
-                    )
-                    raise error if session is None else _raised_on_every_rank(error)
-                update(state, model, grads)
-                total += loss
-                count += 1
-                history.losses.append(loss)
-                if bar is not None:
-                    bar.set_postfix(loss=f"{total / count:.4f}", refresh=False)
-                    bar.update()
-            log: dict[str, Any] = {"epoch": epoch + 1, "loss": total / max(count, 1)}
-            if evaluate is not None:
-                _testmode(model)
-                result = evaluate(model)
-                _trainmode(model)
-                if session is not None:
-                    result = session.average(result)
-                log.update(result if isinstance(result, dict) else {"val_loss": result})
-                log = {k: (float(v) if isinstance(v, (np.floating, np.integer)) else v) for k, v in log.items()}
+            mean_loss = _run_epoch(loss_fn, jitted, model, data, state, history, bar, session, epoch, checkpoint)
+            log = _epoch_log(epoch, mean_loss, evaluate, model, session)
             if bar is not None:
                 bar.set_postfix({k: _short(v) for k, v in log.items() if k != "epoch"})
         finally:
@@ -277,18 +225,9 @@ def train(
         history.epochs.append(log)
         if style == "lines":
             print(_epoch_line(log, epochs), flush=True)
-        stop = False
-        for cb in callbacks:
-            stop = (cb(log, model, state) is True) or stop
-        if early_stopping is not None and early_stopping.should_stop(log, model):
-            stop = history.stopped_early = True
-        if session is not None:
-            stop = session.any(stop)
+        stop = _should_stop(log, model, state, callbacks, early_stopping, history, session)
         if checkpoint is not None and writes:
-            extra = {"epoch": epoch + 1, "history": history.epochs, "losses": history.losses}
-            extra["rng"] = rng.bit_generator.state if rng is not None else None
-            extra["early_stopping"] = early_stopping.counters() if early_stopping is not None else None
-            save(model, checkpoint, state=state, extra=extra)
+            _write_checkpoint(checkpoint, model, state, epoch, history, _rng_of(data), early_stopping)
         if stop:
             break
     if early_stopping is not None and history.stopped_early:
@@ -296,6 +235,105 @@ def train(
     if session is not None:
         session.finish()
     return history
+
+
+def _batches(data) -> int | None:
+    """The number of batches in an epoch, if ``data`` knows it."""
+    try:
+        return len(data)  # type: ignore[arg-type]
+    except TypeError:
+        return None
+
+
+def _start(model, state, data, resume, early_stopping, session) -> tuple[History, int]:
+    """The history so far and the epoch to start from: empty and 0, or what the ``resume`` checkpoint holds.
+
+    Loading it restores the model, the optimiser state, the data order's random
+    state and the early-stopping counters.
+    """
+    history = History()
+    if session is not None:
+        extra = session.start(model, state, resume)
+    elif resume is not None:
+        extra = read_extra(resume)
+        load(resume, into=model, state=state)
+    if resume is None:
+        return history, 0
+    history.epochs = list(extra.get("history", []))
+    history.losses = list(extra.get("losses", []))
+    rng = _rng_of(data)
+    if rng is not None and extra.get("rng") is not None:
+        rng.bit_generator.state = extra["rng"]
+    if early_stopping is not None and extra.get("early_stopping"):
+        for k, v in extra["early_stopping"].items():
+            setattr(early_stopping, k, v)
+    return history, int(extra.get("epoch", 0))
+
+
+def _run_epoch(loss_fn, jitted, model, data, state, history: History, bar, session, epoch: int, checkpoint) -> float:
+    """One pass over ``data``, an update per batch; each step's loss goes to ``history``. Returns the mean loss."""
+    total, count = 0.0, 0
+    for i, batch in enumerate(data if session is None else session.shards):
+        if session is None:
+            loss, grads = _loss_and_gradient(loss_fn, jitted, model, batch, finite_only=True)
+        elif batch.batch is None:
+            loss, grads = session.reduce(0.0, session.zero_gradients(), 0.0)
+        else:
+            loss, grads = _loss_and_gradient(loss_fn, jitted, model, batch.batch, finite_only=False)
+            loss, grads = session.reduce(loss, grads, batch.weight)
+        if not math.isfinite(loss):
+            error = _non_finite(loss, len(history.losses) + 1, epoch, i, checkpoint)
+            raise error if session is None else _raised_on_every_rank(error)
+        update(state, model, grads)
+        total += loss
+        count += 1
+        history.losses.append(loss)
+        if bar is not None:
+            bar.set_postfix(loss=f"{total / count:.4f}", refresh=False)
+            bar.update()
+    return total / max(count, 1)
+
+
+def _non_finite(loss: float, step: int, epoch: int, batch: int, checkpoint) -> NonFiniteLossError:
+    where = f"the last checkpoint, {checkpoint}, is unchanged" if checkpoint else "no checkpoint kept"
+    return NonFiniteLossError(
+        f"the loss is {loss} at step {step} (epoch {epoch + 1}, batch {batch + 1}); training stopped "
+        f"and the model was not updated by this step ({where}). Fix: lower the learning rate, "
+        "clip gradients (zymo.optim.ClipNorm), or check the data of this batch for NaN/inf"
+    )
+
+
+def _epoch_log(epoch: int, mean_loss: float, evaluate, model, session) -> dict[str, Any]:
+    """The epoch's log: its number, mean loss and what ``evaluate`` (run in test mode) returns."""
+    log: dict[str, Any] = {"epoch": epoch + 1, "loss": mean_loss}
+    if evaluate is None:
+        return log
+    _testmode(model)
+    result = evaluate(model)
+    _trainmode(model)
+    if session is not None:
+        result = session.average(result)
+    log.update(result if isinstance(result, dict) else {"val_loss": result})
+    return {k: (float(v) if isinstance(v, (np.floating, np.integer)) else v) for k, v in log.items()}
+
+
+def _should_stop(log, model, state, callbacks, early_stopping, history: History, session) -> bool:
+    """Whether a callback or ``early_stopping`` (on any rank) asks to stop after this epoch."""
+    stop = False
+    for cb in callbacks:
+        stop = (cb(log, model, state) is True) or stop
+    if early_stopping is not None and early_stopping.should_stop(log, model):
+        stop = history.stopped_early = True
+    if session is not None:
+        stop = session.any(stop)
+    return stop
+
+
+def _write_checkpoint(path, model, state, epoch: int, history: History, rng, early_stopping) -> None:
+    extra = {"epoch": epoch + 1, "history": history.epochs, "losses": history.losses}
+    extra["rng"] = rng.bit_generator.state if rng is not None else None
+    extra["early_stopping"] = early_stopping.counters() if early_stopping is not None else None
+    save(model, path, state=state, extra=extra)
 
 
 def _loss_and_gradient(loss_fn: Callable, jitted, model, batch, finite_only: bool) -> tuple[float, Any]:
@@ -330,13 +368,3 @@ def _scalar_loss(loss_fn: Callable) -> Callable:
 
     loss.__name__ = getattr(loss_fn, "__name__", "loss")
     return loss
-
-
-class _CallableModule(types.ModuleType):
-    """Lets ``zymo.train(...)`` call ``train`` even where an import system binds the name to this module."""
-
-    def __call__(self, *args, **kwargs):
-        return train(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

@@ -10,7 +10,7 @@ import zymo.numpy as znp
 from zymo import optim
 from zymo.data import DataLoader
 from zymo.nn import Module
-from zymo.train import EarlyStopping, History, NonFiniteLossError
+from zymo.training import EarlyStopping, History, NonFiniteLossError
 
 
 class Regressor(Module):
@@ -254,3 +254,12 @@ def test_unknown_progress_style_is_rejected():
 def test_history_repr_is_short_whatever_the_number_of_steps():
     history = History(epochs=[{"epoch": 1, "loss": 0.5}], losses=[0.1] * 10_000)
     assert repr(history) == "History(1 epoch, 10000 steps, last={'epoch': 1, 'loss': 0.5})"
+
+
+def test_zymo_train_is_the_training_function_and_its_module_is_zymo_training():
+    import inspect
+
+    import zymo.training
+
+    assert inspect.isfunction(zymo.train) and zymo.train is zymo.training.train
+    assert zymo.training.__name__ == "zymo.training" and type(zymo.training).__name__ == "module"
