@@ -385,3 +385,16 @@ def test_dividing_by_a_python_zero_gives_infinite_gradients_like_numpy():
     with np.errstate(divide="ignore"):
         g = zymo.grad(lambda x: znp.sum(x) / 0.0)(np.ones(2))
     np.testing.assert_array_equal(g, [np.inf, np.inf])
+
+
+def test_power_derivative_in_the_base_at_zero_to_the_zero_is_zero():
+    g = zymo.grad(lambda x, y: (x**y).sum(), argnums=(0, 1))(np.array([0.0, 2.0]), np.array([0.0, 0.0]))
+    np.testing.assert_array_equal(g[0], [0.0, 0.0])
+    assert zymo.grad(lambda x: x**0)(0.0) == 0.0
+    np.testing.assert_array_equal(
+        zymo.hessian(lambda x: (x ** np.array([0.0, 2.0])).sum())(np.zeros(2)), np.diag([0, 2])
+    )
+
+
+def test_fabs_differentiates_like_absolute():
+    check_grads(np.fabs, (np.array([-1.5, 0.7]),), order=2)

@@ -277,3 +277,12 @@ def test_fill_diagonal(shape, vshape, wrap):
 def test_writing_a_traced_value_into_a_plain_array_with_put_along_axis_is_refused():
     with pytest.raises(zymo.TracerConversionError):
         zymo.vjp(lambda v: np.put_along_axis(np.zeros((2, 2)), np.array([[0], [1]]), v, 1), randn(2, 1))
+
+
+@pytest.mark.parametrize("helper", ["diag_indices_from", "tril_indices_from", "triu_indices_from"])
+def test_index_helpers_accept_traced_arrays(helper):
+    x = np.arange(9.0).reshape(3, 3)
+    g = zymo.grad(lambda x: x[getattr(np, helper)(x)].sum())(x)
+    want = np.zeros((3, 3))
+    want[getattr(np, helper)(x)] = 1
+    np.testing.assert_array_equal(g, want)

@@ -13,6 +13,7 @@ import zymo
 import zymo.numpy as znp
 from tests.numpy._strategies_linalg import check, crandn, randn, same_float32_gradient
 from tests.numpy.conftest import FAST, arrays, check_complex_grads, shapes
+from zymo.testing import check_grads
 
 SEEDS = st.integers(0, 2**16)
 
@@ -392,3 +393,24 @@ def test_insert_casts_values_to_the_array_dtype():
 )
 def test_a_traced_python_float_passes_through(f):
     check(f, (1.5,))
+
+
+def test_ravel_in_memory_order_of_views_equals_numpys():
+    a = np.arange(24.0).reshape(2, 3, 4)
+    for v in (a, a.T, a.transpose(1, 0, 2), a[:, ::-1], a[:, 1:, ::2].transpose(2, 0, 1)):
+        for order in ("K", "A"):
+            np.testing.assert_array_equal(zymo.vjp(lambda x: np.ravel(x, order=order), v)[0], np.ravel(v, order=order))
+    check_grads(lambda x: np.ravel(x.T, order="K") * np.arange(24.0), (a,), order=2)
+
+
+def test_rollaxis_equals_numpys_and_differentiates():
+    x = np.arange(24.0).reshape(2, 3, 4)
+    for axis, start in [(2, 0), (0, 3), (1, -1), (2, 1), (0, 0)]:
+        np.testing.assert_array_equal(
+            zymo.vjp(lambda x: np.rollaxis(x, axis, start), x)[0], np.rollaxis(x, axis, start)
+        )
+    check_grads(lambda x: np.rollaxis(x, 2, 0) * np.arange(24.0).reshape(4, 2, 3), (x,), order=2)
+
+
+def test_function_astype_keeps_the_gradient_for_float_types():
+    np.testing.assert_array_equal(zymo.grad(lambda x: np.astype(x, np.float32).sum())(np.ones(2)), [1.0, 1.0])

@@ -8,6 +8,7 @@
 - ``sorting``, ``construction`` (``array``, ``zeros``, ``linspace``, ...);
 - ``contractions`` (``matmul``, ``dot``, ``einsum``, ``kron``, ...), ``linear_algebra`` (``inv``, ``solve``,
   ``det``, norms, ...), ``decompositions`` (``cholesky``, ``eigh``, ``svd``, ``qr``, ...), ``fft``;
+- ``statistics``: ``average``, ``ptp``, ``median``/``percentile``/``quantile``, ``cov``, the NaN-ignoring reductions;
 - ``nondifferentiable``: NumPy functions whose results carry no derivative;
 - ``scipy_special_ufuncs``, ``scipy_special``, ``scipy_stats``: SciPy's special functions and distributions.
   They import SciPy, so they are not imported here: ``scipy_special_ufuncs`` is loaded the first time a SciPy
@@ -39,6 +40,7 @@ from . import (
     contractions,
     linear_algebra,
     fft,
+    statistics,
 )
 
 __all__ = [
@@ -56,4 +58,5 @@ __all__ = [
     "contractions",
     "linear_algebra",
     "fft",
+    "statistics",
 ]

@@ -203,8 +203,16 @@ register_ufunc(
 
 
 def _pow_dx(ans, x, y):
-    if type(y) in (int, float) and y == 2:
-        return 2 * x
+    """``y * x ** (y - 1)``; 0 where ``y == 0`` (JAX's convention: ``x ** 0`` is constant, also at ``x = 0``)."""
+    if type(y) in (int, float):
+        if y == 2:
+            return 2 * x
+        if y == 0:
+            return 0.0 * x
+        return y * np.power(x, y - 1)
+    origin = np.logical_and(np.equal(bottom(y), 0), np.equal(bottom(x), 0))
+    if np.any(origin):  # 0 * 0 ** -1 would be NaN; a base of 1 there keeps every derivative finite
+        x = np.where(origin, 1.0, x)
     return y * np.power(x, y - 1)
 
 
@@ -284,6 +292,9 @@ absolute_p = register_ufunc(np.absolute, Primitive(np.absolute, "absolute"))
 defvjp(absolute_p, _abs_vjp, saves=(0, "ans"))
 defjvp(absolute_p, _abs_jvp)
 ufunc_entry["abs"] = ufunc_entry["absolute"]
+fabs_p = register_ufunc(np.fabs, Primitive(np.fabs, "fabs"))  # real inputs only, as NumPy's
+defvjp(fabs_p, _abs_vjp, saves=(0, "ans"))
+defjvp(fabs_p, _abs_jvp)
 ufunc_entry["radians"] = ufunc_entry["deg2rad"]
 ufunc_entry["degrees"] = ufunc_entry["rad2deg"]
 UFUNCS[np.radians] = ufunc_entry["deg2rad"]
@@ -321,7 +332,7 @@ ufunc_entry["mod"] = ufunc_entry["remainder"]
 
 
 # --- zero-gradient and non-differentiable ufuncs: computed on plain values ----------
-ZERO_GRADIENT_UFUNCS = [np.sign, np.floor, np.ceil, np.rint, np.trunc, np.floor_divide, np.heaviside]
+ZERO_GRADIENT_UFUNCS = [np.sign, np.floor, np.ceil, np.rint, np.trunc, np.floor_divide, np.heaviside, np.spacing]
 NONDIFF_UFUNCS = [
     np.less,
     np.less_equal,
@@ -343,6 +354,10 @@ NONDIFF_UFUNCS = [
     np.invert,
     np.left_shift,
     np.right_shift,
+    np.gcd,
+    np.lcm,
+    np.bitwise_count,
+    np.isnat,
 ]
 for _uf in ZERO_GRADIENT_UFUNCS + NONDIFF_UFUNCS:
     register_ufunc(_uf, Primitive(_uf, _uf.__name__, nondiff=True))

@@ -287,6 +287,18 @@ def astype(x, dtype, copy=True):
 FUNCTIONS[np.ndarray.astype] = astype
 
 
+@implements(np.astype)
+def astype_function(x: ArrayLike, dtype, /, *, copy: bool = True, device=None) -> np.ndarray:
+    """The function ``numpy.astype(x, dtype)``: ``x.astype(dtype)`` (integer or boolean types drop the gradient).
+
+    Example:
+        >>> import zymo, zymo.numpy as znp
+        >>> zymo.grad(lambda x: znp.astype(x, znp.float32).sum())(znp.ones(2))
+        array([1., 1.])
+    """
+    return astype(x, dtype, copy=copy)
+
+
 def _astype_jvp_fix(ts, ans, x, dtype, copy=True):
     return astype_p(ts[0], dtype=dtype, copy=True)
 

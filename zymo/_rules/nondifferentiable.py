@@ -13,6 +13,8 @@ isnan isinf isfinite isclose allclose array_equal array_equiv any all
 may_share_memory shares_memory unique bincount digitize histogram histogram_bin_edges
 sign floor ceil rint round around trunc fix iscomplex isreal isneginf isposinf
 array2string array_repr array_str lexsort unravel_index ravel_multi_index
+diag_indices diag_indices_from tril_indices tril_indices_from triu_indices triu_indices_from mask_indices
+indices tri ix_ isin nanargmax nanargmin packbits unpackbits isfortran iterable broadcast_shapes
 """.split()
 
 for _name in _NAMES:

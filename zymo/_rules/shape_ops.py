@@ -21,7 +21,7 @@ from ..core.errors import unsupported
 from ..core.forward import defjvp_all
 from ..core.mutation import inplace_setitem
 from ..core.primitive import Primitive
-from ..core.tracer import Tracer
+from ..core.tracer import Tracer, bottom
 from .helpers import dtype_of, has_tracer, keep_real_cotangents, linear, linear_all, shape_of, unbroadcast, write_out
 from .indexing import astype
 
@@ -68,14 +68,26 @@ def reshape(
 
 @implements(np.ravel)
 def ravel(a: ArrayLike, order: str = "C") -> np.ndarray:
-    """``numpy.ravel``: the entries as a 1-d array.
+    """``numpy.ravel``: the entries as a 1-d array, in ``order`` ``"C"``, ``"F"``, ``"A"`` or ``"K"`` (memory order).
 
     Example:
         >>> import zymo.numpy as znp
-        >>> znp.ravel(znp.array([[1.0, 2.0], [3.0, 4.0]]))
+        >>> znp.ravel(znp.array([[1.0, 2.0], [3.0, 4.0]]).T, order="K")
         array([1., 2., 3., 4.])
     """
+    if order in ("A", "K") and type(a) is Tracer:
+        plain = np.asarray(bottom(a))
+        if order == "A" or plain.flags.c_contiguous or plain.flags.f_contiguous:
+            order = "F" if plain.flags.f_contiguous and not plain.flags.c_contiguous else "C"
+        else:
+            return _ravel_in_memory_order(a, plain.strides)
     return reshape_p(a, shape=(-1,), order=order)
+
+
+def _ravel_in_memory_order(a, strides: tuple) -> np.ndarray:
+    """``ravel(order="K")`` of a non-contiguous view: axes by decreasing stride (a reversed axis keeps its order)."""
+    perm = sorted(range(len(strides)), key=lambda i: -abs(strides[i]))
+    return reshape_p(znp.transpose(a, perm), shape=(-1,), order="C")
 
 
 @implements(np.squeeze)
@@ -181,6 +193,29 @@ def moveaxis(a: ArrayLike, source: int | Sequence[int], destination: int | Seque
     order = [n for n in range(nd) if n not in src]
     for d, s in sorted(zip(dst, src)):
         order.insert(d, s)
+    return transpose_p(a, axes=tuple(order))
+
+
+@implements(np.rollaxis)
+def rollaxis(a: ArrayLike, axis: int, start: int = 0) -> np.ndarray:
+    """``numpy.rollaxis``: axis ``axis`` moved to before position ``start``.
+
+    Example:
+        >>> import zymo.numpy as znp
+        >>> znp.rollaxis(znp.zeros((2, 3, 4)), 2).shape
+        (4, 2, 3)
+    """
+    nd = len(shape_of(a))
+    axis = normalize_axis_index(axis, nd)
+    if not -nd <= start <= nd:
+        raise np.exceptions.AxisError(f"'start' arg requires {-nd} <= start < {nd + 1}")
+    start = start + nd if start < 0 else start
+    if axis < start:
+        start -= 1
+    if axis == start:
+        return a
+    order = [n for n in range(nd) if n != axis]
+    order.insert(start, axis)
     return transpose_p(a, axes=tuple(order))
 
 

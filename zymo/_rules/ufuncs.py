@@ -37,6 +37,7 @@ divide = ufunc_entry["divide"]
 equal = ufunc_entry["equal"]
 exp = ufunc_entry["exp"]
 exp2 = ufunc_entry["exp2"]
+fabs = ufunc_entry["fabs"]
 expm1 = ufunc_entry["expm1"]
 float_power = ufunc_entry["float_power"]
 floor = ufunc_entry["floor"]
@@ -118,6 +119,7 @@ __all__ = [
     "exp",
     "exp2",
     "expm1",
+    "fabs",
     "float_power",
     "floor",
     "floor_divide",

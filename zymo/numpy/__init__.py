@@ -62,6 +62,7 @@ from .._rules.elementwise import (
     where,
 )
 from .._rules.indexing import (
+    astype_function as astype,
     c_,
     copy,
     copyto,
@@ -117,6 +118,7 @@ from .._rules.shape_ops import (
     insert,
     meshgrid,
     moveaxis,
+    rollaxis,
     pad,
     ravel,
     repeat,
@@ -140,6 +142,27 @@ from .._rules.shape_ops import (
 from .._rules.sorting import (
     partition,
     sort,
+)
+from .._rules.statistics import (
+    average,
+    corrcoef,
+    cov,
+    median,
+    nancumprod,
+    nancumsum,
+    nanmax,
+    nanmean,
+    nanmedian,
+    nanmin,
+    nanpercentile,
+    nanprod,
+    nanquantile,
+    nanstd,
+    nansum,
+    nanvar,
+    percentile,
+    ptp,
+    quantile,
 )
 from .._rules.ufuncs import (
     abs,
@@ -169,6 +192,7 @@ from .._rules.ufuncs import (
     exp,
     exp2,
     expm1,
+    fabs,
     float_power,
     floor,
     floor_divide,
