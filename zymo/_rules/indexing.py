@@ -6,7 +6,7 @@ import operator
 
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_index
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, DTypeLike
 
 from .. import numpy as znp
 from ..core.dispatch import FUNCTIONS, SPECIAL, implements
@@ -288,7 +288,7 @@ FUNCTIONS[np.ndarray.astype] = astype
 
 
 @implements(np.astype)
-def astype_function(x: ArrayLike, dtype, /, *, copy: bool = True, device=None) -> np.ndarray:
+def astype_function(x: ArrayLike, dtype: DTypeLike, /, *, copy: bool = True, device: str | None = None) -> np.ndarray:
     """The function ``numpy.astype(x, dtype)``: ``x.astype(dtype)`` (integer or boolean types drop the gradient).
 
     Example:

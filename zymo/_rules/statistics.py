@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_index
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, DTypeLike
 
 from .. import numpy as znp
 from ..core.dispatch import implements
@@ -50,6 +50,10 @@ __all__ = [
     "cov",
     "corrcoef",
 ]
+
+
+_Axis = int | tuple[int, ...] | None
+_Out = np.ndarray | None
 
 
 def _array_like(a):
@@ -161,7 +165,9 @@ def _order_statistic(func, a, q, axis, method, keepdims, weights=None, out=None,
 
 
 @implements(np.median)
-def median(a: ArrayLike, axis=None, out=None, overwrite_input: bool = False, keepdims: bool = False) -> np.ndarray:
+def median(
+    a: ArrayLike, axis: _Axis = None, out: _Out = None, overwrite_input: bool = False, keepdims: bool = False
+) -> np.ndarray:
     """``numpy.median``; the derivative goes to the middle entry, or half to each of the two middle ones.
 
     Example:
@@ -173,7 +179,9 @@ def median(a: ArrayLike, axis=None, out=None, overwrite_input: bool = False, kee
 
 
 @implements(np.nanmedian)
-def nanmedian(a: ArrayLike, axis=None, out=None, overwrite_input: bool = False, keepdims: bool = False) -> np.ndarray:
+def nanmedian(
+    a: ArrayLike, axis: _Axis = None, out: _Out = None, overwrite_input: bool = False, keepdims: bool = False
+) -> np.ndarray:
     """``numpy.nanmedian``: the median of the entries that are not NaN.
 
     Example:
@@ -188,14 +196,14 @@ def _make_quantile(func, doc_q):
     def statistic(
         a: ArrayLike,
         q: ArrayLike,
-        axis=None,
-        out=None,
+        axis: _Axis = None,
+        out: _Out = None,
         overwrite_input: bool = False,
         method: str = "linear",
         keepdims: bool = False,
         *,
-        weights=None,
-        interpolation=None,
+        weights: ArrayLike | None = None,
+        interpolation: str | None = None,
     ) -> np.ndarray:
         if interpolation is not None:
             method = interpolation
@@ -222,7 +230,7 @@ nanquantile = _make_quantile(np.nanquantile, 0.25)
 
 # --- ptp, average ---------------------------------------------------------------------------------
 @implements(np.ptp)
-def ptp(a: ArrayLike, axis=None, out=None, keepdims: bool = False) -> np.ndarray:
+def ptp(a: ArrayLike, axis: _Axis = None, out: _Out = None, keepdims: bool = False) -> np.ndarray:
     """``numpy.ptp``: ``max - min``; the derivative is ``max``'s minus ``min``'s (ties share, as JAX).
 
     Example:
@@ -237,7 +245,14 @@ def ptp(a: ArrayLike, axis=None, out=None, keepdims: bool = False) -> np.ndarray
 
 
 @implements(np.average)
-def average(a: ArrayLike, axis=None, weights: ArrayLike | None = None, returned: bool = False, *, keepdims=False):
+def average(
+    a: ArrayLike,
+    axis: _Axis = None,
+    weights: ArrayLike | None = None,
+    returned: bool = False,
+    *,
+    keepdims: bool = False,
+) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """``numpy.average``, differentiable in ``a`` and ``weights``.
 
     Example:
@@ -282,7 +297,14 @@ def _nan_mask(a):
 def _nan_reduction(name, reduce, fill, doc_example):
     func = getattr(np, name)
 
-    def reduction(a: ArrayLike, axis=None, dtype=None, out=None, keepdims: bool = False, **kwargs: Any):
+    def reduction(
+        a: ArrayLike,
+        axis: _Axis = None,
+        dtype: DTypeLike = None,
+        out: _Out = None,
+        keepdims: bool = False,
+        **kwargs: Any,
+    ) -> np.ndarray:
         a = _array_like(a)
         if not has_tracer([a]):
             return func(a, axis=axis, dtype=dtype, out=out, keepdims=keepdims, **kwargs)
@@ -312,7 +334,7 @@ nanprod.__doc__ = nanprod.__doc__.replace("{result}", "array([3., 0., 2.])")
 def _cumulative(name, accumulate, fill):
     func = getattr(np, name)
 
-    def cumulative(a: ArrayLike, axis=None, dtype=None, out=None):
+    def cumulative(a: ArrayLike, axis: int | None = None, dtype: DTypeLike = None, out: _Out = None) -> np.ndarray:
         a = _array_like(a)
         if not has_tracer([a]):
             return func(a, axis=axis, dtype=dtype, out=out)
@@ -337,7 +359,9 @@ nancumprod = _cumulative("nancumprod", znp.cumprod, 1.0)
 def _nan_extreme(name, reduce, fill):
     func = getattr(np, name)
 
-    def extreme(a: ArrayLike, axis=None, out=None, keepdims: bool = False, **kwargs: Any):
+    def extreme(
+        a: ArrayLike, axis: _Axis = None, out: _Out = None, keepdims: bool = False, **kwargs: Any
+    ) -> np.ndarray:
         a = _array_like(a)
         if not has_tracer([a]):
             return func(a, axis=axis, out=out, keepdims=keepdims, **kwargs)
@@ -365,7 +389,9 @@ nanmin = _nan_extreme("nanmin", znp.min, np.inf)
 
 
 @implements(np.nanmean)
-def nanmean(a: ArrayLike, axis=None, dtype=None, out=None, keepdims: bool = False, **kwargs: Any) -> np.ndarray:
+def nanmean(
+    a: ArrayLike, axis: _Axis = None, dtype: DTypeLike = None, out: _Out = None, keepdims: bool = False, **kwargs: Any
+) -> np.ndarray:
     """``numpy.nanmean``: the mean of the entries that are not NaN (their gradient is zero).
 
     Example:
@@ -404,7 +430,15 @@ def _nanvar(a, axis, dtype, ddof, keepdims):
 
 
 @implements(np.nanvar)
-def nanvar(a: ArrayLike, axis=None, dtype=None, out=None, ddof: float = 0, keepdims: bool = False, **kwargs: Any):
+def nanvar(
+    a: ArrayLike,
+    axis: _Axis = None,
+    dtype: DTypeLike = None,
+    out: _Out = None,
+    ddof: float = 0,
+    keepdims: bool = False,
+    **kwargs: Any,
+) -> np.ndarray:
     """``numpy.nanvar``: the variance of the entries that are not NaN.
 
     Example:
@@ -419,7 +453,15 @@ def nanvar(a: ArrayLike, axis=None, dtype=None, out=None, ddof: float = 0, keepd
 
 
 @implements(np.nanstd)
-def nanstd(a: ArrayLike, axis=None, dtype=None, out=None, ddof: float = 0, keepdims: bool = False, **kwargs: Any):
+def nanstd(
+    a: ArrayLike,
+    axis: _Axis = None,
+    dtype: DTypeLike = None,
+    out: _Out = None,
+    ddof: float = 0,
+    keepdims: bool = False,
+    **kwargs: Any,
+) -> np.ndarray:
     """``numpy.nanstd``: the standard deviation of the entries that are not NaN.
 
     Example:
@@ -438,8 +480,17 @@ def nanstd(a: ArrayLike, axis=None, dtype=None, out=None, ddof: float = 0, keepd
 
 # --- cov, corrcoef -------------------------------------------------------------------------------
 @implements(np.cov)
-def cov(m: ArrayLike, y: ArrayLike | None = None, rowvar: bool = True, bias: bool = False, ddof=None, fweights=None,
-        aweights=None, *, dtype=None) -> np.ndarray:  # fmt: skip
+def cov(
+    m: ArrayLike,
+    y: ArrayLike | None = None,
+    rowvar: bool = True,
+    bias: bool = False,
+    ddof: int | None = None,
+    fweights: ArrayLike | None = None,
+    aweights: ArrayLike | None = None,
+    *,
+    dtype: DTypeLike = None,
+) -> np.ndarray:
     """``numpy.cov`` (without ``fweights``/``aweights`` on traced values), as NumPy computes it.
 
     Example:
@@ -481,7 +532,7 @@ def cov(m: ArrayLike, y: ArrayLike | None = None, rowvar: bool = True, bias: boo
 
 
 @implements(np.corrcoef)
-def corrcoef(x: ArrayLike, y: ArrayLike | None = None, rowvar: bool = True, *, dtype=None) -> np.ndarray:
+def corrcoef(x: ArrayLike, y: ArrayLike | None = None, rowvar: bool = True, *, dtype: DTypeLike = None) -> np.ndarray:
     """``numpy.corrcoef``, as NumPy computes it (including its clip to ``[-1, 1]``).
 
     Example:
