@@ -75,7 +75,9 @@ def ravel(a: ArrayLike, order: str = "C") -> np.ndarray:
         >>> znp.ravel(znp.array([[1.0, 2.0], [3.0, 4.0]]).T, order="K")
         array([1., 2., 3., 4.])
     """
-    if order in ("A", "K") and type(a) is Tracer:
+    if type(a) is not Tracer:
+        return np.ravel(a, order=order)
+    if order in ("A", "K"):
         plain = np.asarray(bottom(a))
         if order == "A" or plain.flags.c_contiguous or plain.flags.f_contiguous:
             order = "F" if plain.flags.f_contiguous and not plain.flags.c_contiguous else "C"
