@@ -120,7 +120,9 @@ def _input_grad_impl(g, w, *, geometry: ConvGeometry, x_shape: tuple[int, ...]):
     full = tuple((r - lo, r - hi) for r, (lo, hi) in zip(reach, geometry.padding))
     out = g.shape[1:-1]
     fits = all(o + lo + hi - r == s for o, (lo, hi), r, s in zip(out, full, reach, x_shape[1:-1]))
-    if all(s == 1 for s in geometry.stride) and all(p >= 0 for pair in full for p in pair) and fits:
+    # Worth it when the input has at least as many channels as the output: the columns are then no wider.
+    narrow = g.shape[-1] <= x_shape[-1]
+    if narrow and all(s == 1 for s in geometry.stride) and all(p >= 0 for pair in full for p in pair) and fits:
         # With stride 1 the adjoint is itself a convolution: the gradient, padded, with the kernel reversed.
         geo = ConvGeometry(geometry.stride, full, geometry.dilation, groups)
         return _conv_impl(g, _flipped_weight(w, groups), geometry=geo)

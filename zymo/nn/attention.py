@@ -33,6 +33,12 @@ def _mask_bias(mask, dtype, allow: bool):
     return mask
 
 
+def _linear(x, weight, bias):
+    """``x @ weight.T + bias`` on a 2-D ``x``: one matrix product each way (a 3-D ``x`` would loop over its batch)."""
+    y = x @ weight.T
+    return y if bias is None else y + bias
+
+
 class MultiHeadAttention(Module):
     """Multi-head scaled dot-product attention with separate query, key and value inputs.
 
@@ -100,10 +106,8 @@ class MultiHeadAttention(Module):
         return shape
 
     def _heads(self, x, weight, bias):
-        y = x @ weight.T
-        if bias is not None:
-            y = y + bias
-        b, t, _ = shape_of(y)
+        b, t, f = shape_of(x)
+        y = _linear(np.reshape(x, (b * t, f)), weight, bias)
         return np.swapaxes(np.reshape(y, (b, t, self.num_heads, -1)), 1, 2)
 
     def _bias(self, q_shape, k_shape, attend_mask, key_mask, dtype):
@@ -153,10 +157,8 @@ class MultiHeadAttention(Module):
             o = p @ v
         else:
             o = attention(q, k, v, bias, scale=scale, causal=causal, ws=Workspace())
-        o = np.reshape(np.swapaxes(o, 1, 2), q_shape[:2] + (dim,))
-        out = o @ self.out_weight.T
-        if self.out_bias is not None:
-            out = out + self.out_bias
+        o = np.reshape(np.swapaxes(o, 1, 2), (q_shape[0] * q_shape[1], dim))
+        out = np.reshape(_linear(o, self.out_weight, self.out_bias), q_shape[:2] + (dim,))
         return out, weights
 
     def __call__(
