@@ -398,3 +398,13 @@ def test_power_derivative_in_the_base_at_zero_to_the_zero_is_zero():
 
 def test_fabs_differentiates_like_absolute():
     check_grads(np.fabs, (np.array([-1.5, 0.7]),), order=2)
+
+
+def test_real_if_close_drops_tiny_imaginary_parts_with_reals_derivative():
+    z = np.array([2.0 + 1e-16j, 1.0 - 1e-17j])
+    out, back = zymo.vjp(np.real_if_close, z)
+    np.testing.assert_array_equal(out, np.real_if_close(z))
+    np.testing.assert_array_equal(back(np.array([1.0, 2.0]))[0], [1.0, 2.0])
+    w = np.array([2.0 + 1e-3j])
+    np.testing.assert_array_equal(zymo.vjp(np.real_if_close, w)[0], w)
+    check_grads(lambda x: np.real_if_close(x) * 3.0, (np.array([0.5, 2.0]),), order=2)

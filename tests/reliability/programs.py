@@ -47,6 +47,7 @@ BINARY = [
     "np.add({a}, {b})",
 ]
 REDUCTIONS = ["np.sum", "np.mean", "np.max", "np.min", "np.prod", "np.var", "np.cumsum", "np.logsumexp"]
+REDUCTIONS += ["np.nansum", "np.nanmean", "np.ptp", "np.median"]
 
 
 class Program:

@@ -9,6 +9,7 @@
 - ``contractions`` (``matmul``, ``dot``, ``einsum``, ``kron``, ...), ``linear_algebra`` (``inv``, ``solve``,
   ``det``, norms, ...), ``decompositions`` (``cholesky``, ``eigh``, ``svd``, ``qr``, ...), ``fft``;
 - ``statistics``: ``average``, ``ptp``, ``median``/``percentile``/``quantile``, ``cov``, the NaN-ignoring reductions;
+- ``series``: ``convolve``, ``correlate``, ``interp``, ``polyval``, ``trapezoid``;
 - ``nondifferentiable``: NumPy functions whose results carry no derivative;
 - ``scipy_special_ufuncs``, ``scipy_special``, ``scipy_stats``: SciPy's special functions and distributions.
   They import SciPy, so they are not imported here: ``scipy_special_ufuncs`` is loaded the first time a SciPy
@@ -41,6 +42,7 @@ from . import (
     linear_algebra,
     fft,
     statistics,
+    series,
 )
 
 __all__ = [
@@ -59,4 +61,5 @@ __all__ = [
     "linear_algebra",
     "fft",
     "statistics",
+    "series",
 ]

@@ -72,3 +72,24 @@ def angle(z: ArrayLike, deg: bool = False) -> np.ndarray:
     if deg:
         a = a * (180 / np.pi)
     return a
+
+
+@implements(np.real_if_close)
+def real_if_close(a: ArrayLike, tol: float = 100) -> np.ndarray:
+    """``numpy.real_if_close``: the real part when every imaginary part is within ``tol`` machine epsilons of 0.
+
+    The choice reads the values (so ``zymo.jit`` replays only while it stays the same); the derivative is
+    ``real``'s when the imaginary parts are dropped, the identity otherwise.
+
+    Example:
+        >>> import zymo.numpy as znp
+        >>> znp.real_if_close(znp.array([2.0 + 1e-16j, 1.0]))
+        array([2., 1.])
+    """
+    from ..core.recording import observe
+
+    if not is_complex(a):
+        return a
+    plain = np.asarray(observe(a))
+    tol = tol * np.finfo(plain.dtype).eps if tol > 1 else tol
+    return real_p(a) if np.all(np.absolute(plain.imag) < tol) else a

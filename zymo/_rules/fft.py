@@ -325,3 +325,103 @@ def ifftshift(x: ArrayLike, axes: int | Sequence[int] | None = None) -> np.ndarr
 def _no_out(out):
     if out is not None:
         raise TypeError("zymo.numpy.fft does not support `out=`; use the returned array")
+
+
+# --- real N-D transforms: NumPy's sequence of 1-D transforms ------------------------------------
+def _real_nd_args(a, s, axes, inverse: bool):
+    shape = shape_of(a)
+    if s is None:
+        axes = list(range(len(shape))) if axes is None else list(axes)
+        s = [shape[ax] for ax in axes]
+        if inverse:
+            s[-1] = (shape[axes[-1]] - 1) * 2
+    else:
+        s = list(s)
+        axes = list(range(-len(s), 0)) if axes is None else list(axes)
+    if len(s) != len(axes):
+        raise ValueError("Shape and axes have different lengths.")
+    s = [shape[ax] if n == -1 else n for n, ax in zip(s, axes)]
+    return s, axes
+
+
+@implements(np.fft.rfftn)
+def rfftn(
+    a: ArrayLike,
+    s: Sequence[int] | None = None,
+    axes: Sequence[int] | None = None,
+    norm: str | None = None,
+    out: np.ndarray | None = None,
+) -> np.ndarray:
+    """``numpy.fft.rfftn``: ``rfft`` over the last of ``axes``, then ``fft`` over the others, as NumPy does.
+
+    Example:
+        >>> import zymo.numpy as znp
+        >>> znp.fft.rfftn(znp.ones((2, 2)))
+        array([[4.+0.j, 0.+0.j],
+               [0.+0.j, 0.+0.j]])
+    """
+    _no_out(out)
+    s, axes = _real_nd_args(a, s, axes, inverse=False)
+    a = rfft(a, s[-1], axes[-1], norm)
+    for ii in range(len(axes) - 2, -1, -1):
+        a = fft(a, s[ii], axes[ii], norm)
+    return a
+
+
+@implements(np.fft.irfftn)
+def irfftn(
+    a: ArrayLike,
+    s: Sequence[int] | None = None,
+    axes: Sequence[int] | None = None,
+    norm: str | None = None,
+    out: np.ndarray | None = None,
+) -> np.ndarray:
+    """``numpy.fft.irfftn``: ``ifft`` over all but the last of ``axes``, then ``irfft``, as NumPy does.
+
+    Example:
+        >>> import zymo.numpy as znp
+        >>> znp.fft.irfftn(znp.array([[4.0, 0.0], [0.0, 0.0]]))
+        array([[1., 1.],
+               [1., 1.]])
+    """
+    _no_out(out)
+    s, axes = _real_nd_args(a, s, axes, inverse=True)
+    for ii in range(len(axes) - 1):
+        a = ifft(a, s[ii], axes[ii], norm)
+    return irfft(a, s[-1], axes[-1], norm)
+
+
+@implements(np.fft.rfft2)
+def rfft2(
+    a: ArrayLike,
+    s: Sequence[int] | None = None,
+    axes: Sequence[int] = (-2, -1),
+    norm: str | None = None,
+    out: np.ndarray | None = None,
+) -> np.ndarray:
+    """``numpy.fft.rfft2``: ``rfftn`` over the last two axes.
+
+    Example:
+        >>> import zymo.numpy as znp
+        >>> znp.fft.rfft2(znp.ones((2, 2))).shape
+        (2, 2)
+    """
+    return rfftn(a, s, axes, norm, out)
+
+
+@implements(np.fft.irfft2)
+def irfft2(
+    a: ArrayLike,
+    s: Sequence[int] | None = None,
+    axes: Sequence[int] = (-2, -1),
+    norm: str | None = None,
+    out: np.ndarray | None = None,
+) -> np.ndarray:
+    """``numpy.fft.irfft2``: ``irfftn`` over the last two axes.
+
+    Example:
+        >>> import zymo.numpy as znp
+        >>> znp.fft.irfft2(znp.ones((2, 2))).shape
+        (2, 2)
+    """
+    return irfftn(a, s, axes, norm, out)

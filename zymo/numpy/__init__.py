@@ -22,6 +22,7 @@ from .._rules.complex_numbers import (
     angle,
     imag,
     real,
+    real_if_close,
 )
 from .._rules.construction import (
     array,
@@ -91,6 +92,13 @@ from .._rules.reductions import (
     std,
     sum,
     var,
+)
+from .._rules.series import (
+    convolve,
+    correlate,
+    interp,
+    polyval,
+    trapezoid,
 )
 from .._rules.shape_ops import (
     append,

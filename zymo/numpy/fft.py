@@ -23,5 +23,9 @@ from .._rules.fft import (
     ifftn,
     ifftshift,
     irfft,
+    irfft2,
+    irfftn,
     rfft,
+    rfft2,
+    rfftn,
 )
