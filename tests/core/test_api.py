@@ -18,12 +18,11 @@ def test_grad_argnums_tuple_and_pytrees():
 
     p = {"w": np.array([1.0, 2.0]), "b": [3.0, "label"]}
     x = np.array([0.5, -1.0])
-    gp, gx, gn = zymo.grad(f, argnums=(0, 1, 2))(p, x, 4)
+    gp, gx = zymo.grad(f, argnums=(0, 1))(p, x, 4)
     np.testing.assert_allclose(gp["w"], x)
     assert gp["b"][0] == pytest.approx(6.0) and isinstance(gp["b"][0], float)
     assert gp["b"][1] is None
     np.testing.assert_allclose(gx, p["w"])
-    assert gn is None
 
 
 def test_value_and_grad_with_aux():
@@ -84,3 +83,33 @@ def test_second_derivative_reverse_over_reverse():
 def test_forward_over_reverse():
     _, t = zymo.jvp(zymo.grad(lambda x: znp.sin(x) * x), (1.0,), (1.0,))
     assert t == pytest.approx(2 * np.cos(1.0) - np.sin(1.0))
+
+
+@pytest.mark.parametrize(
+    "fun, args, argnums, what",
+    [
+        (lambda a: a**2, (3,), 0, "the integer 3"),
+        (lambda a: (a**2).sum(), (np.arange(3),), 0, "an int64 array of shape \\(3,\\)"),
+        (lambda a, n: a * n, (2.0, 3), 1, "argument 1: it is the integer 3"),
+        (lambda a, n: a * n, (2.0, 3), (0, 1), "argument 1: it is the integer 3"),
+        (lambda p: p["i"] * 2, ({"i": 1, "j": np.arange(2)},), 0, "a pytree of integers only"),
+    ],
+)
+def test_gradient_with_respect_to_an_integer_is_an_error_naming_it_and_the_fix(fun, args, argnums, what):
+    for transform in (zymo.grad, zymo.value_and_grad, lambda f, argnums: zymo.jit(zymo.grad(f, argnums))):
+        with pytest.raises(zymo.ZymoError, match=f"{what}.*Fix: pass .*test_api.py:"):
+            transform(fun, argnums=argnums)(*args)
+
+
+def test_integer_leaf_beside_floating_leaves_keeps_a_none_gradient():
+    g = zymo.grad(lambda p: p["w"] * p["n"])({"w": 2.0, "n": 3})
+    assert g == {"w": 3.0, "n": None}
+
+
+def test_withgradient_gives_none_for_an_integer_argument_as_flux():
+    assert zymo.withgradient(lambda a, n: a * n, 2.0, 3) == (6.0, (3.0, None))
+
+
+def test_argnums_out_of_range_names_the_user_line():
+    with pytest.raises(zymo.ZymoError, match="argnums 2 out of range .*1 argument .*test_api.py:"):
+        zymo.grad(lambda a: a * 2, argnums=2)(1.0)

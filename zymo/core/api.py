@@ -36,13 +36,18 @@ def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: boo
     With ``has_aux=True``, ``fun`` returns ``(value, aux)`` and the result is
     ``((value, aux), gradient)``. Gradients have their argument's structure,
     with ``None`` at leaves that cannot carry one (ints, bools, strings).
+    Differentiating with respect to an integer argument (a Python int, an
+    integer array, a pytree of integers only) raises ``ZymoError``: pass a float.
 
     Example:
         >>> import zymo, zymo.numpy as znp
         >>> zymo.value_and_grad(lambda x: znp.sum(x ** 2))(znp.array([1.0, 2.0]))
         (np.float64(5.0), array([2., 4.]))
     """
+    return _value_and_grad(fun, argnums, has_aux, reject_integers=True)
 
+
+def _value_and_grad(fun: Callable, argnums, has_aux: bool, reject_integers: bool) -> Callable:
     @functools.wraps(fun)
     def wrapped(*args, **kwargs):
         nums, single = argnums_tuple(argnums, len(args))
@@ -53,7 +58,7 @@ def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: boo
         if collecting:
             gc.disable()
         try:
-            rec, aux = record(f, args, nums, has_aux)
+            rec, aux = record(f, args, nums, has_aux, reject_integers)
             seeds = scalar_seed(rec.out, rec.trace)
             grads = gradients(rec, seeds, retain=False)
             value = unbox(rec.out, rec.trace)
@@ -95,7 +100,7 @@ def withgradient(fun: Callable, *args) -> tuple[Any, tuple]:
         >>> zymo.withgradient(lambda a, b: a * b, 3.0, 4.0)
         (12.0, (4.0, 3.0))
     """
-    value, grads = value_and_grad(fun, argnums=tuple(range(len(args))))(*args)
+    value, grads = _value_and_grad(fun, tuple(range(len(args))), False, reject_integers=False)(*args)
     return value, grads
 
 

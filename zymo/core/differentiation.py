@@ -143,7 +143,34 @@ class Recorded:
         self.leaves = leaves
 
 
-def record(fun, args, argnums, has_aux):
+def _is_integer(leaf) -> bool:
+    b = bottom(leaf) if type(leaf) is Tracer else leaf
+    if isinstance(b, np.ndarray):
+        return b.dtype.kind in "iub"
+    return isinstance(b, (int, np.integer, np.bool_))
+
+
+def reject_integer_argument(i: int, leaves: list) -> None:
+    """Raise when argument ``i`` (given as its leaves) holds integers and nothing floating to differentiate.
+
+    Inside a pytree that has floating leaves, an integer leaf just gets ``None``.
+    """
+    if any(is_differentiable(leaf) for leaf in leaves) or not any(_is_integer(leaf) for leaf in leaves):
+        return
+    if len(leaves) == 1 and not isinstance(leaves[0], np.ndarray):
+        kind = "boolean" if isinstance(leaves[0], (bool, np.bool_)) else "integer"
+        what, fix = f"the {kind} {leaves[0]!r}", f"`{float(leaves[0])!r}`"
+    elif len(leaves) == 1:
+        what, fix = f"an {leaves[0].dtype} array of shape {leaves[0].shape}", "`x.astype(np.float64)`"
+    else:
+        what, fix = "a pytree of integers only", "floats in it"
+    raise ZymoError(
+        f"cannot differentiate with respect to argument {i}: it is {what}, and a gradient needs a floating-point "
+        f"input. Fix: pass {fix}, or leave the argument out of argnums (at {user_location()})"
+    )
+
+
+def record(fun, args, argnums, has_aux, reject_integers: bool = False):
     with new_level() as level:
         trace = ReverseTrace(level)
         new_args = list(args)
@@ -159,6 +186,8 @@ def record(fun, args, argnums, has_aux):
                 else:
                     boxed.append(leaf)
                     nodes.append(None)
+            if reject_integers and not any(n is not None for n in nodes):
+                reject_integer_argument(i, leaves)
             new_args[i] = tree_unflatten(treedef, boxed)
             treedefs.append(treedef)
             leaf_nodes.append(nodes)
@@ -209,7 +238,10 @@ def argnums_tuple(argnums, nargs):
     nums = (argnums,) if single else tuple(argnums)
     for a in nums:
         if not -nargs <= a < nargs:
-            raise ZymoError(f"argnums {argnums} out of range for a function called with {nargs} arguments")
+            raise ZymoError(
+                f"argnums {argnums} out of range for a function called with {nargs} argument"
+                f"{'' if nargs == 1 else 's'} (valid: 0 to {nargs - 1}, or negative from the end; at {user_location()})"
+            )
     return tuple(a % nargs for a in nums), single
 
 

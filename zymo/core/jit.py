@@ -39,6 +39,7 @@ from .differentiation import (
     finish,
     gradients,
     is_differentiable,
+    reject_integer_argument,
     scalar_seed,
     unbox,
 )
@@ -421,6 +422,8 @@ class Jitted:
         return self._trace(entry, args, kwargs, flat, nums, single)
 
     def _trace(self, entry: _Entry, args, kwargs, flat, nums, single):
+        for i in nums:
+            reject_integer_argument(i, flat[i])
         self._count("traces")
         try:
             result, prog = self._record(args, kwargs, flat, nums, single)
