@@ -20,6 +20,9 @@ from .core.errors import (  # noqa: E402
     ShapeError,
     ZymoWarning,
 )
+from .core.errors import repoint_warnings as _repoint_warnings  # noqa: E402
+
+_repoint_warnings()
 from .core.primitive import Primitive, primitive  # noqa: E402
 from .core.reverse import defvjp, defvjp_all  # noqa: E402
 from .core.forward import defjvp, defjvp_all  # noqa: E402

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+from dataclasses import dataclass
 
 _ZYMO_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _NUMPY_DIR = None
@@ -19,16 +20,81 @@ def _numpy_dir() -> str:
     return _NUMPY_DIR
 
 
-def user_location() -> str:
-    """``file:line`` of the innermost stack frame outside zymo and NumPy."""
-    frame = sys._getframe(1)
+def _user_frame(frame):
     skip = (_ZYMO_DIR + os.sep, _numpy_dir() + os.sep)
     while frame is not None:
         filename = os.path.abspath(frame.f_code.co_filename)
         if not filename.startswith(skip) and not filename.startswith("<frozen"):
-            return f"{frame.f_code.co_filename}:{frame.f_lineno}"
+            return frame
         frame = frame.f_back
-    return "<unknown>"
+    return None
+
+
+def user_location() -> str:
+    """``file:line`` of the innermost stack frame outside zymo and NumPy."""
+    frame = _user_frame(sys._getframe(1))
+    return "<unknown>" if frame is None else f"{frame.f_code.co_filename}:{frame.f_lineno}"
+
+
+@dataclass(frozen=True)
+class UserOperation:
+    """What the user's innermost frame is executing: its ``location`` (``file:line``), the bytecode
+    operation (``"CALL"``, ``"STORE_SUBSCR"``, ...) and, for a call, the called expression's source
+    (``"math.exp"``, ``"np.asarray"``, ``"x.dot"``; ``None`` where the source is not available)."""
+
+    location: str
+    operation: str | None
+    callee: str | None
+
+
+def _source_segment(frame) -> str | None:
+    import linecache
+
+    try:
+        positions = list(frame.f_code.co_positions())[frame.f_lasti // 2]
+    except (IndexError, ValueError):
+        return None
+    line, end_line, col, end_col = positions
+    if None in positions:
+        return None
+    lines = [linecache.getline(frame.f_code.co_filename, n) for n in range(line, end_line + 1)]
+    if not any(lines):
+        return None
+    lines[-1] = lines[-1].encode()[:end_col].decode(errors="replace")
+    lines[0] = lines[0].encode()[col:].decode(errors="replace")
+    return "".join(lines)
+
+
+def _callee(segment: str) -> str | None:
+    """``f`` of a call expression ``f(args)``: the text before the parenthesis that matches the last one."""
+    segment = segment.rstrip()
+    if not segment.endswith(")"):
+        return None
+    depth = 0
+    for i in range(len(segment) - 1, -1, -1):
+        depth += {")": 1, "(": -1}.get(segment[i], 0)
+        if depth == 0:
+            return segment[:i].strip() or None
+    return None
+
+
+def user_operation() -> UserOperation:
+    """The user's operation that reached zymo (computed only when an error is being built)."""
+    import dis
+
+    frame = _user_frame(sys._getframe(1))
+    if frame is None:
+        return UserOperation("<unknown>", None, None)
+    location = f"{frame.f_code.co_filename}:{frame.f_lineno}"
+    try:
+        operation = dis.opname[frame.f_code.co_code[frame.f_lasti]]
+    except IndexError:
+        operation = None
+    callee = None
+    if operation is not None and operation.startswith("CALL"):
+        segment = _source_segment(frame)
+        callee = _callee(segment) if segment else None
+    return UserOperation(location, operation, callee)
 
 
 class ZymoError(Exception):
@@ -92,3 +158,32 @@ def take_remembered() -> ZymoError | None:
     """The error NumPy replaced, if any (and forget it)."""
     e, _pending.error = _pending.error, None
     return e
+
+
+def _repoint_warnings(show):
+    """``warnings.showwarning`` that attributes a warning raised inside zymo (a NumPy ``RuntimeWarning`` in a
+    rule, such as ``sqrt`` of a negative number) to the user's line that reached zymo.
+
+    Runs only when a warning is shown, so operations cost nothing more.
+    """
+
+    def showwarning(message, category, filename, lineno, file=None, line=None):
+        if os.path.abspath(filename).startswith(_ZYMO_DIR + os.sep):
+            frame = sys._getframe(1)
+            while frame is not None and not os.path.abspath(frame.f_code.co_filename).startswith(_ZYMO_DIR + os.sep):
+                frame = frame.f_back
+            user = _user_frame(frame) if frame is not None else None
+            if user is not None:
+                filename, lineno, line = user.f_code.co_filename, user.f_lineno, None
+        return show(message, category, filename, lineno, file, line)
+
+    showwarning._zymo_repoints = True
+    return showwarning
+
+
+def repoint_warnings() -> None:
+    """Install ``_repoint_warnings`` over the current ``warnings.showwarning`` (once)."""
+    import warnings
+
+    if not getattr(warnings.showwarning, "_zymo_repoints", False):
+        warnings.showwarning = _repoint_warnings(warnings.showwarning)

@@ -7,7 +7,7 @@ import operator
 import numpy as np
 
 from .dispatch import FUNCTIONS, NONDIFF_FUNCTIONS, SPECIAL, UFUNCS, call_numpy, ufunc_name, ufunc_rule
-from .errors import TracerConversionError, remember, unsupported, user_location
+from .errors import TracerConversionError, remember, unsupported, user_location, user_operation
 from .library_calls import library_call
 from .mutation import inplace_binary, inplace_setitem
 from .recording import guard_call, observe
@@ -37,31 +37,85 @@ def write_out(out, result):
         inplace_setitem(target, Ellipsis, result)
         return target
     if type(result) is Tracer and result._trace.level > 0:
-        raise conversion_error("writing a traced value into a plain NumPy array with `out=`")
+        raise conversion_error("writing a traced value into a plain NumPy array with `out=`", _WRITE_FIX)
     np.copyto(target, bottom(result))
     return target
 
 
-def conversion_error(what: str) -> TracerConversionError:
+_GENERIC_FIX = (
+    "Fix: call zymo.numpy functions (or NumPy's, which zymo intercepts) instead of ones zymo does not know, "
+    "or use `zymo.stop_gradient(x)` where no gradient should flow."
+)
+_WRITE_FIX = (
+    "Fix: make the buffer with zymo.numpy (`import zymo.numpy as znp; buf = znp.zeros(...)`) so the write is recorded."
+)
+_ARRAY_MAKERS = ("asarray", "array", "asanyarray", "ascontiguousarray", "asfortranarray")
+
+
+def _library_conversion_error() -> TracerConversionError | None:
+    """The error naming the user's call into NumPy or SciPy that converted a traced value, if that is what did."""
     call = library_call()
-    if call is not None:
-        instead = f"call `{call.alternative}` instead" if call.alternative else "write it with zymo.numpy operations"
-        lists = (
-            " (NumPy converts a list of traced values itself; or stack the list first)"
-            if call.name.startswith("numpy.")
-            else ""
-        )
-        return TracerConversionError(
-            f"`{call.name}` (called at {call.location}) converts its input to a plain NumPy array, which would "
-            f"silently drop the gradient. Fix: {instead}{lists}, or use `zymo.stop_gradient(x)` where no gradient "
-            "should flow."
-        )
-    return TracerConversionError(
-        f"{what} at {user_location()} would silently drop its gradient. "
-        "Fix: make buffers with zymo.numpy (`import zymo.numpy as znp; buf = znp.zeros(...)`) "
-        "so writes are recorded, call zymo.numpy functions instead of ones zymo does not know, "
-        "or use `zymo.stop_gradient(x)` where no gradient should flow."
+    if call is None:
+        return None
+    instead = f"call `{call.alternative}` instead" if call.alternative else "write it with zymo.numpy operations"
+    lists = (
+        " (NumPy converts a list of traced values itself; or stack the list first)"
+        if call.name.startswith("numpy.")
+        else ""
     )
+    return TracerConversionError(
+        f"`{call.name}` (called at {call.location}) converts its input to a plain NumPy array, which would "
+        f"silently drop the gradient. Fix: {instead}{lists}, or use `zymo.stop_gradient(x)` where no gradient "
+        "should flow."
+    )
+
+
+def conversion_error(what: str, fix: str = _GENERIC_FIX) -> TracerConversionError:
+    library = _library_conversion_error()
+    if library is not None:
+        return library
+    return TracerConversionError(f"{what} at {user_location()} would silently drop its gradient. {fix}")
+
+
+def _conversion_error(what: str) -> TracerConversionError:
+    """The error for a traced value NumPy or Python is converting, worded for the user's operation that did it.
+
+    ``what`` describes the conversion when the operation cannot be told (no source, another kind of call).
+    """
+    library = _library_conversion_error()
+    if library is not None:
+        return library
+    op = user_operation()
+    if op.operation == "STORE_SUBSCR":
+        return TracerConversionError(
+            f"a traced value was written into a plain NumPy array (`buf[...] = value`, `buf` made by plain numpy) "
+            f"at {op.location}; the write would silently drop its gradient. {_WRITE_FIX}"
+        )
+    callee = op.callee
+    name = callee.rsplit(".", 1)[-1] if callee else None
+    if callee is None:
+        message, fix = what, _GENERIC_FIX
+    elif callee.startswith("math."):
+        message = f"`{callee}` of a traced value (the math module converts it to a Python float)"
+        fix = f"Fix: use `zymo.numpy.{name}` (or `np.{name}`), which keeps the gradient."
+    elif name in _ARRAY_MAKERS:
+        message = f"`{callee}(...)` of a traced value (it makes a plain NumPy array)"
+        fix = f"Fix: use `zymo.numpy.{name}` (`import zymo.numpy as znp; znp.{name}(...)`), which keeps the gradient."
+    elif name == "dot" and callee not in ("np.dot", "numpy.dot"):
+        message = (
+            f"`{callee}(...)` with a traced argument on a plain array (NumPy's `ndarray.dot` method offers no "
+            "library a hook, so the traced value is converted)"
+        )
+        fix = "Fix: write `x @ w` or `np.dot(x, w)`, which zymo intercepts."
+    elif name in ("float", "int", "complex", "bool"):
+        message = f"`{name}()` of a traced value"
+        fix = (
+            "Fix: keep it an array (NumPy functions and arithmetic accept 0-d arrays); to log or print the "
+            "number, convert the value the differentiated function returns, or `zymo.stop_gradient(x)`."
+        )
+    else:
+        message, fix = f"{what} (in `{callee}(...)`)", _GENERIC_FIX
+    return TracerConversionError(f"{message} at {op.location} would silently drop its gradient. {fix}")
 
 
 def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
@@ -105,14 +159,14 @@ def __array__(self, dtype=None, copy=None):
     if self._trace.level == 0:
         v = self._val
         return np.array(v, dtype=dtype, copy=True) if copy else np.asarray(v, dtype=dtype)
-    raise conversion_error("converting a traced value to a plain NumPy array")
+    raise _conversion_error("converting a traced value to a plain NumPy array")
 
 
 def _scalar_conversion(kind):
     def convert(self):
         if self._trace.level == 0:
             return kind(bottom(self))
-        raise remember(conversion_error(f"`{kind.__name__}()` of a traced value"))
+        raise remember(_conversion_error(f"converting a traced value to a Python {kind.__name__}"))
 
     convert.__name__ = f"__{kind.__name__}__"
     return convert
@@ -269,13 +323,21 @@ def _astype(self, dtype, order="K", casting="unsafe", subok=True, copy=True):
 def _item(self, *args):
     if self._trace.level == 0:
         return bottom(self).item(*args)
-    raise conversion_error("`.item()` of a traced value")
+    raise conversion_error(
+        "`.item()` of a traced value",
+        "Fix: keep the 0-d array (NumPy functions and arithmetic accept it); to log or print the number, "
+        "take it from the value the differentiated function returns, or use `zymo.stop_gradient(x).item()`.",
+    )
 
 
 def _tolist(self):
     if self._trace.level == 0:
         return bottom(self).tolist()
-    raise conversion_error("`.tolist()` of a traced value")
+    raise conversion_error(
+        "`.tolist()` of a traced value",
+        "Fix: iterate over the array itself (`for row in x`, `list(x)`: the elements stay traced), "
+        "or use `zymo.stop_gradient(x).tolist()` where no gradient should flow.",
+    )
 
 
 def _copy_method(self, order="C"):
