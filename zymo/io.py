@@ -240,7 +240,11 @@ def _read(path: Path) -> tuple[dict[str, np.ndarray], dict[str, str]]:
     return tensors, meta
 
 
-def _check_model(path: Path, tensors: dict, meta: dict, model) -> dict[str, np.ndarray]:
+def _castable(stored: np.dtype, target: np.dtype) -> bool:
+    return np.can_cast(stored, target, casting="same_kind")
+
+
+def _check_model(path: Path, tensors: dict, meta: dict, model, cast: bool = False) -> dict[str, np.ndarray]:
     """``{first path: target array}`` after checking the file's structure, shapes and dtypes against ``model``."""
     targets, aliases = _model_tensors(model)
     stored = {k[len(_MODEL) :] for k in tensors if k.startswith(_MODEL)}
@@ -260,17 +264,20 @@ def _check_model(path: Path, tensors: dict, meta: dict, model) -> dict[str, np.n
         t = tensors[_MODEL + p]
         if t.shape != a.shape:
             problems.append(f"`{p}` has shape {t.shape} in the file, {a.shape} in the model")
-        elif t.dtype != a.dtype:
+        elif t.dtype != a.dtype and not (cast and _castable(t.dtype, a.dtype)):
             problems.append(f"`{p}` has dtype {t.dtype} in the file, {a.dtype} in the model")
     if problems:
-        raise CheckpointError(f"{path} does not fit this model: " + "; ".join(problems))
+        hint = ""
+        if not cast and all("dtype" in m for m in problems):
+            hint = " (pass cast=True to convert the file's arrays to the model's dtypes)"
+        raise CheckpointError(f"{path} does not fit this model: " + "; ".join(problems) + hint)
     for p, a in targets.items():
         if not a.flags.writeable:
             raise CheckpointError(f"cannot load into `{p}`: the model's array is read-only")
     return targets
 
 
-def _check_state(path: Path, tensors: dict, meta: dict, state: OptimiserState, targets: dict):
+def _check_state(path: Path, tensors: dict, meta: dict, state: OptimiserState, targets: dict, cast: bool = False):
     """The optimiser's new slots and counts, after checking them against ``state``'s rule and the model."""
     if "optimiser" not in meta:
         raise CheckpointError(f"{path} holds no optimiser state; save it with zymo.save(model, path, state=state)")
@@ -290,7 +297,8 @@ def _check_state(path: Path, tensors: dict, meta: dict, state: OptimiserState, t
             )
         for name, key in keys.items():
             t = tensors[key]
-            if t.shape != fresh[name].shape or t.dtype != fresh[name].dtype:
+            same_dtype = t.dtype == fresh[name].dtype or (cast and _castable(t.dtype, fresh[name].dtype))
+            if t.shape != fresh[name].shape or not same_dtype:
                 raise CheckpointError(
                     f"{path}: optimiser state `{name}` of `{p}` is {t.dtype}{list(t.shape)}, "
                     f"expected {fresh[name].dtype}{list(fresh[name].shape)}"
@@ -300,14 +308,18 @@ def _check_state(path: Path, tensors: dict, meta: dict, state: OptimiserState, t
     return slots, {p: int(n) for p, n in info["counts"].items()}, info["rules"]
 
 
-def load(path: str | os.PathLike, into, state: OptimiserState | None = None):
+def load(path: str | os.PathLike, into=None, state: OptimiserState | None = None, *, cast: bool = False):
     """Read a checkpoint into ``into``'s arrays in place (and into ``state``); returns ``into``.
 
     Everything is checked before anything is written: a file of the wrong
     format, a truncated or corrupted file, or one whose structure, shapes or
     dtypes differ from ``into`` raises ``CheckpointError`` and changes nothing.
-    With ``state``, the optimiser's per-array state, update counts and
-    numeric settings are restored too.
+    ``cast=True`` converts arrays stored in another floating dtype (a float32
+    file into a float64 model) instead. With ``state``, the optimiser's
+    per-array state, update counts and numeric settings are restored too.
+    Without ``into``, the model's arrays are returned as a dict ``{path: array}``
+    (paths as in ``zymo.nn.named_parameters``), so a file can be inspected
+    without the model it was saved from.
 
     Example:
         >>> import numpy as np, tempfile, os, zymo
@@ -316,13 +328,24 @@ def load(path: str | os.PathLike, into, state: OptimiserState | None = None):
         Traceback (most recent call last):
         ...
         zymo.io.CheckpointError: ... `['w']` has shape (2,) in the file, (3,) in the model
+        >>> zymo.load(path)
+        {"['w']": array([1., 1.])}
+        >>> zymo.load(path, into={"w": np.zeros(2, np.float32)}, cast=True)["w"]
+        array([1., 1.], dtype=float32)
     """
     path = Path(path)
     tensors, meta = _read(path)
-    targets = _check_model(path, tensors, meta, into)
-    restored = _check_state(path, tensors, meta, state, targets) if state is not None else None
+    if into is None:
+        if state is not None:
+            raise CheckpointError("optimiser state is loaded with its model: zymo.load(path, into=model, state=state)")
+        arrays = {k[len(_MODEL) :]: v for k, v in tensors.items() if k.startswith(_MODEL)}
+        for alias, first in json.loads(meta.get("aliases", "{}")).items():
+            arrays[alias] = arrays[first]
+        return arrays
+    targets = _check_model(path, tensors, meta, into, cast)
+    restored = _check_state(path, tensors, meta, state, targets, cast) if state is not None else None
     for p, a in targets.items():
-        np.copyto(a, tensors[_MODEL + p])
+        np.copyto(a, tensors[_MODEL + p], casting="same_kind")
     if restored is not None:
         slots, counts, rules = restored
         state.slots, state.counts = slots, counts

@@ -22,6 +22,7 @@ from .layout import ChannelsFirst
 from .module import Module, describe, named_parameters, num_parameters, parameters, testmode, trainmode
 from .normalization import GroupNorm, InstanceNorm, RMSNorm
 from .pooling import AdaptiveMaxPool, AdaptiveMeanPool, GlobalMaxPool, GlobalMeanPool, MaxPool, MeanPool
+from .precision import f32, f64, to_dtype
 from .recurrent import (
     GRU,
     LSTM,
@@ -44,6 +45,9 @@ from .transformer import (
 from .upsample import Upsample
 
 __all__ = [
+    "to_dtype",
+    "f32",
+    "f64",
     "Module",
     "parameters",
     "named_parameters",

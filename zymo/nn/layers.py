@@ -25,6 +25,7 @@ from ..seeding import generator_or_default
 from . import init as _init
 from .activations import identity
 from .module import Module, _layout, describe
+from .precision import cast_input
 
 __all__ = [
     "Dense",
@@ -97,6 +98,7 @@ class Dense(Module):
 
     def __call__(self, x):
         _check_features(self, x, self.in_features)
+        x = cast_input(self, x, self.weight.dtype)
         y = x @ self.weight.T
         if self.bias is not None:
             y = y + self.bias
@@ -324,6 +326,8 @@ class LayerNorm(Module):
         n = len(self.shape)
         if tuple(shape_of(x)[-n:]) != self.shape or len(shape_of(x)) < n:
             raise _shape_error(self, f"trailing axes of shape {self.shape}", x)
+        if self.weight is not None:
+            x = cast_input(self, x, self.weight.dtype)
         y = normalize_p(x, axes=tuple(range(-n, 0)), eps=self.eps)
         if self.weight is not None:
             y = y * self.weight + self.bias
@@ -382,6 +386,9 @@ class BatchNorm(Module):
         shape = shape_of(x)
         if len(shape) < 2 or shape[1] != self.channels:
             raise _shape_error(self, f"input (batch, {self.channels}, ...) with channels on axis 1", x)
+        reference = self.weight if self.weight is not None else self.running_mean
+        if reference is not None:
+            x = cast_input(self, x, reference.dtype)
         axes = (0,) + tuple(range(2, len(shape)))
         bshape = (1, self.channels) + (1,) * (len(shape) - 2)
         if self.training or self.running_mean is None:

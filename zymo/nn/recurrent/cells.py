@@ -20,6 +20,7 @@ from ...seeding import generator_or_default
 from .. import activations as _act
 from .. import init as _init
 from ..module import Module
+from ..precision import cast_input
 from ._primitives import Workspace, cell_step, reference_step
 
 __all__ = ["RNNCell", "LSTMCell", "GRUCell", "GRUv3Cell", "activation_name"]
@@ -123,6 +124,7 @@ class _Cell(Module):
         if state is None:
             state = self.initial_state()
         self._check(x, state)
+        x = cast_input(self, x, self.Wh.dtype)
         h, c = (state[0], state[1]) if self.kind == "lstm" else (state, None)
         act = self._act()
         if self.kind == "rnn" and act is None:

@@ -37,6 +37,7 @@ from ...core.tracer import is_tracer
 from ...seeding import generator_or_default
 from .. import activations as _act
 from ..module import Module
+from ..precision import cast_input
 from ._primitives import Workspace, sequence
 from .cells import GRUCell, GRUv3Cell, LSTMCell, RNNCell, _Cell
 
@@ -102,6 +103,10 @@ class _Sequence(Module):
     def _in_features(self) -> int | None:  # pragma: no cover - overridden
         return None
 
+    def _dtype(self):
+        """The dtype inputs are cast to (that of the first cell's parameters); ``None`` to leave them."""
+        return None
+
     def _prepare(self, x, lengths, mask):
         if not (is_tracer(x) or isinstance(x, np.ndarray)):
             x = np.asarray(x)
@@ -114,6 +119,9 @@ class _Sequence(Module):
                 f"{self!r} expects an input of shape {layout} (or (time, features)) with {what}, "
                 f"got shape {shape} (at {user_location()})"
             )
+        dtype = self._dtype()
+        if dtype is not None:
+            x = cast_input(self, x, dtype)
         unbatched = len(shape) == 2
         if unbatched:
             X = x[:, None, :]
@@ -198,6 +206,9 @@ class Recurrence(_Sequence):
         self.return_state = return_state
         self.state0 = cell.initial_state() if learn_state else None
 
+    def _dtype(self):
+        return getattr(self.cell, "dtype", None)
+
     def _in_features(self):
         return getattr(self.cell, "in_features", None)
 
@@ -239,6 +250,9 @@ class Bidirectional(_Sequence):
         self.backward = backward if backward is not None else _fresh_copy(layer, rng)
         self.time_major = layer.time_major
         self.return_state = layer.return_state
+
+    def _dtype(self):
+        return self.forward._dtype()
 
     def _in_features(self):
         return self.forward._in_features()
@@ -345,6 +359,9 @@ class _Stacked(_Sequence):
     @property
     def bidirectional(self) -> bool:
         return self.cells_reverse is not None
+
+    def _dtype(self):
+        return self.cells[0].dtype
 
     def _in_features(self):
         return self.cells[0].in_features
