@@ -112,9 +112,11 @@ def test_boolean_mask_argument_gets_no_gradient():
     onp.testing.assert_array_equal(gx, [1.0, 0.0])
 
 
-def test_gradient_with_respect_to_integers_only_is_none():
-    assert zymo.grad(lambda n: np.sum(n * n))(onp.array([1, 2])) is None
-    assert zymo.grad(lambda n: n * 2.0)(3) is None
+def test_gradient_with_respect_to_integers_only_is_an_error_saying_to_pass_a_float():
+    with pytest.raises(zymo.ZymoError, match="int64 array .*pass `x.astype"):
+        zymo.grad(lambda n: np.sum(n * n))(onp.array([1, 2]))
+    with pytest.raises(zymo.ZymoError, match="the integer 3.*pass `3.0`"):
+        zymo.grad(lambda n: n * 2.0)(3)
 
 
 def test_python_bool_and_int_leaves_of_a_pytree_get_none():
