@@ -48,20 +48,34 @@ class TiedArray(NamedTuple):
         return self.paths[0]
 
 
+_ENTRY_TYPES: dict[type, type] = {}
+
+
 def _writer(node) -> Callable[[Any], str]:
     """How a key of ``node`` is written in a path, from the entry type ``node``'s class is registered with."""
-    if type(node) in (list, tuple):
+    cls = type(node)
+    if cls is list or cls is tuple:
         return _index
-    entry_type = optree.register_pytree_node.get(type(node), namespace=NAMESPACE).path_entry_type
+    entry_type = _ENTRY_TYPES.get(cls)
+    if entry_type is None:
+        entry_type = _ENTRY_TYPES[cls] = optree.register_pytree_node.get(cls, namespace=NAMESPACE).path_entry_type
     if issubclass(entry_type, optree.NamedTupleEntry):
         return lambda i: f".{optree.namedtuple_fields(node)[i]}"
     if issubclass(entry_type, optree.StructSequenceEntry):
         return lambda i: f".{optree.structseq_fields(node)[i]}"
     if issubclass(entry_type, (optree.GetAttrEntry, optree.DataclassEntry)):
-        return lambda key: f".{key}"
+        return _attribute
     if issubclass(entry_type, optree.SequenceEntry):
         return _index
-    return lambda key: f"[{key!r}]"
+    return _item
+
+
+def _attribute(key) -> str:
+    return f".{key}"
+
+
+def _item(key) -> str:
+    return f"[{key!r}]"
 
 
 def _index(i: int) -> str:
@@ -82,7 +96,10 @@ def _walk(node, path: str, trainable: bool, leaves: list[int], out: list) -> Non
     if optree.tree_is_leaf(node, none_is_leaf=True, namespace=NAMESPACE):
         leaves[0] += 1
         return
-    children, _, keys, _ = optree.tree_flatten_one_level(node, none_is_leaf=True, namespace=NAMESPACE)
+    if type(node) is list or type(node) is tuple:
+        children, keys = node, range(len(node))
+    else:
+        children, _, keys, _ = optree.tree_flatten_one_level(node, none_is_leaf=True, namespace=NAMESPACE)
     write = _writer(node)
     parts = {}
     for key, child in zip(keys, children):
