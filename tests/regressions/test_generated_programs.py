@@ -278,3 +278,89 @@ def test_jit_fuzzing_moves_zero_dimensional_inputs_to_zero_dimensional_arrays():
     assert type(moved[1]) is float
     assert type(moved[2]) is onp.ndarray and moved[2].shape == (2,)
     _check_jit(Program(1, ["r1 = np.tanh(r0)", "r2 = r0.copy()", "r2[...] = 1.5", "r3 = r2 * r1"], 4, inputs[:1]))
+
+
+def test_fftshift_of_a_matrix_keeps_numpys_layout_so_a_later_vector_product_rounds_alike():
+    program = compile_program(
+        """
+def program(r0):
+    r3 = r0[0]
+    r4 = np.fft.fftshift(r0)
+    r5 = r3 @ r4
+    return [r4, r5]
+"""
+    )
+    check_float32(
+        program, (onp.array([[-0.027271763074256376, 0.2153539268318988], [-0.6669252679186933, -1.165040684753369]]),)
+    )
+
+
+def test_roll_and_take_along_a_later_axis_return_numpys_memory_layout():
+    import zymo
+    import zymo.numpy as znp
+
+    x = onp.random.default_rng(1).standard_normal((3, 4, 2))
+    functions = [
+        lambda v: znp.roll(v, 1, axis=1),
+        lambda v: znp.roll(v, (1, 2), axis=(0, 2)),
+        lambda v: znp.take(v, [1, 0], axis=1),
+        lambda v: znp.fft.ifftshift(v),
+    ]
+    for a in (x, x.transpose(2, 1, 0), x[:, ::-1]):
+        for f in functions:
+            want, got = f(a), zymo.vjp(f, a)[0]
+            assert got.strides == want.strides and got.tobytes() == want.tobytes()
+
+
+def test_scipy_log_softmax_and_softmax_equal_scipys_values_bit_for_bit():
+    import zymo
+    from zymo.scipy import special
+
+    x = onp.array([[0.8945391503195067, -0.9282961298251667], [-0.3073131484486343, 1.0446357841033076]] * 4)
+    for axis in (None, 0, 1):
+        for f in (special.log_softmax, special.softmax):
+            want = f(x, axis=axis)
+            got = zymo.vjp(lambda v: f(v, axis=axis), x)[0]
+            assert got.tobytes() == want.tobytes()
+    check_program(compile_program("def program(r0):\n    return [sp.log_softmax(r0), sp.softmax(r0, axis=0)]\n"), (x,))
+
+
+def test_linspace_between_float32_arrays_is_float32_as_in_numpy():
+    program = compile_program("def program(r0):\n    return [np.linspace(r0, 2 * r0, 3)]\n")
+    check_float32(program, (onp.array([[-1.002261679089141, 0.7431877191192782], [1.209002923309965, 1.475267]]),))
+    check_program(program, (onp.array([0.5, -0.25]),))
+
+
+def test_scipy_logsumexp_returns_a_scalar_or_an_array_as_scipy_does():
+    import scipy.special
+
+    import zymo
+    from zymo.scipy import special
+
+    for x in (onp.array([0.1257302210933933, -0.5]), onp.ones((2, 3)), onp.asarray(0.5)):
+        for axis in (None, -1) if x.ndim else (None,):
+            for keepdims in (False, True):
+                for b in (None, x):
+                    want = scipy.special.logsumexp(x, axis=axis, keepdims=keepdims, b=b)
+
+                    def f(v, axis=axis, keepdims=keepdims, b=b):
+                        return special.logsumexp(v, axis=axis, keepdims=keepdims, b=None if b is None else v)
+
+                    got = zymo.vjp(f, x)[0]
+                    assert type(got) is type(want) and onp.allclose(got, want, equal_nan=True)
+
+
+def test_asarray_of_a_traced_scalar_is_a_0d_array_and_ascontiguousarray_is_c_ordered_with_one_axis():
+    import zymo
+    import zymo.numpy as znp
+
+    m = onp.arange(6.0).reshape(2, 3).T
+    cases = [
+        (znp.asarray, onp.float64(2.0)),
+        (znp.ascontiguousarray, onp.float64(2.0)),
+        (znp.ascontiguousarray, m),
+        (lambda v: znp.asarray(v, order="F"), m.T),
+    ]
+    for f, x in cases:
+        want, got = f(x), zymo.vjp(f, x)[0]
+        assert type(got) is type(want) and got.shape == want.shape and got.strides == want.strides

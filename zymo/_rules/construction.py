@@ -123,7 +123,7 @@ def asarray(
     copy: bool | None = None,
     like: ArrayLike | None = None,
 ) -> np.ndarray:
-    """``numpy.asarray``; a traced value is returned as it is.
+    """``numpy.asarray``; a traced array is returned as it is (a traced scalar becomes a 0-d array).
 
     Example:
         >>> import zymo.numpy as znp
@@ -131,14 +131,34 @@ def asarray(
         array([1., 2.])
     """
     if type(a) is Tracer:
-        return a if dtype is None else astype(a, dtype, copy=False)
+        r = a if dtype is None else astype(a, dtype, copy=False)
+        v = bottom(r)
+        if type(v) is not np.ndarray:
+            return copy_p(r)  # NumPy makes a 0-d array of a scalar
+        if order in ("C", "F") and not v.flags[f"{order}_CONTIGUOUS"]:
+            return copy_p(r, order=order)
+        return r
     if type(a) in (list, tuple) and has_tracer(a):
         return _from_nested(a, dtype)
     return np.asarray(a, dtype=dtype, order=order)
 
 
 asanyarray = implements(np.asanyarray)(asarray)
-ascontiguousarray = implements(np.ascontiguousarray)(asarray)
+
+
+@implements(np.ascontiguousarray)
+def ascontiguousarray(a: ArrayLike, dtype: DTypeLike = None, *, like: ArrayLike | None = None) -> np.ndarray:
+    """``numpy.ascontiguousarray``: a C-ordered array of at least one dimension (a copy when ``a`` is not one).
+
+    Example:
+        >>> import zymo.numpy as znp
+        >>> znp.ascontiguousarray(znp.ones((2, 3)).T).flags.c_contiguous
+        True
+    """
+    if type(a) is not Tracer and not (type(a) in (list, tuple) and has_tracer(a)):
+        return np.ascontiguousarray(a, dtype=dtype)
+    r = asarray(a, dtype=dtype, order="C")
+    return znp.reshape(r, (1,)) if len(shape_of(r)) == 0 else r
 
 
 def zeros(
@@ -350,8 +370,10 @@ def linspace(
     num = int(num)
     if num < 0:
         raise ValueError(f"Number of samples, {num}, must be non-negative.")
+    dt = np.result_type(bottom(start), bottom(stop))  # as NumPy: Python numbers take the arrays' precision
+    if dt.kind not in "fc":
+        dt = np.result_type(dt, 1.0)
     start, stop = asarray(start), asarray(stop)
-    dt = np.result_type(bottom(start), bottom(stop), float)
     div = (num - 1) if endpoint else num
     delta = np.subtract(stop, start)
     if bottom(delta).dtype != dt:

@@ -163,6 +163,8 @@ def take(
         axis = 0
     idx = (slice(None),) * normalize_axis_index(axis, len(shape_of(a))) + (np.asarray(indices),)
     r = getitem(a, idx)
+    if len(idx) > 1 and not bottom(r).flags.c_contiguous:
+        r = copy_p(r, order="C")  # NumPy's take returns a C-ordered array; indexing a later axis does not
     return r if out is None else write_out(out, r)
 
 
@@ -242,6 +244,23 @@ def _copy_impl(x, order="K"):
 
 
 copy_p = linear(Primitive(_copy_impl, "copy"), lambda g, ans, x, order="K": g)
+
+
+def laid_out_as_copy_of(x, a):
+    """``x`` in the memory layout of ``a.copy(order="K")`` (``empty_like(a)``), which NumPy's sort and roll return.
+
+    The layout decides which loops later operations run (a vector-matrix product of a
+    transposed matrix calls another BLAS routine), and with it their rounding.
+    """
+    template = np.empty_like(bottom(a))
+    if template.ndim < 2 or template.strides == bottom(x).strides:
+        return x
+    if template.flags.c_contiguous:
+        return copy_p(x, order="C")
+    if template.flags.f_contiguous:
+        return copy_p(x, order="F")
+    perm = sorted(range(template.ndim), key=lambda d: -template.strides[d])
+    return znp.transpose(copy_p(znp.transpose(x, perm), order="C"), np.argsort(perm).tolist())
 
 
 @implements(np.copy)

@@ -23,9 +23,13 @@ from scipy.special import _ufuncs
 
 from .. import numpy as znp
 from ..core.errors import unsupported
+from ..core.forward import defjvp
+from ..core.primitive import Primitive
+from ..core.reverse import defvjp
 from ..core.tracer import bottom, is_tracer
 from . import scipy_special_ufuncs  # noqa: F401  (rules for the special functions used below)
-from .helpers import has_tracer
+from .helpers import has_tracer, shape_of
+from .reductions import expand_to
 
 __all__ = ["logsumexp", "softmax", "log_softmax", "polygamma", "multigammaln", "zeta"]
 
@@ -33,6 +37,25 @@ __all__ = ["logsumexp", "softmax", "log_softmax", "polygamma", "multigammaln", "
 def _stop(x):
     """The plain value of ``x`` (a constant: the functions below are exact for any shift)."""
     return np.asarray(bottom(x))
+
+
+def _logsumexp_impl(a, axis=None, keepdims=False):
+    return _sc.logsumexp(a, axis=axis, keepdims=keepdims)
+
+
+def _logsumexp_vjp(g, ans, a, axis=None, keepdims=False):
+    shape = shape_of(a)
+    return expand_to(g, shape, axis, keepdims) * np.exp(a - expand_to(ans, shape, axis, keepdims))
+
+
+def _logsumexp_jvp(t, ans, a, axis=None, keepdims=False):
+    return np.sum(t * np.exp(a - expand_to(ans, shape_of(a), axis, keepdims)), axis=axis, keepdims=keepdims)
+
+
+# SciPy's own function computes the value (its rounding differs from log(sum(exp(a - max))) + max).
+_logsumexp_p = Primitive(_logsumexp_impl, "scipy.special.logsumexp")
+defvjp(_logsumexp_p, _logsumexp_vjp)
+defjvp(_logsumexp_p, _logsumexp_jvp)
 
 
 def logsumexp(
@@ -57,7 +80,7 @@ def logsumexp(
     if not has_tracer([a, b]):
         return _sc.logsumexp(a, axis=axis, b=b, keepdims=keepdims, return_sign=return_sign)
     if b is None and not return_sign:
-        return znp.logsumexp(a, axis=axis, keepdims=keepdims)
+        return _logsumexp_p(a, axis=axis, keepdims=keepdims)
     av = _stop(a)
     unused = None
     if b is not None:  # entries weighted by zero take no part, even where exp(a) overflows
@@ -74,8 +97,15 @@ def logsumexp(
     shift = m if keepdims else np.squeeze(m, axis=axis if axis is not None else None)
     sign = np.sign(_stop(s))
     if return_sign:
-        return np.log(np.abs(s)) + shift, sign
-    return np.log(s) + shift
+        return _as_scipy_returns(np.log(np.abs(s)) + shift, keepdims), sign
+    return _as_scipy_returns(np.log(s) + shift, keepdims)
+
+
+def _as_scipy_returns(r, keepdims: bool):
+    """A scalar where SciPy's ``logsumexp`` returns one (no axis left), else an array."""
+    if np.ndim(bottom(r)) != 0:
+        return r
+    return znp.asarray(r) if keepdims else r[()]
 
 
 def log_softmax(x: ArrayLike, axis: int | tuple[int, ...] | None = None) -> np.ndarray:
@@ -89,7 +119,10 @@ def log_softmax(x: ArrayLike, axis: int | tuple[int, ...] | None = None) -> np.n
     """
     if not is_tracer(x):
         return _sc.log_softmax(x, axis=axis)
-    return x - logsumexp(x, axis=axis, keepdims=True)
+    m = np.amax(_stop(x), axis=axis, keepdims=True)  # SciPy's operations in SciPy's order: the same rounding
+    shifted = x - np.where(np.isfinite(m), m, 0)
+    with np.errstate(divide="ignore"):
+        return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
 
 
 def softmax(x: ArrayLike, axis: int | tuple[int, ...] | None = None) -> np.ndarray:
@@ -103,7 +136,8 @@ def softmax(x: ArrayLike, axis: int | tuple[int, ...] | None = None) -> np.ndarr
     """
     if not is_tracer(x):
         return _sc.softmax(x, axis=axis)
-    return np.exp(log_softmax(x, axis=axis))
+    e = np.exp(x - np.amax(_stop(x), axis=axis, keepdims=True))  # as SciPy computes it, for the same rounding
+    return e / np.sum(e, axis=axis, keepdims=True)
 
 
 def zeta(x: ArrayLike, q: ArrayLike | None = None) -> np.ndarray:

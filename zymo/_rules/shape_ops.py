@@ -23,7 +23,7 @@ from ..core.mutation import inplace_setitem
 from ..core.primitive import Primitive
 from ..core.tracer import Tracer, bottom
 from .helpers import dtype_of, has_tracer, keep_real_cotangents, linear, linear_all, shape_of, unbroadcast, write_out
-from .indexing import astype
+from .indexing import astype, laid_out_as_copy_of
 
 
 def _asarray(x):
@@ -666,14 +666,16 @@ def roll(a: ArrayLike, shift: int | Sequence[int], axis: int | tuple[int, ...] |
     """
     if axis is None:
         return reshape(roll(ravel(a), shift, 0), shape_of(a))
+    rolled = a
     if isinstance(axis, (tuple, list)):
         shifts = shift if isinstance(shift, (tuple, list)) else [shift] * len(axis)
         for s, ax in zip(shifts, axis):
-            a = roll(a, s, ax)
-        return a
-    n = shape_of(a)[axis]
-    idx = (np.arange(n) - shift) % n if n else np.arange(0)
-    return take(a, idx, axis=axis)
+            rolled = roll(rolled, s, ax)
+    else:
+        n = shape_of(a)[axis]
+        idx = (np.arange(n) - shift) % n if n else np.arange(0)
+        rolled = take(a, idx, axis=axis)
+    return laid_out_as_copy_of(rolled, a)  # NumPy's roll fills ``empty_like(a)``
 
 
 # --- pad --------------------------------------------------------------------------------

@@ -15,23 +15,8 @@ from numpy.typing import ArrayLike
 from .. import numpy as znp
 from ..core.dispatch import implements
 from ..core.recording import observed_call
-from ..core.tracer import Tracer, bottom
-from .indexing import copy_p, take_along_axis
-
-
-def _laid_out_as_copy_of(x, a):
-    """``x`` (a C-ordered gather) in the memory layout of ``a.copy(order="K")``, which NumPy's sort returns.
-
-    The layout decides which loops later operations run (a vector-matrix product of a
-    transposed matrix calls another BLAS routine), and with it their rounding.
-    """
-    template = np.empty_like(bottom(a))
-    if template.ndim < 2 or template.flags.c_contiguous:
-        return x
-    if template.flags.f_contiguous:
-        return copy_p(x, order="F")
-    perm = sorted(range(template.ndim), key=lambda d: -template.strides[d])
-    return znp.transpose(copy_p(znp.transpose(x, perm), order="C"), np.argsort(perm).tolist())
+from ..core.tracer import Tracer
+from .indexing import laid_out_as_copy_of, take_along_axis
 
 
 def _flat_if_none(a, axis):
@@ -62,7 +47,7 @@ def sort(
         raise TypeError("zymo.numpy.sort: `order` applies to structured arrays, which carry no gradient")
     a, axis = _flat_if_none(a, axis)
     idx = observed_call(np.argsort, a, axis=axis, kind="stable")
-    return _laid_out_as_copy_of(take_along_axis(a, idx, axis), a)
+    return laid_out_as_copy_of(take_along_axis(a, idx, axis), a)
 
 
 def _matching_permutation(x, target, axis):
@@ -96,4 +81,4 @@ def partition(
         raise TypeError("zymo.numpy.partition: `order` applies to structured arrays, which carry no gradient")
     a, axis = _flat_if_none(a, axis)
     idx = observed_call(_partition_permutation, a, kth=kth, axis=axis, kind=kind)
-    return _laid_out_as_copy_of(take_along_axis(a, idx, axis), a)
+    return laid_out_as_copy_of(take_along_axis(a, idx, axis), a)
