@@ -186,3 +186,60 @@ def test_a_zymo_error_inside_the_function_leaves_no_state():
     with pytest.raises(zymo.TracerConversionError):
         zymo.grad(lambda x: float(onp.asarray(x).sum()))(onp.ones(3))
     _no_state_left()
+
+
+def _gc_seen_by_a_recording_that_outlives_another(first, second):
+    """``gc.isenabled()`` inside ``second``'s recording (another thread), read after ``first`` started
+    recording before it and finished while it still records."""
+    import gc
+
+    first_in, second_in, first_done, seen = threading.Event(), threading.Event(), threading.Event(), []
+
+    def outliving(x):
+        second_in.set()
+        assert first_done.wait(30)
+        seen.append(gc.isenabled())
+        return np.sum(x * x)
+
+    def short(x):
+        first_in.set()
+        assert second_in.wait(30)
+        return np.sum(np.tanh(x))
+
+    def run_second():
+        assert first_in.wait(30)
+        second(outliving)(onp.ones(3))
+
+    t = threading.Thread(target=run_second)
+    t.start()
+    first(short)(onp.ones(3))
+    first_done.set()
+    t.join(30)
+    return seen
+
+
+@pytest.mark.parametrize("kind", ["value_and_grad", "jit"])
+def test_collector_stays_paused_while_another_thread_still_records_and_resumes_after_the_last(kind):
+    import gc
+
+    from zymo.core import collector
+
+    def wrap(f):
+        vg = zymo.value_and_grad(f)
+        return zymo.jit(vg) if kind == "jit" else vg
+
+    assert gc.isenabled()
+    assert _gc_seen_by_a_recording_that_outlives_another(wrap, wrap) == [False]
+    assert gc.isenabled() and collector.pausing() == 0
+
+
+def test_collector_disabled_by_the_user_stays_disabled_after_recordings():
+    import gc
+
+    gc.disable()
+    try:
+        zymo.grad(lambda x: np.sum(x * x))(onp.ones(2))
+        zymo.jit(zymo.grad(lambda x: np.sum(x * x)))(onp.ones(2))
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import functools
-import gc
 from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from . import recording
+from . import collector, recording
 from .differentiation import (
     argnums_tuple,
     call_user,
@@ -54,9 +53,7 @@ def _value_and_grad(fun: Callable, argnums, has_aux: bool, reject_integers: bool
         f = functools.partial(fun, **kwargs) if kwargs else fun
         # The tape holds no reference cycles, so the cyclic collector is paused while it is built and
         # consumed: recording allocates many small objects, and collections would only slow it down.
-        collecting = gc.isenabled()
-        if collecting:
-            gc.disable()
+        collector.pause()
         try:
             rec, aux = record(f, args, nums, has_aux, reject_integers)
             seeds = scalar_seed(rec.out, rec.trace)
@@ -64,8 +61,7 @@ def _value_and_grad(fun: Callable, argnums, has_aux: bool, reject_integers: bool
             value = unbox(rec.out, rec.trace)
         finally:
             finish()
-            if collecting:
-                gc.enable()
+            collector.resume()
         g = grads[0] if single else tuple(grads)
         return ((value, aux), g) if has_aux else (value, g)
 

@@ -22,7 +22,6 @@ always correct, never slower by more than the recording.
 from __future__ import annotations
 
 import functools
-import gc
 import random
 import threading
 import warnings
@@ -31,6 +30,7 @@ from typing import Callable
 
 import numpy as np
 
+from . import collector
 from .differentiation import (
     Recorded,
     argnums_tuple,
@@ -476,9 +476,7 @@ class Jitted:
     def _record(self, args, kwargs, flat, nums, single):
         """Run the function under a recording reverse trace: ``(result, program or reason)``."""
         f = functools.partial(self._f, **kwargs) if kwargs else self._f
-        collecting = gc.isenabled()
-        if collecting:
-            gc.disable()
+        collector.pause()
         try:
             with new_level() as level:
                 trace = ReverseTrace(level)
@@ -531,16 +529,13 @@ class Jitted:
             value = unbox(out, trace)
         finally:
             finish()
-            if collecting:
-                gc.enable()
+            collector.resume()
         return self._package(value, aux, grads, single), prog
 
     def _run(self, prog: _Program, args, flat, nums, single):
         if prog.run is None:
             prog.run = generate(prog) if len(prog.ops) <= MAX_OPS else False
-        collecting = gc.isenabled()
-        if collecting:
-            gc.disable()
+        collector.pause()
         try:
             if prog.run is False:
                 return self._interpret(prog, flat, nums, single)
@@ -550,8 +545,7 @@ class Jitted:
             value, aux_values, grads, owned = prog.run([flat[i][j] for i, j, _ in prog.inputs], _same)
             grads = finish_gradients(grads, owned)
         finally:
-            if collecting:
-                gc.enable()
+            collector.resume()
         aux_nodes = [v for is_node, v in prog.aux[1] if is_node] if prog.aux is not None else []
         aux = _aux(prog, dict(zip(aux_nodes, aux_values)).__getitem__)
         grads = assemble(dict(zip(prog.keep, grads)), prog.treedefs, prog.leaf_nodes, [flat[i] for i in nums])
