@@ -364,3 +364,17 @@ def test_asarray_of_a_traced_scalar_is_a_0d_array_and_ascontiguousarray_is_c_ord
     for f, x in cases:
         want, got = f(x), zymo.vjp(f, x)[0]
         assert type(got) is type(want) and got.shape == want.shape and got.strides == want.strides
+
+
+def test_gradient_of_det_of_a_singular_matrix_is_the_transposed_adjugate():
+    import zymo
+    import zymo.numpy as znp
+
+    for a in (onp.full((2, 2), 1.5), onp.array([[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [0.5, -1.0, 2.0]])):
+        g = zymo.grad(znp.linalg.det)(a)
+        want = onp.zeros_like(a)
+        for i in range(a.shape[0]):
+            for j in range(a.shape[1]):
+                minor = onp.delete(onp.delete(a, i, 0), j, 1)
+                want[i, j] = (-1) ** (i + j) * onp.linalg.det(minor)
+        onp.testing.assert_allclose(g, want, atol=1e-12)

@@ -195,10 +195,24 @@ def solve(a: ArrayLike, b: ArrayLike) -> np.ndarray:
     return solve_p(a, b)
 
 
+def _adjugate(a):
+    """``det(a) inv(a)``, also for singular matrices: ``det(U) det(V) V diag(prod of the other s) U^T``."""
+    u, s, vh = np.linalg.svd(a)
+    n = shape_of(s)[-1]
+    others = np.stack([np.prod(np.delete(s, i, axis=-1), axis=-1) for i in range(n)], axis=-1)
+    sign = np.linalg.det(u) * np.linalg.det(vh)
+    return np.expand_dims(np.expand_dims(sign, -1), -1) * np.matmul(_mT(vh) * np.expand_dims(others, -2), _mT(u))
+
+
+def _det_vjp(g, ans, a):
+    try:
+        return np.expand_dims(np.expand_dims(g * ans, -1), -1) * _mT(np.linalg.inv(a))
+    except np.linalg.LinAlgError:  # a singular matrix: the gradient is still the (transposed) adjugate
+        return np.expand_dims(np.expand_dims(g, -1), -1) * _mT(_adjugate(a))
+
+
 det_p = Primitive(np.linalg.det, "det")
-defvjp(
-    det_p, lambda g, ans, a: np.expand_dims(np.expand_dims(g * ans, -1), -1) * _mT(np.linalg.inv(a)), saves=(0, "ans")
-)
+defvjp(det_p, _det_vjp, saves=(0, "ans"))
 defjvp(det_p, lambda t, ans, a: ans * np.trace(np.linalg.solve(a, t), axis1=-2, axis2=-1))
 
 
