@@ -223,6 +223,7 @@ def main() -> None:
     configs = [(e, m, r) for m in args.models for e in engines for r in (1, 2)]
     results: dict = {c: [] for c in configs}
     print(f"{os.cpu_count()} CPUs; one thread per rank; global batch {args.batch}; {args.rounds} rounds")
+    _common.limit_threads(1)  # as in every worker, so that the header shows their settings
     print(_common.header(1))
     for _ in range(args.rounds):
         for c in configs:

@@ -30,3 +30,10 @@ def test_distributed_flag_without_mpi_names_the_install_command(tmp_path, monkey
     assert main(["train", "--distributed", "--out", str(tmp_path), *QUICK]) == 2
     assert "pip install 'zymo[mpi]'" in capsys.readouterr().out
     assert not any(tmp_path.iterdir())
+
+
+def test_a_usage_error_on_two_ranks_is_printed_once_and_ends_both(tmp_path):
+    (tmp_path / "model.safetensors").write_bytes(b"an earlier run")
+    job = run_ranks(2, ["-m", "zymo", "train", "--distributed", "--out", str(tmp_path), *QUICK])
+    assert job.returncode != 0
+    assert job.output.count("already holds a run") == 1, job.output

@@ -76,7 +76,7 @@ def train_regressor(args, distributed: bool, rank: int = 0, fail=None) -> tuple[
 
 def _arguments(argv=None):
     p = argparse.ArgumentParser()
-    p.add_argument("scenario", choices=["train", "raise", "hang", "sigkill", "mismatch", "allreduce"])
+    p.add_argument("scenario", choices=["train", "raise", "hang", "sigkill", "nan", "mismatch", "allreduce"])
     p.add_argument("out")
     p.add_argument("--samples", type=int, default=64)
     p.add_argument("--batch-size", type=int, default=16)
@@ -93,7 +93,7 @@ def _arguments(argv=None):
 
 
 def _failing_loss(args, out: Path, rank: int):
-    """``mse`` that, on rank 1 at step ``--fail-step``, raises, hangs or kills itself (noting the time first)."""
+    """``mse`` that, on rank 1 at step ``--fail-step``, raises, hangs, kills itself or returns NaN (noting the time)."""
     calls = [0]
 
     def loss(model, x, y):
@@ -106,6 +106,8 @@ def _failing_loss(args, out: Path, rank: int):
                 time.sleep(600)
             if args.scenario == "sigkill":
                 os.kill(os.getpid(), signal.SIGKILL)
+            if args.scenario == "nan":
+                return mse(model, x, y) * np.nan
         return mse(model, x, y)
 
     return loss

@@ -44,6 +44,15 @@ def test_a_rank_killed_with_sigkill_ends_the_job_within_a_minute(tmp_path):
     assert not (tmp_path / "rank0.npz").exists()  # rank 0 did not finish training without rank 1
 
 
+def test_a_nan_loss_on_one_rank_stops_every_rank_with_one_report(tmp_path):
+    job = run_program(2, tmp_path, "nan", "--fail-step", "3")
+    output = _all_output(job, tmp_path)
+    assert job.returncode != 0
+    assert output.count("NonFiniteLossError: the loss is nan at step 3") == 1, output
+    assert "NonFiniteLossError" in rank_stderr(tmp_path, 0)
+    assert _seconds_since_fault(job, tmp_path) < SECONDS_TO_END
+
+
 def test_ranks_with_different_models_are_reported_by_array_name(tmp_path):
     start = time.time()
     job = run_program(2, tmp_path, "mismatch")

@@ -25,6 +25,7 @@ rank 0 prints and writes the outputs.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import importlib.util
 import io
@@ -432,10 +433,24 @@ def run(args) -> int:
         from ..distributed import MPIUnavailableError, rank
 
         try:
-            rank()
+            if rank() != 0:
+                return _quietly(args)
         except MPIUnavailableError as e:
             print(f"error: {e}")
             return 2
+    return _run_with_threads(args)
+
+
+def _quietly(args) -> int:
+    """Rank 1 and up: the same run, leaving messages to rank 0 (a usage error ends every rank, printed once)."""
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            return _run_with_threads(args)
+    except SystemExit as e:
+        return e.code if isinstance(e.code, int) else 1
+
+
+def _run_with_threads(args) -> int:
     missing = [m for m in ("sklearn", "matplotlib", "threadpoolctl") if importlib.util.find_spec(m) is None]
     if missing:
         print(f"python -m zymo train needs {', '.join(missing)}: pip install 'zymo[train]'")
