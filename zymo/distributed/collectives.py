@@ -17,11 +17,13 @@ from .runtime import comm, mpi, timeout
 
 __all__ = ["wait", "barrier", "broadcast_array", "broadcast_bytes", "broadcast_json", "allgather_bytes", "allreduce"]
 
-# Poll without pause for this long, as MPI's blocking collectives do: MPI makes progress on a request only while
-# it is polled, so a pause between polls delays each of a collective's steps (sleeping, or even yielding the CPU,
-# made a 1.2 MB allreduce 4x slower on a busy machine). Past it (a rank waits for another to evaluate or write a
-# checkpoint), sleep between polls, up to _LONGEST_PAUSE.
-_SPIN_SECONDS = 1.0
+# Poll without pause briefly (a collective between ranks of one machine can complete in microseconds), then
+# sleep between polls: a rank that spins while it waits takes the CPU from the ranks it waits for wherever ranks
+# share cores with other work (a 1 s spin halved the steps per second of 2 ranks on a busy 2-core machine). MPI
+# makes progress on a request only while it is polled, so pauses stay short (_SHORT_PAUSE) for the first second;
+# past it (a rank waits for rank 0 to evaluate or write a checkpoint) they grow to _LONGEST_PAUSE.
+_SPIN_SECONDS = 1e-4
+_SHORT_PAUSE = 2e-4
 _LONGEST_PAUSE = 5e-3
 
 
@@ -44,7 +46,7 @@ def wait(requests: list, what: str) -> None:
             )
         if waited > _SPIN_SECONDS:
             time.sleep(pause)
-            pause = min(2 * pause, _LONGEST_PAUSE)
+            pause = min(2 * pause, _SHORT_PAUSE if waited < 1.0 else _LONGEST_PAUSE)
 
 
 def barrier() -> None:
