@@ -20,6 +20,7 @@ from . import init as _init
 from ._conv import ConvGeometry, conv, conv_input_grad, output_size
 from .activations import identity
 from .module import Module, describe
+from .precision import cast_input
 
 __all__ = ["Conv", "ConvTranspose"]
 
@@ -182,6 +183,7 @@ class Conv(_ConvBase):
         return ConvGeometry(self.stride, pad, self.dilation, self.groups)
 
     def __call__(self, x):
+        x = cast_input(self, x, self.weight.dtype)
         shape = self._check_input(x, self.in_channels)
         geo = self.geometry(shape[1:-1])
         out = tuple(map(output_size, shape[1:-1], self.kernel_size, self.stride, geo.padding, self.dilation))
@@ -256,6 +258,7 @@ class ConvTranspose(_ConvBase):
         return shape_of(self.weight)[-1] * self.groups
 
     def __call__(self, x):
+        x = cast_input(self, x, self.weight.dtype)
         shape = self._check_input(x, self.in_channels)
         out = tuple(
             (n - 1) * s - lo - hi + d * (k - 1) + op + 1
