@@ -16,7 +16,7 @@ Example:
 
 from importlib import import_module as _import_module
 
-__all__ = ["special", "stats", "linalg"]
+__all__ = ["special", "stats", "linalg", "signal"]
 
 
 def __getattr__(name: str):
