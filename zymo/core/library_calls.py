@@ -25,6 +25,7 @@ ALTERNATIVES = {
     "scipy.stats": "zymo.scipy.stats",
     "scipy.linalg": "zymo.scipy.linalg",
     "scipy.signal": "zymo.scipy.signal",
+    "scipy.integrate": "zymo.scipy.integrate",
     "scipy.optimize": "zymo.optimize",
 }
 _LIBRARIES = ("numpy", "scipy")

@@ -16,7 +16,7 @@ Example:
 
 from importlib import import_module as _import_module
 
-__all__ = ["special", "stats", "linalg", "signal"]
+__all__ = ["special", "stats", "linalg", "signal", "integrate"]
 
 
 def __getattr__(name: str):
