@@ -11,6 +11,7 @@
 - ``statistics``: ``average``, ``ptp``, ``median``/``percentile``/``quantile``, ``cov``, the NaN-ignoring reductions;
 - ``series``: ``convolve``, ``correlate``, ``interp``, ``polyval``, ``trapezoid``;
 - ``nondifferentiable``: NumPy functions whose results carry no derivative;
+- ``in_namespace``: the primitives written with the array API standard, for CuPy and other libraries' arrays;
 - ``scipy_special_ufuncs``, ``scipy_special``, ``scipy_stats``: SciPy's special functions and distributions.
   They import SciPy, so they are not imported here: ``scipy_special_ufuncs`` is loaded the first time a SciPy
   ufunc meets a traced value (``zymo.core.dispatch.LAZY_UFUNC_RULES``), the others by ``zymo.scipy``.
@@ -43,6 +44,7 @@ from . import (
     fft,
     statistics,
     series,
+    in_namespace,
 )
 
 __all__ = [
@@ -62,4 +64,5 @@ __all__ = [
     "fft",
     "statistics",
     "series",
+    "in_namespace",
 ]

@@ -28,7 +28,7 @@ from ..core.primitive import Primitive
 from ..core.recording import observe, observed_call
 from ..core.reverse import defvjp, defvjp_all
 from ..core.tracer import Tracer, bottom
-from .helpers import is_complex, shape_of
+from .helpers import arange_in, dtype_of, eye_in, is_complex, shape_of
 
 Array = np.ndarray  # or a traced value, which behaves as one
 
@@ -44,17 +44,20 @@ def _mT(x):
 
 
 def _eye(n, like):
-    return np.eye(n, dtype=bottom(like).dtype)
+    return eye_in(like, n, dtype_of(like))
 
 
 def _tril(x, k=0):
     n, m = shape_of(x)[-2:]
-    return np.where(np.tri(n, m, k, dtype=bool), x, 0.0)
+    if type(bottom(x)) is np.ndarray:
+        return np.where(np.tri(n, m, k, dtype=bool), x, 0.0)
+    rows, cols = arange_in(x, n)[:, None], arange_in(x, m)[None, :]
+    return np.where(cols <= rows + k, x, 0.0)
 
 
 def _diag_embed(v):
     n = shape_of(v)[-1]
-    return np.expand_dims(v, -1) * np.eye(n, dtype=bottom(v).dtype)
+    return np.expand_dims(v, -1) * eye_in(v, n, dtype_of(v))
 
 
 def _diag_part(x):

@@ -43,6 +43,8 @@ from .helpers import (
     from_partials,
     has_tracer,
     is_complex,
+    lowest,
+    mask_of,
     linear,
     unbroadcast,
     unbroadcast_expr,
@@ -102,9 +104,7 @@ def register_ufunc(ufunc, prim):
     return prim
 
 
-def _mask(cond, like):
-    """A 0/1 array of ``like``'s dtype (keeps float32 gradients float32)."""
-    return np.asarray(cond).astype(dtype_of(like))
+_mask = mask_of
 
 
 _SHAPED = (np.ndarray, Absent)
@@ -210,7 +210,7 @@ def _pow_dx(ans, x, y):
         if y == 0:
             return 0.0 * x
         return y * np.power(x, y - 1)
-    origin = np.logical_and(np.equal(bottom(y), 0), np.equal(bottom(x), 0))
+    origin = np.logical_and(np.equal(lowest(y), 0), np.equal(lowest(x), 0))
     if np.any(origin):  # 0 * 0 ** -1 would be NaN; a base of 1 there keeps every derivative finite
         x = np.where(origin, 1.0, x)
     return y * np.power(x, y - 1)
@@ -374,7 +374,7 @@ defvjp(
     where_p,
     None,
     lambda g, ans, c, x, y: cotangent_for(g * _mask(c, g), x),
-    lambda g, ans, c, x, y: cotangent_for(g * _mask(np.logical_not(c), g), y),
+    lambda g, ans, c, x, y: cotangent_for(g * _mask(c, g, negate=True), y),
     saves=(0,),
 )
 defjvp_all(
@@ -416,12 +416,12 @@ defvjp(
 
 
 def _inside(x, lo, hi):
-    inside = np.ones(np.shape(x), bool)
-    if lo is not None:
-        inside = np.logical_and(inside, np.greater_equal(x, lo))
-    if hi is not None:
-        inside = np.logical_and(inside, np.less_equal(x, hi))
-    return inside
+    above = None if lo is None else np.greater_equal(x, lo)
+    below = None if hi is None else np.less_equal(x, hi)
+    if above is None or below is None:
+        inside = above if below is None else below
+        return np.ones(np.shape(x), bool) if inside is None else inside
+    return np.logical_and(above, below)
 
 
 defjvp(

@@ -23,9 +23,10 @@ import numpy as np
 from ..core.dispatch import implements
 from ..core.forward import defjvp, defjvp_all
 from ..core.jit_codegen import definline
+from ..core.namespace import foreign_namespace, is_foreign, namespace_dtype, numpy_dtype
 from ..core.primitive import Primitive
 from ..core.reverse import Absent, defvjp, defvjp_all, defvjp_plain
-from ..core.trace import CONST, current_level
+from ..core.trace import CONST, box_foreign, current_level
 from ..core.tracer import Tracer, bottom, new_tracer
 from ..core.tracer_methods import write_out
 
@@ -40,6 +41,12 @@ __all__ = [
     "keep_real_cotangents",
     "write_out",
     "has_tracer",
+    "mask_of",
+    "lowest",
+    "ones_in",
+    "zeros_in",
+    "eye_in",
+    "arange_in",
     "const_buffer",
     "zeros_for",
     "from_partials",
@@ -69,6 +76,8 @@ def dtype_of(x):
         return x.dtype
     while type(x) is Tracer:
         x = x._val
+    if type(x) is not np.ndarray and is_foreign(x):
+        return numpy_dtype(x.dtype)
     return x.dtype if hasattr(x, "dtype") else np.result_type(x)
 
 
@@ -146,6 +155,54 @@ def keep_real_cotangents(prim: Primitive) -> Primitive:
 
         prim.vjp = rule_all
     return prim
+
+
+def mask_of(cond, like, negate: bool = False):
+    """A 0/1 array of ``like``'s dtype from a boolean one (keeps float32 gradients float32), in its namespace.
+
+    ``negate``: the mask of ``not cond``.
+    """
+    c = bottom(cond)
+    if type(c) is np.ndarray or not is_foreign(c):
+        return np.asarray(np.logical_not(cond) if negate else cond).astype(dtype_of(like))
+    xp = foreign_namespace(c)
+    return box_foreign(xp.astype(xp.logical_not(c) if negate else c, namespace_dtype(xp, dtype_of(like))))
+
+
+def lowest(x):
+    """The plain value under ``x``; a foreign array stays boxed, so NumPy's functions on it reach zymo."""
+    b = bottom(x)
+    if type(b) is np.ndarray:
+        return b
+    return box_foreign(b)
+
+
+def _made_like(like, np_maker, name: str, args, dtype):
+    b = bottom(like)
+    if type(b) is np.ndarray or not is_foreign(b):
+        return np_maker(*args, dtype=dtype)
+    xp = foreign_namespace(b)
+    return box_foreign(getattr(xp, name)(*args, dtype=namespace_dtype(xp, dtype), device=b.device))
+
+
+def ones_in(like, shape, dtype=None):
+    """``numpy.ones(shape, dtype)`` in ``like``'s namespace and on its device."""
+    return _made_like(like, np.ones, "ones", (tuple(shape),), dtype)
+
+
+def zeros_in(like, shape, dtype=None):
+    """``numpy.zeros(shape, dtype)`` in ``like``'s namespace and on its device."""
+    return _made_like(like, np.zeros, "zeros", (tuple(shape),), dtype)
+
+
+def eye_in(like, n: int, dtype=None):
+    """``numpy.eye(n, dtype=dtype)`` in ``like``'s namespace and on its device."""
+    return _made_like(like, np.eye, "eye", (n,), dtype)
+
+
+def arange_in(like, n: int):
+    """``numpy.arange(n)`` in ``like``'s namespace and on its device."""
+    return _made_like(like, np.arange, "arange", (n,), None)
 
 
 def has_tracer(x) -> bool:

@@ -11,7 +11,7 @@ from ..core.forward import defjvp
 from ..core.primitive import Primitive
 from ..core.recording import observed_call
 from ..core.reverse import defvjp
-from .helpers import dtype_of, has_tracer, linear, shape_of, write_out
+from .helpers import arange_in, dtype_of, has_tracer, linear, mask_of, ones_in, shape_of, write_out, zeros_in
 
 _builtin_sum = sum
 
@@ -128,7 +128,7 @@ def _prod_impl(x, axis=None, dtype=None, keepdims=False):
 
 def _exclusive_cumprod(x):
     """Along the last axis: ``out[..., i] = prod(x[..., :i])`` (one for ``i = 0``)."""
-    ones = np.ones(shape_of(x)[:-1] + (1,), dtype_of(x))
+    ones = ones_in(x, shape_of(x)[:-1] + (1,), dtype_of(x))
     return np.concatenate([ones, np.cumprod(x[..., :-1], axis=-1)], axis=-1)
 
 
@@ -137,9 +137,9 @@ def _prod_grad_factor(ans, x, axis, keepdims):
     shape = shape_of(x)
     axes = axes_of(axis, len(shape))
     if not axes:
-        return np.ones(shape, dtype_of(x))
+        return ones_in(x, shape, dtype_of(x))
     if 0 in shape:
-        return np.zeros(shape, dtype_of(x))
+        return zeros_in(x, shape, dtype_of(x))
     rest = [i for i in range(len(shape)) if i not in axes]
     perm = rest + list(axes)
     moved = np.reshape(np.transpose(x, perm), tuple(shape[i] for i in rest) + (-1,))
@@ -216,7 +216,7 @@ def _extreme(np_fn, name):
 
     def weights(ans, x, axis, keepdims):
         shape = shape_of(x)
-        hit = np.asarray(x == expand_to(ans, shape, axis, keepdims)).astype(dtype_of(x))
+        hit = mask_of(x == expand_to(ans, shape, axis, keepdims), x)
         return hit / np.sum(hit, axis=axis, keepdims=True)
 
     defvjp(
@@ -419,10 +419,10 @@ def _last_axis(x, axis):
 def _tail_products(x):
     """``C[..., i, j] = prod(x[..., i+1 : j+1])`` for ``j >= i``, zero below the diagonal."""
     n = shape_of(x)[-1]
-    i = np.arange(n)[:, None]
-    k = np.arange(n)[None, :]
+    i = arange_in(x, n)[:, None]
+    k = arange_in(x, n)[None, :]
     spread = np.where(k > i, np.expand_dims(x, -2), 1)
-    return np.cumprod(spread, axis=-1) * (k >= i).astype(dtype_of(x))
+    return np.cumprod(spread, axis=-1) * mask_of(k >= i, x)
 
 
 def _any_zero(x) -> bool:

@@ -181,7 +181,7 @@ def jvp(fun: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = Fa
         def split(x):
             if type(x) is Tracer and x._trace is trace:
                 t = x._node
-                return x._val, (zeros_like_leaf(x._val) if t is None else t)
+                return unbox(x._val, None), (zeros_like_leaf(x._val) if t is None else unbox(t, None))
             v = unbox(x, trace)
             return v, zeros_like_leaf(v) if is_differentiable(v) else None
 

@@ -25,7 +25,9 @@ from .primitive import refresh_view
 from .pytree import tree_flatten, tree_map, tree_unflatten
 from .reverse import ReverseTrace, backward
 from .trace import current_level, new_level
-from .tracer import Tracer, bottom, object_array_error, snapshot
+from .namespace import foreign_namespace, is_foreign, numpy_dtype
+from .trace import CONST, box_foreign
+from .tracer import Tracer, bottom, new_tracer, object_array_error, snapshot
 
 __all__ = [
     "is_differentiable",
@@ -54,17 +56,21 @@ def is_differentiable(x) -> bool:
         return b.dtype.kind in "fc"
     if type(b) is bool:
         return False
+    if is_foreign(b):
+        return numpy_dtype(b.dtype).kind in "fc"
     return isinstance(b, (float, complex, np.inexact))
 
 
 def input_value(x):
     if type(x) is Tracer:
         if x._trace.level == 0:
-            return x._val
+            return box_foreign(x._val)
         if not x._trace.active:
             raise x._trace.escaped()
         return snapshot(x)
-    return x
+    return box_foreign(x)
+
+
 
 
 def unbox(tree, trace):
@@ -82,9 +88,11 @@ def cast_like(g, leaf):
     """Give a gradient its input's type, dtype and (for Python numbers) kind."""
     if type(g) is np.ndarray and type(leaf) is np.ndarray and g.dtype == leaf.dtype and g.shape == leaf.shape:
         return g
+    lb = bottom(leaf)
+    if is_foreign(lb):
+        return _cast_foreign(g, lb)
     if type(g) is Tracer:
         return g
-    lb = bottom(leaf)
     if type(lb) is float or type(lb) is complex:
         return type(lb)(g)
     dt = lb.dtype if hasattr(lb, "dtype") else np.result_type(lb)
@@ -98,8 +106,25 @@ def cast_like(g, leaf):
     return g
 
 
+def _cast_foreign(g, lb):
+    if type(g) is Tracer:
+        if g._trace.level > 0:
+            return g
+        g = g._val
+    xp = foreign_namespace(lb)
+    if not is_foreign(g):
+        g = xp.asarray(g, device=lb.device)
+    if g.dtype != lb.dtype:
+        g = xp.astype(g, lb.dtype)
+    if g.shape != lb.shape:
+        g = xp.broadcast_to(g, lb.shape)
+    return g
+
+
 def zeros_like_leaf(leaf):
     lb = bottom(leaf)
+    if is_foreign(lb):
+        return foreign_namespace(lb).zeros_like(lb)
     if type(lb) is float or type(lb) is complex:
         return type(lb)(0)
     return np.zeros_like(lb)
@@ -233,6 +258,18 @@ def finish():
         memory.clear()
 
 
+def _foreign_seed(b):
+    if b.shape != ():
+        raise NonScalarOutputError(
+            f"grad needs a function with a scalar output, but it returned shape {b.shape} "
+            f"(differentiated at {user_location()}). Fix: reduce it (for example `.sum()` or `.mean()`), "
+            "or use zymo.vjp / zymo.jacobian for non-scalar outputs."
+        )
+    if numpy_dtype(b.dtype).kind == "c":
+        raise NonScalarOutputError("grad needs a real scalar output; use zymo.vjp for complex outputs")
+    return new_tracer(foreign_namespace(b).ones_like(b), CONST, None)
+
+
 def argnums_tuple(argnums, nargs):
     single = isinstance(argnums, int)
     nums = (argnums,) if single else tuple(argnums)
@@ -248,6 +285,8 @@ def argnums_tuple(argnums, nargs):
 def scalar_seed(out, trace):
     if type(out) is Tracer and out._trace is trace:
         b = bottom(out)
+        if is_foreign(b):
+            return [(out._node, _foreign_seed(b))]
         shape = b.shape if isinstance(b, (np.ndarray, np.generic)) else np.shape(b)
         if shape != ():
             raise NonScalarOutputError(

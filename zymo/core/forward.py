@@ -14,6 +14,7 @@ import numpy as np
 
 from .dispatch import call_numpy
 from .errors import unsupported
+from .namespace import is_foreign
 from .primitive import Primitive
 from .pytree import tree_flatten, tree_unflatten
 from .trace import Trace, lower_args
@@ -62,7 +63,7 @@ def defjvp_all(prim: Primitive, rule: Callable) -> None:
 
 def zeros_like_value(v):
     """A zero tangent for a value (plain, not traced)."""
-    return np.zeros_like(bottom(v))
+    return call_numpy(np.zeros_like, v) if is_foreign(bottom(v)) else np.zeros_like(bottom(v))
 
 
 class ForwardTrace(Trace):
@@ -105,7 +106,12 @@ class ForwardTrace(Trace):
                         nested = True
                     continue
                 if t.level == 0:
-                    vals.append(a._val)
+                    v = a._val
+                    if type(v) is np.ndarray or not is_foreign(v):
+                        vals.append(v)
+                    else:  # a boxed foreign array stays boxed: the constant trace runs it in its namespace
+                        vals.append(a)
+                        nested = True
                 else:
                     vals.append(snapshot(a))
                     nested = True

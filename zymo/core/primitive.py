@@ -15,6 +15,9 @@ import numpy as np
 
 from . import recording
 from .memory import memory_root
+from .namespace import NOT_FOREIGN, foreign_call
+from .namespace import state as _namespace
+from .trace import box_foreign as _box_foreign
 from .tracer import Tracer, bottom
 
 _recording = recording.state
@@ -134,9 +137,18 @@ class Primitive:
                 if top is None or t.level > top.level:
                     top = t
         if top is None:
+            if _namespace.seen:
+                out = foreign_call(self, args, params)
+                if out is not NOT_FOREIGN:
+                    return out
             return self.impl(*args, **params)
         if self.nondiff:
-            out = self.impl(*[bottom(a) for a in args], **params)
+            vals = [bottom(a) for a in args]
+            out = foreign_call(self, vals, params) if _namespace.seen else NOT_FOREIGN
+            if out is NOT_FOREIGN:
+                out = self.impl(*vals, **params)
+            else:
+                out = _box_foreign(out)
             if _recording.recorder is not None:
                 recording.guard_call(self.impl, args, params, out)
             return out

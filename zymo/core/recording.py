@@ -25,6 +25,7 @@ from typing import Any, Callable, NamedTuple
 
 import numpy as np
 
+from . import namespace
 from .tracer import Tracer, bottom
 
 __all__ = [
@@ -256,7 +257,10 @@ def observed_call(fn, x, **kwargs):
     v = x
     while type(v) is Tracer:
         v = v._val
-    result = fn(v, **kwargs)
+    if type(v) is np.ndarray or not namespace.is_foreign(v):
+        result = fn(v, **kwargs)
+    else:
+        result = namespace.call_version(fn, namespace.foreign_namespace(v), (v,), kwargs)
     r = state.recorder
     if r is not None and type(x) is Tracer and x._trace is r.trace:
         r.record_guard(fn, (x,), kwargs, result)

@@ -20,9 +20,10 @@ import numpy as np
 
 from .errors import ZymoError, unsupported
 from .memory import register_saved, track
+from .namespace import is_foreign, numpy_dtype
 from .primitive import Primitive
 from .pytree import tree_flatten, tree_unflatten
-from .trace import Trace, lower_args
+from .trace import CONST, Trace, lower_args
 from .tracer import Tracer, bottom, is_inexact, new_tracer, object_array_error, snapshot
 
 __all__ = [
@@ -138,6 +139,9 @@ class Absent:
         if type(b) is np.ndarray:
             self.shape = b.shape
             self.dtype = b.dtype
+        elif is_foreign(b):
+            self.shape = b.shape
+            self.dtype = numpy_dtype(b.dtype)
         else:
             self.shape = np.shape(b)
             self.dtype = b.dtype if hasattr(b, "dtype") else np.result_type(b)
@@ -262,7 +266,11 @@ class ReverseTrace(Trace):
                     if type(v) is Tracer:  # an enclosing trace's value: let that trace run the operation
                         nested = True
                 elif t.level == 0:
-                    vals[k] = a._val
+                    v = a._val
+                    if type(v) is np.ndarray or not is_foreign(v):
+                        vals[k] = v
+                    else:  # a boxed foreign array stays boxed: the constant trace runs it in its namespace
+                        nested = True
                 else:
                     vals[k] = snapshot(a)
                     nested = True
@@ -278,7 +286,9 @@ class ReverseTrace(Trace):
                 if self.recorder is not None:
                     self.recorder.record_guard(prim.impl, args, params, out)
                 return out
-        elif not (to is Tracer or to is float or to is complex or isinstance(out, np.inexact)):
+        elif not (to is Tracer or to is float or to is complex or isinstance(out, np.inexact)) or (
+            to is Tracer and out._trace is CONST and not is_inexact(out)  # a boxed foreign integer or boolean array
+        ):
             if self.recorder is not None:
                 self.recorder.record_guard(prim.impl, args, params, out)
             return out
@@ -495,6 +505,8 @@ def backward(trace: ReverseTrace, seeds, keep: Sequence[int], retain: bool = Fal
     owned = [False] * n
     start = -1
     for node, g in seeds:
+        if type(g) is not np.ndarray and is_foreign(g):
+            g = new_tracer(g, CONST, None)
         accumulate(grads, owned, node, g, False)
         if node > start:
             start = node

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from . import recording
+from . import namespace, recording
 from .errors import EscapedTracerError, user_location
 from .pytree import tree_flatten, tree_unflatten
 from .tracer import Tracer, new_tracer, snapshot
@@ -92,6 +92,10 @@ class ConstTrace(Trace):
 
     def process(self, prim, args, params):
         vals = [a._val if type(a) is Tracer else a for a in args]
+        if namespace.state.seen:
+            out = namespace.foreign_call(prim, vals, params)
+            if out is not namespace.NOT_FOREIGN:
+                return box_foreign(out)  # so that whatever is applied to it next reaches zymo's tables
         out = prim.impl(*vals, **params)
         if type(out) is np.ndarray:
             return new_tracer(out, self, None)
@@ -99,6 +103,21 @@ class ConstTrace(Trace):
 
 
 CONST = ConstTrace(0)
+
+
+def box_foreign(x):
+    """A foreign (non-NumPy) array in a constant tracer (tuples of them element by element); else ``x``.
+
+    Inside zymo, foreign values travel boxed, so NumPy's functions applied to them by rules and user
+    code reach zymo's tables instead of converting them to NumPy.
+    """
+    if type(x) is np.ndarray:
+        return x
+    if type(x) is tuple:
+        return tuple(box_foreign(e) for e in x)
+    if namespace.is_foreign(x):
+        return new_tracer(x, CONST, None)
+    return x
 
 
 def lower_args(args, trace: Trace) -> list:

@@ -98,6 +98,10 @@ def is_inexact(x) -> bool:
             raise object_array_error()
         return kind in "fc"
     if t is Tracer:
+        if x._trace.level == 0 and type(x._val) is not np.ndarray:  # a boxed foreign array
+            from .namespace import numpy_dtype
+
+            return numpy_dtype(x._val.dtype).kind in "fc"
         return True
     if t is float or t is complex:
         return True

@@ -10,8 +10,10 @@ from .dispatch import FUNCTIONS, NONDIFF_FUNCTIONS, SPECIAL, UFUNCS, call_numpy,
 from .errors import TracerConversionError, remember, unsupported, user_location, user_operation
 from .library_calls import library_call
 from .mutation import inplace_binary, inplace_setitem
+from .namespace import call_version, check_devices, is_foreign
 from .recording import guard_call, observe
 from .recording import state as _recording
+from .trace import box_foreign
 from .tracer import Tracer, bottom
 
 _REDUCE = {np.add: np.sum, np.multiply: np.prod, np.maximum: np.max, np.minimum: np.min}
@@ -148,7 +150,12 @@ def __array_function__(self, func, types, args, kwargs):
     if impl is not None:
         return impl(*args, **kwargs)
     if func in NONDIFF_FUNCTIONS:
-        out = func(*_plain(args), **_plain(kwargs))
+        plain_args, plain_kwargs = _plain(args), _plain(kwargs)
+        xp, _ = check_devices(plain_args)
+        if xp is None:
+            out = func(*plain_args, **plain_kwargs)
+        else:
+            out = box_foreign(call_version(func, xp, plain_args, plain_kwargs))
         if _recording.recorder is not None:
             guard_call(func, args, kwargs, out)
         return out
@@ -215,8 +222,11 @@ def _operator(name: str, reflected: bool = False):
 
 
 def _compare(ufunc):
+    python_op = getattr(operator, _COMPARISON_NAMES[ufunc])
+
     def op(self, other):
-        out = ufunc(bottom(self), bottom(other))
+        b, o = bottom(self), bottom(other)
+        out = ufunc(b, o) if type(b) is np.ndarray or not is_foreign(b) else box_foreign(python_op(b, o))
         if _recording.recorder is not None:
             guard_call(ufunc, (self, other), {}, out)
         return out
@@ -361,6 +371,7 @@ _OPERATORS["pow"] = np.power
 _UFUNC_OPERATORS = {"floordiv": np.floor_divide, "matmul": np.matmul}
 _COMPARISONS = {"lt": np.less, "le": np.less_equal, "gt": np.greater, "ge": np.greater_equal, "eq": np.equal}
 _COMPARISONS["ne"] = np.not_equal
+_COMPARISON_NAMES = {uf: name for name, uf in _COMPARISONS.items()}
 _REDUCING_METHODS = [np.sum, np.mean, np.prod, np.max, np.min, np.std, np.var, np.cumsum, np.cumprod, np.argmax]
 _REDUCING_METHODS += [np.argmin, np.any, np.all, np.ravel, np.squeeze, np.swapaxes, np.clip, np.round, np.diagonal]
 _REDUCING_METHODS += [np.trace, np.repeat, np.take, np.nonzero, np.argsort]
