@@ -46,6 +46,8 @@ from . import numpy  # noqa: E402,F401
 from . import nn  # noqa: E402,F401
 from . import optim  # noqa: E402,F401
 from .io import save, load, CheckpointError  # noqa: E402
+from .devices import to_device, DeviceError  # noqa: E402
+from .core.namespace import DeviceMismatchError  # noqa: E402
 from . import data  # noqa: E402,F401
 from . import testing  # noqa: E402,F401
 from .seeding import seed  # noqa: E402
@@ -63,6 +65,9 @@ __all__ = [
     "save",
     "load",
     "CheckpointError",
+    "to_device",
+    "DeviceError",
+    "DeviceMismatchError",
     "train",
     "EarlyStopping",
     "NonFiniteLossError",

@@ -14,9 +14,11 @@ from ..core.errors import unsupported
 from ..core.forward import defjvp_all
 from ..core.memory import protect
 from ..core.mutation import clean_index, inplace_setitem
+from ..core.namespace import foreign_namespace, is_foreign, namespace_dtype, numpy_dtype
 from ..core.primitive import Primitive
 from ..core.recording import note_external, observe
 from ..core.reverse import Scatter, defvjp
+from ..core.trace import box_foreign
 from ..core.tracer import Tracer, bottom, object_array_error
 from ..core.tracer_methods import conversion_error
 from .helpers import (
@@ -295,12 +297,16 @@ linear(astype_p, lambda g, ans, x, dtype, copy=True: cotangent_for(g, x))
 
 def astype(x, dtype, copy=True):
     """``x.astype(dtype)``; casting to an integer or boolean type drops the gradient."""
-    if np.dtype(dtype).kind not in "fc":
-        if np.dtype(dtype).kind == "O" and type(x) is Tracer and x._trace.level > 0:
+    dt = numpy_dtype(dtype) if not isinstance(dtype, (type, str)) else np.dtype(dtype)
+    if dt.kind not in "fc":
+        if dt.kind == "O" and type(x) is Tracer and x._trace.level > 0:
             raise object_array_error()
         plain = observe(x)
+        if is_foreign(plain):
+            xp = foreign_namespace(plain)
+            return box_foreign(xp.astype(plain, namespace_dtype(xp, dt)))
         return (np.asarray(plain) if isinstance(plain, (int, float, complex)) else plain).astype(dtype)
-    return astype_p(x, dtype=np.dtype(dtype), copy=copy)
+    return astype_p(x, dtype=dt, copy=copy)
 
 
 FUNCTIONS[np.ndarray.astype] = astype

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import functools
 import operator
+import threading
 from types import ModuleType
 from typing import Any, Callable
 
@@ -197,7 +198,46 @@ def _by_name(prim, xp: ModuleType) -> Callable:
             found = getattr(xp.linalg, name, None)
         if found is not None:
             return found
-    raise _unsupported_in(prim.name, xp)
+        raise _unsupported_in(prim.name, xp)
+    return _through_tables(prim, xp)
+
+
+class _Running(threading.local):
+    def __init__(self):
+        self.prims: set = set()
+
+
+_running = _Running()
+
+
+def _through_tables(prim, xp: ModuleType) -> Callable:
+    """``prim``'s own implementation run on boxed foreign values (see ``zymo.core.trace.box_foreign``).
+
+    Every NumPy function the implementation calls then reaches zymo's tables and runs in the
+    namespace. An implementation that reaches its own primitive again has no namespace version:
+    that raises zymo's error instead of recursing.
+    """
+    from .trace import box_foreign
+    from .tracer import Tracer
+
+    def unbox(v):
+        if type(v) is Tracer and v._trace.level == 0:
+            return v._val
+        if type(v) is tuple:
+            return tuple(unbox(e) for e in v)
+        return v
+
+    def run(*args, **params):
+        if prim in _running.prims:
+            raise _unsupported_in(prim.name, xp)
+        _running.prims.add(prim)
+        try:
+            out = prim.impl(*[box_foreign(a) for a in args], **params)
+        finally:
+            _running.prims.discard(prim)
+        return unbox(out)
+
+    return run
 
 
 def foreign_impl(prim, xp: ModuleType) -> Callable:

@@ -15,6 +15,7 @@ import numpy as np
 import optree
 
 from ..core.pytree import register_pytree_node
+from ..core.namespace import is_foreign
 from ..core.tracer import Tracer, bottom
 from ..pytree_paths import arrays_by_path, distinct_arrays
 
@@ -23,7 +24,7 @@ __all__ = ["Module", "parameters", "named_parameters", "num_parameters", "trainm
 
 def _holds_arrays(v) -> bool:
     t = type(v)
-    if t is np.ndarray or t is Tracer or isinstance(v, Module):
+    if t is np.ndarray or t is Tracer or isinstance(v, Module) or is_foreign(v):
         return True
     if t in (list, tuple):
         return any(_holds_arrays(e) for e in v)

@@ -16,6 +16,8 @@ import numpy as np
 
 from ..core.errors import ZymoError, ZymoWarning, user_location
 from ..core.pytree import tree_map
+from ..core.namespace import foreign_namespace, is_foreign, numpy_dtype
+from ..core.trace import box_foreign, current_level
 from ..core.tracer import Tracer
 
 __all__ = ["to_dtype", "f32", "f64", "cast_input"]
@@ -25,7 +27,9 @@ _warned = False
 
 def cast_input(layer, x, dtype):
     """``x`` in ``dtype`` (the dtype of ``layer``'s parameters), warning once when that narrows a float64 array."""
-    if type(x) is np.ndarray or type(x) is Tracer:
+    if is_foreign(x) and current_level() > 0:
+        x = box_foreign(x)  # a plain foreign array meeting traced parameters: the library may not defer to them
+    if type(x) is np.ndarray or type(x) is Tracer or is_foreign(x):
         current = x.dtype
         if current == dtype:
             return x
@@ -34,10 +38,13 @@ def cast_input(layer, x, dtype):
         current = x.dtype
         if current == dtype:
             return x
-    if current.kind == "f" and current.itemsize > np.dtype(dtype).itemsize:
-        _warn_narrowing(layer, current, dtype)
+    current, target = numpy_dtype(current), numpy_dtype(dtype)
+    if current.kind == "f" and current.itemsize > target.itemsize:
+        _warn_narrowing(layer, current, target)
     elif current.kind not in "fiub":
-        raise ZymoError(f"{layer!r} computes in {np.dtype(dtype)}; it cannot take an input of dtype {current}")
+        raise ZymoError(f"{layer!r} computes in {target}; it cannot take an input of dtype {current}")
+    if is_foreign(x):
+        return foreign_namespace(x).astype(x, dtype)
     return x.astype(dtype)
 
 
