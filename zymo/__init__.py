@@ -47,6 +47,7 @@ from . import nn  # noqa: E402,F401
 from . import optim  # noqa: E402,F401
 from .io import save, load, CheckpointError  # noqa: E402
 from .devices import to_device, DeviceError  # noqa: E402
+from . import array_api  # noqa: E402,F401  (gives traced values their __array_namespace__)
 from .core.namespace import DeviceMismatchError  # noqa: E402
 from . import data  # noqa: E402,F401
 from . import testing  # noqa: E402,F401

@@ -29,24 +29,15 @@ from .core.tracer import Tracer, bottom
 
 __all__ = ["TracedNamespace", "namespace_of_traced"]
 
-# Taken from the array's own library: they make new constant arrays or describe dtypes.
+# The library's functions that make new arrays: inside differentiated code their results are boxed
+# (constant traced values), so that writing traced values into them is recorded.
+_MAKERS = frozenset(
+    {"arange", "empty", "empty_like", "eye", "from_dlpack", "full", "full_like", "linspace", "ones", "ones_like"}
+    | {"zeros", "zeros_like"}
+)
+# Taken from the library as they are: dtypes, constants, dtype queries.
 _LIBRARY_NAMES = frozenset(
     {
-        "arange",
-        "empty",
-        "empty_like",
-        "eye",
-        "from_dlpack",
-        "full",
-        "full_like",
-        "linspace",
-        "meshgrid",
-        "ones",
-        "ones_like",
-        "tril",
-        "triu",
-        "zeros",
-        "zeros_like",
         "finfo",
         "iinfo",
         "isdtype",
@@ -99,6 +90,8 @@ class TracedNamespace:
         return self._xp.asarray(obj, dtype=dtype, device=device, copy=copy)
 
     def __getattr__(self, name: str) -> Any:
+        if name in _MAKERS:
+            return _boxing(getattr(self._xp, name))
         if name in _LIBRARY_NAMES:
             return getattr(self._xp, name)
         import zymo.numpy as znp
@@ -107,6 +100,18 @@ class TracedNamespace:
         if found is None:
             found = getattr(self._xp, name)
         return found
+
+
+def _boxing(maker):
+    def make(*args, **kwargs):
+        from .core.trace import box_foreign, current_level
+
+        out = maker(*[bottom(a) for a in args], **kwargs)
+        return box_foreign(out) if current_level() > 0 else out
+
+    make.__name__ = getattr(maker, "__name__", "make")
+    make.__doc__ = getattr(maker, "__doc__", None)
+    return make
 
 
 _traced: dict = {}
@@ -124,3 +129,11 @@ def namespace_of_traced(x: Tracer, api_version: str | None = None) -> Any:
     if ns is None:
         ns = _traced[xp] = TracedNamespace(xp)
     return ns
+
+
+def _array_namespace(self, api_version=None):
+    """The namespace array API code calls on this traced value (see the module docstring)."""
+    return namespace_of_traced(self, api_version)
+
+
+Tracer.__array_namespace__ = _array_namespace

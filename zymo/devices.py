@@ -36,6 +36,11 @@ class DeviceError(ZymoError, RuntimeError):
     """A device that cannot be used here (no CuPy, no GPU, an unknown name)."""
 
 
+def _where() -> str:
+    location = user_location()
+    return "asked for on the command line" if location.startswith("<") else f"at {location}"
+
+
 def cupy_or_error(device: str = "cuda"):
     """The ``cupy`` module if it is installed and sees a GPU; else ``DeviceError`` saying what is missing.
 
@@ -51,7 +56,7 @@ def cupy_or_error(device: str = "cuda"):
         import cupy
     except ImportError:
         raise DeviceError(
-            f"device {device!r} needs CuPy, which is not installed (at {user_location()}). Fix: `{CUPY_INSTALL}` "
+            f"device {device!r} needs CuPy, which is not installed ({_where()}). Fix: `{CUPY_INSTALL}` "
             "(for CUDA 12; `pip install cupy-cuda11x` for CUDA 11) on a machine with an NVIDIA GPU, or use "
             "device 'cpu'."
         ) from None
@@ -59,11 +64,11 @@ def cupy_or_error(device: str = "cuda"):
         count = cupy.cuda.runtime.getDeviceCount()
     except Exception as e:  # CuPy raises its own CUDA errors when there is no driver
         raise DeviceError(
-            f"device {device!r}: CuPy is installed but finds no CUDA GPU ({e}) (at {user_location()}). "
+            f"device {device!r}: CuPy is installed but finds no CUDA GPU ({e}) ({_where()}). "
             "Fix: run on a machine with an NVIDIA GPU and its driver, or use device 'cpu'."
         ) from None
     if count == 0:
-        raise DeviceError(f"device {device!r}: CuPy finds no CUDA GPU (at {user_location()}). Fix: use device 'cpu'.")
+        raise DeviceError(f"device {device!r}: CuPy finds no CUDA GPU ({_where()}). Fix: use device 'cpu'.")
     return cupy
 
 
@@ -111,7 +116,10 @@ def _move(x: Any, device: Any) -> Any:
     library = import_module(type(device).__module__.split(".")[0])
     if is_foreign(x) and getattr(x, "device", None) == device:
         return x
-    return library.asarray(to_numpy(x), device=device)
+    if library.__name__ == "cupy":  # CuPy's asarray takes no device: the device is a context
+        with device:
+            return library.asarray(to_numpy(x))
+    return library.asarray(to_numpy(x), device=device, copy=True)  # never a view of the source's memory
 
 
 def _move_state(state, device):
@@ -127,7 +135,8 @@ def to_device(tree: Any, device: Any) -> Any:
     """``tree`` (arrays, a model, an optimiser state, or containers of them) with its arrays on ``device``.
 
     ``device`` is ``"cpu"`` (NumPy), ``"cuda"``/``"cuda:N"`` (CuPy), or a device object of an array
-    library. Returns a moved copy; leaves that are not arrays are kept.
+    library. Returns the tree with its arrays moved (copied; arrays already on ``device`` are kept as
+    they are); leaves that are not arrays are kept.
 
     Example:
         >>> import numpy as np, zymo
@@ -160,3 +169,6 @@ def device_of(tree: Any) -> str:
         if type(leaf) is np.ndarray or is_foreign(leaf):
             return device_name(leaf)
     return "cpu"
+
+
+Tracer.to_device = lambda self, device, /, *, stream=None: to_device(self, device)

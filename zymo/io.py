@@ -22,6 +22,8 @@ from typing import Any
 import numpy as np
 
 from .core.errors import ZymoError
+from .core.namespace import foreign_namespace, is_foreign
+from .devices import to_device, to_numpy
 from .optim.state import OptimiserState
 from .pytree_paths import arrays_by_path, distinct_arrays
 
@@ -158,6 +160,7 @@ def save(model, path: str | os.PathLike, state: OptimiserState | None = None, ex
 
     path = Path(path)
     model_tensors, aliases = _model_tensors(model)
+    model_tensors = {k: to_numpy(v) for k, v in model_tensors.items()}  # arrays on a GPU are copied to the host
     tensors = {_MODEL + k: v for k, v in model_tensors.items()}
     meta: dict[str, str] = {"format": FORMAT, "version": VERSION, "aliases": json.dumps(aliases)}
     if state is not None:
@@ -168,7 +171,7 @@ def save(model, path: str | os.PathLike, state: OptimiserState | None = None, ex
             slot_keys[p] = {}
             for name, a in slots.items():
                 key = f"{_OPTIM}{i}/{name}"
-                tensors[key] = a
+                tensors[key] = to_numpy(a)
                 slot_keys[p][name] = key
         meta["optimiser"] = json.dumps({"rules": _rules_description(state), "counts": state.counts, "slots": slot_keys})
     try:
@@ -308,7 +311,7 @@ def _check_state(path: Path, tensors: dict, meta: dict, state: OptimiserState, t
     return slots, {p: int(n) for p, n in info["counts"].items()}, info["rules"]
 
 
-def load(path: str | os.PathLike, into=None, state: OptimiserState | None = None, *, cast: bool = False):
+def load(path: str | os.PathLike, into=None, state: OptimiserState | None = None, *, cast: bool = False, device=None):
     """Read a checkpoint into ``into``'s arrays in place (and into ``state``); returns ``into``.
 
     Everything is checked before anything is written: a file of the wrong
@@ -320,6 +323,10 @@ def load(path: str | os.PathLike, into=None, state: OptimiserState | None = None
     Without ``into``, the model's arrays are returned as a dict ``{path: array}``
     (paths as in ``zymo.nn.named_parameters``), so a file can be inspected
     without the model it was saved from.
+
+    Arrays on a GPU (CuPy) or of another array library are loaded in place on their device.
+    ``device`` (``"cpu"``, ``"cuda"``, a library's device object) puts the result there instead:
+    the returned model (a moved copy when it moves) and ``state``'s slots.
 
     Example:
         >>> import numpy as np, tempfile, os, zymo
@@ -333,6 +340,13 @@ def load(path: str | os.PathLike, into=None, state: OptimiserState | None = None
         >>> zymo.load(path, into={"w": np.zeros(2, np.float32)}, cast=True)["w"]
         array([1., 1.], dtype=float32)
     """
+    if device is not None:
+        loaded = load(path, into, state, cast=cast)
+        if state is not None:
+            state.slots = to_device(state, device).slots
+        return to_device(loaded, device)
+    if into is not None and any(is_foreign(e.array) for e in arrays_by_path(into)):
+        return _load_on_device(path, into, state, cast)
     path = Path(path)
     tensors, meta = _read(path)
     if into is None:
@@ -352,6 +366,26 @@ def load(path: str | os.PathLike, into=None, state: OptimiserState | None = None
         for r, d in zip(state.rule.rules(), rules):
             for k, v in d["settings"].items():
                 setattr(r, k, v)
+    return into
+
+
+def _load_on_device(path, into, state: OptimiserState | None, cast: bool):
+    """``load`` into a model whose arrays are on another device: checked and read on the host, then copied over."""
+    host = to_device(into, "cpu")
+    host_state = to_device(state, "cpu") if state is not None else None
+    load(path, host, host_state, cast=cast)
+    device = None
+    for target, value in zip(arrays_by_path(into), arrays_by_path(host)):
+        a = target.array
+        if is_foreign(a):
+            xp = foreign_namespace(a)
+            device = a.device
+            a[...] = xp.asarray(value.array, dtype=a.dtype, device=a.device)
+        else:
+            np.copyto(a, value.array, casting="same_kind")
+    if state is not None:
+        state.slots = to_device(host_state, device if device is not None else "cpu").slots
+        state.counts = host_state.counts
     return into
 
 

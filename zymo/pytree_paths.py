@@ -21,6 +21,7 @@ from typing import Any, Callable, Iterable, NamedTuple
 import numpy as np
 import optree
 
+from .core.namespace import is_foreign
 from .core.pytree import NAMESPACE, tree_flatten, tree_unflatten
 
 __all__ = ["ArrayAtPath", "TiedArray", "arrays_by_path", "distinct_arrays", "trainable_mask"]
@@ -89,7 +90,7 @@ def _declares_frozen(node, key) -> bool:
 
 def _walk(node, path: str, trainable: bool, leaves: list[int], out: list) -> None:
     """Append ``node``'s array leaves to ``out``; ``leaves[0]`` counts the leaves seen, in optree's order."""
-    if type(node) is np.ndarray:
+    if type(node) is np.ndarray or is_foreign(node):
         out.append(ArrayAtPath(path[1:] if path.startswith(".") else path, node, trainable, leaves[0]))
         leaves[0] += 1
         return

@@ -13,6 +13,7 @@ import numpy as np
 from .core.api import value_and_grad, vjp
 from .core.errors import ShapeError, ZymoError
 from .core.jit import jit as _jit
+from .core.namespace import foreign_namespace, is_foreign
 from .io import load, named_arrays, read_extra, save
 from .nn.module import testmode as _testmode
 from .nn.module import trainmode as _trainmode
@@ -205,6 +206,9 @@ def train(
         from .distributed.training import DistributedTraining
 
         session = DistributedTraining(data, collective_timeout)
+    device = _model_device(model)
+    if device is not None and session is None:
+        data = _OnDevice(data, device)
     history, start_epoch = _start(model, state, data, resume, early_stopping, session)
     callbacks = list(callbacks)
     jitted = _jit(value_and_grad(_scalar_loss(loss_fn))) if jit else None
@@ -336,6 +340,35 @@ def _write_checkpoint(path, model, state, epoch: int, history: History, rng, ear
     save(model, path, state=state, extra=extra)
 
 
+class _OnDevice:
+    """``data`` with each batch's arrays moved to the model's device (CuPy, or another array library's)."""
+
+    def __init__(self, data, device):
+        self.data, self.device = data, device
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def __iter__(self):
+        from .devices import to_device
+
+        for batch in self.data:
+            yield to_device(batch, self.device)
+
+
+def _model_device(model):
+    """The device object of the model's arrays when they are not NumPy's, else None."""
+    from .pytree_paths import arrays_by_path
+
+    for e in arrays_by_path(model):
+        return e.array.device if is_foreign(e.array) else None
+    return None
+
+
+def _ones_like(value):
+    return foreign_namespace(value).ones_like(value) if is_foreign(value) else np.ones_like(value)
+
+
 def _loss_and_gradient(loss_fn: Callable, jitted, model, batch, finite_only: bool) -> tuple[float, Any]:
     """The loss on ``batch`` and its gradient (``None`` for a non-finite loss when ``finite_only``)."""
     args = batch if isinstance(batch, tuple) else (batch,)
@@ -347,7 +380,7 @@ def _loss_and_gradient(loss_fn: Callable, jitted, model, batch, finite_only: boo
         raise ShapeError(f"the loss function must return a scalar, got shape {np.shape(value)}")
     loss = float(value)
     if jitted is None:
-        grads = pullback(np.ones_like(value))[0] if math.isfinite(loss) or not finite_only else None
+        grads = pullback(_ones_like(value))[0] if math.isfinite(loss) or not finite_only else None
     return loss, grads
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -257,3 +258,16 @@ def test_run_files_get_ordinary_permissions(tmp_path):
     finally:
         os.umask(old)
     assert {p.name: p.stat().st_mode & 0o777 for p in tmp_path.iterdir()} == dict.fromkeys(train_cli.RUN_FILES, 0o644)
+
+
+@pytest.mark.skipif(importlib.util.find_spec("cupy") is not None, reason="CuPy is installed here")
+def test_device_cuda_without_cupy_says_how_to_install_it_and_writes_nothing(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["train", "--device", "cuda", "--epochs", "1", "--out", str(out)]) == 2
+    assert "pip install cupy-cuda12x" in capsys.readouterr().out
+    assert not out.exists()
+
+
+def test_unknown_device_is_a_usage_error(tmp_path):
+    with pytest.raises(SystemExit, match=r"--device tpu: use cpu, cuda or cuda:N"):
+        main(["train", "--device", "tpu", "--out", str(tmp_path / "run")])

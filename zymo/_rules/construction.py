@@ -16,10 +16,13 @@ from numpy.typing import ArrayLike, DTypeLike
 
 from .. import numpy as znp
 from ..core.dispatch import implements
+from ..core.errors import UnsupportedOperationError, user_location
 from ..core.forward import defjvp_all
+from ..core.namespace import foreign_namespace, is_foreign, library_name, namespace_dtype
 from ..core.primitive import Primitive
 from ..core.recording import note_external, observe
 from ..core.reverse import defvjp_all
+from ..core.trace import box_foreign
 from ..core.tracer import Tracer, bottom
 from .helpers import const_buffer, has_tracer, shape_of
 from .indexing import astype, copy_p, keep_real_cotangents
@@ -78,9 +81,31 @@ keep_real_cotangents(pack_p)
 defjvp_all(pack_p, _pack_jvp)
 
 
+def _numpy_dtype_only(dtype, name: str, device=None) -> None:
+    """Refuse another library's dtype or device: ``zymo.numpy``'s makers make NumPy arrays, on the CPU."""
+    if device is not None and device != "cpu":
+        dtype = device  # named in the error as what came from another library
+    elif dtype is None or isinstance(dtype, (np.dtype, type, str)):
+        return
+    library = type(dtype).__module__.split(".")[0]
+    raise UnsupportedOperationError(
+        f"`zymo.numpy.{name}` makes NumPy arrays, but was given {library}'s {dtype} (at {user_location()}). "
+        f"Fix: make the array with its own library, on its device: `xp = x.__array_namespace__(); "
+        f"xp.{name}(shape, dtype=x.dtype, device=x.device)`."
+    )
+
+
 def _from_nested(obj, dtype):
     tracers, paths = [], []
     template = _template(obj, tracers, paths)
+    foreign = [bottom(t) for t in tracers if is_foreign(bottom(t))]
+    if foreign:
+        library = library_name(foreign[0])
+        raise UnsupportedOperationError(
+            f"a (nested) list of {library} arrays was converted to an array (at {user_location()}); that is "
+            f"a NumPy idiom {library} arrays do not support. Fix: `xp.stack(list)` or `xp.concat(list)` with "
+            "`xp = x.__array_namespace__()`, and start growing arrays from an array of that library, not `[]`."
+        )
     if dtype is None:
         dtype = np.array(_fill(template, [bottom(t) for t in tracers])).dtype
     return pack_p(*tracers, template=template, paths=tuple(paths), dtype=np.dtype(dtype))
@@ -162,7 +187,12 @@ def ascontiguousarray(a: ArrayLike, dtype: DTypeLike = None, *, like: ArrayLike 
 
 
 def zeros(
-    shape: int | Sequence[int], dtype: DTypeLike = float, order: str = "C", *, like: ArrayLike | None = None
+    shape: int | Sequence[int],
+    dtype: DTypeLike = float,
+    order: str = "C",
+    *,
+    device: str | None = None,
+    like: ArrayLike | None = None,
 ) -> np.ndarray:
     """``numpy.zeros`` (a recorded buffer inside differentiated code).
 
@@ -179,11 +209,17 @@ def zeros(
         >>> round(zymo.grad(f)(0.5), 6)
         4.444555
     """
+    _numpy_dtype_only(dtype, "zeros", device)
     return const_buffer(np.zeros(shape, dtype=dtype, order=order))
 
 
 def ones(
-    shape: int | Sequence[int], dtype: DTypeLike = None, order: str = "C", *, like: ArrayLike | None = None
+    shape: int | Sequence[int],
+    dtype: DTypeLike = None,
+    order: str = "C",
+    *,
+    device: str | None = None,
+    like: ArrayLike | None = None,
 ) -> np.ndarray:
     """``numpy.ones`` (a recorded buffer inside differentiated code).
 
@@ -197,11 +233,17 @@ def ones(
         >>> zymo.grad(f)(2.0)
         2.0
     """
+    _numpy_dtype_only(dtype, "ones", device)
     return const_buffer(np.ones(shape, dtype=dtype, order=order))
 
 
 def empty(
-    shape: int | Sequence[int], dtype: DTypeLike = float, order: str = "C", *, like: ArrayLike | None = None
+    shape: int | Sequence[int],
+    dtype: DTypeLike = float,
+    order: str = "C",
+    *,
+    device: str | None = None,
+    like: ArrayLike | None = None,
 ) -> np.ndarray:
     """``numpy.empty`` (a recorded buffer inside differentiated code).
 
@@ -216,6 +258,7 @@ def empty(
         >>> zymo.grad(f)(3.0)
         7.0
     """
+    _numpy_dtype_only(dtype, "empty", device)
     return const_buffer(np.empty(shape, dtype=dtype, order=order))
 
 
@@ -271,6 +314,16 @@ _LIKE_DOCS = {
 }
 
 
+def _like_in_namespace(name: str, b, dtype, shape, kw):
+    """``numpy.zeros_like`` and friends of another library's array: made by that library, on its device."""
+    xp = foreign_namespace(b)
+    dtype = b.dtype if dtype is None else namespace_dtype(xp, dtype)
+    maker = name[: -len("_like")]
+    args = (kw["fill_value"],) if "fill_value" in kw else ()
+    shape = b.shape if shape is None else ((shape,) if isinstance(shape, int) else tuple(shape))
+    return box_foreign(getattr(xp, maker)(shape, *args, dtype=dtype, device=b.device))
+
+
 def _like(np_fn):
     def fn(
         a: ArrayLike,
@@ -280,7 +333,10 @@ def _like(np_fn):
         shape: int | Sequence[int] | None = None,
         **kw: Any,
     ) -> np.ndarray:
-        return const_buffer(np_fn(bottom(a), dtype=dtype, order=order, shape=shape, **kw))
+        b = bottom(a)
+        if is_foreign(b):
+            return _like_in_namespace(np_fn.__name__, b, dtype, shape, kw)
+        return const_buffer(np_fn(b, dtype=dtype, order=order, shape=shape, **kw))
 
     fn.__name__ = np_fn.__name__
     fn.__doc__ = _LIKE_DOCS[np_fn.__name__]

@@ -16,9 +16,9 @@ Example:
 
 from __future__ import annotations
 
-from ..core.errors import UnsupportedOperationError, user_location
 import numpy as np
 
+from ..core.errors import UnsupportedOperationError, user_location
 from ..core.namespace import defnamespace, defnamespace_version, library_name_of, namespace_dtype
 from . import (
     complex_numbers,
@@ -232,7 +232,7 @@ def _scatter_add_by_matmul(xp, z, g, idx, shape):
     device = g.device
     arrays = [xp.asarray(i, device=device) if type(i) is int else i for i in idx[:k]]
     arrays = xp.broadcast_arrays(*arrays)
-    lead, rest = shape[:k], shape[k:]
+    lead = shape[:k]
     flat = arrays[-1]
     stride = lead[-1]
     for a, n in zip(arrays[-2::-1], lead[-2::-1]):
@@ -257,7 +257,20 @@ def _astype(xp, x, dtype, copy=True):
 
 
 defnamespace(indexing.scatter_add_p, _scatter_add)
-defnamespace(indexing.getitem_p, lambda xp, x, idx: x[_standard_index(idx)])
+
+
+def _getitem(xp, x, idx):
+    entries = idx if type(idx) is tuple else (idx,)
+    if not any(hasattr(i, "dtype") for i in entries):
+        return x[_standard_index(idx)]
+    first = entries[0]
+    if len(entries) == 1 and first.dtype != xp.bool and x.ndim > 1:  # x[rows]: the standard's take
+        picked = xp.take(x, xp.reshape(first, (-1,)), axis=0)
+        return xp.reshape(picked, (*first.shape, *x.shape[1:]))
+    return x[entries]
+
+
+defnamespace(indexing.getitem_p, _getitem)
 defnamespace(indexing.setitem_p, _setitem)
 defnamespace(indexing.copy_p, lambda xp, x, order="K": xp.asarray(x, copy=True))
 defnamespace(indexing.astype_p, _astype)
@@ -415,3 +428,6 @@ defnamespace_version(np.argsort, _argsort)
 defnamespace_version(linear_algebra._slogdet_sign, lambda xp, a: xp.linalg.slogdet(a)[0])
 defnamespace_version(reductions._any_zero, lambda xp, x: bool(xp.any(x == 0)))
 defnamespace_version(decompositions._any_imaginary, lambda xp, w: bool(xp.any(xp.imag(w) != 0)))
+defnamespace_version(np.shape, lambda xp, a: tuple(a.shape))
+defnamespace_version(np.ndim, lambda xp, a: a.ndim)
+defnamespace_version(np.size, lambda xp, a: a.size)

@@ -93,6 +93,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="no progress bar: one line per epoch (the default when not on a terminal)",
     )
     parser.add_argument(
+        "--device",
+        default="cpu",
+        help="where to train: cpu (NumPy) or cuda / cuda:N (CuPy on an NVIDIA GPU; pip install cupy-cuda12x)",
+    )
+    parser.add_argument(
         "--distributed", action="store_true", help="train data-parallel on the ranks of `mpiexec -n N` (zymo[mpi])"
     )
     parser.add_argument(
@@ -468,6 +473,19 @@ def _run(args) -> int:
     from ..seeding import seed
     from ..training import NonFiniteLossError, train
 
+    device = getattr(args, "device", "cpu") or "cpu"
+    if device != "cpu":
+        from ..devices import DeviceError, cupy_or_error
+
+        if not (device == "cuda" or device.startswith("cuda:")):
+            raise UsageError(f"--device {device}: use cpu, cuda or cuda:N")
+        if args.distributed:
+            raise UsageError("--device cuda with --distributed is not supported: train on one GPU, or on the CPUs")
+        try:
+            cupy_or_error(device)
+        except DeviceError as e:
+            print(f"error: {e}")
+            return 2
     resume = Path(args.resume) if args.resume else None
     settings, done = _resumed_settings(args, resume) if resume is not None else (_new_settings(args), 0)
     out = Path(_on_rank_0(args, lambda: str(_output_folder(args, resume))))
@@ -507,7 +525,14 @@ def _run(args) -> int:
     resumed = f"; resuming after epoch {done}" if resume is not None else ""
     show(f"model {model!r}, {model.num_parameters()} parameters; output in {out}{resumed}")
 
+    if device != "cpu":
+        from ..devices import to_device
+
+        model, state = to_device((model, state), device)  # batches follow the model's device in train()
+
     def validate(m):
+        if device != "cpu":
+            m = to_device(m, "cpu")  # metrics are NumPy code: evaluate a host copy
         return {f"val_{k}": v for k, v in task.metrics(m, task.x_val, task.y_val).items()}
 
     start = time.perf_counter()
@@ -535,6 +560,8 @@ def _run(args) -> int:
     final = history.epochs[-1]
     if not writes:
         return 0
+    if device != "cpu":
+        model = to_device(model, "cpu")
     model.eval()
     test = task.metrics(model, task.x_test, task.y_test)
     _plot(out / CURVE, history, settings, len(loader))

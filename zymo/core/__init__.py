@@ -4,7 +4,7 @@ Each module imports only modules on its own layer or below (and nothing of zymo 
 ``zymo.core``; ``tests/core/test_layering.py`` checks it)::
 
     errors, pytree, library_calls, collector       foundations; the garbage collector's pause while recording
-    tracer                                          the traced value (data only)
+    tracer, namespace                               the traced value (data only); other array libraries
     recording, memory                               what zymo.jit writes down; copy-on-write of saved values
     trace                                           trace levels and the constant trace
     primitive, dispatch                             operations with rules; NumPy's protocols to rules

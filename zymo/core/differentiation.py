@@ -21,12 +21,11 @@ import numpy as np
 
 from . import memory
 from .errors import NonScalarOutputError, ZymoError, take_remembered, user_location
+from .namespace import foreign_namespace, is_foreign, numpy_dtype
 from .primitive import refresh_view
 from .pytree import tree_flatten, tree_map, tree_unflatten
 from .reverse import ReverseTrace, backward
-from .trace import current_level, new_level
-from .namespace import foreign_namespace, is_foreign, numpy_dtype
-from .trace import CONST, box_foreign
+from .trace import CONST, box_foreign, current_level, new_level
 from .tracer import Tracer, bottom, new_tracer, object_array_error, snapshot
 
 __all__ = [
@@ -69,8 +68,6 @@ def input_value(x):
             raise x._trace.escaped()
         return snapshot(x)
     return box_foreign(x)
-
-
 
 
 def unbox(tree, trace):

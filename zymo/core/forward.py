@@ -15,9 +15,10 @@ import numpy as np
 from .dispatch import call_numpy
 from .errors import unsupported
 from .namespace import is_foreign
+from .namespace import state as _namespace
 from .primitive import Primitive
 from .pytree import tree_flatten, tree_unflatten
-from .trace import Trace, lower_args
+from .trace import Trace, box_foreign, lower_args
 from .tracer import Tracer, bottom, is_inexact, new_tracer, snapshot
 
 __all__ = ["ForwardTrace", "defjvp", "defjvp_all", "zeros_like_value"]
@@ -119,6 +120,8 @@ class ForwardTrace(Trace):
                 vals.append(a)
             tans.append(None)
         out = prim(*vals, **params) if nested else prim.impl(*vals, **params)
+        if nested and _namespace.seen:
+            vals = [box_foreign(v) if type(v) is not Tracer else v for v in vals]
         if not is_inexact(out):
             return out
         own = False

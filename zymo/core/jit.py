@@ -46,7 +46,8 @@ from .differentiation import (
 from .errors import ZymoError, ZymoWarning
 from .jit_codegen import MAX_OPS, Mismatch, ReplayOp, finish_gradients, generate, per_call, renewed
 from .memory import memory_root
-from .pytree import tree_flatten, tree_unflatten
+from .namespace import is_foreign, library_name
+from .pytree import tree_flatten, tree_leaves, tree_unflatten
 from .recording import CopyOp, GuardOp, PrimOp, Recorder, RecordingAborted
 from .reverse import Absent, Record, ReverseTrace
 from .trace import new_level
@@ -386,7 +387,11 @@ class Jitted:
         nums, single = argnums_tuple(self._argnums, len(args))
         key, flat = _signature(args, kwargs, nums)
         if key is None:
-            self.reasons.add("an argument is neither an array nor a static Python value")
+            foreign = [leaf for leaf in tree_leaves(args) if is_foreign(leaf)]
+            if foreign:  # replay runs the recorded NumPy implementations: other libraries run every call
+                self.reasons.add(f"{library_name(foreign[0])} arrays run without replay (replay runs NumPy code)")
+            else:
+                self.reasons.add("an argument is neither an array nor a static Python value")
             self._count("eager")
             return self._eager(*args, **kwargs)
         with self._lock:

@@ -14,6 +14,7 @@ import numpy as np
 
 from .dispatch import SPECIAL, call_numpy
 from .errors import MutationError, TracerConversionError, user_location
+from .namespace import is_foreign, numpy_dtype
 from .primitive import refresh_view
 from .recording import check_write, observe
 from .tracer import Tracer, become, bottom
@@ -84,14 +85,22 @@ def inplace_setitem(h: Tracer, idx, v) -> None:
         h._ver += 1
 
 
+def dtype_of(x):
+    """NumPy's dtype of a value (any library's array, traced or not, or a number)."""
+    x = bottom(x)
+    if hasattr(x, "dtype"):
+        return numpy_dtype(x.dtype)
+    return np.result_type(x)
+
+
 def inplace_binary(h: Tracer, ufunc, other):
     """``h op= other`` with NumPy's semantics: the result is written into ``h``'s memory."""
     b = bottom(h)
-    if type(b) is not np.ndarray:  # NumPy scalars are immutable: ``x += y`` rebinds
+    if type(b) is not np.ndarray and not is_foreign(b):  # NumPy scalars are immutable: ``x += y`` rebinds
         return call_numpy(ufunc, h, other)
     result = call_numpy(ufunc, h, other)
-    rdt = bottom(result).dtype if hasattr(bottom(result), "dtype") else np.result_type(bottom(result))
-    if not np.can_cast(rdt, b.dtype, casting="same_kind"):
+    rdt = dtype_of(result)
+    if not np.can_cast(rdt, dtype_of(b), casting="same_kind"):
         raise MutationError(
             f"cannot write the {rdt} result of `{ufunc.__name__}` into a {b.dtype} array in place "
             f"(at {user_location()}), as NumPy would refuse. Fix: `x = x {ufunc.__name__} y` instead."

@@ -217,8 +217,9 @@ def _through_tables(prim, xp: ModuleType) -> Callable:
     namespace. An implementation that reaches its own primitive again has no namespace version:
     that raises zymo's error instead of recursing.
     """
-    from .trace import box_foreign
     from .tracer import Tracer
+
+    box_foreign = state.box
 
     def unbox(v):
         if type(v) is Tracer and v._trace.level == 0:
@@ -253,8 +254,15 @@ def foreign_impl(prim, xp: ModuleType) -> Callable:
     return fn
 
 
-# Set once a foreign array has been seen: until then the NumPy paths test nothing at all.
-state = type("NamespaceState", (), {"seen": False})()
+class _State:
+    """``seen``: set once a foreign array has been seen (until then the NumPy paths test nothing at all);
+    ``box``: how a foreign array is boxed (``zymo.core.trace.box_foreign``, set by that module)."""
+
+    seen = False
+    box: Callable = staticmethod(lambda x: x)
+
+
+state = _State()
 
 
 def _plain_for(v, xp, device):
@@ -265,7 +273,7 @@ def _plain_for(v, xp, device):
         if v.ndim == 0 and v.dtype.kind in "biufc":
             return v.item()
         raise DeviceMismatchError(
-            f"a numpy array (device cpu, shape {v.shape}) and a {library_name_of(xp)} array (device {device}) "
+            f"a numpy array (device cpu, shape {v.shape}) and an array of {library_name_of(xp)} (device {device}) "
             f"were combined at {user_location()}. Fix: move one of them, for example with "
             "`zymo.to_device(x, ...)` or the array library's own `asarray`."
         )
@@ -297,8 +305,8 @@ def check_devices(vals) -> tuple:
         other = getattr(v, "device", None)
         if foreign_namespace(v) is not xp or other != device:
             raise DeviceMismatchError(
-                f"arrays of two devices were combined at {user_location()}: a {library_name(found[0])} array on "
-                f"{device} and a {library_name(v)} array on {other}. Fix: move them to one device first, for "
+                f"arrays of two devices were combined at {user_location()}: an array of {library_name(found[0])} on "
+                f"{device} and an array of {library_name(v)} on {other}. Fix: move them to one device first, for "
                 "example with `zymo.to_device(x, ...)`."
             )
     return xp, device

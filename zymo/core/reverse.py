@@ -21,6 +21,7 @@ import numpy as np
 from .errors import ZymoError, unsupported
 from .memory import register_saved, track
 from .namespace import is_foreign, numpy_dtype
+from .namespace import state as _namespace
 from .primitive import Primitive
 from .pytree import tree_flatten, tree_unflatten
 from .trace import CONST, Trace, lower_args
@@ -278,6 +279,8 @@ class ReverseTrace(Trace):
         if self.recorder is not None and prim.inplace:
             self.recorder.before_inplace(args, parents)
         out = prim(*vals, **params) if nested else prim.impl(*vals, **params)
+        if nested and _namespace.seen:
+            _box_plain_foreign(vals)  # the rules then run NumPy code on them through zymo's tables
         to = type(out)
         if to is np.ndarray:
             if out.dtype.kind not in "fc":
@@ -401,6 +404,12 @@ class ReverseTrace(Trace):
             if type(out) is np.ndarray or type(out) is Tracer:
                 register_saved(rec, -1)
         self.indexed = len(tape)
+
+
+def _box_plain_foreign(vals: list) -> None:
+    for k, v in enumerate(vals):
+        if type(v) is not Tracer and type(v) is not np.ndarray and is_foreign(v):
+            vals[k] = new_tracer(v, CONST, None)
 
 
 def _is_basic_index(idx) -> bool:

@@ -135,3 +135,6 @@ def lower_args(args, trace: Trace) -> list:
         leaves, treedef = tree_flatten(a)
         out.append(tree_unflatten(treedef, [lower(x) for x in leaves]))
     return out
+
+
+namespace.state.box = box_foreign

@@ -416,8 +416,7 @@ def _install_attributes(T) -> None:
     T.itemsize = property(lambda self: bottom(self).itemsize)
     T.nbytes = property(lambda self: bottom(self).nbytes)
     T.T = property(_T)
-    T.device = property(_device)
-    T.to_device = lambda self, device, /, *, stream=None: _to_device_traced(self, device)
+    T.device = property(_device)  # ``__array_namespace__`` and ``to_device``: zymo.array_api, zymo.devices
     T.mT = property(lambda self: call_numpy(np.swapaxes, self, -1, -2))
     T.real = property(lambda self: call_numpy(np.real, self))
     T.imag = property(lambda self: call_numpy(np.imag, self))
@@ -444,19 +443,6 @@ def _install_methods(T) -> None:
         setattr(T, func.__name__, _method(func))
 
 
-def _to_device_traced(self, device):
-    from ..devices import to_device
-
-    return to_device(self, device)
-
-
-def _array_namespace(self, api_version=None):
-    """The namespace array API code calls on this value (``zymo.array_api``)."""
-    from ..array_api import namespace_of_traced
-
-    return namespace_of_traced(self, api_version)
-
-
 def _device(self):
     """The device of the array under the traced value (``"cpu"`` for NumPy, as NumPy says)."""
     return bottom(self).device
@@ -467,7 +453,6 @@ def install() -> None:
     T = Tracer
     T.__array_ufunc__ = __array_ufunc__
     T.__array_function__ = __array_function__
-    T.__array_namespace__ = _array_namespace
     T.__hash__ = None
     _install_operators(T)
     _install_conversions(T)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._rules.helpers import dtype_of, from_partials
+from .._rules.helpers import from_partials, mask_of
 from ..core.forward import defjvp
 from ..core.primitive import Primitive
 from ..core.reverse import defvjp
@@ -37,7 +37,7 @@ __all__ = [
 
 def _mask(cond, like):
     """A 0/1 array of ``like``'s dtype (comparisons give plain values, so masks carry no derivative)."""
-    return np.asarray(cond).astype(dtype_of(like))
+    return mask_of(cond, like)
 
 
 # --- relu ---------------------------------------------------------------------------------------

@@ -24,8 +24,10 @@ import numpy as np
 from .._rules.helpers import dtype_of, shape_of
 from ..core.errors import ShapeError, ZymoError, user_location
 from ..core.forward import defjvp
+from ..core.namespace import foreign_namespace, is_foreign, namespace_dtype, numpy_dtype
 from ..core.primitive import Primitive
 from ..core.reverse import defvjp
+from ..core.trace import box_foreign
 from ..core.tracer import Tracer
 from .activations import _log_softmax_impl, log_softmax_p, softmax_p, softplus
 
@@ -44,7 +46,7 @@ Agg = str | Callable | None
 
 
 def _as_value(x):
-    return x if type(x) is Tracer or isinstance(x, np.ndarray) else np.asarray(x)
+    return x if type(x) is Tracer or isinstance(x, np.ndarray) or is_foreign(x) else np.asarray(x)
 
 
 def _aggregate(loss, agg: Agg, name: str):
@@ -121,11 +123,30 @@ def huber(yhat, y, *, delta: float = 1.0, agg: Agg = "mean"):
     return _aggregate(np.where(np.less_equal(e, delta), 0.5 * e * e, delta * (e - 0.5 * delta)), agg, "huber")
 
 
+def _foreign_class_targets(name: str, yhat, y, yb, axis: int):
+    """``_class_targets`` for labels of another library: one-hot made by that library, on its device."""
+    kind = numpy_dtype(yb.dtype).kind
+    if kind not in "iub" or (kind == "b" and shape_of(yhat) == tuple(yb.shape)):
+        if kind == "b":
+            return box_foreign(foreign_namespace(yb).astype(yb, namespace_dtype(foreign_namespace(yb), dtype_of(yhat))))
+        _same_shape(name, yhat, y)
+        return y
+    xp = foreign_namespace(yb)
+    shape = shape_of(yhat)
+    ax = axis % len(shape)
+    n = shape[ax]
+    hit = xp.reshape(yb, (*yb.shape, 1)) == xp.arange(n, device=yb.device)
+    onehot = xp.astype(hit, namespace_dtype(xp, dtype_of(yhat)))
+    return box_foreign(xp.moveaxis(onehot, -1, ax))
+
+
 def _class_targets(name: str, yhat, y, axis: int):
     """One-hot targets from integer labels; probability targets unchanged (shape-checked)."""
     yb = y
     while type(yb) is Tracer:
         yb = yb._val
+    if is_foreign(yb):
+        return _foreign_class_targets(name, yhat, y, yb, axis)
     yb = np.asarray(yb)
     if yb.dtype.kind in "iub":
         if yb.dtype.kind == "b" and shape_of(yhat) == yb.shape:

@@ -14,8 +14,8 @@ from typing import Any, ClassVar, Iterator
 import numpy as np
 import optree
 
+from ..core.namespace import is_foreign, numpy_dtype
 from ..core.pytree import register_pytree_node
-from ..core.namespace import is_foreign
 from ..core.tracer import Tracer, bottom
 from ..pytree_paths import arrays_by_path, distinct_arrays
 
@@ -211,7 +211,11 @@ def _layout(name: str, items: list[str], multiline: bool = False) -> str:
 
 def _parameters_by_path(model, trainable_only: bool):
     """The floating arrays of ``model``, as ``ArrayAtPath`` entries (trainable ones only if asked)."""
-    return [e for e in arrays_by_path(model) if e.array.dtype.kind in "fc" and (e.trainable or not trainable_only)]
+    return [
+        e
+        for e in arrays_by_path(model)
+        if numpy_dtype(e.array.dtype).kind in "fc" and (e.trainable or not trainable_only)
+    ]
 
 
 def named_parameters(model, trainable_only: bool = True) -> list[tuple[str, np.ndarray]]:

@@ -15,8 +15,8 @@ import warnings
 import numpy as np
 
 from ..core.errors import ZymoError, ZymoWarning, user_location
-from ..core.pytree import tree_map
 from ..core.namespace import foreign_namespace, is_foreign, numpy_dtype
+from ..core.pytree import tree_map
 from ..core.trace import box_foreign, current_level
 from ..core.tracer import Tracer
 

@@ -13,7 +13,10 @@ import numpy as np
 import optree
 
 from ..core.errors import ZymoError, user_location
+from ..core.namespace import foreign_namespace, is_foreign, numpy_dtype
 from ..core.pytree import NAMESPACE, tree_leaves
+from ..core.trace import box_foreign
+from ..core.tracer import bottom
 from ..pytree_paths import TiedArray, arrays_by_path, distinct_arrays
 from .rules import Rule
 
@@ -73,7 +76,7 @@ def _mask_flags(model, mask) -> list[bool]:
 
 def _parameters(model, mask) -> list[TiedArray]:
     """Each distinct floating array of ``model`` once, with all its paths; trained where ``mask`` says."""
-    entries = [e for e in arrays_by_path(model) if e.array.dtype.kind in "fc"]
+    entries = [e for e in arrays_by_path(model) if numpy_dtype(e.array.dtype).kind in "fc"]
     if mask is not None:
         flags = _mask_flags(model, mask)
         entries = [e._replace(trainable=flags[e.leaf]) for e in entries]
@@ -106,7 +109,7 @@ def setup(rule: Rule, model, mask: Any | Callable | None = None) -> OptimiserSta
     state = OptimiserState(rule, mask)
     for tied in _parameters(model, mask):
         if tied.trainable:
-            state.slots[tied.path] = rule.init(tied.array)
+            state.slots[tied.path] = _init_slots(rule, tied.array)
             state.counts[tied.path] = 0
     return state
 
@@ -117,7 +120,7 @@ def update(state: OptimiserState, model, grads):
     ``grads`` has the structure of ``model`` (as ``zymo.grad`` returns it).
     The gradient of a tied array is the sum over the places it appears.
     """
-    gdict = {e.path: e.array for e in arrays_by_path(grads) if e.array.dtype.kind in "fc"}
+    gdict = {e.path: e.array for e in arrays_by_path(grads) if numpy_dtype(e.array.dtype).kind in "fc"}
     paths, xs, gs, slots, ts = [], [], [], [], []
     for tied in _parameters(model, state.mask):
         if not tied.trainable:
@@ -135,7 +138,7 @@ def update(state: OptimiserState, model, grads):
                 raise OptimiserError(f"gradient of `{p}` has shape {gp.shape}, the array has shape {x.shape}")
             g = gp if g is None else g + gp
         if first not in state.slots:
-            state.slots[first] = state.rule.init(x)
+            state.slots[first] = _init_slots(state.rule, x)
             state.counts[first] = 0
         state.counts[first] += 1
         paths.append(first)
@@ -143,10 +146,37 @@ def update(state: OptimiserState, model, grads):
         gs.append(g)
         slots.append(state.slots[first])
         ts.append(state.counts[first])
+    if xs and is_foreign(xs[0]):
+        _update_foreign(state, paths, xs, gs, slots, ts)
+        return model
     steps = state.rule.apply(slots, xs, gs, ts)
     for x, s in zip(xs, steps):
         x -= s.astype(x.dtype, copy=False) if isinstance(s, np.ndarray) else s
     return model
+
+
+def _init_slots(rule: Rule, x) -> dict:
+    """``rule.init(x)``; for another library's array, its NumPy code runs on the boxed array (see below)."""
+    if not is_foreign(x):
+        return rule.init(x)
+    return {k: bottom(v) for k, v in rule.init(box_foreign(x)).items()}
+
+
+def _update_foreign(state: OptimiserState, paths, xs, gs, slots, ts) -> None:
+    """The rule's NumPy code run on boxed arrays of another library (see ``zymo.core.trace.box_foreign``).
+
+    Every NumPy function the rule calls then runs in the arrays' own library, on their device; the
+    new slot values are stored back and each array is updated in place.
+    """
+    boxed = [{k: box_foreign(v) for k, v in s.items()} for s in slots]
+    steps = state.rule.apply(boxed, [box_foreign(x) for x in xs], [box_foreign(g) for g in gs], ts)
+    for path, b in zip(paths, boxed):
+        state.slots[path] = {k: bottom(v) for k, v in b.items()}
+    for x, s in zip(xs, steps):
+        s = bottom(s)
+        if is_foreign(s) and s.dtype != x.dtype:
+            s = foreign_namespace(x).astype(s, x.dtype)
+        x -= s
 
 
 def adjust(state: OptimiserState, **hyperparameters: Any) -> OptimiserState:

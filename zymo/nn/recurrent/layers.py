@@ -31,14 +31,16 @@ import numpy as np
 
 from ..._rules.helpers import shape_of
 from ...core.errors import ShapeError, ZymoError, user_location
+from ...core.namespace import is_foreign
 from ...core.pytree import tree_map
 from ...core.recording import observe
-from ...core.tracer import is_tracer
+from ...core.trace import box_foreign
+from ...core.tracer import bottom, is_tracer
 from ...seeding import generator_or_default
 from .. import activations as _act
 from ..module import Module
 from ..precision import cast_input
-from ._primitives import Workspace, sequence
+from ._primitives import Workspace, reference_sequence, sequence
 from .cells import GRUCell, GRUv3Cell, LSTMCell, RNNCell, _Cell
 
 __all__ = ["Recurrence", "RNN", "LSTM", "GRU", "GRUv3", "Bidirectional"]
@@ -55,7 +57,11 @@ def _run_forward(cell, X, state, mask, need_state=True):
         cell._check(X[0], state)
         h0, c0 = (state[0], state[1]) if cell.kind == "lstm" else (state, None)
         params = (cell.Wi, cell.Wh, cell.b, cell._bh())
-        out = sequence(X, h0, c0, *params, ws=Workspace(), kind=cell.kind, act=act, mask=mask, with_state=need_state)
+        run = sequence
+        if is_foreign(bottom(X)):  # the fused kernels are NumPy code: other libraries run the step code
+            h0, c0 = on_device_of(X, h0), on_device_of(X, c0)
+            run = _portable_sequence
+        out = run(X, h0, c0, *params, ws=Workspace(), kind=cell.kind, act=act, mask=mask, with_state=need_state)
         if not need_state:
             return out, None
         last = (out[T], out[T + 1]) if cell.kind == "lstm" else out[T]
@@ -70,6 +76,21 @@ def _run_forward(cell, X, state, mask, need_state=True):
         ys.append(y)
         state = new
     return np.stack(ys, axis=0), state
+
+
+def _portable_sequence(X, h0, c0, Wi, Wh, b, bh, *, ws, kind, act, mask, with_state):
+    return reference_sequence(X, h0, c0, Wi, Wh, b, bh, kind=kind, act=act, mask=mask, with_state=with_state)
+
+
+def on_device_of(like, value):
+    """``value`` (a NumPy array, or None) as an array of ``like``'s library on its device, boxed for tracing."""
+    if value is None:
+        return None
+    from ...devices import to_device
+
+    if type(value) is np.ndarray:
+        return box_foreign(to_device(value, bottom(like).device))
+    return box_foreign(value)  # a traced state stays as it is
 
 
 def _reverse_time(X, lengths):
@@ -108,7 +129,7 @@ class _Sequence(Module):
         return None
 
     def _prepare(self, x, lengths, mask):
-        if not (is_tracer(x) or isinstance(x, np.ndarray)):
+        if not (is_tracer(x) or isinstance(x, np.ndarray) or is_foreign(x)):
             x = np.asarray(x)
         shape = shape_of(x)
         n = self._in_features()
