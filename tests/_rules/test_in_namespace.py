@@ -152,7 +152,41 @@ LINALG = {
     "outer": (lambda x: znp.sum(znp.outer(x, x * 2.0) ** 2), _any(3)),
 }
 
-ALL = {**UNARY, **REDUCTIONS, **SHAPES, **INDEXING, **LINALG}
+_A = _any(4, 3)
+
+SORTING = {
+    "sort": (lambda x: znp.sum(znp.sort(x, axis=-1)[..., :2] ** 2), _any(3, 4)),
+    "argsort_take": (lambda x: znp.sum(znp.take(x, znp.argsort(x)) * x), _any(4)),
+    "argmax": (lambda x: znp.sum(x[znp.argmax(x)] * x), _any(5)),
+    "take_along_axis": (
+        lambda x: znp.sum(znp.take_along_axis(x, znp.argsort(x, axis=1), axis=1)[:, :2] ** 2),
+        _any(3, 4),
+    ),
+}
+
+MORE_INDEXING = {
+    "take_axis1": (lambda x: znp.sum(znp.take(x, np.array([0, 2, 2]), axis=1) ** 2), _any(3, 4)),
+    "integer_array_rows": (lambda x: znp.sum(x[np.array([2, 0, 2])] ** 2), _any(3, 4)),
+    "boolean_mask": (lambda x: znp.sum(x[x > 0] ** 2), _any(6)),
+    "roll": (lambda x: znp.sum(znp.roll(x, 1, axis=0)[0] * x[0]), _any(3, 4)),
+    "repeat": (lambda x: znp.sum(znp.repeat(x, 2, axis=0) ** 2), _any(2, 3)),
+}
+
+MORE_LINALG = {
+    "svd": (lambda a: znp.sum(znp.linalg.svd(a, full_matrices=False)[1] ** 2), _A),
+    "svdvals": (lambda a: znp.sum(znp.linalg.svdvals(a)), _A),
+    "qr": (lambda a: znp.sum(znp.linalg.qr(a)[1] ** 2), _A),
+    "eigh": (lambda a: znp.sum(znp.linalg.eigh(a)[0] ** 2), _spd(3)),
+    "pinv": (lambda a: znp.sum(znp.linalg.pinv(a)), _A),
+    "matrix_power": (lambda a: znp.sum(znp.linalg.matrix_power(a, 3)), _spd(3) / 5),
+    "cross": (lambda x: znp.sum(znp.cross(x, x[::-1]) ** 2), _any(3)),
+    "trace_offset": (lambda x: znp.trace(x, offset=1), _any(3, 3)),
+    "mean_axis_tuple": (lambda x: znp.sum(znp.mean(x, axis=(0, 2)) ** 2), _any(2, 3, 4)),
+    "max_axis_tuple": (lambda x: znp.sum(znp.max(x, axis=(0, 1))), _any(2, 3, 4)),
+    "logsumexp": (lambda x: znp.logsumexp(x), _any(4)),
+}
+
+ALL = {**UNARY, **REDUCTIONS, **SHAPES, **INDEXING, **LINALG, **SORTING, **MORE_INDEXING, **MORE_LINALG}
 
 
 @pytest.mark.parametrize("name", sorted(ALL))

@@ -109,3 +109,14 @@ def test_zymo_train_hands_batches_to_the_models_device():
     history = zymo.train(loss, model, DataLoader((x, y), 8, rng=0), state, epochs=15, progress=False)
     assert history["loss"][-1] < 0.2 * history["loss"][0]
     assert model.weight.device == STRICT_DEVICE
+
+
+def test_dropout_masks_match_numpy_with_the_same_generator():
+    zymo.seed(0)
+    model = nn.Chain(nn.Dense(3, 6, nn.tanh), nn.Dropout(0.5, rng=np.random.default_rng(7)), nn.Dense(6, 2))
+    moved = zymo.to_device(model, STRICT_DEVICE)
+    moved[1].rng = np.random.default_rng(7)
+    loss = lambda m, x: znp.sum(m(x) ** 2)
+    want = zymo.value_and_grad(loss)(model, X2)
+    got = zymo.value_and_grad(loss)(moved, zymo.to_device(X2, STRICT_DEVICE))
+    _close(got, want)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..core.errors import UnsupportedOperationError, user_location
-from ..core.namespace import defnamespace, defnamespace_version, library_name_of, namespace_dtype
+from ..core.namespace import defnamespace, defnamespace_version, library_name_of, namespace_dtype, numpy_dtype
 from . import (
     complex_numbers,
     contractions,
@@ -191,12 +191,25 @@ def _standard_index(idx):
     return idx
 
 
+def _on_device(xp, idx, device):
+    """NumPy index arrays (made on the host by rules or by the user) as arrays of ``xp`` on ``device``."""
+    return tuple(xp.asarray(i, device=device) if type(i) is np.ndarray else i for i in idx)
+
+
+def _is_mask(i) -> bool:
+    return hasattr(i, "dtype") and numpy_dtype(i.dtype).kind == "b"
+
+
 def _scatter_add(xp, g, idx, shape):
     idx = _standard_index(idx)
     if not hasattr(g, "shape"):
         g = xp.asarray(g)
+    idx = _on_device(xp, idx, g.device)
     shape = tuple(shape)
     z = xp.zeros(shape, dtype=g.dtype, device=g.device)
+    if len(idx) == 2 and _is_mask(idx[0]):  # x[mask]: each place is read once
+        z[idx[0] if idx[0].ndim == z.ndim else idx] = g
+        return z
     if any(i is None for i in idx):  # new axes of the read have no place in the buffer: drop them from g
         idx = tuple(i for i in idx if i is not None)
         g = xp.reshape(g, z[idx].shape)
@@ -220,6 +233,11 @@ def _scatter_add_by_matmul(xp, z, g, idx, shape):
         g = xp.permute_dims(g, (*range(nb, nd_g), *range(nb)))
         out = _scatter_add_by_matmul(xp, None, g, (*idx[1:], Ellipsis), shape[nb:] + shape[:nb])
         return xp.permute_dims(out, (*range(k, len(shape)), *range(k)))
+    lead_slices = 0
+    while lead_slices < len(idx) and type(idx[lead_slices]) is slice and idx[lead_slices] == slice(None):
+        lead_slices += 1
+    if lead_slices and lead_slices < len(idx) and hasattr(idx[lead_slices], "dtype"):
+        return _scatter_after_slices(xp, g, idx, shape, lead_slices)
     k = 0
     while k < len(idx) and idx[k] is not Ellipsis and type(idx[k]) is not slice:
         k += 1
@@ -244,6 +262,24 @@ def _scatter_add_by_matmul(xp, z, g, idx, shape):
     return xp.reshape(xp.matmul(xp.matrix_transpose(onehot), gflat), shape)
 
 
+def _scatter_after_slices(xp, g, idx, shape, k):
+    """``(:, ..., :, arrays..., ...)`` with ``k`` full slices first: scatter with the indexed axes moved first."""
+    m = 0
+    while k + m < len(idx) and hasattr(idx[k + m], "dtype"):
+        m += 1
+    if any(i is not Ellipsis for i in idx[k + m :]):
+        return _scatter_add_by_matmul(xp, None, g, idx[k:], shape)  # raises zymo's error for this form
+    nb = len(xp.broadcast_arrays(*idx[k : k + m])[0].shape)
+    nd = len(shape)
+    order = (*range(k, k + m), *range(k), *range(k + m, nd))
+    g = xp.permute_dims(g, (*range(k, k + nb), *range(k), *range(k + nb, g.ndim)))
+    out = _scatter_add_by_matmul(xp, None, g, (*idx[k : k + m], Ellipsis), tuple(shape[i] for i in order))
+    inverse = [0] * nd
+    for position, axis in enumerate(order):
+        inverse[axis] = position
+    return xp.permute_dims(out, tuple(inverse))
+
+
 def _setitem(xp, buf, v, idx):
     out = xp.asarray(buf, copy=True)  # no view of another buffer can see a foreign write, so write a copy
     out[_standard_index(idx)] = v
@@ -263,8 +299,16 @@ def _getitem(xp, x, idx):
     entries = idx if type(idx) is tuple else (idx,)
     if not any(hasattr(i, "dtype") for i in entries):
         return x[_standard_index(idx)]
+    entries = _on_device(xp, entries, x.device)
+    k = 0
+    while k < len(entries) and type(entries[k]) is slice and entries[k] == slice(None):
+        k += 1
+    rest = entries[k + 1 :]
+    if 0 < k < len(entries) and not _is_mask(entries[k]) and all(i is Ellipsis for i in rest):
+        picked = xp.take(x, xp.reshape(entries[k], (-1,)), axis=k)  # x[:, idx]: the standard's take
+        return xp.reshape(picked, (*x.shape[:k], *entries[k].shape, *x.shape[k + 1 :]))
     first = entries[0]
-    if len(entries) == 1 and first.dtype != xp.bool and x.ndim > 1:  # x[rows]: the standard's take
+    if len(entries) == 1 and not _is_mask(first) and x.ndim > 1:  # x[rows]: the standard's take
         picked = xp.take(x, xp.reshape(first, (-1,)), axis=0)
         return xp.reshape(picked, (*first.shape, *x.shape[1:]))
     return x[entries]

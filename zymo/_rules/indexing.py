@@ -163,11 +163,17 @@ def take(
     if axis is None:
         a = znp.ravel(a)
         axis = 0
-    idx = (slice(None),) * normalize_axis_index(axis, len(shape_of(a))) + (np.asarray(indices),)
+    idx = (slice(None),) * normalize_axis_index(axis, len(shape_of(a))) + (_index_array(indices),)
     r = getitem(a, idx)
-    if len(idx) > 1 and not bottom(r).flags.c_contiguous:
+    if len(idx) > 1 and type(bottom(r)) is np.ndarray and not bottom(r).flags.c_contiguous:
         r = copy_p(r, order="C")  # NumPy's take returns a C-ordered array; indexing a later axis does not
     return r if out is None else write_out(out, r)
+
+
+def _index_array(indices):
+    """Indices as an array: another library's stay in it (plain); anything else becomes a NumPy array."""
+    b = bottom(indices)
+    return b if is_foreign(b) else np.asarray(indices)
 
 
 @implements(np.take_along_axis)
@@ -186,7 +192,7 @@ def take_along_axis(arr: ArrayLike, indices: ArrayLike, axis: int = -1) -> np.nd
     shape = shape_of(arr)
     nd = len(shape)
     axis = normalize_axis_index(axis, nd)
-    indices = np.asarray(indices)
+    indices = _index_array(indices)
     if indices.ndim != nd:
         raise ValueError("`indices` and `arr` must have the same number of dimensions")
     idx = tuple(
@@ -254,6 +260,8 @@ def laid_out_as_copy_of(x, a):
     The layout decides which loops later operations run (a vector-matrix product of a
     transposed matrix calls another BLAS routine), and with it their rounding.
     """
+    if is_foreign(bottom(a)):  # memory layout is NumPy's notion; other libraries' arrays have none to keep
+        return x
     template = np.empty_like(bottom(a))
     if template.ndim < 2 or template.strides == bottom(x).strides:
         return x

@@ -17,9 +17,11 @@ import numpy as np
 from .._rules.helpers import dtype_of, shape_of
 from ..core.errors import ShapeError, ZymoError, user_location
 from ..core.forward import defjvp
+from ..core.namespace import foreign_namespace, is_foreign
 from ..core.primitive import Primitive
 from ..core.recording import observe, unsafe
 from ..core.reverse import defvjp
+from ..core.trace import box_foreign
 from ..core.tracer import bottom
 from ..seeding import generator_or_default
 from . import init as _init
@@ -271,7 +273,11 @@ class Dropout(Module):
         dt = dtype_of(x)
         unsafe("Dropout draws random numbers on each call")
         keep = self.rng.random(shape_of(x)) >= self.p
-        return x * (keep.astype(dt) / np.asarray(1 - self.p, dt))
+        scale = keep.astype(dt) / np.asarray(1 - self.p, dt)
+        b = bottom(x)
+        if is_foreign(b):  # drawn on the host with the layer's generator, then copied to the input's device
+            scale = box_foreign(foreign_namespace(b).asarray(scale, device=b.device))
+        return x * scale
 
     def __repr__(self) -> str:
         return f"Dropout({self.p})"
