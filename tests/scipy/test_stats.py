@@ -79,11 +79,16 @@ def test_outside_the_support_logpdf_is_minus_infinity_with_zero_gradient():
     np.testing.assert_array_equal(back(np.ones(2))[0], [0.0, -0.5])
 
 
-def test_gamma_cdf_in_its_shape_parameter_names_the_special_function():
-    with pytest.raises(
-        zymo.UnsupportedOperationError, match=r"scipy\.special\.gammainc with respect to its argument 0"
-    ):
-        zymo.grad(lambda a: stats.gamma.cdf(1.0, a))(2.0)
+@pytest.mark.parametrize("method", METHODS[2:])
+@pytest.mark.parametrize("name", ["gamma", "chi2"])
+def test_cdf_derivative_in_the_shape_parameter_through_gammainc(name, method):
+    x, a = np.array([0.5, 1.5, 6.0]), np.array([2.0, 3.5, 1.5])
+    check_grads(lambda a: getattr(getattr(stats, name), method)(x, a), (a,), order=1)
+
+
+def test_gamma_cdf_second_derivative_in_its_shape_parameter_names_the_special_function():
+    with pytest.raises(zymo.UnsupportedOperationError, match=r"scipy\.special\.gammainc's derivative in a"):
+        zymo.grad(lambda a: zymo.grad(lambda a: stats.gamma.cdf(1.0, a))(a))(2.0)
 
 
 @pytest.mark.parametrize("name", ["poisson", "binom"])

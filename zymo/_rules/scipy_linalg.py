@@ -75,7 +75,7 @@ def _refuse_complex(name: str, *args) -> None:
 _TRANS = {0: 0, 1: 1, 2: 2, "N": 0, "T": 1, "C": 2}
 
 
-def _solve_triangular_impl(a, b, trans=0, lower=False, unit_diagonal=False, check_finite=True):
+def _solve_triangular_impl(a, b, trans=0, lower=False, unit_diagonal=False, check_finite=False):
     return _sl.solve_triangular(a, b, trans=trans, lower=lower, unit_diagonal=unit_diagonal, check_finite=check_finite)
 
 
@@ -203,7 +203,7 @@ def cho_factor(
     return np.where(mask if lower else mask.T, factor, a), bool(lower)
 
 
-def _cho_solve_impl(c, b, lower=False, check_finite=True):
+def _cho_solve_impl(c, b, lower=False, check_finite=False):
     return _sl.cho_solve((c, lower), b, check_finite=check_finite)
 
 
@@ -330,7 +330,7 @@ def lu_factor(a: ArrayLike, overwrite_a: bool = False, check_finite: bool = True
     return lu_factor_p(a, piv, check_finite=check_finite), piv
 
 
-def _lu_solve_impl(lu, piv, b, trans=0, check_finite=True):
+def _lu_solve_impl(lu, piv, b, trans=0, check_finite=False):
     return _sl.lu_solve((lu, piv), b, trans=trans, check_finite=check_finite)
 
 
@@ -423,7 +423,7 @@ def _structure_T(s, assume_a, lower):
     return _structure(s, assume_a, lower)  # the other structures are masks: their own transposes
 
 
-def _solve_impl(a, b, lower=False, check_finite=True, assume_a=None, transposed=False):
+def _solve_impl(a, b, lower=False, check_finite=False, assume_a=None, transposed=False):
     return _sl.solve(a, b, lower=lower, check_finite=check_finite, assume_a=assume_a, transposed=transposed)
 
 
@@ -649,12 +649,20 @@ def eigh(
 
 
 # --- expm, expm_frechet --------------------------------------------------------------------------
-def _frechet_impl(a, e):
+def _all_finite(*xs) -> bool:
+    return all(np.isfinite(x).all() for x in xs)
+
+
+def _frechet_impl(a, e, check_finite=False):
+    if check_finite and not _all_finite(a, e):
+        raise ValueError("array must not contain infs or NaNs")
+    if not _all_finite(a, e):  # in rules: SciPy would refuse them (its norm checks); NaN instead
+        return np.full(np.broadcast_shapes(np.shape(a), np.shape(e)), np.nan, dtype=np.result_type(a, e, 1.0))
     if np.ndim(a) == 2:
-        return _sl.expm_frechet(a, e, compute_expm=False)
+        return _sl.expm_frechet(a, e, compute_expm=False, check_finite=False)
     a, e = np.broadcast_arrays(a, e)
     out = [
-        _sl.expm_frechet(x, y, compute_expm=False)
+        _sl.expm_frechet(x, y, compute_expm=False, check_finite=False)
         for x, y in zip(a.reshape(-1, *a.shape[-2:]), e.reshape(-1, *e.shape[-2:]))
     ]
     return np.reshape(out, a.shape)
@@ -668,12 +676,12 @@ def _blocks(top_left, top_right, bottom_right):
 
 
 # L(A, E) is the top-right block of expm([[A, E], [0, A]]); its derivative in A comes from that identity.
-def _frechet_jvp_a(t, ans, a, e):
+def _frechet_jvp_a(t, ans, a, e, **kw):
     n = shape_of(a)[-1]
     return frechet_p(_blocks(a, e, a), _blocks(t, np.zeros_like(bottom(t)), t))[..., :n, n:]
 
 
-def _frechet_vjp_a(g, ans, a, e):
+def _frechet_vjp_a(g, ans, a, e, **kw):
     n = shape_of(a)[-1]
     full = frechet_p(_mT(_blocks(a, e, a)), _blocks(np.zeros_like(bottom(g)), g, np.zeros_like(bottom(g))))
     return unbroadcast(full[..., :n, :n] + full[..., n:, n:], a)
@@ -683,10 +691,10 @@ frechet_p = Primitive(_frechet_impl, "scipy.linalg.expm_frechet")
 defvjp(
     frechet_p,
     _frechet_vjp_a,
-    lambda g, ans, a, e: unbroadcast(frechet_p(_mT(a), g), e),
+    lambda g, ans, a, e, **kw: unbroadcast(frechet_p(_mT(a), g), e),
     saves=(0, 1),
 )
-defjvp(frechet_p, _frechet_jvp_a, lambda t, ans, a, e: frechet_p(a, t))
+defjvp(frechet_p, _frechet_jvp_a, lambda t, ans, a, e, **kw: frechet_p(a, t))
 
 expm_p = Primitive(_sl.expm, "scipy.linalg.expm")
 defvjp(expm_p, lambda g, ans, a: frechet_p(_mT(a), g), saves=(0,))
@@ -740,7 +748,7 @@ def expm_frechet(
     if not has_tracer([A, E]):
         return _sl.expm_frechet(A, E, method=method, compute_expm=compute_expm, check_finite=check_finite)
     if not compute_expm:
-        return frechet_p(A, E)
+        return frechet_p(A, E, check_finite=check_finite)
     if shape_of(A) != shape_of(E) or len(shape_of(A)) != 2:
         raise ValueError("expected A and E to be square matrices of the same shape")
     pair = expm_frechet_pair_p(A, E, method=method, check_finite=check_finite)
@@ -779,23 +787,29 @@ def sqrtm(A: ArrayLike, disp: bool = True, blocksize: int = 64) -> Array:
     return sqrtm_p(A) if has_tracer(A) else _sl.sqrtm(A)
 
 
-def _sylvester_vjp_q(g, x, a, b, q):
+def _sylvester_vjp_q(g, x, a, b, q, **kw):
     return solve_sylvester_p(_mT(a), _mT(b), g)
 
 
-solve_sylvester_p = Primitive(_sl.solve_sylvester, "scipy.linalg.solve_sylvester")
+def _sylvester_impl(a, b, q, check_finite=False):
+    if not check_finite and not _all_finite(a, b, q):  # in rules: SciPy would refuse them; NaN instead
+        return np.full(np.shape(q), np.nan, dtype=np.result_type(a, b, q, 1.0))
+    return _sl.solve_sylvester(a, b, q)
+
+
+solve_sylvester_p = Primitive(_sylvester_impl, "scipy.linalg.solve_sylvester")
 defvjp(
     solve_sylvester_p,
-    lambda g, x, a, b, q: -np.matmul(_sylvester_vjp_q(g, x, a, b, q), _mT(x)),
-    lambda g, x, a, b, q: -np.matmul(_mT(x), _sylvester_vjp_q(g, x, a, b, q)),
+    lambda g, x, a, b, q, **kw: -np.matmul(_sylvester_vjp_q(g, x, a, b, q), _mT(x)),
+    lambda g, x, a, b, q, **kw: -np.matmul(_mT(x), _sylvester_vjp_q(g, x, a, b, q)),
     _sylvester_vjp_q,
     saves=(0, 1, "ans"),
 )
 defjvp(
     solve_sylvester_p,
-    lambda t, x, a, b, q: solve_sylvester_p(a, b, -np.matmul(t, x)),
-    lambda t, x, a, b, q: solve_sylvester_p(a, b, -np.matmul(x, t)),
-    lambda t, x, a, b, q: solve_sylvester_p(a, b, t),
+    lambda t, x, a, b, q, **kw: solve_sylvester_p(a, b, -np.matmul(t, x)),
+    lambda t, x, a, b, q, **kw: solve_sylvester_p(a, b, -np.matmul(x, t)),
+    lambda t, x, a, b, q, **kw: solve_sylvester_p(a, b, t),
 )
 keep_real_cotangents(solve_sylvester_p)
 
@@ -810,7 +824,9 @@ def solve_sylvester(a: ArrayLike, b: ArrayLike, q: ArrayLike) -> Array:
         array([[0.5, 0.5],
                [0.5, 0.5]])
     """
-    return solve_sylvester_p(a, b, q) if has_tracer([a, b, q]) else _sl.solve_sylvester(a, b, q)
+    if not has_tracer([a, b, q]):
+        return _sl.solve_sylvester(a, b, q)
+    return solve_sylvester_p(a, b, q, check_finite=True)
 
 
 # --- solve_banded -------------------------------------------------------------------------------
@@ -840,7 +856,7 @@ def _band_transpose(ab, lower: int, upper: int):
     return np.stack([_shift(ab[lower + upper - k], k - lower) for k in range(lower + upper + 1)])
 
 
-def _solve_banded_impl(ab, b, lower=0, upper=0, check_finite=True):
+def _solve_banded_impl(ab, b, lower=0, upper=0, check_finite=False):
     return _sl.solve_banded((lower, upper), ab, b, check_finite=check_finite)
 
 
@@ -914,7 +930,7 @@ def block_diag(*arrs: ArrayLike) -> Array:
     if any(len(shape_of(x)) > 2 for x in arrs):
         return _sl.block_diag(*[bottom(x) for x in arrs])  # SciPy's error for arrays of more than 2 dimensions
     blocks = [x if len(shape_of(x)) == 2 else np.reshape(x, (1, -1)) for x in arrs]
-    dtype = np.result_type(*[bottom(x) for x in arrs])
+    dtype = np.result_type(*[np.asarray(bottom(x)).dtype for x in arrs])  # as SciPy: Python numbers are float64
     widths = [shape_of(x)[1] for x in blocks]
     total = sum(widths)
     rows, start = [], 0

@@ -173,9 +173,7 @@ def polygamma(n: ArrayLike, x: ArrayLike) -> np.ndarray:
         return _sc.polygamma(n, x)
     n = np.asarray(n)
     higher = (-1.0) ** (n + 1) * _sc.gamma(n + 1.0) * _ufuncs._zeta(n + 1.0, x)
-    if n.ndim == 0:
-        return _sc.digamma(x) if n == 0 else higher
-    return np.where(n == 0, _sc.digamma(x), higher)
+    return np.where(n == 0, _sc.digamma(x), higher)  # as SciPy: an array, 0-d for scalar inputs
 
 
 def multigammaln(a: ArrayLike, d: int) -> np.ndarray:

@@ -6,9 +6,11 @@ time that happens (or by ``zymo.scipy``'s modules), never at ``import zymo``.
 
 Each derivative is written with functions that have rules themselves, so
 derivatives of every order compose. Orders of Bessel functions, the shape
-parameters ``a``, ``b`` of ``betainc``/``gammainc`` and the order ``s`` of the
-Hurwitz zeta function are not differentiated: a traced value there raises
-zymo's error naming the function and argument. Conventions: ``d xlogy(x, y) / dy``
+parameters ``a``, ``b`` of ``betainc`` and the order ``s`` of the Hurwitz zeta
+function are not differentiated: a traced value there raises zymo's error naming
+the function and argument. ``gammainc``/``gammaincc`` differentiate in ``a`` once
+(series or continued fraction with the derivative carried along, as TensorFlow's
+igamma gradient); their second derivative in ``a`` raises that error. Conventions: ``d xlogy(x, y) / dy``
 is ``x / y`` as in JAX, and 0 at ``x == y == 0`` (where JAX gives NaN);
 ``huber``'s derivative at ``|r| == delta`` is the inner branch's; ``i0e``'s at
 0 is 0 (``sign(0) = 0``, as JAX's ``abs``).
@@ -111,6 +113,59 @@ def _gammainc_dx(ans, a, x):
     return np.exp(sc.xlogy(a - 1, x) - x - sc.gammaln(a))
 
 
+def _gammainc_da_impl(a, x):
+    """``d gammainc(a, x) / da``: the series for ``P`` (``x < a + 1``) or Legendre's continued fraction for
+    ``Q = 1 - P`` (modified Lentz), each with its derivative in ``a`` carried along, as TensorFlow's igamma grad."""
+    a, x = np.broadcast_arrays(np.asarray(a, dtype=float), np.asarray(x, dtype=float))
+    with np.errstate(all="ignore"):
+        logx = np.log(np.where(x > 0, x, 1.0))
+        prefactor = np.exp(a * logx - x - sc.gammaln(a))
+        dprefactor = prefactor * (logx - sc.digamma(a))
+        series = x < a + 1
+        # P = prefactor * sum_n x^n / (a (a+1) ... (a+n))
+        ap, term, dterm = a.copy(), 1 / a, -1 / (a * a)
+        total, dtotal = term.copy(), dterm.copy()
+        for _ in range(5000):
+            ap = ap + 1
+            dterm = dterm * x / ap - term * x / (ap * ap)
+            term = term * x / ap
+            total, dtotal = total + term, dtotal + dterm
+            if np.all(~series | ~(np.abs(term) >= np.abs(total) * 1e-17)):
+                break
+        dp_series = dprefactor * total + prefactor * dtotal
+        # Q = prefactor * h, h the continued fraction 1/(x+1-a-) 1(1-a)/(x+3-a-) 2(2-a)/(x+5-a-) ...
+        tiny = 1e-300
+        b, db = x + 1 - a, -1.0
+        c, dc = np.full(a.shape, 1 / tiny), np.zeros(a.shape)
+        dinv = 1 / np.where(series, 1.0, b)
+        ddinv = -db * dinv * dinv
+        h, dh = dinv.copy(), ddinv.copy()
+        for i in range(1, 5000):
+            an, dan = -i * (i - a), float(i)
+            b = b + 2
+            den = an * dinv + b
+            dden = dan * dinv + an * ddinv + db
+            dinv, ddinv = 1 / den, -dden / den / den
+            c, dc = b + an / c, db + dan / c - an * dc / c / c
+            delta, ddelta = dinv * c, ddinv * c + dinv * dc
+            h, dh = h * delta, dh * delta + h * ddelta
+            if np.all(series | ~(np.abs(delta - 1) >= 1e-16)):
+                break
+        dq_fraction = dprefactor * h + prefactor * dh
+        out = np.where(series, dp_series, -dq_fraction)
+    return np.where(x > 0, out, np.where(x == 0, 0.0, np.nan))[()]
+
+
+def _gammainc_da_dx(ans, a, x):
+    return _gammainc_dx(None, a, x) * (np.log(x) - sc.digamma(a))
+
+
+# First derivative in a only: its own derivative in a raises zymo's error naming this function.
+_gammainc_da = from_partials(
+    _gammainc_da_impl, None, _gammainc_da_dx, saves=(0, 1), name="scipy.special.gammainc's derivative in a"
+)
+
+
 def _gammaincinv_dy(ans, a, y):
     return np.exp(ans - sc.xlogy(a - 1, ans) + sc.gammaln(a))
 
@@ -140,8 +195,8 @@ DIFFERENTIABLE = {
     sc.beta: ((lambda ans, a, b: ans * _betaln_da(ans, a, b), lambda ans, a, b: ans * _betaln_db(ans, a, b)), None),
     sc.betainc: ((None, None, _betainc_dx), (0, 1, 2)),
     sc.betaincc: ((None, None, lambda ans, a, b, x: -_betainc_dx(ans, a, b, x)), (0, 1, 2)),
-    sc.gammainc: ((None, _gammainc_dx), (0, 1)),
-    sc.gammaincc: ((None, lambda ans, a, x: -_gammainc_dx(ans, a, x)), (0, 1)),
+    sc.gammainc: ((lambda ans, a, x: _gammainc_da(a, x), _gammainc_dx), (0, 1)),
+    sc.gammaincc: ((lambda ans, a, x: -_gammainc_da(a, x), lambda ans, a, x: -_gammainc_dx(ans, a, x)), (0, 1)),
     sc.gammaincinv: ((None, _gammaincinv_dy), (0, "ans")),
     sc.gammainccinv: ((None, lambda ans, a, y: -_gammaincinv_dy(ans, a, y)), (0, "ans")),
     sc.stdtr: ((None, _student_t_pdf), (0, 1)),

@@ -6,9 +6,9 @@ On plain arrays the result is SciPy's; on traced values it is computed from
 zymo's rules and equals SciPy's to rounding. ``pdf``/``logpdf``/``entropy``
 differentiate in ``x`` and every continuous parameter; ``cdf``/``sf`` and their
 logs in ``x``, ``loc`` and ``scale`` everywhere, and in the shape parameters
-where the special function behind them has a parameter derivative (``t``'s
-``df``, ``gamma``'s ``a``, ``beta``'s ``a``, ``b`` and ``chi2``'s ``df`` do not:
-a traced value there raises zymo's error naming the special function).
+where the special function behind them has a parameter derivative (``gamma``'s
+``a`` and ``chi2``'s ``df`` to first order; ``t``'s ``df`` and ``beta``'s ``a``,
+``b`` not: a traced value there raises zymo's error naming the special function).
 Parameters are taken inside their domain (SciPy returns NaN outside it).
 
 Distributions: ``norm``, ``t``, ``gamma``, ``beta``, ``chi2``, ``expon``,
