@@ -15,13 +15,14 @@ from typing import Callable
 import numpy as np
 
 from ..._rules.helpers import dtype_of, shape_of
-from ...core.errors import ShapeError, user_location
+from ...core.errors import ShapeError, ZymoError, user_location
 from ...seeding import generator_or_default
 from .. import activations as _act
 from .. import init as _init
 from ..module import Module
 from ..precision import cast_input
-from ._primitives import Workspace, cell_step, reference_step
+from ._primitives import Workspace, cell_step
+from .kinds import GRU3_KIND, GRU_KIND, LSTM_KIND, RNN_KIND, CellKind
 
 __all__ = ["RNNCell", "LSTMCell", "GRUCell", "GRUv3Cell", "activation_name"]
 
@@ -56,18 +57,19 @@ def _describe_fn(f) -> str:
 
 
 class _Cell(Module):
-    """Shared machinery of the built-in cells (subclasses set ``kind`` and ``gates``)."""
+    """Shared machinery of the cells that run as one recorded operation (subclasses set ``kind``)."""
 
-    kind = ""
-    gates = 1
+    kind: CellKind = RNN_KIND
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True, *, rng=None, dtype=np.float32):
         rng = _rng(rng)
-        G, H = self.gates, out_features
+        G, H = self.kind.gates, out_features
         self.Wi = _init.glorot_uniform(rng, G * H, in_features, dtype=dtype)
         # each gate's recurrent block orthogonal, a common choice for recurrent weights
         self.Wh = np.concatenate([_init.orthogonal(rng, H, H, dtype=dtype) for _ in range(G)], axis=0)
         self.b = np.zeros(G * H, dtype) if bias else None
+        if self.kind.hidden_bias:
+            self.bh = np.zeros(H, dtype) if bias else None
 
     @property
     def in_features(self) -> int:
@@ -90,13 +92,31 @@ class _Cell(Module):
     def initial_state(self):
         """The zero state, unbatched (it broadcasts over any batch)."""
         h = np.zeros(self.out_features, self.dtype)
-        return (h, h.copy()) if self.kind == "lstm" else h
+        return (h, h.copy()) if self.kind.has_cell_state else h
 
     def _bh(self):
-        return None
+        return self.bh if self.kind.hidden_bias else None
 
     def _act(self):
+        """The activation's name, passed to the kind's kernels (None for kinds without one)."""
         return None
+
+    def fused(self) -> bool:
+        """Whether the kind's kernels can run this cell (an RNN activation without a kernel cannot)."""
+        return True
+
+    def options(self) -> dict:
+        """The constructor's keyword arguments beyond sizes, bias, rng and dtype (to make a fresh copy)."""
+        return {}
+
+    def torch_options(self) -> dict:
+        """Keyword arguments of the PyTorch counterpart beyond sizes, bias and dtype."""
+        return {}
+
+    @classmethod
+    def attributes_from_torch(cls, module) -> dict:
+        """The attributes beyond the weights that a cell converted from PyTorch's ``module`` takes."""
+        return {}
 
     def _check(self, x, state) -> None:
         xs = shape_of(x)
@@ -105,8 +125,8 @@ class _Cell(Module):
             raise ShapeError(
                 f"{self!r} expects an input of shape (batch, {n}) or ({n},), got shape {xs} (at {user_location()})"
             )
-        states = state if self.kind == "lstm" else (state,)
-        if self.kind == "lstm" and not (isinstance(state, (tuple, list)) and len(state) == 2):
+        states = state if self.kind.has_cell_state else (state,)
+        if self.kind.has_cell_state and not (isinstance(state, (tuple, list)) and len(state) == 2):
             raise ShapeError(f"{self!r} expects its state as a pair (h, c), got {type(state).__name__}")
         for s in states:
             ss = shape_of(s)
@@ -125,17 +145,18 @@ class _Cell(Module):
             state = self.initial_state()
         self._check(x, state)
         x = cast_input(self, x, self.Wh.dtype)
-        h, c = (state[0], state[1]) if self.kind == "lstm" else (state, None)
-        act = self._act()
-        if self.kind == "rnn" and act is None:
-            h2, _ = reference_step("rnn", self.activation, x, h, None, self.Wi, self.Wh, self.b, None)
-            return h2, h2
-        out = cell_step(x, h, c, self.Wi, self.Wh, self.b, self._bh(), ws=Workspace(), kind=self.kind, act=act)
-        if self.kind == "lstm":
-            H = self.out_features
-            h2, c2 = out[..., :H], out[..., H:]
+        kind = self.kind
+        h, c = (state[0], state[1]) if kind.has_cell_state else (state, None)
+        if not self.fused():
+            return self._unfused_step(x, h, c)
+        out = cell_step(x, h, c, self.Wi, self.Wh, self.b, self._bh(), ws=Workspace(), kind=kind, act=self._act())
+        if kind.has_cell_state:
+            h2, c2 = kind.split_output(out)
             return h2, (h2, c2)
         return out, out
+
+    def _unfused_step(self, x, h, c):
+        raise NotImplementedError(f"{self!r} always runs fused")
 
 
 class RNNCell(_Cell):
@@ -152,8 +173,7 @@ class RNNCell(_Cell):
         ((4, 5), True)
     """
 
-    kind = "rnn"
-    gates = 1
+    kind = RNN_KIND
 
     def __init__(
         self,
@@ -170,6 +190,26 @@ class RNNCell(_Cell):
 
     def _act(self):
         return activation_name(self.activation)
+
+    def fused(self) -> bool:
+        return self._act() is not None
+
+    def options(self) -> dict:
+        return {"activation": self.activation}
+
+    def torch_options(self) -> dict:
+        name = self._act()
+        if name not in ("tanh", "relu"):
+            raise ZymoError(f"to_torch: PyTorch's RNN supports tanh and relu, not {self.activation!r}")
+        return {"nonlinearity": name}
+
+    @classmethod
+    def attributes_from_torch(cls, module) -> dict:
+        return {"activation": {"tanh": _act.tanh, "relu": _act.relu}[module.nonlinearity]}
+
+    def _unfused_step(self, x, h, c):
+        h2, _ = self.kind.reference_step(self.activation, x, h, None, self.Wi, self.Wh, self.b, None)
+        return h2, h2
 
     def _extra_repr(self) -> str:
         return f", {_describe_fn(self.activation)}" + super()._extra_repr()
@@ -190,8 +230,7 @@ class LSTMCell(_Cell):
         (LSTMCell(3 => 5), (5,), (5,))
     """
 
-    kind = "lstm"
-    gates = 4
+    kind = LSTM_KIND
 
 
 class GRUCell(_Cell):
@@ -207,8 +246,7 @@ class GRUCell(_Cell):
         (2, 5)
     """
 
-    kind = "gru"
-    gates = 3
+    kind = GRU_KIND
 
 
 class GRUv3Cell(_Cell):
@@ -225,12 +263,4 @@ class GRUv3Cell(_Cell):
         (GRUv3Cell(3 => 5), (5,))
     """
 
-    kind = "gru3"
-    gates = 3
-
-    def __init__(self, in_features: int, out_features: int, bias: bool = True, *, rng=None, dtype=np.float32):
-        super().__init__(in_features, out_features, bias, rng=rng, dtype=dtype)
-        self.bh = np.zeros(out_features, dtype) if bias else None
-
-    def _bh(self):
-        return self.bh
+    kind = GRU3_KIND

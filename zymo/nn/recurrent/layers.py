@@ -52,19 +52,20 @@ __all__ = ["Recurrence", "RNN", "LSTM", "GRU", "GRUv3", "Bidirectional"]
 def _run_forward(cell, X, state, mask, need_state=True):
     """``(Y, last_state)`` of ``cell`` over time-major ``X`` (T, B, F); ``last_state`` is None unless needed."""
     T = shape_of(X)[0]
-    act = cell._act() if isinstance(cell, _Cell) else None
-    if isinstance(cell, _Cell) and (cell.kind != "rnn" or act is not None):
+    if isinstance(cell, _Cell) and cell.fused():
         cell._check(X[0], state)
-        h0, c0 = (state[0], state[1]) if cell.kind == "lstm" else (state, None)
+        kind = cell.kind
+        h0, c0 = (state[0], state[1]) if kind.has_cell_state else (state, None)
         params = (cell.Wi, cell.Wh, cell.b, cell._bh())
+        act = cell._act()
         run = sequence
         if is_foreign(bottom(X)):  # the fused kernels are NumPy code: other libraries run the step code
             h0, c0 = on_device_of(X, h0), on_device_of(X, c0)
             run = _portable_sequence
-        out = run(X, h0, c0, *params, ws=Workspace(), kind=cell.kind, act=act, mask=mask, with_state=need_state)
+        out = run(X, h0, c0, *params, ws=Workspace(), kind=kind, act=act, mask=mask, with_state=need_state)
         if not need_state:
             return out, None
-        last = (out[T], out[T + 1]) if cell.kind == "lstm" else out[T]
+        last = (out[T], out[T + 1]) if kind.has_cell_state else out[T]
         return out[:T], last
     ys = []
     for t in range(T):
@@ -302,7 +303,7 @@ def _fresh_copy(layer, rng):
 
 def _fresh_cell(cell, rng):
     cls = type(cell)
-    kw = {"activation": cell.activation} if isinstance(cell, RNNCell) else {}
+    kw = cell.options()
     return cls(cell.in_features, cell.out_features, bias=cell.b is not None, rng=rng, dtype=cell.dtype, **kw)
 
 
@@ -400,11 +401,7 @@ class _Stacked(_Sequence):
 
     def __repr__(self) -> str:
         c = self.cells[0]
-        extra = ""
-        if isinstance(c, RNNCell):
-            extra += f", {getattr(c.activation, '__name__', repr(c.activation))}"
-        if c.b is None:
-            extra += ", bias=False"
+        extra = c._extra_repr()
         if self.num_layers > 1:
             extra += f", num_layers={self.num_layers}"
         if self.bidirectional:

@@ -18,8 +18,8 @@ from __future__ import annotations
 import numpy as np
 
 from ...core.errors import ZymoError
-from .cells import GRUv3Cell, LSTMCell, RNNCell, _Cell
-from .layers import GRU, LSTM, RNN, GRUv3, _Stacked
+from .cells import _Cell
+from .layers import _Stacked
 
 __all__ = ["from_torch", "to_torch"]
 
@@ -28,26 +28,38 @@ def _np(t) -> np.ndarray:
     return t.detach().cpu().numpy().copy()
 
 
-def _cell_from(cls, w_ih, w_hh, b_ih, b_hh, nonlinearity=None):
-    H = w_hh.shape[1]
+def _subclasses(base: type) -> list:
+    """Every subclass of ``base``, breadth first (the built-in classes before classes derived from them)."""
+    found, queue = [], list(base.__subclasses__())
+    while queue:
+        cls = queue.pop(0)
+        found.append(cls)
+        queue += cls.__subclasses__()
+    return found
+
+
+def _zymo_class(base: type, torch_cls: type, kind_of) -> type | None:
+    """The first ``base`` subclass whose cell kind has ``torch_cls`` as its counterpart."""
+    import torch.nn as tnn
+
+    for cls in _subclasses(base):
+        name = kind_of(cls).torch_name
+        if name is None:
+            continue
+        if torch_cls in (getattr(tnn, name, None), getattr(tnn, name + "Cell", None)):
+            return cls
+    return None
+
+
+def _cell_from(cls, module, w_ih, w_hh, b_ih, b_hh):
     cell = object.__new__(cls)
     cell.Wi, cell.Wh = _np(w_ih), _np(w_hh)
-    if b_ih is None:
-        cell.b = None
-        if cls is GRUv3Cell:
-            cell.bh = None
-    else:
-        bi, bh = _np(b_ih), _np(b_hh)
-        if cls is GRUv3Cell:
-            cell.b = bi.copy()
-            cell.b[: 2 * H] += bh[: 2 * H]
-            cell.bh = bh[2 * H :].copy()
-        else:
-            cell.b = bi + bh
-    if cls is RNNCell:
-        from .. import activations
-
-        cell.activation = {"tanh": activations.tanh, "relu": activations.relu}[nonlinearity]
+    b, bh = (None, None) if b_ih is None else cls.kind.biases_from_torch(_np(b_ih), _np(b_hh))
+    cell.b = b
+    if cls.kind.hidden_bias:
+        cell.bh = bh
+    for name, value in cls.attributes_from_torch(module).items():
+        setattr(cell, name, value)
     return cell
 
 
@@ -64,32 +76,29 @@ def from_torch(module):
         >>> zymo.nn.from_torch(torch.nn.LSTM(3, 5, num_layers=2, batch_first=True))
         LSTM(3 => 5, num_layers=2)
     """
-    import torch.nn as tnn
-
-    kinds = {tnn.RNN: (RNN, RNNCell), tnn.LSTM: (LSTM, LSTMCell), tnn.GRU: (GRUv3, GRUv3Cell)}
-    cells = {tnn.RNNCell: RNNCell, tnn.LSTMCell: LSTMCell, tnn.GRUCell: GRUv3Cell}
-    nl = getattr(module, "nonlinearity", None)
-    if type(module) in cells:
+    cell_cls = _zymo_class(_Cell, type(module), lambda c: c.kind)
+    if cell_cls is not None and type(module).__name__.endswith("Cell"):
         b = module.bias
         return _cell_from(
-            cells[type(module)],
+            cell_cls,
+            module,
             module.weight_ih,
             module.weight_hh,
             module.bias_ih if b else None,
             module.bias_hh if b else None,
-            nl,
         )
-    if type(module) not in kinds:
+    layer_cls = _zymo_class(_Stacked, type(module), lambda c: c.cell_type.kind)
+    if layer_cls is None or type(module).__name__.endswith("Cell"):
         raise ZymoError(f"from_torch converts nn.RNN, nn.LSTM, nn.GRU and their cells, not {type(module).__name__}")
     if getattr(module, "proj_size", 0):
         raise ZymoError("from_torch: LSTM with proj_size has no zymo equivalent")
-    layer_cls, cell_cls = kinds[type(module)]
+    cell_cls = layer_cls.cell_type
 
     def cell(k, suffix):
         def p(name):
             return getattr(module, f"{name}_l{k}{suffix}") if (module.bias or "weight" in name) else None
 
-        return _cell_from(cell_cls, p("weight_ih"), p("weight_hh"), p("bias_ih"), p("bias_hh"), nl)
+        return _cell_from(cell_cls, module, p("weight_ih"), p("weight_hh"), p("bias_ih"), p("bias_hh"))
 
     fwd = [cell(k, "") for k in range(module.num_layers)]
     bwd = [cell(k, "_reverse") for k in range(module.num_layers)] if module.bidirectional else None
@@ -105,11 +114,8 @@ def _copy_cell(cell, w_ih, w_hh, b_ih, b_hh):
     put(w_ih, cell.Wi)
     put(w_hh, cell.Wh)
     if b_ih is not None:
-        H = cell.out_features
-        put(b_ih, cell.b)
-        hh = np.zeros_like(cell.b)
-        if isinstance(cell, GRUv3Cell):
-            hh[2 * H :] = cell.bh
+        ih, hh = cell.kind.biases_to_torch(cell.b, cell._bh())
+        put(b_ih, ih)
         put(b_hh, hh)
 
 
@@ -130,22 +136,22 @@ def to_torch(layer):
     import torch.nn as tnn
 
     if isinstance(layer, _Cell):
-        kinds = {RNNCell: tnn.RNNCell, LSTMCell: tnn.LSTMCell, GRUv3Cell: tnn.GRUCell}
-        if type(layer) not in kinds:
+        name = layer.kind.torch_name
+        if name is None:
             raise ZymoError(f"to_torch: {layer!r} has no PyTorch counterpart (nn.GRUCell is GRUv3Cell)")
-        kw = {"nonlinearity": _nonlinearity(layer)} if isinstance(layer, RNNCell) else {}
         bias = layer.b is not None
-        m = kinds[type(layer)](layer.in_features, layer.out_features, bias=bias, dtype=_torch_dtype(layer), **kw)
+        m = getattr(tnn, name + "Cell")(
+            layer.in_features, layer.out_features, bias=bias, dtype=_torch_dtype(layer), **layer.torch_options()
+        )
         _copy_cell(layer, m.weight_ih, m.weight_hh, m.bias_ih if bias else None, m.bias_hh if bias else None)
         return m
-    kinds = {RNN: tnn.RNN, LSTM: tnn.LSTM, GRUv3: tnn.GRU}
-    if type(layer) not in kinds or not isinstance(layer, _Stacked):
-        extra = " (zymo's GRU resets before the hidden product; nn.GRU is GRUv3)" if type(layer) is GRU else ""
-        raise ZymoError(f"to_torch converts RNN, LSTM and GRUv3 layers and their cells, not {layer!r}{extra}")
+    kind = getattr(getattr(layer, "cell_type", None), "kind", None)
+    if not isinstance(layer, _Stacked) or kind.torch_name is None:
+        note = kind.torch_note if isinstance(layer, _Stacked) else ""
+        raise ZymoError(f"to_torch converts RNN, LSTM and GRUv3 layers and their cells, not {layer!r}{note}")
     c0 = layer.cells[0]
-    kw = {"nonlinearity": _nonlinearity(c0)} if isinstance(c0, RNNCell) else {}
     bias = c0.b is not None
-    m = kinds[type(layer)](
+    m = getattr(tnn, kind.torch_name)(
         c0.in_features,
         c0.out_features,
         num_layers=layer.num_layers,
@@ -153,7 +159,7 @@ def to_torch(layer):
         batch_first=not layer.time_major,
         bidirectional=layer.bidirectional,
         dtype=_torch_dtype(c0),
-        **kw,
+        **c0.torch_options(),
     )
     for suffix, cells in (("", layer.cells), ("_reverse", layer.cells_reverse or [])):
         for k, cell in enumerate(cells):
@@ -163,12 +169,3 @@ def to_torch(layer):
 
             _copy_cell(cell, p("weight_ih"), p("weight_hh"), p("bias_ih"), p("bias_hh"))
     return m
-
-
-def _nonlinearity(cell) -> str:
-    from .cells import activation_name
-
-    name = activation_name(cell.activation)
-    if name not in ("tanh", "relu"):
-        raise ZymoError(f"to_torch: PyTorch's RNN supports tanh and relu, not {cell.activation!r}")
-    return name

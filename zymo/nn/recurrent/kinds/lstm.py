@@ -1,21 +1,24 @@
-"""The LSTM sequence kernel, arranged so the time loop does as few NumPy calls as possible.
+"""The LSTM cell (gates ``i, f, g, o`` as PyTorch): ``c' = f c + i g``, ``h' = o tanh(c')``.
 
-Internally the gates are ordered ``o, i, f, g`` (PyTorch's are ``i, f, g, o``)
-and the rows of the three sigmoid gates are pre-scaled by 1/2: one ``tanh``
-over a step's whole pre-activation row then gives ``tanh(z/2)`` for the
-sigmoid gates (``sigmoid(z) = tanh(z/2)/2 + 1/2``, exact scaling by a power of
-two) and ``tanh(z)`` for ``g``. The backward pass computes every factor that
-does not depend on the recurrence for all steps at once before its loop;
-the loop itself is one GEMM and five elementwise calls per step.
+The sequence kernel is arranged so the time loop does as few NumPy calls as
+possible. Internally the gates are ordered ``o, i, f, g`` and the rows of the
+three sigmoid gates are pre-scaled by 1/2: one ``tanh`` over a step's whole
+pre-activation row then gives ``tanh(z/2)`` for the sigmoid gates
+(``sigmoid(z) = tanh(z/2)/2 + 1/2``, exact scaling by a power of two) and
+``tanh(z)`` for ``g``. The backward pass computes every factor that does not
+depend on the recurrence for all steps at once before its loop; the loop
+itself is one GEMM and five elementwise calls per step.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ._scratch import give, take
+from .._scratch import give, take
+from ._activations import sigmoid, sigmoid_
+from .base import CellKind, Saved, bias_grad, sum_to, weight_grad
 
-__all__ = ["lstm_forward", "lstm_backward"]
+__all__ = ["LSTM_KIND"]
 
 
 def _order(H: int) -> np.ndarray:
@@ -23,7 +26,7 @@ def _order(H: int) -> np.ndarray:
     return np.r_[3 * H : 4 * H, 0 : 3 * H]
 
 
-def lstm_forward(X, h0, c0, Wi, Wh, b, masks, saved, out=None):
+def _sequence_forward(X, h0, c0, Wi, Wh, b, masks, saved, out=None):
     T, B, n_in = X.shape
     H = Wh.shape[1]
     dt = np.result_type(X, h0, c0, Wi, Wh)
@@ -101,7 +104,7 @@ def _gate_factors(A, TC, C, P, K):
     K *= o
 
 
-def lstm_backward(s, X, Wi, Wh, b, dY, dhT, dcT):
+def _sequence_backward(s, X, Wi, Wh, b, dY, dhT, dcT):
     A, Hs, Cs, TC, masks = s.A, s.Hs, s.Cs, s.TC, s.mask
     T, B, GH = A.shape
     H = GH // 4
@@ -159,3 +162,65 @@ def lstm_backward(s, X, Wi, Wh, b, dY, dhT, dcT):
     dc0 = dcarry.sum(axis=0) if len(s.c0_shape) == 1 else dcarry
     give(P, K, dZ)
     return dX, dh0, dc0, dWi, dWh, db, None
+
+
+class _LSTM(CellKind):
+    name = "lstm"
+    gates = 4
+    has_cell_state = True
+    torch_name = "LSTM"
+
+    def reference_step(self, act, x, h, c, Wi, Wh, b, bh):
+        H = Wh.shape[1]
+        z = x @ Wi.T
+        if b is not None:
+            z = z + b
+        z = z + h @ Wh.T
+        i, f = sigmoid(z[..., :H]), sigmoid(z[..., H : 2 * H])
+        g, o = np.tanh(z[..., 2 * H : 3 * H]), sigmoid(z[..., 3 * H :])
+        c2 = f * c + i * g
+        return o * np.tanh(c2), c2
+
+    def step_forward(self, act, x, h, c, Wi, Wh, b, bh):
+        H = Wh.shape[1]
+        z = x @ Wi.T
+        if b is not None:
+            z = z + b
+        z = z + h @ Wh.T
+        sigmoid_(z[..., : 2 * H])
+        np.tanh(z[..., 2 * H : 3 * H], out=z[..., 2 * H : 3 * H])
+        sigmoid_(z[..., 3 * H :])
+        i, f, g, o = z[..., :H], z[..., H : 2 * H], z[..., 2 * H : 3 * H], z[..., 3 * H :]
+        c2 = f * c + i * g
+        tc = np.tanh(c2)
+        h2 = o * tc
+        if h2.shape != c2.shape:
+            shape = np.broadcast_shapes(h2.shape, c2.shape)
+            h2, c2 = np.broadcast_to(h2, shape), np.broadcast_to(c2, shape)
+        return np.concatenate([h2, c2], axis=-1), (z, tc)
+
+    def step_backward(self, act, saved, g, x, h, c, Wi, Wh, b, bh):
+        H = Wh.shape[1]
+        z, tc = saved
+        i, f, gg, o = z[..., :H], z[..., H : 2 * H], z[..., 2 * H : 3 * H], z[..., 3 * H :]
+        gh, gc = g[..., :H], g[..., H:]
+        dcell = gh * o * (1 - tc * tc) + gc
+        dz = np.empty(dcell.shape[:-1] + (4 * H,), dcell.dtype)
+        np.multiply(dcell * gg, i * (1 - i), out=dz[..., :H])
+        np.multiply(dcell * c, f * (1 - f), out=dz[..., H : 2 * H])
+        np.multiply(dcell * i, 1 - gg * gg, out=dz[..., 2 * H : 3 * H])
+        np.multiply(gh * tc, o * (1 - o), out=dz[..., 3 * H :])
+        dc = sum_to(dcell * f, np.shape(c))
+        dx = sum_to(dz @ Wi, np.shape(x))
+        db = bias_grad(dz) if b is not None else None
+        dh = dz @ Wh
+        return dx, sum_to(dh, np.shape(h)), dc, weight_grad(dz, x), weight_grad(dz, h), db, None
+
+    def sequence_forward(self, act, X, h0, c0, Wi, Wh, b, bh, masks, saved: Saved | None, out=None):
+        return _sequence_forward(X, h0, c0, Wi, Wh, b, masks, saved, out)
+
+    def sequence_backward(self, s: Saved, X, Wi, Wh, b, bh, dY, dhT, dcT):
+        return _sequence_backward(s, X, Wi, Wh, b, dY, dhT, dcT)
+
+
+LSTM_KIND = _LSTM()
