@@ -592,47 +592,68 @@ def gradient(
                 "at least (edge_order + 1) elements are required."
             )
         out = znp.empty_like(f, dtype=otype)
-
-        def at(i):
-            idx = [slice(None)] * ndim
-            idx[ax] = i
-            return tuple(idx)
-
-        uniform = np.ndim(ax_dx) == 0
-        if uniform:
-            out[at(slice(1, -1))] = (f[at(slice(2, None))] - f[at(slice(None, -2))]) / (2.0 * ax_dx)
-        else:
-            dx1, dx2 = ax_dx[0:-1], ax_dx[1:]
-            bshape = [1] * ndim
-            bshape[ax] = -1
-            a = (-(dx2) / (dx1 * (dx1 + dx2))).reshape(bshape)
-            b = ((dx2 - dx1) / (dx1 * dx2)).reshape(bshape)
-            c = (dx1 / (dx2 * (dx1 + dx2))).reshape(bshape)
-            out[at(slice(1, -1))] = a * f[at(slice(None, -2))] + b * f[at(slice(1, -1))] + c * f[at(slice(2, None))]
-        if edge_order == 1:
-            dx_0 = ax_dx if uniform else ax_dx[0]
-            out[at(0)] = (f[at(1)] - f[at(0)]) / dx_0
-            dx_n = ax_dx if uniform else ax_dx[-1]
-            out[at(-1)] = (f[at(-1)] - f[at(-2)]) / dx_n
-        else:
-            if uniform:
-                a, b, c = -1.5 / ax_dx, 2.0 / ax_dx, -0.5 / ax_dx
-            else:
-                dx1, dx2 = ax_dx[0], ax_dx[1]
-                a = -(2.0 * dx1 + dx2) / (dx1 * (dx1 + dx2))
-                b = (dx1 + dx2) / (dx1 * dx2)
-                c = -dx1 / (dx2 * (dx1 + dx2))
-            out[at(0)] = a * f[at(0)] + b * f[at(1)] + c * f[at(2)]
-            if uniform:
-                a, b, c = 0.5 / ax_dx, -2.0 / ax_dx, 1.5 / ax_dx
-            else:
-                dx1, dx2 = ax_dx[-2], ax_dx[-1]
-                a = (dx2) / (dx1 * (dx1 + dx2))
-                b = -(dx2 + dx1) / (dx1 * dx2)
-                c = (2.0 * dx2 + dx1) / (dx2 * (dx1 + dx2))
-            out[at(-1)] = a * f[at(-3)] + b * f[at(-2)] + c * f[at(-1)]
+        _gradient_interior(out, f, ax, ax_dx)
+        _gradient_edges(out, f, ax, ax_dx, edge_order)
         outvals.append(out)
     return outvals[0] if len(axes) == 1 else tuple(outvals)
+
+
+def _along(ndim: int, ax: int, i) -> tuple:
+    """The index taking ``i`` on axis ``ax`` and everything on the others."""
+    idx = [slice(None)] * ndim
+    idx[ax] = i
+    return tuple(idx)
+
+
+def _gradient_interior(out, f, ax: int, ax_dx) -> None:
+    """``gradient``'s second-order central differences at the interior points of axis ``ax``."""
+    ndim = len(shape_of(f))
+
+    def at(i):
+        return _along(ndim, ax, i)
+
+    if np.ndim(ax_dx) == 0:
+        out[at(slice(1, -1))] = (f[at(slice(2, None))] - f[at(slice(None, -2))]) / (2.0 * ax_dx)
+        return
+    dx1, dx2 = ax_dx[0:-1], ax_dx[1:]
+    bshape = [1] * ndim
+    bshape[ax] = -1
+    a = (-(dx2) / (dx1 * (dx1 + dx2))).reshape(bshape)
+    b = ((dx2 - dx1) / (dx1 * dx2)).reshape(bshape)
+    c = (dx1 / (dx2 * (dx1 + dx2))).reshape(bshape)
+    out[at(slice(1, -1))] = a * f[at(slice(None, -2))] + b * f[at(slice(1, -1))] + c * f[at(slice(2, None))]
+
+
+def _gradient_edges(out, f, ax: int, ax_dx, edge_order: int) -> None:
+    """``gradient``'s one-sided differences (first or second order) at both ends of axis ``ax``."""
+    ndim = len(shape_of(f))
+    uniform = np.ndim(ax_dx) == 0
+
+    def at(i):
+        return _along(ndim, ax, i)
+
+    if edge_order == 1:
+        dx_0 = ax_dx if uniform else ax_dx[0]
+        out[at(0)] = (f[at(1)] - f[at(0)]) / dx_0
+        dx_n = ax_dx if uniform else ax_dx[-1]
+        out[at(-1)] = (f[at(-1)] - f[at(-2)]) / dx_n
+        return
+    if uniform:
+        a, b, c = -1.5 / ax_dx, 2.0 / ax_dx, -0.5 / ax_dx
+    else:
+        dx1, dx2 = ax_dx[0], ax_dx[1]
+        a = -(2.0 * dx1 + dx2) / (dx1 * (dx1 + dx2))
+        b = (dx1 + dx2) / (dx1 * dx2)
+        c = -dx1 / (dx2 * (dx1 + dx2))
+    out[at(0)] = a * f[at(0)] + b * f[at(1)] + c * f[at(2)]
+    if uniform:
+        a, b, c = 0.5 / ax_dx, -2.0 / ax_dx, 1.5 / ax_dx
+    else:
+        dx1, dx2 = ax_dx[-2], ax_dx[-1]
+        a = (dx2) / (dx1 * (dx1 + dx2))
+        b = -(dx2 + dx1) / (dx1 * dx2)
+        c = (2.0 * dx2 + dx1) / (dx2 * (dx1 + dx2))
+    out[at(-1)] = a * f[at(-3)] + b * f[at(-2)] + c * f[at(-1)]
 
 
 def _gradient_spacings(varargs, shape, axes):
