@@ -467,25 +467,12 @@ def _run_with_threads(args) -> int:
 
 
 def _run(args) -> int:
-    from .. import models, optim
-    from ..data import DataLoader
-    from ..io import CheckpointError, load
-    from ..seeding import seed
+    from ..io import CheckpointError
     from ..training import NonFiniteLossError, train
 
     device = getattr(args, "device", "cpu") or "cpu"
-    if device != "cpu":
-        from ..devices import DeviceError, cupy_or_error
-
-        if not (device == "cuda" or device.startswith("cuda:")):
-            raise UsageError(f"--device {device}: use cpu, cuda or cuda:N")
-        if args.distributed:
-            raise UsageError("--device cuda with --distributed is not supported: train on one GPU, or on the CPUs")
-        try:
-            cupy_or_error(device)
-        except DeviceError as e:
-            print(f"error: {e}")
-            return 2
+    if device != "cpu" and not _device_usable(args, device):
+        return 2
     resume = Path(args.resume) if args.resume else None
     settings, done = _resumed_settings(args, resume) if resume is not None else (_new_settings(args), 0)
     out = Path(_on_rank_0(args, lambda: str(_output_folder(args, resume))))
@@ -494,45 +481,21 @@ def _run(args) -> int:
     task = load_task(settings)
     config = model_config(settings, task)
 
-    rng = seed(settings["seed"])
-    model = models.build(config, rng)
-    loader = DataLoader((task.x_train, task.y_train), settings["batch_size"], shuffle=True, rng=rng)
-    total_steps = settings["epochs"] * len(loader)
-    schedule = optim.CosineDecay(settings["lr"], total=total_steps, warmup=min(len(loader), total_steps // 10))
-    state = optim.setup(optim.chain(optim.ClipNorm(5.0), optim.Adam(schedule)), model)
-    if resume is not None:
-
-        def checkpoint_problem() -> str | None:  # checked before anything is written; train() loads it again
-            try:
-                load(resume, into=model, state=state)
-            except CheckpointError as e:
-                return str(e)
-            return None
-
-        problem = _on_rank_0(args, checkpoint_problem)
-        if problem is not None:
-            show(f"error: {problem}")
-            return 1
+    model, loader, state = _model_data_optimiser(settings, config, task)
+    problem = _on_rank_0(args, lambda: _checkpoint_problem(resume, model, state)) if resume is not None else None
+    if problem is not None:
+        show(f"error: {problem}")
+        return 1
     if writes:
-        if args.overwrite and not (resume is not None and out.resolve() == resume.parent.resolve()):
-            for name in RUN_FILES:
-                (out / name).unlink(missing_ok=True)
-        out.mkdir(parents=True, exist_ok=True)
-        write_atomically(out / CONFIG, json.dumps(config, indent=2).encode())
+        _prepare_output(args, out, resume, config)
 
-    show(f"task {task.name}: {len(task.x_train)} training, {len(task.x_val)} validation and {len(task.x_test)} "
-          f"test sequences of {task.x_train.shape[1]} steps x {task.x_train.shape[2]} features")  # fmt: skip
-    resumed = f"; resuming after epoch {done}" if resume is not None else ""
-    show(f"model {model!r}, {model.num_parameters()} parameters; output in {out}{resumed}")
-
+    _announce(show, task, model, out, f"; resuming after epoch {done}" if resume is not None else "")
     if device != "cpu":
-        from ..devices import to_device
-
-        model, state = to_device((model, state), device)  # batches follow the model's device in train()
+        model, state = _moved((model, state), device)  # batches follow the model's device in train()
 
     def validate(m):
         if device != "cpu":
-            m = to_device(m, "cpu")  # metrics are NumPy code: evaluate a host copy
+            m = _moved(m, "cpu")  # metrics are NumPy code: evaluate a host copy
         return {f"val_{k}": v for k, v in task.metrics(m, task.x_val, task.y_val).items()}
 
     start = time.perf_counter()
@@ -557,14 +520,85 @@ def _run(args) -> int:
         show(f"\ninterrupted; continue with: python -m zymo train --resume {out / CHECKPOINT}")
         return 130
     elapsed = time.perf_counter() - start
+    if writes:
+        if device != "cpu":
+            model = _moved(model, "cpu")
+        _report(out, task, model, history, state, settings, len(loader), elapsed)
+    return 0
+
+
+def _announce(show, task, model, out: Path, resumed: str) -> None:
+    """The task's and the model's summary lines."""
+    show(f"task {task.name}: {len(task.x_train)} training, {len(task.x_val)} validation and {len(task.x_test)} "
+          f"test sequences of {task.x_train.shape[1]} steps x {task.x_train.shape[2]} features")  # fmt: skip
+    show(f"model {model!r}, {model.num_parameters()} parameters; output in {out}{resumed}")
+
+
+def _moved(value, device: str):
+    """``value`` (a model, an optimiser state, or a tuple of them) on ``device``."""
+    from ..devices import to_device
+
+    return to_device(value, device)
+
+
+def _device_usable(args, device: str) -> bool:
+    """Whether training can run on ``device`` (a usage error raised for a bad one; False, said, if it is missing)."""
+    from ..devices import DeviceError, cupy_or_error
+
+    if not (device == "cuda" or device.startswith("cuda:")):
+        raise UsageError(f"--device {device}: use cpu, cuda or cuda:N")
+    if args.distributed:
+        raise UsageError("--device cuda with --distributed is not supported: train on one GPU, or on the CPUs")
+    try:
+        cupy_or_error(device)
+    except DeviceError as e:
+        print(f"error: {e}")
+        return False
+    return True
+
+
+def _model_data_optimiser(settings: dict, config: dict, task):
+    """The seeded model, its shuffled training data and the optimiser state (Adam on a cosine schedule)."""
+    from .. import models, optim
+    from ..data import DataLoader
+    from ..seeding import seed
+
+    rng = seed(settings["seed"])
+    model = models.build(config, rng)
+    loader = DataLoader((task.x_train, task.y_train), settings["batch_size"], shuffle=True, rng=rng)
+    total_steps = settings["epochs"] * len(loader)
+    schedule = optim.CosineDecay(settings["lr"], total=total_steps, warmup=min(len(loader), total_steps // 10))
+    state = optim.setup(optim.chain(optim.ClipNorm(5.0), optim.Adam(schedule)), model)
+    return model, loader, state
+
+
+def _checkpoint_problem(resume: Path, model, state) -> str | None:
+    """What is wrong with the checkpoint to resume from, checked before anything is written (``train``
+    loads it again)."""
+    from ..io import CheckpointError, load
+
+    try:
+        load(resume, into=model, state=state)
+    except CheckpointError as e:
+        return str(e)
+    return None
+
+
+def _prepare_output(args, out: Path, resume: Path | None, config: dict) -> None:
+    """The output folder made (emptied of an earlier run's files with ``--overwrite``), with the config."""
+    if args.overwrite and not (resume is not None and out.resolve() == resume.parent.resolve()):
+        for name in RUN_FILES:
+            (out / name).unlink(missing_ok=True)
+    out.mkdir(parents=True, exist_ok=True)
+    write_atomically(out / CONFIG, json.dumps(config, indent=2).encode())
+
+
+def _report(out: Path, task, model, history, state, settings: dict, steps_per_epoch: int, elapsed: float) -> None:
+    """Test metrics, the curve and the report written, and the summary printed."""
     final = history.epochs[-1]
-    if not writes:
-        return 0
-    if device != "cpu":
-        model = to_device(model, "cpu")
     model.eval()
     test = task.metrics(model, task.x_test, task.y_test)
-    _plot(out / CURVE, history, settings, len(loader))
+    _plot(out / CURVE, history, settings, steps_per_epoch)
     report = {
         **settings,
         "epochs_run": len(history.epochs),
@@ -579,4 +613,3 @@ def _run(args) -> int:
     print(f"training loss {final['loss']:.4f} after {_plural(len(history.epochs), 'epoch')} ({state.step} steps)")
     print(f"time {elapsed:.1f} s  parameters {model.num_parameters()}")
     print(f"saved in {out}: {', '.join(RUN_FILES)}")
-    return 0
