@@ -291,3 +291,17 @@ def test_truncated_bptt_example_trains():
 def test_lstm_layer_state_must_be_a_pair():
     with pytest.raises(zymo.ShapeError, match="pair"):
         _layer(LSTM)(_x(), np.zeros(4))
+
+
+@pytest.mark.parametrize("cls", LAYERS)
+def test_parameter_gradients_do_not_depend_on_whether_the_input_is_differentiated(cls):
+    layer, x = _layer(cls, num_layers=2, dtype=np.float32), _x(seed=3).astype(np.float32)
+
+    def loss(layer, x):
+        return (layer(x, lengths=np.array([5, 3])) ** 2).sum()
+
+    g_data = zymo.grad(loss)(layer, x)  # the input is data: its gradient is never computed
+    g_both, g_x = zymo.grad(loss, argnums=(0, 1))(layer, x)
+    for a, b in zip(zymo.tree_leaves(g_data), zymo.tree_leaves(g_both), strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert g_x.shape == x.shape and np.abs(g_x).max() > 0

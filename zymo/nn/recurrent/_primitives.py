@@ -12,7 +12,8 @@ Arguments (positional, in this order): ``x`` or ``X``, ``h``, ``c`` (None
 unless the kind has a cell state), ``Wi``, ``Wh``, ``b`` (or None), ``bh``
 (GRUv3 only, or None). Static keywords: ``kind`` (a ``CellKind``), ``act`` (RNN activation name), ``mask``, and for
 the sequence ``with_state`` (whether the last state is appended to the
-outputs), plus ``ws``, the ``Workspace`` where the forward pass leaves what
+outputs) and ``input_grad`` (False when ``X`` is data, not traced: the fused
+backward then leaves out its gradient), plus ``ws``, the ``Workspace`` where the forward pass leaves what
 its fused backward reads.
 """
 
@@ -60,7 +61,7 @@ def reference_cell(x, h, c, Wi, Wh, b, bh, *, kind, act, mask=None, with_state=T
     return h2
 
 
-def reference_sequence(X, h0, c0, Wi, Wh, b, bh, *, kind, act, mask=None, with_state=True):
+def reference_sequence(X, h0, c0, Wi, Wh, b, bh, *, kind, act, mask=None, with_state=True, input_grad=True):
     """The sequence primitive's value, composably: ``[Y_0 .. Y_{T-1}, h_T (, c_T)]`` stacked on axis 0
     (only the outputs ``Y`` with ``with_state=False``)."""
     T, B = X.shape[0], X.shape[1]
@@ -111,7 +112,7 @@ def _fused(name, forward, backward, reference):
 # --- the whole sequence -------------------------------------------------------------
 
 
-def _sequence_forward(X, h0, c0, Wi, Wh, b, bh, *, ws, kind, act, mask=None, with_state=True):
+def _sequence_forward(X, h0, c0, Wi, Wh, b, bh, *, ws, kind, act, mask=None, with_state=True, input_grad=True):
     saved = Saved(kind, act) if ws is not None else None
     T, B = X.shape[0], X.shape[1]
     H = Wh.shape[1]
@@ -130,11 +131,11 @@ def _sequence_forward(X, h0, c0, Wi, Wh, b, bh, *, ws, kind, act, mask=None, wit
     return out
 
 
-def _sequence_backward(saved, g, X, h0, c0, Wi, Wh, b, bh, *, kind, act, mask=None, with_state=True):
+def _sequence_backward(saved, g, X, h0, c0, Wi, Wh, b, bh, *, kind, act, mask=None, with_state=True, input_grad=True):
     T = X.shape[0]
     dhT = g[T] if with_state else None
     dcT = g[T + 1] if with_state and kind.has_cell_state else None
-    return kind.sequence_backward(saved, X, Wi, Wh, b, bh, g[:T], dhT, dcT)
+    return kind.sequence_backward(saved, X, Wi, Wh, b, bh, g[:T], dhT, dcT, need_x=input_grad)
 
 
 sequence = _fused("recurrent_sequence", _sequence_forward, _sequence_backward, reference_sequence)

@@ -62,7 +62,8 @@ def _run_forward(cell, X, state, mask, need_state=True):
         if is_foreign(bottom(X)):  # the fused kernels are NumPy code: other libraries run the step code
             h0, c0 = on_device_of(X, h0), on_device_of(X, c0)
             run = _portable_sequence
-        out = run(X, h0, c0, *params, ws=Workspace(), kind=kind, act=act, mask=mask, with_state=need_state)
+        static = dict(kind=kind, act=act, mask=mask, with_state=need_state, input_grad=is_tracer(X))
+        out = run(X, h0, c0, *params, ws=Workspace(), **static)
         if not need_state:
             return out, None
         last = (out[T], out[T + 1]) if kind.has_cell_state else out[T]
@@ -79,7 +80,7 @@ def _run_forward(cell, X, state, mask, need_state=True):
     return np.stack(ys, axis=0), state
 
 
-def _portable_sequence(X, h0, c0, Wi, Wh, b, bh, *, ws, kind, act, mask, with_state):
+def _portable_sequence(X, h0, c0, Wi, Wh, b, bh, *, ws, kind, act, mask, with_state, input_grad):
     return reference_sequence(X, h0, c0, Wi, Wh, b, bh, kind=kind, act=act, mask=mask, with_state=with_state)
 
 

@@ -150,9 +150,9 @@ class CellKind:
             saved.h0_shape, saved.c0_shape, saved.B = np.shape(h0), np.shape(c0), B
         return Y, np.array(h, dt), None if c is None else np.array(c, dt)
 
-    def sequence_backward(self, s: Saved, X, Wi, Wh, b, bh, dY, dhT, dcT):
+    def sequence_backward(self, s: Saved, X, Wi, Wh, b, bh, dY, dhT, dcT, need_x: bool = True):
         """Backpropagation through time: ``(dX, dh0, dc0, dWi, dWh, db, dbh)``; ``dY``, ``dhT``, ``dcT``
-        may be None (zero)."""
+        may be None (zero). ``dX`` is None when ``need_x`` is false (the input is data)."""
         T, B = X.shape[0], X.shape[1]
         H = Wh.shape[1]
         dt = np.result_type(X, Wi, Wh)
@@ -182,7 +182,7 @@ class CellKind:
                 dcrec = None if dcrec is None else dcrec + keep_c
         dh0 = sum_to(dhrec, s.h0_shape)
         dc0 = None if dcrec is None else sum_to(dcrec, s.c0_shape)
-        return (dX, dh0, dc0, *sums)
+        return (dX if need_x else None, dh0, dc0, *sums)
 
     # --- PyTorch's layout ----------------------------------------------------------
 

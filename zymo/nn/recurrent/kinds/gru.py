@@ -95,7 +95,7 @@ class _GatedRecurrentUnit(CellKind):
             give(A, Hs, aux)
         return Y, hT, None
 
-    def sequence_backward(self, s: Saved, X, Wi, Wh, b, bh, dY, dhT, dcT):
+    def sequence_backward(self, s: Saved, X, Wi, Wh, b, bh, dY, dhT, dcT, need_x=True):
         A, Hs, aux, masks = s.A, s.Hs, s.aux, s.mask
         T, B, GH = A.shape
         H = Hs.shape[2]
@@ -126,7 +126,7 @@ class _GatedRecurrentUnit(CellKind):
                 dhrec += keep
         n_in = X.shape[2]
         dZf = dZ.reshape(T * B, GH)
-        dX = (dZf @ Wi).reshape(T, B, n_in)
+        dX = (dZf @ Wi).reshape(T, B, n_in) if need_x else None
         dWi = dZf.T @ X.reshape(T * B, n_in)
         dWh, dbh = self._hidden_weight_grads(dZf, work, Hs[:T].reshape(T * B, H), aux, bh, H)
         db = dZf.sum(axis=0) if b is not None else None

@@ -12,6 +12,8 @@ itself is one GEMM and five elementwise calls per step.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from .._scratch import give, take
@@ -21,9 +23,20 @@ from .base import CellKind, Saved, bias_grad, sum_to, weight_grad
 __all__ = ["LSTM_KIND"]
 
 
+@functools.lru_cache(maxsize=16)
 def _order(H: int) -> np.ndarray:
-    """Row indices taking PyTorch's ``i, f, g, o`` blocks to the internal ``o, i, f, g``."""
-    return np.r_[3 * H : 4 * H, 0 : 3 * H]
+    """Row indices taking PyTorch's ``i, f, g, o`` blocks to the internal ``o, i, f, g`` (read-only)."""
+    perm = np.concatenate([np.arange(3 * H, 4 * H), np.arange(3 * H)])
+    perm.flags.writeable = False
+    return perm
+
+
+@functools.lru_cache(maxsize=16)
+def _inverse_order(H: int) -> np.ndarray:
+    """Row indices taking the internal ``o, i, f, g`` blocks back to PyTorch's ``i, f, g, o`` (read-only)."""
+    inv = np.argsort(_order(H))
+    inv.flags.writeable = False
+    return inv
 
 
 def _sequence_forward(X, h0, c0, Wi, Wh, b, masks, saved, out=None):
@@ -104,7 +117,7 @@ def _gate_factors(A, TC, C, P, K):
     K *= o
 
 
-def _sequence_backward(s, X, Wi, Wh, b, dY, dhT, dcT):
+def _sequence_backward(s, X, Wi, Wh, b, dY, dhT, dcT, need_x=True):
     A, Hs, Cs, TC, masks = s.A, s.Hs, s.Cs, s.TC, s.mask
     T, B, GH = A.shape
     H = GH // 4
@@ -150,18 +163,27 @@ def _sequence_backward(s, X, Wi, Wh, b, dY, dhT, dcT):
         if masks is not None:
             dhrec += keep_h
             dcarry += keep_c
-    n_in = X.shape[2]
     dZf = dZ.reshape(T * B, GH)
-    dX = (dZf @ Wi[perm]).reshape(T, B, n_in)
-    inv = np.empty_like(perm)
-    inv[perm] = np.arange(GH)
-    dWi = (dZf.T @ X.reshape(T * B, n_in))[inv]
-    dWh = (dZf.T @ Hs[:T].reshape(T * B, H))[inv]
-    db = dZf.sum(axis=0)[inv] if b is not None else None
+    dX = (dZf @ Wi[perm]).reshape(X.shape) if need_x else None
+    dWi, dWh = _weight_grads(dZf, X, Hs[:T])
+    db = dZf.sum(axis=0)[_inverse_order(H)] if b is not None else None
     dh0 = dhrec.sum(axis=0) if len(s.h0_shape) == 1 else dhrec
     dc0 = dcarry.sum(axis=0) if len(s.c0_shape) == 1 else dcarry
     give(P, K, dZ)
     return dX, dh0, dc0, dWi, dWh, db, None
+
+
+def _weight_grads(dZf, X, Hp):
+    """``(dWi, dWh)`` in PyTorch's gate order, as one GEMM over all steps: ``dZ^T [X | H]``."""
+    T, B, n_in = X.shape
+    H = Hp.shape[2]
+    XH = take((T * B, n_in + H), dZf.dtype)
+    XH[:, :n_in] = X.reshape(T * B, n_in)
+    XH[:, n_in:] = Hp.reshape(T * B, H)
+    dW = dZf.T @ XH
+    give(XH)
+    inv = _inverse_order(H)
+    return dW[inv, :n_in], dW[inv, n_in:]
 
 
 class _LSTM(CellKind):
@@ -219,8 +241,8 @@ class _LSTM(CellKind):
     def sequence_forward(self, act, X, h0, c0, Wi, Wh, b, bh, masks, saved: Saved | None, out=None):
         return _sequence_forward(X, h0, c0, Wi, Wh, b, masks, saved, out)
 
-    def sequence_backward(self, s: Saved, X, Wi, Wh, b, bh, dY, dhT, dcT):
-        return _sequence_backward(s, X, Wi, Wh, b, dY, dhT, dcT)
+    def sequence_backward(self, s: Saved, X, Wi, Wh, b, bh, dY, dhT, dcT, need_x=True):
+        return _sequence_backward(s, X, Wi, Wh, b, dY, dhT, dcT, need_x)
 
 
 LSTM_KIND = _LSTM()

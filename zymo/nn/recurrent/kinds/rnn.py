@@ -83,7 +83,7 @@ class _Elman(CellKind):
             give(A, Hs)
         return Y, hT, None
 
-    def sequence_backward(self, s: Saved, X, Wi, Wh, b, bh, dY, dhT, dcT):
+    def sequence_backward(self, s: Saved, X, Wi, Wh, b, bh, dY, dhT, dcT, need_x=True):
         A, Hs, masks = s.A, s.Hs, s.mask
         T, B, H = A.shape
         dt = A.dtype
@@ -110,7 +110,7 @@ class _Elman(CellKind):
                 dhrec += keep
         n_in = X.shape[2]
         dZf = dZ.reshape(T * B, H)
-        dX = (dZf @ Wi).reshape(T, B, n_in)
+        dX = (dZf @ Wi).reshape(T, B, n_in) if need_x else None
         dWi = dZf.T @ X.reshape(T * B, n_in)
         dWh = dZf.T @ Hs[:T].reshape(T * B, H)
         db = dZf.sum(axis=0) if b is not None else None
