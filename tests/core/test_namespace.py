@@ -114,3 +114,19 @@ def test_integer_foreign_argument_is_not_differentiated():
     x = np.arange(6.0).reshape(3, 2)
     g = zymo.grad(lambda x, i: znp.sum(x[i] ** 2))(to_strict(x), idx)
     np.testing.assert_allclose(from_strict(g), [[0.0, 2.0], [0.0, 0.0], [8.0, 10.0]])
+
+
+def test_torch_tensors_differentiate_through_the_same_rules():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    w, x = rng.normal(size=(3, 4)), rng.normal(size=(2, 3))
+
+    def loss(w, x):
+        h = znp.tanh(x @ w)
+        return znp.sum(znp.exp(h[:, 1:]) * h[:, :-1]) + znp.mean(znp.maximum(h, 0.1))
+
+    want = zymo.grad(loss, argnums=(0, 1))(w, x)
+    got = zymo.grad(loss, argnums=(0, 1))(torch.tensor(w), torch.tensor(x))
+    for g, ref in zip(got, want):
+        assert isinstance(g, torch.Tensor)
+        np.testing.assert_allclose(g.numpy(), ref, rtol=1e-12)

@@ -86,13 +86,28 @@ def is_foreign(x) -> bool:
     r = _foreign.get(t)
     if r is None:
         r = _foreign[t] = (
-            hasattr(t, "__array_namespace__")
-            and not issubclass(t, (np.ndarray, np.generic))
+            not issubclass(t, (np.ndarray, np.generic, int, float, complex, str, list, tuple, dict))
             and t.__module__.split(".")[0] != "zymo"
+            and (hasattr(t, "__array_namespace__") or _known_array_type(x))
         )
         if r:
             state.seen = True
     return r
+
+
+# Libraries whose arrays ``array_api_compat`` recognises by type even without ``__array_namespace__``.
+_KNOWN_LIBRARIES = frozenset({"cupy", "torch", "jax", "jaxlib", "dask", "sparse", "dpnp", "ndonnx"})
+
+
+def _known_array_type(x) -> bool:
+    """An array of a library ``array_api_compat`` knows by type (CuPy's, in versions without the protocol)."""
+    if type(x).__module__.split(".")[0] not in _KNOWN_LIBRARIES:
+        return False
+    try:
+        import array_api_compat
+    except ImportError:  # pragma: no cover - a dependency of zymo
+        return False
+    return bool(array_api_compat.is_array_api_obj(x))
 
 
 def foreign_namespace(x) -> ModuleType:
