@@ -92,16 +92,29 @@ def _unbroadcast_axes(gshape: tuple, shape: tuple) -> tuple:
     return tuple(range(lead)) + tuple(i + lead for i, n in enumerate(shape) if n == 1 and gshape[i + lead] != 1)
 
 
+_UNBROADCAST_PLANS: dict = {}  # (gradient shape, target shape) -> (axes to sum, whether a reshape follows)
+
+
+def _unbroadcast_plan(gshape: tuple, shape: tuple) -> tuple:
+    axes = _unbroadcast_axes(gshape, shape)
+    kept = tuple(n for i, n in enumerate(gshape) if i not in axes)
+    if len(_UNBROADCAST_PLANS) > 4096:  # a program with ever new shapes: keep the table small
+        _UNBROADCAST_PLANS.clear()
+    plan = _UNBROADCAST_PLANS[gshape, shape] = (axes, kept != shape)
+    return plan
+
+
 def unbroadcast(g, target):
     """Sum ``g`` over the axes along which ``target`` (a value) was broadcast."""
     shape = target.shape if type(target) is np.ndarray or type(target) is Absent else shape_of(target)
     gshape = g.shape if type(g) is np.ndarray else shape_of(g)
     if gshape == shape:
         return g
-    axes = _unbroadcast_axes(gshape, shape)
+    plan = _UNBROADCAST_PLANS.get((gshape, shape))
+    axes, reshape = plan if plan is not None else _unbroadcast_plan(gshape, shape)
     if axes:
         g = g.sum(axis=axes)
-    if shape_of(g) != shape:
+    if reshape:
         g = g.reshape(shape)
     return g
 

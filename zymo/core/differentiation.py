@@ -200,15 +200,17 @@ def record(fun, args, argnums, has_aux, reject_integers: bool = False):
         for i in argnums:
             leaves, treedef = tree_flatten(args[i])
             nodes, boxed = [], []
+            any_differentiable = False
             for leaf in leaves:
                 if is_differentiable(leaf):
                     t = trace.new_leaf(input_value(leaf))
                     boxed.append(t)
                     nodes.append(t._node)
+                    any_differentiable = True
                 else:
                     boxed.append(leaf)
                     nodes.append(None)
-            if reject_integers and not any(n is not None for n in nodes):
+            if reject_integers and not any_differentiable:
                 reject_integer_argument(i, leaves)
             new_args[i] = tree_unflatten(treedef, boxed)
             treedefs.append(treedef)

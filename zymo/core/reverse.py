@@ -248,8 +248,15 @@ class ReverseTrace(Trace):
 
     def new_leaf(self, value) -> Tracer:
         """A tracer for a differentiated input."""
-        self.tape.append(Record(None, (), [], value, None))
-        return new_tracer(value, self, len(self.tape) - 1)
+        rec = _new_object(Record)  # Record(None, (), [], value, None), without the call
+        rec.prim = None
+        rec.parents = ()
+        rec.vals = []
+        rec.out = value
+        rec.params = None
+        tape = self.tape
+        tape.append(rec)
+        return new_tracer(value, self, len(tape) - 1)
 
     def process(self, prim, args, params):
         if not self.active:
@@ -278,9 +285,12 @@ class ReverseTrace(Trace):
             k += 1
         if self.recorder is not None and prim.inplace:
             self.recorder.before_inplace(args, parents)
-        out = prim(*vals, **params) if nested else prim.impl(*vals, **params)
-        if nested and _namespace.seen:
-            _box_plain_foreign(vals)  # the rules then run NumPy code on them through zymo's tables
+        if nested:
+            out = prim(*vals, **params)
+            if _namespace.seen:
+                _box_plain_foreign(vals)  # the rules then run NumPy code on them through zymo's tables
+        else:
+            out = prim.impl(*vals, **params) if params else prim.impl(*vals)
         to = type(out)
         if to is np.ndarray:
             if out.dtype.kind not in "fc":
@@ -325,19 +335,24 @@ class ReverseTrace(Trace):
                 if (tv is np.ndarray or tv is Tracer) and k not in saves:
                     vals[k] = _absent(v, prim, k)
                 k += 1
+        rec = _new_object(Record)  # Record(prim, parents, vals, out, params), without the call, on this hot path
+        rec.prim = prim
+        rec.parents = parents
+        rec.vals = vals
+        rec.params = params
         if prim.save_ans:
-            rec = Record(prim, parents, vals, out, params)
+            rec.out = out
         elif to is np.ndarray:
             a = _new_object(Absent)
             a.shape = out.shape
             a.dtype = out.dtype
             a.prim = prim
             a.slot = -1
-            rec = Record(prim, parents, vals, a, params)
+            rec.out = a
         elif to is Tracer:
-            rec = Record(prim, parents, vals, Absent(out, prim, -1), params)
+            rec.out = Absent(out, prim, -1)
         else:
-            rec = Record(prim, parents, vals, out, params)
+            rec.out = out
         tape = self.tape
         tape.append(rec)
         if self.recorder is not None:
@@ -594,8 +609,10 @@ def backward(trace: ReverseTrace, seeds, keep: Sequence[int], retain: bool = Fal
                 if p >= 0 and gs[j] is not None:
                     accumulate(grads, owned, p, gs[j], False)
         if not retain:
-            vals.clear()  # the copy-on-write registry may still hold the list and the record
-            rec.clear()
+            # The copy-on-write registry may still hold the list and the record: empty both (``rec.clear()``,
+            # inlined; the registry skips records whose ``prim`` is ``None``).
+            vals.clear()
+            rec.prim = rec.out = rec.params = None
             tape[i] = None
     out = []
     for k in keep:
