@@ -7,7 +7,7 @@ CORE = pathlib.Path(__file__).parents[2] / "zymo" / "core"
 
 # The layers of ``zymo/core/__init__.py``'s docstring, lowest first.
 LAYERS = [
-    {"errors", "pytree", "library_calls", "collector"},
+    {"errors", "pytree", "library_calls", "collector", "jit_externals"},
     {"tracer", "namespace"},
     {"recording", "memory"},
     {"trace"},

@@ -3,7 +3,8 @@
 Each module imports only modules on its own layer or below (and nothing of zymo outside
 ``zymo.core``; ``tests/core/test_layering.py`` checks it)::
 
-    errors, pytree, library_calls, collector       foundations; the garbage collector's pause while recording
+    errors, pytree, library_calls, collector,       foundations; the garbage collector's pause while recording;
+    jit_externals                                   the check that zymo.jit's constants are unchanged
     tracer, namespace                               the traced value (data only); other array libraries
     recording, memory                               what zymo.jit writes down; copy-on-write of saved values
     trace                                           trace levels and the constant trace

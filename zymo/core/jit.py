@@ -26,7 +26,7 @@ import random
 import threading
 import warnings
 from collections import OrderedDict
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import numpy as np
 
@@ -45,6 +45,7 @@ from .differentiation import (
 )
 from .errors import ZymoError, ZymoWarning
 from .jit_codegen import MAX_OPS, Mismatch, ReplayOp, finish_gradients, generate, per_call, renewed
+from .jit_externals import distinct, unchanged
 from .memory import memory_root
 from .namespace import is_foreign, library_name
 from .pytree import tree_flatten, tree_leaves, tree_unflatten
@@ -75,7 +76,7 @@ class _Program:
         self.n = n
         self.inputs = inputs  # (argument index, leaf index, node) of every traced input leaf
         self.ops = ops
-        self.externals = externals  # [array, its value at the end of the recording]
+        self.externals = externals  # (array, what it is checked against): see ``jit_externals``
         self.out_node = out_node
         self.seed = seed
         self.keep = keep
@@ -197,11 +198,16 @@ def _signature(args, kwargs, nums):
     return key, flat
 
 
-def _compile(recorder: Recorder, trace, inputs, out, aux_tree, treedefs, leaf_nodes, keep, seeds):
-    """The ``_Program`` of a finished recording, or the reason it cannot be replayed."""
+def _compile(recorder: Recorder, trace, inputs, out, aux_tree, treedefs, leaf_nodes, keep, seeds, frozen=False):
+    """The ``_Program`` of a finished recording, or the reason it cannot be replayed.
+
+    ``seeds`` ``None`` compiles a forward pass: ``aux_tree`` is then the function's whole output.
+    ``frozen``: arrays read from outside the arguments are declared unchanging, and not checked.
+    """
     if recorder.unsafe is not None:
         return recorder.unsafe
-    if type(out) is not Tracer or out._trace is not trace or not seeds:
+    forward = seeds is None
+    if not forward and (type(out) is not Tracer or out._trace is not trace or not seeds):
         return "the output does not depend on the differentiated inputs"
     tape = trace.tape
     covered = {node for _, _, node in inputs}
@@ -226,9 +232,10 @@ def _compile(recorder: Recorder, trace, inputs, out, aux_tree, treedefs, leaf_no
     aux = _aux_spec(aux_tree, trace)
     if isinstance(aux, str):
         return aux
-    return _Program(
-        len(tape), tuple(inputs), ops, recorder.externals, out._node, seeds[0][1], keep, aux, treedefs, leaf_nodes
-    )
+    externals = [] if frozen else distinct(recorder.externals)
+    if forward:
+        return _Program(len(tape), tuple(inputs), ops, externals, None, None, [], aux, [], [])
+    return _Program(len(tape), tuple(inputs), ops, externals, out._node, seeds[0][1], keep, aux, treedefs, leaf_nodes)
 
 
 def _replay_op(op: PrimOp, rec, needs):
@@ -261,7 +268,7 @@ def _aux_spec(aux_tree, trace):
     for leaf in leaves:
         if type(leaf) is Tracer:
             if leaf._trace is not trace or leaf._node is None:
-                return "the auxiliary output holds a value replay cannot recompute"
+                return "the output holds a value replay cannot recompute"
             spec.append((True, leaf._node))
         else:
             spec.append((False, leaf.copy(order="K") if type(leaf) is np.ndarray else leaf))
@@ -313,7 +320,7 @@ def _shape_dtype(v):
 def _replay(prog: _Program, flat):
     """Run ``prog`` on the leaves ``flat``: ``(output value, tape, slots)``; raises ``Mismatch``."""
     for obj, snap in prog.externals:
-        if not _same(obj, snap):
+        if not unchanged(obj, snap):
             raise Mismatch
     tape = [None] * prog.n
     slots = [None] * prog.n
@@ -354,20 +361,75 @@ def _replay(prog: _Program, flat):
                 args[k] = slots[s]
             if not _same(fn(*args, **kw), expected):
                 raise Mismatch
-    return slots[prog.out_node], tape, slots
+    return (None if prog.out_node is None else slots[prog.out_node]), tape, slots
+
+
+class _Boxed(NamedTuple):
+    """The arguments of a recorded call, with their traced leaves replaced by the trace's inputs."""
+
+    args: list  # the arguments as the function receives them
+    inputs: list  # (argument index, leaf index, node) of every traced leaf
+    treedefs: list  # per differentiated argument: its tree structure
+    leaf_nodes: list  # per differentiated argument: each leaf's node (``None``: no gradient)
+    leaves: list  # per differentiated argument: its leaves
+
+
+def _box_arguments(trace: ReverseTrace, recorder: Recorder, args, flat, nums) -> _Boxed:
+    """Trace the differentiable leaves of the arguments ``nums`` and every float array of the others."""
+    boxed_args = list(args)
+    inputs, treedefs, leaf_nodes, leaves_all = [], [], [], []
+    for i, a in enumerate(args):
+        leaves = flat[i]
+        treedef = tree_flatten(a)[1]
+        boxed, nodes = [], []
+        for j, leaf in enumerate(leaves):
+            if is_differentiable(leaf) and (i in nums or type(leaf) is np.ndarray):
+                if i not in nums:  # traced only so that replay sees what is computed from it
+                    recorder.data_roots.add(id(memory_root(leaf)))
+                t = trace.new_leaf(leaf)
+                boxed.append(t)
+                inputs.append((i, j, t._node))
+                nodes.append(t._node)
+            else:
+                boxed.append(leaf)
+                nodes.append(None)
+        boxed_args[i] = tree_unflatten(treedef, boxed)
+        if i in nums:
+            treedefs.append(treedef)
+            leaf_nodes.append(nodes)
+            leaves_all.append(leaves)
+    return _Boxed(boxed_args, inputs, treedefs, leaf_nodes, leaves_all)
+
+
+def _call_recorded(f, trace: ReverseTrace, recorder: Recorder, args):
+    """``f(*args)`` with ``recorder`` active; notes draws from the global random generators."""
+    before = _global_random_states()
+    try:
+        with recorder:
+            out = call_user(f, args)
+        if _global_random_states() != before:
+            recorder.unsafe = "the function draws from NumPy's or Python's global random generator"
+    finally:
+        trace.active = False
+        trace.recorder = None
+        trace.transposes.clear()
+    return out
 
 
 class Jitted:
-    """A gradient function that replays its recording (see :func:`jit`)."""
+    """A gradient function, or a plain function, that replays its recording (see :func:`jit`)."""
 
-    def __init__(self, fun: Callable, f: Callable, argnums, has_aux: bool, kind: str, max_signatures: int):
+    def __init__(
+        self, fun: Callable, f: Callable, argnums, has_aux: bool, kind: str, max_signatures: int, frozen: bool = False
+    ):
         functools.update_wrapper(self, f)
         self._max = max_signatures
+        self._frozen = frozen
         self._eager = fun
         self._f = f
         self._argnums = argnums
         self._has_aux = has_aux
-        self._kind = kind
+        self._kind = kind  # "value_and_grad", "grad", or "forward" (a plain function)
         self._cache: OrderedDict = OrderedDict()  # signature -> _Entry, least recently used first
         self._lock = threading.Lock()
         self._stats = {"traces": 0, "replays": 0, "mismatches": 0, "eager": 0}
@@ -383,8 +445,14 @@ class Jitted:
     def _count(self, what: str) -> None:
         self._stats[what] += 1
 
+    def _argnums_of(self, nargs: int):
+        """The traced argument positions and whether the gradient is of one argument only."""
+        if self._kind == "forward":
+            return tuple(range(nargs)), False
+        return argnums_tuple(self._argnums, nargs)
+
     def __call__(self, *args, **kwargs):
-        nums, single = argnums_tuple(self._argnums, len(args))
+        nums, single = self._argnums_of(len(args))
         key, flat = _signature(args, kwargs, nums)
         if key is None:
             foreign = [leaf for leaf in tree_leaves(args) if is_foreign(leaf)]
@@ -427,8 +495,9 @@ class Jitted:
         return self._trace(entry, args, kwargs, flat, nums, single)
 
     def _trace(self, entry: _Entry, args, kwargs, flat, nums, single):
-        for i in nums:
-            reject_integer_argument(i, flat[i])
+        if self._kind != "forward":
+            for i in nums:
+                reject_integer_argument(i, flat[i])
         self._count("traces")
         try:
             result, prog = self._record(args, kwargs, flat, nums, single)
@@ -436,18 +505,28 @@ class Jitted:
             prog = str(stop)
             result = self._eager(*args, **kwargs)
         except Exception:
-            if not any(i not in nums and _has_float_array(leaves) for i, leaves in enumerate(flat)):
+            if self._kind == "forward":
+                # An operation zymo cannot trace (or the function's own error, which the plain call raises again).
+                result = self._eager(*args, **kwargs)
+                prog = "an operation of the function cannot be traced"
+            elif not any(i not in nums and _has_float_array(leaves) for i, leaves in enumerate(flat)):
                 raise  # the recording ran exactly as value_and_grad would have: its error is the user's
-            # The recording traced non-differentiated arrays too; whether the error is the function's own
-            # is decided by running the call as value_and_grad does (which raises it again if so).
-            result = self._eager(*args, **kwargs)
-            prog = "a non-differentiated argument is used in a way replay cannot follow"
+            else:
+                # The recording traced non-differentiated arrays too; whether the error is the function's own
+                # is decided by running the call as value_and_grad does (which raises it again if so).
+                result = self._eager(*args, **kwargs)
+                prog = "a non-differentiated argument is used in a way replay cannot follow"
+        self._settle(entry, prog)
+        return result
+
+    def _settle(self, entry: _Entry, prog) -> None:
+        """Keep a new recording (or its failure) for the signature of ``entry``."""
         if isinstance(prog, str):
             self.reasons.add(prog)
             self._count("eager")
             entry.eager = True
             entry.ready = entry.pending = None
-            return result
+            return
         if entry.ready is not None and _same_program(entry.ready, prog):
             entry.ready = prog  # the same computation, with the guard outcomes of this input
             entry.failures += 1
@@ -464,7 +543,7 @@ class Jitted:
                 "calls with the same input shapes (random numbers, or state read from outside its arguments); "
                 "it runs without replay. Pass such values as arguments to replay it.",
                 ZymoWarning,
-                stacklevel=3,
+                stacklevel=4,
             )
             entry.eager = True
             entry.ready = entry.pending = None
@@ -476,7 +555,6 @@ class Jitted:
             self.reasons.add("its guards kept failing (values Python reads change between calls)")
             entry.eager = True
             entry.ready = entry.pending = None
-        return result
 
     def _record(self, args, kwargs, flat, nums, single):
         """Run the function under a recording reverse trace: ``(result, program or reason)``."""
@@ -485,56 +563,34 @@ class Jitted:
         try:
             with new_level() as level:
                 trace = ReverseTrace(level)
-                recorder = Recorder(trace)
+                recorder = Recorder(trace, frozen=self._frozen)
                 trace.recorder = recorder
-                new_args = list(args)
-                inputs, treedefs, leaf_nodes, leaves_all = [], [], [], []
-                for i, a in enumerate(args):
-                    leaves = flat[i]
-                    treedef = tree_flatten(a)[1]
-                    boxed, nodes = [], []
-                    for j, leaf in enumerate(leaves):
-                        if is_differentiable(leaf) and (i in nums or type(leaf) is np.ndarray):
-                            if i not in nums:  # traced only so that replay sees what is computed from it
-                                recorder.data_roots.add(id(memory_root(leaf)))
-                            t = trace.new_leaf(leaf)
-                            boxed.append(t)
-                            inputs.append((i, j, t._node))
-                            nodes.append(t._node)
-                        else:
-                            boxed.append(leaf)
-                            nodes.append(None)
-                    new_args[i] = tree_unflatten(treedef, boxed)
-                    if i in nums:
-                        treedefs.append(treedef)
-                        leaf_nodes.append(nodes)
-                        leaves_all.append(leaves)
-                before = _global_random_states()
-                try:
-                    with recorder:
-                        out = call_user(f, new_args)
-                    if _global_random_states() != before:
-                        recorder.unsafe = "the function draws from NumPy's or Python's global random generator"
-                finally:
-                    trace.active = False
-                    trace.recorder = None
-                    trace.transposes.clear()
-            aux = None
-            if self._has_aux:
-                if not (isinstance(out, (tuple, list)) and len(out) == 2):
-                    raise ZymoError("with has_aux=True the function must return a pair (output, aux)")
-                out, aux_tree = out
-                aux = unbox(aux_tree, trace)
-            seeds = scalar_seed(out, trace)
-            keep = [n for nodes in leaf_nodes for n in nodes if n is not None]
-            aux_in = aux_tree if self._has_aux else None
-            prog = _compile(recorder, trace, inputs, out, aux_in, treedefs, leaf_nodes, keep, seeds)
-            rec = Recorded(trace, out, treedefs, leaf_nodes, leaves_all)
-            grads = gradients(rec, seeds, retain=False)
-            value = unbox(out, trace)
+                boxed = _box_arguments(trace, recorder, args, flat, nums)
+                out = _call_recorded(f, trace, recorder, boxed.args)
+            if self._kind == "forward":
+                prog = _compile(recorder, trace, boxed.inputs, out, out, [], [], [], None, self._frozen)
+                return unbox(out, trace), prog
+            return self._finish_gradient(trace, recorder, boxed, out, single)
         finally:
             finish()
             collector.resume()
+
+    def _finish_gradient(self, trace, recorder, boxed: _Boxed, out, single):
+        """The gradient result of a recorded call, and its program (or the reason it cannot be replayed)."""
+        aux = aux_tree = None
+        if self._has_aux:
+            if not (isinstance(out, (tuple, list)) and len(out) == 2):
+                raise ZymoError("with has_aux=True the function must return a pair (output, aux)")
+            out, aux_tree = out
+            aux = unbox(aux_tree, trace)
+        seeds = scalar_seed(out, trace)
+        keep = [n for nodes in boxed.leaf_nodes for n in nodes if n is not None]
+        prog = _compile(
+            recorder, trace, boxed.inputs, out, aux_tree, boxed.treedefs, boxed.leaf_nodes, keep, seeds, self._frozen
+        )
+        rec = Recorded(trace, out, boxed.treedefs, boxed.leaf_nodes, boxed.leaves)
+        grads = gradients(rec, seeds, retain=False)
+        value = unbox(out, trace)
         return self._package(value, aux, grads, single), prog
 
     def _run(self, prog: _Program, args, flat, nums, single):
@@ -545,7 +601,7 @@ class Jitted:
             if prog.run is False:
                 return self._interpret(prog, flat, nums, single)
             for obj, snap in prog.externals:
-                if not _same(obj, snap):
+                if not unchanged(obj, snap):
                     raise Mismatch
             value, aux_values, grads, owned = prog.run([flat[i][j] for i, j, _ in prog.inputs], _same)
             grads = finish_gradients(grads, owned)
@@ -553,6 +609,8 @@ class Jitted:
             collector.resume()
         aux_nodes = [v for is_node, v in prog.aux[1] if is_node] if prog.aux is not None else []
         aux = _aux(prog, dict(zip(aux_nodes, aux_values)).__getitem__)
+        if self._kind == "forward":
+            return aux
         grads = assemble(dict(zip(prog.keep, grads)), prog.treedefs, prog.leaf_nodes, [flat[i] for i in nums])
         return self._package(value, aux, grads, single)
 
@@ -560,6 +618,8 @@ class Jitted:
         """Replay by walking the record list (for programs too large to compile)."""
         value, tape, slots = _replay(prog, flat)
         aux = _aux(prog, slots.__getitem__)
+        if self._kind == "forward":
+            return aux
         leaves_all = [flat[i] for i in nums]
         rec = Recorded(_Tape(tape), None, prog.treedefs, prog.leaf_nodes, leaves_all)
         grads = gradients(rec, [(prog.out_node, prog.seed)], retain=False)
@@ -572,8 +632,8 @@ class Jitted:
         return ((value, aux), g) if self._has_aux else (value, g)
 
 
-def jit(fun: Callable, *, max_signatures: int = 32) -> Jitted:
-    """Compile a gradient function made by ``zymo.grad`` or ``zymo.value_and_grad`` by trace-and-replay.
+def jit(fun: Callable, *, max_signatures: int = 32, frozen: bool = False) -> Jitted:
+    """Compile ``fun`` by trace-and-replay: a gradient function (``zymo.grad``, ``zymo.value_and_grad``) or a plain one.
 
     The first calls with a given input signature (the tree structure of the
     arguments, each array's shape and dtype, the values of integer arrays and
@@ -589,6 +649,16 @@ def jit(fun: Callable, *, max_signatures: int = 32) -> Jitted:
     array is not; pass values that change as arguments. Recordings of the
     ``max_signatures`` most recently used signatures are kept.
 
+    Every replay first checks that the arrays read from outside the arguments
+    still hold the bytes they held when the call was recorded (one pass over
+    each). ``frozen=True`` declares that they never change in place and skips
+    the check: a replay then uses the values they had when it was recorded.
+
+    A plain function (not made by ``zymo.grad`` or ``zymo.value_and_grad``)
+    replays its forward computation only, for inference: its floating-point
+    array and number arguments are the recording's inputs, it may return any
+    pytree, and replayed results equal the function's bit for bit.
+
     Example:
         >>> import numpy as np, zymo, zymo.numpy as znp
         >>> vg = zymo.jit(zymo.value_and_grad(lambda w, x: znp.sum(znp.tanh(x @ w))))
@@ -597,13 +667,18 @@ def jit(fun: Callable, *, max_signatures: int = 32) -> Jitted:
         ...     value, g = vg(np.full((3,), 0.1 * step), x)
         >>> g.round(4).tolist(), vg.stats["replays"]
         ([1.4232, 1.4232, 1.4232], 1)
+        >>> predict = zymo.jit(lambda w, x: np.tanh(x @ w))
+        >>> [predict(np.full((3,), 0.1), x).round(4).tolist() for _ in range(3)][-1], predict.stats["replays"]
+        ([0.2913, 0.2913], 1)
     """
-    spec = getattr(fun, "_zymo_gradient", None)
-    if spec is None:
-        raise ZymoError(
-            f"zymo.jit compiles gradient functions: pass zymo.value_and_grad(f) or zymo.grad(f), got {fun!r}"
-        )
     if max_signatures < 1:
         raise ZymoError(f"zymo.jit: max_signatures must be at least 1, got {max_signatures}")
+    if isinstance(fun, Jitted):
+        raise ZymoError("zymo.jit: the function is compiled already (pass the function itself)")
+    if not callable(fun):
+        raise ZymoError(f"zymo.jit compiles functions: pass a function, got {fun!r}")
+    spec = getattr(fun, "_zymo_gradient", None)
+    if spec is None:
+        return Jitted(fun, fun, None, False, "forward", max_signatures, frozen)
     f, argnums, has_aux, kind = spec
-    return Jitted(fun, f, argnums, has_aux, kind, max_signatures)
+    return Jitted(fun, f, argnums, has_aux, kind, max_signatures, frozen)

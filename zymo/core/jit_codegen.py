@@ -133,15 +133,26 @@ def generate(prog):
     emit("    " + ", ".join(f"v{n}" for n in inputs) + ("," if len(inputs) == 1 else "") + " = X")
     prims = {op.node: op for op in prog.ops if type(op) is ReplayOp}
     copies = {}  # (node, slot) -> the local holding the copy copy-on-write made of that saved value
+    aux_nodes = [v for is_node, v in prog.aux[1] if is_node] if prog.aux is not None else []
+    if prog.seed is None:  # a forward pass only: no gradients; values are released after their last use
+        _emit_forward(emit, env, prog, prims, copies, releases=_forward_releases(prog, set(aux_nodes)))
+        emit(f"    return None, [{', '.join(f'v{n}' for n in aux_nodes)}], [], []")
+        return _compiled(lines, env, f"<zymo.jit forward program of {len(prog.ops)} operations>")
     _emit_forward(emit, env, prog, prims, copies)
     _emit_backward(emit, env, prog, prims, copies)
     emit("    g = None")
-    aux_nodes = [v for is_node, v in prog.aux[1] if is_node] if prog.aux is not None else []
     emit(f"    return v{prog.out_node}, [{', '.join(f'v{n}' for n in aux_nodes)}], ")
     lines[-1] += f"[{', '.join(f'g{n}' for n in prog.keep)}], [{', '.join(f'o{n}' for n in prog.keep)}]"
-    code = compile("\n".join(lines), f"<zymo.jit program of {len(prog.ops)} operations>", "exec")
-    exec(code, env)
-    return env["run"]
+    return _compiled(lines, env, f"<zymo.jit program of {len(prog.ops)} operations>")
+
+
+def _compiled(lines: list, env: dict, name: str):
+    """The function ``run`` that ``lines`` define; its source is kept as ``run.source`` (for inspection)."""
+    source = "\n".join(lines)
+    exec(compile(source, name, "exec"), env)
+    run = env["run"]
+    run.source = source
+    return run
 
 
 def _arg_exprs(env, copies, op, saved):
@@ -167,37 +178,67 @@ def _arg_exprs(env, copies, op, saved):
     return out
 
 
-def _emit_forward(emit, env, prog, prims, copies) -> None:
-    """Each primitive's value, each copy copy-on-write made, and each guard, in recording order."""
+def _forward_releases(prog, outputs: set) -> dict:
+    """For a forward pass: after each operation (by position), the values read there for the last time."""
+    last: dict[int, int] = {}
     for j, op in enumerate(prog.ops):
-        if type(op) is ReplayOp:
-            node, impl, params = op.node, op.impl, op.params
-            env[f"F{node}"] = impl
-            args = _arg_exprs(env, copies, op, saved=False)
-            if params:
-                env[f"P{node}"] = params
-                fresh = per_call(params)
-                if fresh:  # state an operation passes from its forward to its backward rule: new per call
-                    for k in fresh:
-                        env[f"FR{node}_{k}"] = type(params[k])
-                    parts = ", ".join(f"{k!r}: FR{node}_{k}()" for k in fresh)
-                    emit(f"    Q{node} = {{**P{node}, {parts}}}")
-                args.append(f"**{_params(node, params)}")
-            emit(f"    v{node} = F{node}({', '.join(args)})")
-        elif type(op) is CopyOp:
-            _emit_copy(emit, prims[op.node], op.slot, copies)
-        else:
-            fn, srcs, template, kw, expected = op
-            env[f"G{j}"] = fn
-            env[f"E{j}"] = expected
-            by_pos = dict(srcs)
-            args = [f"v{by_pos[k]}" if k in by_pos else f"GT{j}_{k}" for k in range(len(template))]
-            env.update((f"GT{j}_{k}", c) for k, c in enumerate(template) if k not in by_pos)
-            if kw:
-                env[f"GK{j}"] = kw
-                args.append(f"**GK{j}")
-            emit(f"    if not SAME(G{j}({', '.join(args)}), E{j}):")
-            emit("        raise MISMATCH")
+        if type(op) is CopyOp:
+            continue  # copies of saved values serve the backward pass only: a forward pass makes none
+        for _, s in op.srcs:
+            last[s] = j
+    points: dict[int, list] = {}
+    for s, j in last.items():
+        if s not in outputs:
+            points.setdefault(j, []).append(s)
+    return points
+
+
+def _emit_forward(emit, env, prog, prims, copies, releases=None) -> None:
+    """Each primitive's value, each copy copy-on-write made, and each guard, in recording order.
+
+    ``releases`` (forward passes only): position of an operation -> nodes to release after it.
+    """
+    for j, op in enumerate(prog.ops):
+        if releases is not None:
+            if type(op) is CopyOp:
+                continue
+            if j in releases:
+                _emit_forward_op(emit, env, prog, prims, copies, j, op)
+                emit("    " + " = ".join(f"v{s}" for s in releases[j]) + " = None")
+                continue
+        _emit_forward_op(emit, env, prog, prims, copies, j, op)
+
+
+def _emit_forward_op(emit, env, prog, prims, copies, j, op) -> None:
+    """One operation of the forward pass (see ``_emit_forward``)."""
+    if type(op) is ReplayOp:
+        node, impl, params = op.node, op.impl, op.params
+        env[f"F{node}"] = impl
+        args = _arg_exprs(env, copies, op, saved=False)
+        if params:
+            env[f"P{node}"] = params
+            fresh = per_call(params)
+            if fresh:  # state an operation passes from its forward to its backward rule: new per call
+                for k in fresh:
+                    env[f"FR{node}_{k}"] = type(params[k])
+                parts = ", ".join(f"{k!r}: FR{node}_{k}()" for k in fresh)
+                emit(f"    Q{node} = {{**P{node}, {parts}}}")
+            args.append(f"**{_params(node, params)}")
+        emit(f"    v{node} = F{node}({', '.join(args)})")
+    elif type(op) is CopyOp:
+        _emit_copy(emit, prims[op.node], op.slot, copies)
+    else:
+        fn, srcs, template, kw, expected = op
+        env[f"G{j}"] = fn
+        env[f"E{j}"] = expected
+        by_pos = dict(srcs)
+        args = [f"v{by_pos[k]}" if k in by_pos else f"GT{j}_{k}" for k in range(len(template))]
+        env.update((f"GT{j}_{k}", c) for k, c in enumerate(template) if k not in by_pos)
+        if kw:
+            env[f"GK{j}"] = kw
+            args.append(f"**GK{j}")
+        emit(f"    if not SAME(G{j}({', '.join(args)}), E{j}):")
+        emit("        raise MISMATCH")
 
 
 def _emit_copy(emit, target, slot, copies) -> None:

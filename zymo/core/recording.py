@@ -26,6 +26,7 @@ from typing import Any, Callable, NamedTuple
 import numpy as np
 
 from . import namespace
+from .jit_externals import fingerprint, snapshot, unchanged
 from .tracer import Tracer, bottom
 
 __all__ = [
@@ -113,10 +114,12 @@ def _bakeable(v) -> bool:
 class Recorder:
     """The replayable account of one trace (see the module docstring)."""
 
-    def __init__(self, trace):
+    def __init__(self, trace, frozen: bool = False):
         self.trace = trace
+        self.frozen = frozen  # arrays read from outside the arguments are declared unchanging: not checked
         self.ops: list = []  # PrimOp, GuardOp and CopyOp, in the order they happened
-        self.externals: list = []  # (array object, its value at the end of the trace): closure/global arrays
+        # [array, what replay checks it against, ...]: arrays read from outside the arguments (closures, globals)
+        self.externals: list = []
         self.unsafe: str | None = None
         self.data_roots: set = set()  # ids of the memory of non-differentiated arguments traced as inputs
         self._containers: dict = {}  # id of a record's saved-values list (or the record) -> (node, is_record)
@@ -131,7 +134,16 @@ class Recorder:
     def __exit__(self, *exc):
         state.recorder = None
         for entry in self.externals:
-            entry[1] = entry[0].copy()
+            a, copy = entry[0], entry[1]
+            if copy is not None and not unchanged(a, copy):  # changed during the call: its end state is checked
+                copy = None
+            kept = fingerprint(a)
+            if kept is None:
+                entry[1] = copy if copy is not None else snapshot(a)
+            else:
+                entry[1] = kept
+                if copy is not None and len(entry) == 4:
+                    entry[2][entry[3]] = a  # unchanged since its use: replay computes with the array itself
         return False
 
     def mark_unsafe(self, reason: str):
@@ -157,9 +169,12 @@ class Recorder:
             else:
                 if not _bakeable(a):
                     self.mark_unsafe(f"an argument of type {type(a).__name__} cannot be kept for replay")
-                elif type(a) is np.ndarray:
-                    self.externals.append([a, None])
-                template.append(_bake(a))
+                baked = _bake(a)
+                if type(a) is np.ndarray and not self.frozen:
+                    # Settled when the recording ends (``__exit__``): checked against a fingerprint, replay passes
+                    # the array itself; else the copy taken here is both what replay passes and the snapshot.
+                    self.externals.append([a, baked, template, k])
+                template.append(baked)
         return tuple(srcs), template
 
     def before_inplace(self, args, parents) -> None:
@@ -296,7 +311,7 @@ def check_write(target, value) -> None:
 def note_external(obj) -> None:
     """``obj`` (an array, or lists of them) is copied into a buffer: replay checks it has not changed."""
     r = state.recorder
-    if r is None:
+    if r is None or r.frozen:
         return
     if type(obj) is np.ndarray:
         r.externals.append([obj, None])
