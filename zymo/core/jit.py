@@ -190,12 +190,7 @@ def _signature(args, kwargs, nums):
         if not isinstance(v, _STATIC_LEAVES):
             return None, None
         parts.append((k, type(v), v))
-    key = tuple(parts)
-    try:
-        hash(key)
-    except TypeError:
-        return None, None
-    return key, flat
+    return tuple(parts), flat  # hashed once, by the cache lookup (which refuses an unhashable static value)
 
 
 def _compile(recorder: Recorder, trace, inputs, out, aux_tree, treedefs, leaf_nodes, keep, seeds, frozen=False):
@@ -463,7 +458,12 @@ class Jitted:
             self._count("eager")
             return self._eager(*args, **kwargs)
         with self._lock:
-            entry = self._cache.get(key)
+            try:
+                entry = self._cache.get(key)
+            except TypeError:  # an unhashable static value
+                self.reasons.add("an argument is neither an array nor a static Python value")
+                self._count("eager")
+                return self._eager(*args, **kwargs)
             if entry is None:
                 self._new_signatures += 1
                 if self._new_signatures > 4 * self._max and self._stats["replays"] == 0:
