@@ -61,8 +61,10 @@ def test_reordering_in_place_is_a_change(keep):
         lambda a: np.asfortranarray(a.reshape(5, -1)),
         lambda a: a.astype(np.complex128),
         lambda a: a[:7].astype(np.float32),
+        lambda a: a.astype(">f8"),
+        lambda a: a.astype("datetime64[s]"),
     ],
-    ids=["strided view", "Fortran order", "complex", "odd byte count"],
+    ids=["strided view", "Fortran order", "complex", "odd byte count", "big-endian", "datetime"],
 )
 @pytest.mark.parametrize("keep", KEEPERS)
 def test_every_layout_and_dtype_is_compared_exactly(make, keep):

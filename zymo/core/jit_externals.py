@@ -57,7 +57,12 @@ def fingerprint(a: np.ndarray) -> Fingerprint | None:
     """``a``'s ``Fingerprint``, or ``None`` when ``a`` is not contiguous (or xxhash is missing)."""
     if xxh3_128_intdigest is None or not (a.flags.c_contiguous or a.flags.f_contiguous):
         return None
-    return Fingerprint(a.shape, a.strides, a.dtype, xxh3_128_intdigest(memoryview(a.ravel(order="K")).cast("B")))
+    return Fingerprint(a.shape, a.strides, a.dtype, _digest(a))
+
+
+def _digest(a: np.ndarray) -> int:
+    """The XXH3 hash of a contiguous array's bytes (any dtype: viewed as bytes first)."""
+    return xxh3_128_intdigest(a.ravel(order="K").view(np.uint8))
 
 
 def record_of(a: np.ndarray):
@@ -87,7 +92,7 @@ def unchanged(a: np.ndarray, snap) -> bool:
             and a.strides == snap.strides
             and a.dtype == snap.dtype
             and (a.flags.c_contiguous or a.flags.f_contiguous)
-            and xxh3_128_intdigest(memoryview(a.ravel(order="K")).cast("B")) == snap.digest
+            and _digest(a) == snap.digest
         )
     if a.shape != snap.shape or a.dtype != snap.dtype:
         return False
