@@ -10,7 +10,11 @@ are replayed by ``zymo.jit`` against ``value_and_grad``. Every finding is sorted
 - ``crash``: an exception that is not zymo's own (``TypeError``, ``IndexError``, ...),
 - ``loud``: zymo's own error (``ZymoError`` and its kinds) or warning, refusing a program,
 
-counted by kind. The first program of each kind is shrunk (statements are removed while the
+counted by kind. A check that runs longer than ``--program-seconds`` is stopped and counted as a
+``crash: hang``; a process stuck in compiled code (where no Python signal handler runs) prints the
+stacks of its threads every ``--program-seconds * 5`` seconds, so a stalled run shows where it stands.
+
+The first program of each kind is shrunk (statements are removed while the
 same kind of finding remains) and printed as Python source with its inputs. The exit status
 is 1 when anything was wrong or crashed, 0 otherwise.
 """
@@ -19,8 +23,10 @@ from __future__ import annotations
 
 import argparse
 import ast
+import faulthandler
 import os
 import re
+import signal
 import sys
 import time
 import warnings
@@ -41,6 +47,7 @@ from .test_jit_programs import _check_jit
 
 SEVERE = ("wrong", "crash")
 CHUNK = 500  # programs per hypothesis run; a chunk's seed is derived from the run's seed and its number
+KEEP_PER_KIND = 50  # findings of one kind kept for ``--findings``
 
 
 @dataclass
@@ -63,6 +70,7 @@ class Tally:
     restarts: int = 0  # hypothesis runs ended early because the generator drew differently on a replay
     kinds: Counter = field(default_factory=Counter)
     first: dict = field(default_factory=dict)  # kind -> the first Finding of that kind
+    found: list = field(default_factory=list)  # every Finding, up to KEEP_PER_KIND of each kind
 
     def add(self, other: Tally) -> None:
         self.programs += other.programs
@@ -71,6 +79,12 @@ class Tally:
         self.kinds.update(other.kinds)
         for k, f in other.first.items():
             self.first.setdefault(k, f)
+        for f in other.found:
+            self.keep(f)
+
+    def keep(self, finding: Finding) -> None:
+        if sum(f.kind == finding.kind for f in self.found) < KEEP_PER_KIND:
+            self.found.append(finding)
 
     def severe(self) -> int:
         return sum(n for k, n in self.kinds.items() if k.startswith(SEVERE))
@@ -128,15 +142,44 @@ def classify(exc: BaseException) -> str:
     return f"crash: {type(exc).__name__}{where}"
 
 
+class ProgramTimeout(Exception):
+    """A check ran longer than its time limit."""
+
+
+def _alarm(signum, frame):
+    raise ProgramTimeout()
+
+
+class _TimeLimit:
+    """Raise ``ProgramTimeout`` in the checking code after ``seconds`` (0: no limit)."""
+
+    seconds = 0.0
+
+    def __enter__(self):
+        if self.seconds > 0:
+            signal.signal(signal.SIGALRM, _alarm)
+            signal.setitimer(signal.ITIMER_REAL, self.seconds)
+
+    def __exit__(self, *exc):
+        if self.seconds > 0:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+
+
+_time_limit = _TimeLimit()
+
+
 def _run_check(mode: str, source: str, inputs: tuple, nonfinite_seed: int = 0) -> str | None:
     """The kind of what checking ``source`` at ``inputs`` finds, or None when it passes."""
     try:
-        if mode == "jit":
-            _check_jit_program(source, inputs)
-        else:
-            _check_numpy(compile_program(source), inputs, nonfinite_seed)
+        with _time_limit:
+            if mode == "jit":
+                _check_jit_program(source, inputs)
+            else:
+                _check_numpy(compile_program(source), inputs, nonfinite_seed)
     except KeyboardInterrupt:
         raise
+    except ProgramTimeout:
+        return f"crash: hang (a check ran over {_time_limit.seconds:g} s)"
     except BaseException as exc:  # noqa: BLE001 - every exception is a finding to sort
         return classify(exc)
     return None
@@ -154,9 +197,12 @@ def _message(mode, source, inputs, nonfinite_seed) -> str:
 
 
 # --- one chunk: a hypothesis run that records instead of failing -----------------------------
-def run_chunk(chunk_seed: int, n: int, mode: str, max_ops: int) -> Tally:
+def run_chunk(chunk_seed: int, n: int, mode: str, max_ops: int, program_seconds: float = 0.0) -> Tally:
     """Check ``n`` random programs in ``mode``; never raises for a finding."""
     tally = Tally()
+    _time_limit.seconds = program_seconds
+    if program_seconds > 0:
+        faulthandler.dump_traceback_later(5 * program_seconds, repeat=True)
 
     def check(prog: Program, nonfinite_seed: int) -> None:
         if tally.programs + tally.jit >= n:
@@ -169,9 +215,12 @@ def run_chunk(chunk_seed: int, n: int, mode: str, max_ops: int) -> Tally:
         kind = _run_check(mode, source, prog.inputs, nonfinite_seed)
         if kind is not None:
             tally.kinds[kind] += 1
-            if kind not in tally.first:
-                message = _message(mode, source, prog.inputs, nonfinite_seed)
-                tally.first[kind] = Finding(kind, mode, source, prog.inputs, message)
+            if kind not in tally.first or tally.kinds[kind] <= KEEP_PER_KIND:
+                hang = kind.startswith("crash: hang")
+                message = kind if hang else _message(mode, source, prog.inputs, nonfinite_seed)
+                finding = Finding(kind, mode, source, prog.inputs, message)
+                tally.first.setdefault(kind, finding)
+                tally.keep(finding)
 
     for attempt in range(20):
         run_seed = chunk_seed + 7919 * attempt
@@ -191,6 +240,7 @@ def run_chunk(chunk_seed: int, n: int, mode: str, max_ops: int) -> Tally:
             tally.restarts += 1
         if tally.programs + tally.jit >= n:
             break
+    faulthandler.cancel_dump_traceback_later()
     return tally
 
 
@@ -243,20 +293,23 @@ def _inputs_repr(inputs: tuple) -> str:
 
 
 # --- the command ---------------------------------------------------------------------------------
-def _chunks(total: int, mode: str, seed: int, max_ops: int) -> list:
+def _chunks(total: int, mode: str, seed: int, max_ops: int, program_seconds: float) -> list:
     out, k = [], 0
     while total > 0:
         n = min(CHUNK, total)
-        out.append((seed * 1_000_003 + k * 2 + (mode == "jit"), n, mode, max_ops))
+        out.append((seed * 1_000_003 + k * 2 + (mode == "jit"), n, mode, max_ops, program_seconds))
         total -= n
         k += 1
     return out
 
 
-def run(programs_n: int, jit_n: int, seed: int, workers: int, max_ops: int, out=None) -> Tally:
+def run(
+    programs_n: int, jit_n: int, seed: int, workers: int, max_ops: int, out=None, program_seconds: float = 0.0
+) -> Tally:
     """Check ``programs_n`` programs against NumPy and ``jit_n`` through ``zymo.jit``; report as it goes."""
     out = out or sys.stdout
-    tasks = _chunks(programs_n, "program", seed, max_ops) + _chunks(jit_n, "jit", seed, max_ops)
+    tasks = _chunks(programs_n, "program", seed, max_ops, program_seconds)
+    tasks += _chunks(jit_n, "jit", seed, max_ops, program_seconds)
     tally = Tally()
     start = time.monotonic()
 
@@ -296,6 +349,17 @@ def report(tally: Tally, out=None, shrink_budget_s: float = 120.0) -> None:
         print(f"first seen as: {f.message[:600]}", file=out)
 
 
+def write_findings(tally: Tally, path: str) -> None:
+    """Every kept finding, as Python source with its inputs and first message, written atomically."""
+    parts = []
+    for f in sorted(tally.found, key=lambda f: f.kind):
+        parts.append(f"# --- {f.kind} ({f.mode})\n{f.source}{_inputs_repr(f.inputs)}\n# {f.message[:400]!r}\n")
+    tmp = f"{path}.tmp{os.getpid()}"
+    with open(tmp, "w") as fh:
+        fh.write("\n".join(parts))
+    os.replace(tmp, path)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.reliability.fuzz", description=__doc__.split("\n")[0])
     parser.add_argument("--programs", type=int, default=1000, help="programs checked against NumPy")
@@ -304,10 +368,14 @@ def main(argv=None) -> int:
     parser.add_argument("--workers", type=int, default=1, help="processes checking chunks in parallel")
     parser.add_argument("--max-ops", type=int, default=12, help="operations per program at most")
     parser.add_argument("--shrink-seconds", type=float, default=120.0, help="time to shrink each kind's program")
+    parser.add_argument("--program-seconds", type=float, default=120.0, help="time limit of one check (0: none)")
+    parser.add_argument("--findings", default=None, help="a file to write every finding to (up to 50 of a kind)")
     args = parser.parse_args(argv)
     seed = args.seed if args.seed is not None else int(time.time()) % 1_000_000
     print(f"seed {seed}", flush=True)
-    tally = run(args.programs, args.jit, seed, args.workers, args.max_ops)
+    tally = run(args.programs, args.jit, seed, args.workers, args.max_ops, program_seconds=args.program_seconds)
+    if args.findings:
+        write_findings(tally, args.findings)
     report(tally, shrink_budget_s=args.shrink_seconds)
     return 1 if tally.severe() else 0
 

@@ -20,6 +20,7 @@ from ..core.dispatch import UFUNCS, implements
 from ..core.errors import unsupported
 from ..core.forward import defjvp, defjvp_all
 from ..core.jit_codegen import definline
+from ..core.mutation import unview_by_positions
 from ..core.primitive import Primitive
 from ..core.reverse import defvjp, defvjp_all, defvjp_plain
 from ..core.tracer import bottom
@@ -423,6 +424,7 @@ def _einsum_vjp(g, ans, *operands, subscripts, optimize=False):
 
 
 einsum_p = Primitive(_einsum_impl, "einsum", aliases=True)  # "ii->i" is a view, as in NumPy
+einsum_p.unview = unview_by_positions(_einsum_impl)
 
 defvjp_all(einsum_p, _einsum_vjp)
 keep_real_cotangents(einsum_p)

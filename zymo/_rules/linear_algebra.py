@@ -213,7 +213,16 @@ def _det_vjp(g, ans, a):
 
 det_p = Primitive(np.linalg.det, "det")
 defvjp(det_p, _det_vjp, saves=(0, "ans"))
-defjvp(det_p, lambda t, ans, a: ans * np.trace(np.linalg.solve(a, t), axis1=-2, axis2=-1))
+
+
+def _det_jvp(t, ans, a):
+    try:
+        return ans * np.trace(np.linalg.solve(a, t), axis1=-2, axis2=-1)
+    except np.linalg.LinAlgError:  # a singular matrix: d det = trace(adj(a) t)
+        return np.trace(np.matmul(_adjugate(a), t), axis1=-2, axis2=-1)
+
+
+defjvp(det_p, _det_jvp)
 
 
 @implements(np.linalg.det)

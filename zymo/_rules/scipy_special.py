@@ -173,7 +173,9 @@ def polygamma(n: ArrayLike, x: ArrayLike) -> np.ndarray:
         return _sc.polygamma(n, x)
     n = np.asarray(n)
     higher = (-1.0) ** (n + 1) * _sc.gamma(n + 1.0) * _ufuncs._zeta(n + 1.0, x)
-    return np.where(n == 0, _sc.digamma(x), higher)  # as SciPy: an array, 0-d for scalar inputs
+    if n.ndim == 0:  # one branch only: the other one's derivative may be infinite where it is not taken
+        return znp.asarray(_sc.digamma(x) if n == 0 else higher)  # an array, as SciPy's ``where`` gives
+    return np.where(n == 0, _sc.digamma(x), higher)
 
 
 def multigammaln(a: ArrayLike, d: int) -> np.ndarray:

@@ -19,7 +19,7 @@ from .primitive import refresh_view
 from .recording import check_write, observe
 from .tracer import Tracer, become, bottom
 
-__all__ = ["inplace_setitem", "inplace_binary", "clean_index"]
+__all__ = ["inplace_setitem", "inplace_binary", "clean_index", "unview_by_positions"]
 
 
 def _has_tracer(x) -> bool:
@@ -91,6 +91,22 @@ def dtype_of(x):
     if hasattr(x, "dtype"):
         return numpy_dtype(x.dtype)
     return np.result_type(x)
+
+
+def unview_by_positions(impl):
+    """An ``unview`` for a view made by ``impl(base, *rest, **params)`` that picks distinct entries of its base.
+
+    ``impl`` applied to the base's flat positions names the entry behind each entry of the view,
+    and the write lands there: ``einsum("ii->i", a)`` writes the diagonal ``a[[0, 1], [0, 1]]``.
+    """
+
+    def unview(base, new, *rest, **params):
+        shape = np.shape(bottom(base))
+        positions = impl(np.arange(int(np.prod(shape)), dtype=np.intp).reshape(shape), *rest, **params)
+        idx = np.unravel_index(positions, shape) if shape else Ellipsis
+        inplace_setitem(base, idx, new)
+
+    return unview
 
 
 def inplace_binary(h: Tracer, ufunc, other):
