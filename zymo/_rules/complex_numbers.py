@@ -7,23 +7,41 @@ from numpy.typing import ArrayLike
 
 from ..core.dispatch import implements
 from ..core.forward import defjvp
+from ..core.mutation import inplace_setitem
 from ..core.primitive import Primitive
 from ..core.reverse import defvjp
 from .elementwise import register_ufunc, ufunc_entry
-from .helpers import is_complex, zeros_for
+from .helpers import is_complex, linear, zeros_for
 
 
 def _copy_of(part):
     return part.copy() if type(part) is np.ndarray else part
 
 
-real_p = Primitive(lambda x: _copy_of(np.real(x)), "real")
+def _with_part_impl(z, part, which):
+    out = np.copy(z)
+    setattr(out, which, part)
+    return out
+
+
+# ``z`` with its real or imaginary part replaced by ``part``: what a write through ``z.real`` or ``z.imag`` does
+with_part_p = Primitive(_with_part_impl, "write to a part of a complex array")
+linear(
+    with_part_p,
+    lambda g, ans, z, part, which: 1j * np.imag(g) if which == "real" else np.real(g) + 0j,
+    lambda g, ans, z, part, which: np.real(g) if which == "real" else -np.imag(g),
+)
+
+# Of a complex array, ``real`` and ``imag`` are views that can be written through, as in NumPy.
+real_p = Primitive(np.real, "real", aliases=True)
 defvjp(real_p, lambda g, ans, x: g, saves=())
 defjvp(real_p, lambda t, ans, x: _copy_of(np.real(t)))  # a view would alias x's tangent
+real_p.unview = lambda base, new: inplace_setitem(base, Ellipsis, with_part_p(base, new, which="real"))
 
-imag_p = Primitive(lambda x: _copy_of(np.imag(x)), "imag")
+imag_p = Primitive(np.imag, "imag", aliases=True)
 defvjp(imag_p, lambda g, ans, x: -1j * g if is_complex(x) else zeros_for(x), saves=(0,))
 defjvp(imag_p, lambda t, ans, x: _copy_of(np.imag(t)))
+imag_p.unview = lambda base, new: inplace_setitem(base, Ellipsis, with_part_p(base, new, which="imag"))
 
 conjugate_p = register_ufunc(np.conjugate, Primitive(np.conjugate, "conjugate"))
 defvjp(conjugate_p, lambda g, ans, x: np.conjugate(g) if is_complex(x) else np.real(g), saves=(0,))
@@ -34,19 +52,25 @@ ufunc_entry["conj"] = conj
 
 @implements(np.real)
 def real(val: ArrayLike) -> np.ndarray:
-    """``numpy.real`` (a copy, never a view). Its cotangent is the real cotangent itself.
+    """``numpy.real``: a real array itself, the real part of a complex one (a view, as in NumPy).
+
+    Its cotangent is the real cotangent itself.
 
     Example:
         >>> import zymo, zymo.numpy as znp
         >>> complex(zymo.grad(lambda z: znp.real(z * z))(1.0 + 2.0j))  # d/dx - i d/dy of x^2 - y^2
         (2+4j)
     """
+    if not is_complex(val):
+        return val if type(val) is not list and type(val) is not tuple else real_p(val)
     return real_p(val)
 
 
 @implements(np.imag)
 def imag(val: ArrayLike) -> np.ndarray:
-    """``numpy.imag`` (a copy, never a view). A cotangent ``g`` becomes ``-1j * g``.
+    """``numpy.imag``: of a complex array a view, as in NumPy; of a real one read-only zeros.
+
+    A cotangent ``g`` becomes ``-1j * g``.
 
     Example:
         >>> import zymo, zymo.numpy as znp

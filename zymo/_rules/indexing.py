@@ -301,6 +301,7 @@ def _astype_impl(x, dtype, copy=True):
 
 astype_p = Primitive(_astype_impl, "astype", aliases=True)
 linear(astype_p, lambda g, ans, x, dtype, copy=True: cotangent_for(g, x))
+astype_p.unview = lambda base, new, dtype, copy=True: inplace_setitem(base, Ellipsis, new)  # ``copy=False``: itself
 
 
 def astype(x, dtype, copy=True):

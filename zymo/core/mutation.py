@@ -62,6 +62,9 @@ def _as_value(v):
 def inplace_setitem(h: Tracer, idx, v) -> None:
     """``h[idx] = v`` on a tracer, recorded so gradients reach ``v`` and what ``h`` held."""
     check_write(h, v)
+    b = bottom(h)
+    if type(b) is np.ndarray and not b.flags.writeable:  # a read-only view: NumPy's refusal
+        raise ValueError("assignment destination is read-only")
     idx = clean_index(idx)
     v = _as_value(v)
     if h._view is not None:
@@ -74,7 +77,10 @@ def inplace_setitem(h: Tracer, idx, v) -> None:
                     f"writing through a view made by `{view.prim.name}` is not supported (at {user_location()}). "
                     "Fix: write to the base array, or take a copy first (`.copy()`)."
                 )
-            new = SPECIAL["setitem"](h, v, idx=idx)
+            # The view's new content is built in a copy: writing it into the shared memory first would
+            # change the base before its own write records it (zymo.jit would keep the written values
+            # as the base's constant, and find them different in every call).
+            new = SPECIAL["setitem"](call_numpy(np.copy, h), v, idx=idx)
             unview(view.base, new, *view.rest, **view.params)
             return
     new = SPECIAL["setitem"](h, v, idx=idx)
@@ -114,6 +120,8 @@ def inplace_binary(h: Tracer, ufunc, other):
     b = bottom(h)
     if type(b) is not np.ndarray and not is_foreign(b):  # NumPy scalars are immutable: ``x += y`` rebinds
         return call_numpy(ufunc, h, other)
+    if not b.flags.writeable:
+        raise ValueError("output array is read-only")
     result = call_numpy(ufunc, h, other)
     rdt = dtype_of(result)
     if not np.can_cast(rdt, dtype_of(b), casting="same_kind"):
