@@ -264,6 +264,36 @@ def test_put_along_axis_writes_into_a_buffer():
     check(f, (randn(2, 3), randn(2, 1, seed=1)))
 
 
+@pytest.mark.parametrize(
+    "ind,vsize,mode",
+    [
+        ([0, 4], 2, "raise"),
+        ([-1, 0, 5, 2], 3, "raise"),
+        ([1, 1], 2, "raise"),
+        ([0, 1, 2], 1, "raise"),
+        ([9, -8], 2, "wrap"),
+        ([9, -8, 3], 2, "clip"),
+    ],
+)
+def test_put_repeats_or_cuts_the_values_and_maps_indices_as_numpy_does(ind, vsize, mode):
+    def f(x, v):
+        buf = znp.array(x)
+        np.put(buf, ind, v, mode=mode)
+        return buf * x
+
+    check(f, (randn(2, 3), randn(vsize, seed=1)))
+
+
+def test_put_out_of_bounds_raises_numpys_index_error():
+    def f(x):
+        buf = znp.array(x)
+        np.put(buf, [6], 1.0)
+        return buf
+
+    with pytest.raises(IndexError, match="index 6 is out of bounds for axis 0 with size 6"):
+        zymo.vjp(f, randn(2, 3))
+
+
 @pytest.mark.parametrize("shape,vshape,wrap", [((3, 3), (), False), ((7, 3), (2,), True), ((2, 2, 2), (2,), False)])
 def test_fill_diagonal(shape, vshape, wrap):
     def f(x, v):

@@ -202,7 +202,10 @@ def run_chunk(chunk_seed: int, n: int, mode: str, max_ops: int, program_seconds:
     tally = Tally()
     _time_limit.seconds = program_seconds
     if program_seconds > 0:
-        faulthandler.dump_traceback_later(5 * program_seconds, repeat=True)
+        try:
+            faulthandler.dump_traceback_later(5 * program_seconds, repeat=True, file=sys.__stderr__)
+        except (ValueError, OSError, AttributeError):  # no file descriptor to write to (a captured stream)
+            pass
 
     def check(prog: Program, nonfinite_seed: int) -> None:
         if tally.programs + tally.jit >= n:

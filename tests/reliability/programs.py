@@ -81,6 +81,17 @@ UNARY_MORE = [
     "np.conj({a})",
     "np.real({a})",
     "np.nan_to_num({a})",
+    "np.acos(np.tanh({a}) * 0.9)",
+    "np.asin(np.tanh({a}) * 0.9)",
+    "np.atan({a})",
+    "np.acosh(2 + {a} * {a})",
+    "np.asinh({a})",
+    "np.atanh(np.tanh({a}) * 0.5)",
+    "np.degrees({a})",
+    "np.radians({a})",
+    "np.conjugate({a})",
+    "np.fabs({a} - 0.3)",
+    "np.pow(1.5 + np.sin({a}), 2.5)",
 ]
 BINARY_MORE = [
     "np.arctan2({a}, 1.5 + np.sin({b}))",
@@ -98,6 +109,8 @@ BINARY_MORE = [
     "np.float_power(1.5 + np.sin({a}), {b})",
     "np.heaviside({a}, 0.5) * {b}",
     "({a} > {b}) * {a}",
+    "np.atan2({a}, 1.5 + np.sin({b}))",
+    "np.pow(1.5 + np.sin({a}), {b})",
 ]
 UFUNC_METHODS = [
     "np.add.reduce({a}, axis=0)",
@@ -156,6 +169,27 @@ SPECIAL = [
     "sp.boxcox1p({a} * {a}, 0.5)",
     "sp.softmax({a}, axis=0)",
     "sp.logsumexp({a}, axis=0)",
+    "sp.beta(1 + {a} * {a}, 2.5)",
+    "sp.betainc(2.0, 3.0, sp.expit({a}))",
+    "sp.boxcox(1 + {a} * {a}, 0.5)",
+    "sp.cosm1({a})",
+    "sp.erfcinv(sp.expit({a}) + 0.2)",
+    "sp.exp2(np.tanh({a}))",
+    "sp.expm1(np.tanh({a}))",
+    "sp.log1p({a} * {a})",
+    "sp.gammaincinv(1.5, sp.expit({a}) * 0.9 + 0.05)",
+    "sp.i1e({a})",
+    "sp.ive(1.0, {a})",
+    "sp.jn(2, {a})",
+    "sp.kve(1.5, 1 + {a} * {a})",
+    "sp.multigammaln(2 + {a} * {a}, 2)",
+    "sp.ndtri_exp(-1 - {a} * {a})",
+    "sp.psi(1.5 + {a} * {a})",
+    "sp.stdtr(3.0, {a})",
+    "sp.y0(1 + {a} * {a})",
+    "sp.y1(1 + {a} * {a})",
+    "sp.yn(2, 1 + {a} * {a})",
+    "sp.yv(1.5, 1 + {a} * {a})",
 ]
 LINALG_2D = [  # a square matrix {a}
     "np.linalg.inv({a} + 3.0 * np.eye({a}.shape[0]))",
@@ -165,14 +199,27 @@ LINALG_2D = [  # a square matrix {a}
     "np.linalg.matrix_power({a}, 3)",
     "np.linalg.multi_dot([{a}, {a}.T, {a}])",
     "np.linalg.cholesky({a} @ {a}.T + np.eye({a}.shape[0]))",
-    "np.linalg.eigvalsh({a} + {a}.T)",
-    "np.linalg.svdvals({a})",
+    # Singular values and eigenvalues are differentiable where they are distinct: tanh bounds the entries
+    # (so the 2-norm of the perturbation is at most 3) and the diagonal 8, 16, 24 keeps them 2 apart.
+    "np.linalg.eigvalsh(np.tanh({a} + {a}.T) + 8.0 * np.diag(np.arange(1.0, {a}.shape[0] + 1)))",
+    "np.linalg.svdvals(np.tanh({a}) + 8.0 * np.diag(np.arange(1.0, {a}.shape[0] + 1)))",
+    "np.linalg.svd(np.tanh({a}) + 8.0 * np.diag(np.arange(1.0, {a}.shape[0] + 1)))[1]",
+    "np.linalg.eigh(np.tanh({a} + {a}.T) + 8.0 * np.diag(np.arange(1.0, {a}.shape[0] + 1)))[0]",
     "np.linalg.norm({a}, 'fro')",
-    "np.linalg.norm({a}, 2)",
+    "np.linalg.norm(np.tanh({a}) + 8.0 * np.diag(np.arange(1.0, {a}.shape[0] + 1)), 2)",
     "np.linalg.matrix_norm({a})",
     "np.linalg.pinv({a} + 3.0 * np.eye({a}.shape[0]))",
     "np.linalg.qr({a} + 3.0 * np.eye({a}.shape[0]))[1]",
-    "np.linalg.cond({a} + 3.0 * np.eye({a}.shape[0]))",
+    "np.linalg.cond(np.tanh({a}) + 8.0 * np.diag(np.arange(1.0, {a}.shape[0] + 1)))",
+    "np.linalg.matrix_norm(np.tanh({a}) + 8.0 * np.diag(np.arange(1.0, {a}.shape[0] + 1)), 'nuc')",
+    "np.linalg.tensorsolve({a} + 3.0 * np.eye({a}.shape[0]), {a}[0])",
+    "np.linalg.tensorinv({a} + 3.0 * np.eye({a}.shape[0]), ind=1)",
+    "np.linalg.matmul({a}, {a})",
+    "np.linalg.tensordot({a}, {a}, axes=1)",
+    "np.linalg.vecdot({a}, {a}[0])",
+    "np.diag(np.diag({a}), 1)",
+    "np.cov({a})",
+    "np.average({a}, axis=0, weights=np.arange(1.0, {a}.shape[0] + 1))",
     "np.linalg.lstsq({a} + 3.0 * np.eye({a}.shape[0]), {a})[0]",
     "np.linalg.trace({a})",
     "np.linalg.diagonal({a})",
@@ -194,6 +241,9 @@ FFT = [
     "np.fft.ifftshift({a})",
     "np.real(np.fft.ifftn(np.fft.fftn({a})))",
     "np.abs(np.fft.rfft({a}) + 1.0)",
+    "np.real(np.fft.ifft2(np.fft.fft2(np.atleast_2d({a}))))",
+    "np.fft.irfft2(np.fft.rfft2(np.atleast_2d({a})), s=np.atleast_2d({a}).shape)",
+    "np.fft.irfftn(np.fft.rfftn({a}), s={a}.shape)",
 ]
 ARRAY_MORE = [  # one array {a} of ndim >= 1
     "np.compress([True, False, True][: {a}.shape[0]], {a}, axis=0)",
@@ -226,6 +276,26 @@ ARRAY_MORE = [  # one array {a} of ndim >= 1
     "np.linspace({a}, 2 * {a}, 3)",
     "np.clip({a}, {a} * 0.0 - 0.2, 0.4)",
     "np.fmod({a}, 0.7)",
+    "np.nanmax({a}, axis=0)",
+    "np.nanmin({a}, axis=-1)",
+    "np.nanprod({a}, axis=0)",
+    "np.nanvar({a}, axis=0)",
+    "np.nancumsum({a}, axis=0)",
+    "np.nancumprod({a}, axis=0)",
+    "np.nanmedian({a}, axis=0)",
+    "np.quantile({a}, 0.3, axis=0)",
+    "np.percentile({a}, [25.0, 80.0], axis=0)",
+    "np.nanquantile({a}, 0.7)",
+    "np.nanpercentile({a}, 40.0, axis=-1)",
+    "np.trapezoid({a}, axis=0)",
+    "np.partition({a}, 0, axis=0)",
+    "np.convolve(np.ravel({a}), np.array([0.5, -1.0, 2.0]))",
+    "np.correlate(np.ravel({a}), np.array([1.5, 0.25]), mode='full')",
+    "np.polyval([0.5, -1.0, 2.0], {a})",
+    "np.interp({a}, np.array([-1.0, 0.0, 2.0]), np.array([0.5, -1.0, 3.0]))",
+    "np.atleast_1d({a})",
+    "np.rollaxis(np.atleast_2d({a}), 1)",
+    "np.diag(np.ravel({a}))",
     "np.mod({a}, 0.7)",
     "np.remainder({a}, 1.3)",
 ]
@@ -250,6 +320,11 @@ NN = [  # the last axis of {a} has {n} features
     "nn.losses.huber({a}, np.sin({a}))",
     "nn.losses.logitcrossentropy({a}, np.ones_like({a}) / {n})",
     "nn.losses.logitbinarycrossentropy({a}, np.ones_like({a}) * 0.3)",
+    "nn.SkipConnection(nn.Dense({n}, {n}, rng=onp.random.default_rng(8), dtype=onp.float64))({a})",
+    "nn.Chain(nn.Dense({n}, 3, rng=onp.random.default_rng(9), dtype=onp.float64), nn.gelu)({a})",
+    "nn.RNNCell({n}, 2, rng=onp.random.default_rng(10), dtype=onp.float64)({a})[0]",
+    "nn.GRUCell({n}, 2, rng=onp.random.default_rng(11), dtype=onp.float64)({a})[0]",
+    "nn.LSTMCell({n}, 2, rng=onp.random.default_rng(12), dtype=onp.float64)({a})[0]",
 ]
 NN_SEQ = [  # {a} is (length, features): a batch of one sequence
     "nn.Conv({n}, 2, 2, rng=onp.random.default_rng(2), dtype=onp.float64)({a}[None])[0]",
@@ -266,6 +341,18 @@ NN_SEQ = [  # {a} is (length, features): a batch of one sequence
     "nn.RNN({n}, 2, rng=onp.random.default_rng(5), dtype=onp.float64)({a}[None])[0]",
     "nn.GRU({n}, 2, rng=onp.random.default_rng(6), dtype=onp.float64)({a}[None])[0]",
     "nn.LSTM({n}, 2, rng=onp.random.default_rng(7), dtype=onp.float64)({a}[None])[0]",
+    "nn.GRUv3({n}, 2, rng=onp.random.default_rng(13), dtype=onp.float64)({a}[None])[0]",
+    "nn.Bidirectional(nn.GRU({n}, 2, rng=onp.random.default_rng(14), dtype=onp.float64),"
+    " rng=onp.random.default_rng(19))({a}[None])[0]",
+    "nn.MultiHeadAttention({n}, 1, rng=onp.random.default_rng(15), dtype=onp.float64)({a}[None])[0]",
+    "nn.MultiHeadAttention({n}, 1, rng=onp.random.default_rng(16), dtype=onp.float64)({a}[None], causal=True)[0]",
+    "nn.TransformerEncoderLayer({n}, 1, ff_dim=4, dropout=0.0, rng=onp.random.default_rng(17), dtype=onp.float64)"
+    "({a}[None] * 2.0 + np.arange({n}))[0]",
+    "nn.BatchNorm({n}, dtype=onp.float64)({a} * 2.0 + np.arange({a}.shape[0])[:, None])",
+    "nn.AdaptiveMaxPool(1)({a}[None])[0]",
+    "nn.SinusoidalPositionalEmbedding({n})({a}[None])[0]",
+    "nn.PositionalEmbedding(4, {n}, rng=onp.random.default_rng(18), dtype=onp.float64)({a}[None])[0]",
+    "nn.Flatten()({a}[None])",
 ]
 REDUCTIONS = ["np.sum", "np.mean", "np.max", "np.min", "np.prod", "np.var", "np.cumsum", "np.logsumexp"]
 REDUCTIONS += ["np.nansum", "np.nanmean", "np.ptp", "np.median"]
@@ -317,7 +404,6 @@ class _Builder:
         self.n = len(inputs)
         self.lines: list = []
         self.tmp = 0
-        self.einsum_views: set = set()  # writing through these is refused by design (MutationError)
 
     # --- registers ---
     def value(self, k):
@@ -334,8 +420,6 @@ class _Builder:
         return None if not ks else self.draw(st.sampled_from(ks))
 
     def writable(self, k) -> bool:
-        if k in self.einsum_views:
-            return False
         v = self.value(k)
         if type(v) is not onp.ndarray or not v.flags.writeable or v.size == 0:
             return False
@@ -378,8 +462,6 @@ class _Builder:
         return True
 
     def new(self, expr: str) -> bool:
-        if "einsum" in expr:
-            self.einsum_views.add(self.n)
         return self.try_lines([f"r{self.n} = {expr}"], True)
 
     # --- index helpers ---
@@ -536,7 +618,7 @@ class _Builder:
         if w is None:
             return self.op_buffer()
         sw = self.shape(w)
-        kind = self.draw(st.sampled_from(["setitem", "iop", "iop_item", "copyto", "fill"]))
+        kind = self.draw(st.sampled_from(["setitem", "iop", "iop_item", "copyto", "fill", "put", "out"]))
         if kind in ("setitem", "iop_item"):
             idx = self.index_for(sw) if sw else "..."
             try:
@@ -561,6 +643,23 @@ class _Builder:
             if v is None:
                 return False
             return self.try_lines([f"np.copyto(r{w}, r{v})"], False)
+        if kind == "put":
+            v = self.pick(lambda k: onp.size(self.value(k)) >= 1)
+            src = f"r{v}" if v is not None and self.draw(st.booleans()) else "1.5"
+            forms = [f"np.put(r{w}, [0], {src})", f"r{w}.put([-1, 0], {src})"]
+            forms.append(f"np.put_along_axis(r{w}, np.zeros((1,) + r{w}.shape[1:], dtype=int), {src}, axis=0)")
+            if len(sw) == 2:
+                forms.append(f"np.fill_diagonal(r{w}, {src})")
+            return self.try_lines([self.draw(st.sampled_from(forms))], False)
+        if kind == "out":
+            v = self.pick(lambda k: _broadcastable(sw, self.shape(k), into=True))
+            src = f"r{v}" if v is not None else "0.5"
+            form = self.draw(
+                st.sampled_from(
+                    ["np.negative(r{w}, out=r{w})", "np.add(r{w}, {v}, out=r{w})", "np.multiply({v}, r{w}, out=r{w})"]
+                )
+            )
+            return self.try_lines([form.format(w=w, v=src)], False)
         return self.try_lines([f"r{w}.fill(0.75)"], False)
 
     def op_view(self):
@@ -573,6 +672,8 @@ class _Builder:
             forms += [f"r{w}.T", f"r{w}.reshape(-1)", f"r{w}[:, 1:]", f"np.swapaxes(r{w}, 0, 1)", f"np.rot90(r{w})"]
             forms += [f"np.diagonal(r{w})", f"np.einsum('ii->i', r{w}) if r{w}.shape[0] == r{w}.shape[1] else r{w}[0]"]
         forms += [f"np.expand_dims(r{w}, 0)", f"np.flip(r{w}, 0)", f"np.array_split(r{w}, 2)[-1]", f"np.asarray(r{w})"]
+        forms += [f"r{w}.view()", f"np.real(r{w})", f"np.moveaxis(np.atleast_2d(r{w}), 0, -1)", f"np.ravel(r{w})"]
+        forms += [f"np.einsum('i...->...i', r{w})", f"np.unstack(r{w})[0]", f"np.squeeze(r{w}[None])"]
         return self.new(self.draw(st.sampled_from(forms)))
 
     def _nonempty(self, min_ndim=1):

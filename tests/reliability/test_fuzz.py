@@ -68,3 +68,25 @@ def test_tally_of_chunks_adds_counts_and_keeps_the_first_finding_of_each_kind():
     assert (a.programs, a.jit, a.kinds["wrong: gradient"], a.severe()) == (3, 3, 3, 3)
     assert a.first["wrong: gradient"].source == _TWO_LINES
     fuzz.report(a, out=io.StringIO(), shrink_budget_s=0.0)
+
+
+def test_a_check_that_hangs_is_stopped_and_counted_as_a_crash(monkeypatch):
+    import time
+
+    monkeypatch.setattr(fuzz, "_check_numpy", lambda *args: time.sleep(30))
+    monkeypatch.setattr(fuzz._time_limit, "seconds", 0.2)
+    start = time.monotonic()
+    kind = fuzz._run_check("program", _TWO_LINES, (onp.ones(1),))
+    assert kind == "crash: hang (a check ran over 0.2 s)"
+    assert time.monotonic() - start < 10
+
+
+def test_every_finding_is_written_to_the_findings_file(tmp_path):
+    tally = fuzz.Tally(programs=2)
+    for source in (_TWO_LINES, _ONE_LINE):
+        tally.keep(fuzz.Finding("wrong: gradient", "program", source, (onp.ones(1),), "differs"))
+    path = tmp_path / "findings.py"
+    fuzz.write_findings(tally, str(path))
+    text = path.read_text()
+    assert text.count("# --- wrong: gradient (program)") == 2
+    assert "r1 = r0 * 2.0" in text and "inputs = (np.array([1.0]),)" in text

@@ -48,6 +48,8 @@ def _check_jit(prog) -> None:
     def loss(*xs):
         total = 0.0
         for c, o in zip(cts, program(*xs)):
+            if onp.shape(o) != c.shape:  # a shape read from the data (``x[x > 0]``) changed on moved inputs
+                c = 0.5
             total = total + zymo.numpy.sum(c * o)
         return total
 

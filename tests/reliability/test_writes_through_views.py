@@ -68,6 +68,8 @@ WRITABLE = {
     "array_without_copy": "np.array(b, copy=False)",
     "astype_without_copy": "b.astype(np.float64, copy=False)",
     "ascontiguousarray": "np.ascontiguousarray(b)",
+    "view_method": "b.view()",
+    "view_method_same_dtype": "b.view(np.float64)",
     "real_of_real": "np.real(b)",
     "real_attribute_of_real": "b.real",
     "complex_real": "np.real(b)",

@@ -218,8 +218,25 @@ def put(a: ArrayLike, ind: ArrayLike, v: ArrayLike, mode: str = "raise") -> None
     """
     if type(a) is not Tracer:
         return np.put(a, ind, v, mode=mode)
-    flat_idx = np.unravel_index(np.asarray(ind), shape_of(a))
-    inplace_setitem(a, flat_idx, v)
+    ind = np.asarray(observe(ind) if type(ind) is Tracer else ind).ravel().astype(np.intp)
+    size = int(np.prod(shape_of(a)))
+    v = znp.ravel(v)
+    n = int(np.prod(shape_of(v)))
+    if ind.size == 0 or n == 0:  # NumPy writes nothing
+        return None
+    if mode == "wrap":
+        ind = ind % size
+    elif mode == "clip":
+        ind = np.clip(ind, 0, size - 1)
+    else:
+        bad = ind[(ind < -size) | (ind >= size)]
+        if bad.size:
+            raise IndexError(f"index {bad[0]} is out of bounds for axis 0 with size {size}")
+        ind = ind % size
+    if n != ind.size:  # NumPy repeats (or cuts) the values to the number of indices
+        v = v[np.arange(ind.size) % n]
+    inplace_setitem(a, np.unravel_index(ind, shape_of(a)), v)
+    return None
 
 
 @implements(np.copyto)

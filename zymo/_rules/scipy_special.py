@@ -14,8 +14,6 @@ Example:
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import scipy.special as _sc
 from numpy.typing import ArrayLike
@@ -101,6 +99,18 @@ def logsumexp(
     return _as_scipy_returns(np.log(s) + shift, keepdims)
 
 
+# SciPy's functions compute the values (with a shift read from the data, which a rule need not repeat)
+_softmax_p = Primitive(lambda x, axis=None: _sc.softmax(x, axis=axis), "scipy.special.softmax")
+defvjp(_softmax_p, lambda g, ans, x, axis=None: ans * (g - np.sum(g * ans, axis=axis, keepdims=True)), saves=("ans",))
+defjvp(_softmax_p, lambda t, ans, x, axis=None: ans * (t - np.sum(t * ans, axis=axis, keepdims=True)))
+
+_log_softmax_p = Primitive(lambda x, axis=None: _sc.log_softmax(x, axis=axis), "scipy.special.log_softmax")
+defvjp(
+    _log_softmax_p, lambda g, ans, x, axis=None: g - np.exp(ans) * np.sum(g, axis=axis, keepdims=True), saves=("ans",)
+)
+defjvp(_log_softmax_p, lambda t, ans, x, axis=None: t - np.sum(np.exp(ans) * t, axis=axis, keepdims=True))
+
+
 def _as_scipy_returns(r, keepdims: bool):
     """A scalar where SciPy's ``logsumexp`` returns one (no axis left), else an array."""
     if np.ndim(bottom(r)) != 0:
@@ -117,12 +127,7 @@ def log_softmax(x: ArrayLike, axis: int | tuple[int, ...] | None = None) -> np.n
         >>> log_softmax(znp.array([0.0, 0.0]))
         array([-0.69314718, -0.69314718])
     """
-    if not is_tracer(x):
-        return _sc.log_softmax(x, axis=axis)
-    m = np.amax(_stop(x), axis=axis, keepdims=True)  # SciPy's operations in SciPy's order: the same rounding
-    shifted = x - np.where(np.isfinite(m), m, 0)
-    with np.errstate(divide="ignore"):
-        return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+    return _log_softmax_p(x, axis=axis)
 
 
 def softmax(x: ArrayLike, axis: int | tuple[int, ...] | None = None) -> np.ndarray:
@@ -134,10 +139,7 @@ def softmax(x: ArrayLike, axis: int | tuple[int, ...] | None = None) -> np.ndarr
         >>> zymo.grad(lambda x: softmax(x)[0])(znp.zeros(2))
         array([ 0.25, -0.25])
     """
-    if not is_tracer(x):
-        return _sc.softmax(x, axis=axis)
-    e = np.exp(x - np.amax(_stop(x), axis=axis, keepdims=True))  # as SciPy computes it, for the same rounding
-    return e / np.sum(e, axis=axis, keepdims=True)
+    return _softmax_p(x, axis=axis)
 
 
 def zeta(x: ArrayLike, q: ArrayLike | None = None) -> np.ndarray:
@@ -194,7 +196,5 @@ def multigammaln(a: ArrayLike, d: int) -> np.ndarray:
         raise ValueError("d should be a positive integer (dimension)")
     if np.any(_stop(a) <= 0.5 * (d - 1)):
         raise ValueError(f"condition a ({_stop(a)}) > 0.5 * (d-1) ({0.5 * (d - 1)}) not met")
-    res = d * (d - 1) * 0.25 * math.log(math.pi)
-    for j in range(1, int(d) + 1):
-        res = res + _sc.gammaln(a - (j - 1.0) / 2)
-    return res
+    res = (d * (d - 1) * 0.25) * np.log(np.pi)  # SciPy's operations in SciPy's order: the same rounding
+    return res + np.sum(_sc.gammaln(znp.stack([a - (j - 1.0) / 2 for j in range(1, int(d) + 1)])), axis=0)

@@ -408,6 +408,13 @@ def _install_conversions(T) -> None:
     T.tolist = _tolist
 
 
+def _view(self, dtype=None, type=None):
+    """``x.view()``: the same values in a new array object sharing ``x``'s memory (writes go through)."""
+    if (dtype is not None and np.dtype(dtype) != bottom(self).dtype) or type is not None:
+        raise unsupported("ndarray.view with another dtype or type", "use `x.astype(dtype)` (a copy)")
+    return call_numpy(np.reshape, self, bottom(self).shape)
+
+
 def _install_attributes(T) -> None:
     T.shape = property(lambda self: bottom(self).shape)
     T.dtype = property(lambda self: bottom(self).dtype)
@@ -415,6 +422,8 @@ def _install_attributes(T) -> None:
     T.size = property(lambda self: bottom(self).size)
     T.itemsize = property(lambda self: bottom(self).itemsize)
     T.nbytes = property(lambda self: bottom(self).nbytes)
+    T.strides = property(lambda self: bottom(self).strides)
+    T.flags = property(lambda self: bottom(self).flags)
     T.T = property(_T)
     T.device = property(_device)  # ``__array_namespace__`` and ``to_device``: zymo.array_api, zymo.devices
     T.mT = property(lambda self: call_numpy(np.swapaxes, self, -1, -2))
@@ -439,6 +448,11 @@ def _install_methods(T) -> None:
     T.flatten = lambda self, order="C": call_numpy(np.copy, call_numpy(np.ravel, self, order=order))
     T.conj = T.conjugate = lambda self: call_numpy(np.conjugate, self)
     T.dot = lambda self, other: call_numpy(np.dot, self, other)
+    T.put = lambda self, ind, v, mode="raise": call_numpy(np.put, self, ind, v, mode=mode)
+    T.compress = lambda self, condition, axis=None: call_numpy(np.compress, condition, self, axis=axis)
+    T.searchsorted = lambda self, v, side="left", sorter=None: call_numpy(np.searchsorted, self, v, side, sorter)
+    T.argpartition = lambda self, kth, axis=-1: call_numpy(np.argpartition, self, kth, axis=axis)
+    T.view = _view
     for func in _REDUCING_METHODS:
         setattr(T, func.__name__, _method(func))
 
