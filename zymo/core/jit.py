@@ -540,8 +540,10 @@ class Jitted:
             self.reasons.add("two calls with the same input signature recorded different constants")
             warnings.warn(
                 f"zymo.jit: {getattr(self._f, '__name__', 'the function')} computed different constants in two "
-                "calls with the same input shapes (random numbers, or state read from outside its arguments); "
-                "it runs without replay. Pass such values as arguments to replay it.",
+                "calls with the same input shapes (random numbers, such as the weights of a layer built inside "
+                "it without a fixed `rng`, or state read from outside its arguments); it runs without replay. "
+                "Fix: build layers and draw random numbers outside the function and pass them in as arguments "
+                "(or give each layer `rng=np.random.default_rng(seed)`).",
                 ZymoWarning,
                 stacklevel=4,
             )
