@@ -307,9 +307,19 @@ def _chunks(total: int, mode: str, seed: int, max_ops: int, program_seconds: flo
 
 
 def run(
-    programs_n: int, jit_n: int, seed: int, workers: int, max_ops: int, out=None, program_seconds: float = 0.0
+    programs_n: int,
+    jit_n: int,
+    seed: int,
+    workers: int,
+    max_ops: int,
+    out=None,
+    program_seconds: float = 0.0,
+    findings: str | None = None,
 ) -> Tally:
-    """Check ``programs_n`` programs against NumPy and ``jit_n`` through ``zymo.jit``; report as it goes."""
+    """Check ``programs_n`` programs against NumPy and ``jit_n`` through ``zymo.jit``; report as it goes.
+
+    With ``findings``, every finding so far is written to that file after each chunk.
+    """
     out = out or sys.stdout
     tasks = _chunks(programs_n, "program", seed, max_ops, program_seconds)
     tasks += _chunks(jit_n, "jit", seed, max_ops, program_seconds)
@@ -324,6 +334,8 @@ def run(
             file=out,
             flush=True,
         )
+        if findings and part.found:
+            write_findings(tally, findings)
 
     if workers <= 1:
         for t in tasks:
@@ -376,7 +388,15 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     seed = args.seed if args.seed is not None else int(time.time()) % 1_000_000
     print(f"seed {seed}", flush=True)
-    tally = run(args.programs, args.jit, seed, args.workers, args.max_ops, program_seconds=args.program_seconds)
+    tally = run(
+        args.programs,
+        args.jit,
+        seed,
+        args.workers,
+        args.max_ops,
+        program_seconds=args.program_seconds,
+        findings=args.findings,
+    )
     if args.findings:
         write_findings(tally, args.findings)
     report(tally, shrink_budget_s=args.shrink_seconds)
