@@ -284,6 +284,15 @@ def test_put_repeats_or_cuts_the_values_and_maps_indices_as_numpy_does(ind, vsiz
     check(f, (randn(2, 3), randn(vsize, seed=1)))
 
 
+def test_put_into_a_0d_array_keeps_the_last_value_as_numpy_does():
+    def f(x, v):
+        buf = znp.array(x)
+        np.put(buf, [0, -1], v)
+        return buf * x
+
+    check(f, (randn(), randn(3, seed=1)))
+
+
 def test_put_out_of_bounds_raises_numpys_index_error():
     def f(x):
         buf = znp.array(x)

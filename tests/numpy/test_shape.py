@@ -414,3 +414,16 @@ def test_rollaxis_equals_numpys_and_differentiates():
 
 def test_function_astype_keeps_the_gradient_for_float_types():
     np.testing.assert_array_equal(zymo.grad(lambda x: np.astype(x, np.float32).sum())(np.ones(2)), [1.0, 1.0])
+
+
+@pytest.mark.parametrize(
+    "view",
+    [lambda x: x[::2], lambda x: x[:, ::-1], lambda x: x.T, lambda x: np.real(x * (1 + 1j))],
+    ids=["every_other_row", "reversed_columns", "transpose", "real_part_of_complex"],
+)
+def test_ravel_of_a_non_contiguous_array_is_a_contiguous_copy_as_in_numpy(view):
+    x = randn(4, 3)
+    want = np.ravel(view(x))
+    got, _ = zymo.vjp(lambda a: znp.ravel(view(a)), x)
+    assert np.array_equal(got, want) and got.strides == want.strides == (8,)
+    check(lambda a: znp.ravel(view(a)), (x,))

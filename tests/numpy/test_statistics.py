@@ -132,3 +132,12 @@ def test_lists_of_traced_values_reach_the_statistics():
     a, b = 1.0, 3.0
     g = zymo.grad(lambda a, b: znp.median([a, b, 2.5]) + znp.nanmean([a, b]) + znp.ptp([a, b]), argnums=(0, 1))(a, b)
     assert g == (0.5 - 1.0, 0.5 + 1.0)
+
+
+@pytest.mark.parametrize("name", ["nanmax", "nanmin"])
+def test_nan_extreme_of_all_nan_entries_is_a_scalar_where_no_axis_is_left_as_in_numpy(name):
+    x = np.array([np.nan, np.nan])
+    with np.errstate(all="ignore"), pytest.warns(RuntimeWarning):
+        want = getattr(np, name)(x, axis=0)
+    got, _ = zymo.vjp(lambda a: getattr(znp, name)(a, axis=0), x)
+    assert type(got) is type(want) is np.float64 and np.isnan(got)

@@ -378,3 +378,125 @@ def test_gradient_of_det_of_a_singular_matrix_is_the_transposed_adjugate():
                 minor = onp.delete(onp.delete(a, i, 0), j, 1)
                 want[i, j] = (-1) ** (i + j) * onp.linalg.det(minor)
         onp.testing.assert_allclose(g, want, atol=1e-12)
+
+
+def _check_all(source: str, *inputs) -> None:
+    from tests.reliability.differential import check_nonfinite, check_second_order, with_nonfinite
+    from tests.reliability.fuzz import _check_jit_program
+
+    xs = tuple(onp.asarray(x, dtype=onp.float64) for x in inputs)
+    check_program(compile_program(source), xs)
+    check_second_order(compile_program(source), xs)
+    check_nonfinite(compile_program(source), with_nonfinite(xs, 0))
+    _check_jit_program(source, xs)
+
+
+def test_det_of_a_rank_deficient_product_has_zero_gradient_in_both_modes():
+    # det(u v) of a 3 x 1 times 1 x 3 product is 0 everywhere: forward mode raised LinAlgError
+    _check_all(
+        """
+def program(r0, r2):
+    r9 = np.einsum('ij,jk->ik', r0, r2)
+    r10 = np.linalg.det(r9)
+    return [r10]
+""",
+        [[-0.147155390735166], [-0.8530063225304485], [1.35579190507705]],
+        [[1.0462373113587498, 1.3509941920046369, 1.3761278311194922]],
+    )
+
+
+def test_second_derivative_of_det_at_a_numerically_singular_matrix():
+    # r4 @ r4.T is 3 x 3 of rank 2: inv(a) did not raise, and det(a) inv(a) lost its accuracy
+    _check_all(
+        """
+def program(r1):
+    r4 = nn.sigmoid(r1)
+    r7 = r4 @ r4.T
+    r12 = np.linalg.det(r7)
+    return [r12]
+""",
+        [
+            [0.060143602597438485, 1.3402152455545335],
+            [-0.49220651855132963, -0.6204748998199404],
+            [0.4898420501851982, 0.35688700816006075],
+        ],
+    )
+
+
+def test_polygamma_of_a_python_float_is_an_array_as_scipy_gives():
+    _check_all(
+        """
+def program(r1):
+    r7 = sp.polygamma(1, 1.5 + r1 * r1)
+    return [r7]
+""",
+        0.5099217256207286,
+    )
+
+
+def test_nanmax_of_entries_that_are_all_nan_is_a_scalar():
+    _check_all(
+        """
+def program(r0):
+    r1 = r0[1:3]
+    r3 = np.std(r1, axis=0, ddof=0) + 0.0 * r1.sum()
+    r4 = np.nanmax(r3, axis=0)
+    return [r3, r4]
+""",
+        [[-1.5416960774517852, -0.2356232373506312], [0.16609926528623914, -0.025578862825521905], [0.77198, 1.07293]],
+    )
+
+
+def test_ravel_of_the_real_part_of_a_complex_array_is_a_contiguous_copy():
+    _check_all(
+        """
+def program(r0):
+    r6 = np.real(np.fft.ifft(np.fft.fft(r0) * 2.0))
+    r8 = np.ravel(r6)
+    return [r6, r8]
+""",
+        [
+            [0.4127403082111532, 1.328432606181256],
+            [1.1301521609883882, 2.1797766003802015],
+            [-0.2433887188048, 0.85046],
+        ],
+    )
+
+
+def test_put_into_a_0d_result_of_tensordot():
+    _check_all(
+        """
+def program(r0, r2):
+    r3 = np.tensordot(r2, r2, axes=r2.ndim)
+    np.put(r3, [0], r0)
+    return [r3]
+""",
+        [0.12824082423710412, -0.13782357509353713],
+        [[1.149336289677357, 1.5843589112534366, -0.201345193854649]],
+    )
+
+
+def test_softmax_and_a_write_through_a_view_of_a_buffer_replay_in_zymo_jit():
+    _check_all(
+        """
+def program(r0):
+    r3 = np.full((3,) + r0.shape, 0.25)
+    r3[1] *= r0
+    r4 = sp.softmax(r0) + sp.log_softmax(r0, axis=0)
+    return [r3, r4]
+""",
+        [0.3, -1.2, 0.5],
+    )
+
+
+def test_a_write_into_the_output_of_an_rnn_cell_leaves_its_gradient_right():
+    # the fused step kept its output array as the saved value of its backward pass
+    _check_all(
+        """
+def program(r0):
+    r4 = nn.RNNCell(1, 2, rng=onp.random.default_rng(10), dtype=onp.float64)(r0)[0]
+    r4 += r4[::-1]
+    return [r4]
+""",
+        [0.1257302210933933],
+    )

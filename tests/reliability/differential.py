@@ -10,10 +10,11 @@ import zymo
 from zymo.testing import max_relative_error, numerical_grad
 
 GRAD_RTOL = 1e-5
-# A gradient whose every entry is below this is compared as if it had this size: finite differences of a
-# loss of size 1 carry noise of about 1e-10, so a gradient of 1e-27 (a function that is identically 0,
-# evaluated with rounding) cannot be told from one of 1e-32. An error above 1e-14 is still caught.
-GRAD_FLOOR = 1e-9
+# A gradient whose every entry is below this is compared as if it had this size: finite differences carry
+# noise of about 1e-16 / 1e-6 times the size of the values computed on the way (1e-12 and more, whatever
+# the size of the loss), so a gradient of 1e-19 (of a function that is identically 0, evaluated with
+# rounding) cannot be told from one of 1e-13. An error above 1e-11 is still caught.
+GRAD_FLOOR = 1e-6
 DIRECTIONAL_RTOL = 1e-7
 
 

@@ -235,6 +235,9 @@ def put(a: ArrayLike, ind: ArrayLike, v: ArrayLike, mode: str = "raise") -> None
         ind = ind % size
     if n != ind.size:  # NumPy repeats (or cuts) the values to the number of indices
         v = v[np.arange(ind.size) % n]
+    if shape_of(a) == ():  # one entry: the last value written to it stays
+        inplace_setitem(a, Ellipsis, v[-1])
+        return None
     inplace_setitem(a, np.unravel_index(ind, shape_of(a)), v)
     return None
 

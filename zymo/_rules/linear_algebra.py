@@ -196,7 +196,22 @@ def solve(a: ArrayLike, b: ArrayLike) -> np.ndarray:
 
 
 def _adjugate(a):
-    """``det(a) inv(a)``, also for singular matrices: ``det(U) det(V) V diag(prod of the other s) U^T``."""
+    """``det(a) inv(a)``, also for singular matrices.
+
+    Up to 4 x 4 from cofactors (determinants of minors: a polynomial, so its derivatives are exact at a
+    singular matrix too); larger, ``det(U) det(V) V diag(prod of the other s) U^T`` from the SVD.
+    """
+    n = shape_of(a)[-1]
+    if n == 1:
+        return np.ones_like(a)
+    if n <= 4:
+        rows = []
+        for i in range(n):
+            without_row = np.delete(a, i, axis=-2)
+            rows.append(
+                np.stack([(-1.0) ** (i + j) * det_p(np.delete(without_row, j, axis=-1)) for j in range(n)], axis=-1)
+            )
+        return _mT(np.stack(rows, axis=-2))  # the transposed cofactor matrix
     u, s, vh = np.linalg.svd(a)
     n = shape_of(s)[-1]
     others = np.stack([np.prod(np.delete(s, i, axis=-1), axis=-1) for i in range(n)], axis=-1)
@@ -204,11 +219,28 @@ def _adjugate(a):
     return np.expand_dims(np.expand_dims(sign, -1), -1) * np.matmul(_mT(vh) * np.expand_dims(others, -2), _mT(u))
 
 
+# Beyond this condition number ``det(a) inv(a)`` loses about ``cond * eps`` of its relative accuracy (a tiny
+# determinant times a huge inverse), and more in its derivative: the adjugate is computed from the SVD instead.
+_DET_COND_LIMIT = 1e8
+
+
+def _nearly_singular(a) -> bool:
+    plain = np.asarray(bottom(a))
+    if plain.size == 0 or not np.all(np.isfinite(plain)):  # NaN in, NaN out: the usual path gives it
+        return False
+    with np.errstate(all="ignore"):
+        cond = np.linalg.cond(plain)
+    return bool(np.any(~(cond <= _DET_COND_LIMIT)))  # an infinite condition number (NaN from 0/0) too
+
+
 def _det_vjp(g, ans, a):
-    try:
-        return np.expand_dims(np.expand_dims(g * ans, -1), -1) * _mT(np.linalg.inv(a))
-    except np.linalg.LinAlgError:  # a singular matrix: the gradient is still the (transposed) adjugate
-        return np.expand_dims(np.expand_dims(g, -1), -1) * _mT(_adjugate(a))
+    if not _nearly_singular(a):
+        try:
+            return np.expand_dims(np.expand_dims(g * ans, -1), -1) * _mT(np.linalg.inv(a))
+        except np.linalg.LinAlgError:
+            pass
+    # a (nearly) singular matrix: the gradient is still the (transposed) adjugate
+    return np.expand_dims(np.expand_dims(g, -1), -1) * _mT(_adjugate(a))
 
 
 det_p = Primitive(np.linalg.det, "det")
@@ -216,10 +248,12 @@ defvjp(det_p, _det_vjp, saves=(0, "ans"))
 
 
 def _det_jvp(t, ans, a):
-    try:
-        return ans * np.trace(np.linalg.solve(a, t), axis1=-2, axis2=-1)
-    except np.linalg.LinAlgError:  # a singular matrix: d det = trace(adj(a) t)
-        return np.trace(np.matmul(_adjugate(a), t), axis1=-2, axis2=-1)
+    if not _nearly_singular(a):
+        try:
+            return ans * np.trace(np.linalg.solve(a, t), axis1=-2, axis2=-1)
+        except np.linalg.LinAlgError:
+            pass
+    return np.trace(np.matmul(_adjugate(a), t), axis1=-2, axis2=-1)  # d det = trace(adj(a) t)
 
 
 defjvp(det_p, _det_jvp)

@@ -83,7 +83,11 @@ def ravel(a: ArrayLike, order: str = "C") -> np.ndarray:
             order = "F" if plain.flags.f_contiguous and not plain.flags.c_contiguous else "C"
         else:
             return _ravel_in_memory_order(a, plain.strides)
-    return reshape_p(a, shape=(-1,), order=order)
+    flat = reshape_p(a, shape=(-1,), order=order)
+    plain = bottom(a)
+    if type(plain) is np.ndarray and not (plain.flags.f_contiguous if order == "F" else plain.flags.c_contiguous):
+        return znp.copy(flat)  # NumPy's ravel is a view only of a contiguous array (reshape may give a strided one)
+    return flat
 
 
 def _ravel_in_memory_order(a, strides: tuple) -> np.ndarray:

@@ -371,7 +371,10 @@ def _nan_extreme(name, reduce, fill):
             return reduce(a, axis=axis, **extra)
         result = reduce(np.where(mask, fill, a), axis=axis, **extra)
         empty = np.all(mask, axis=axis, **extra)
-        return np.where(empty, np.nan, result) if np.any(empty) else result
+        if not np.any(empty):
+            return result
+        out = np.where(empty, np.nan, result)
+        return out[()] if np.ndim(out) == 0 else out  # a scalar, as NumPy gives, where no axis is left
 
     extreme.__name__ = extreme.__qualname__ = name
     extreme.__doc__ = f"""``numpy.{name}``: the extreme of the entries that are not NaN (NaN where all are).

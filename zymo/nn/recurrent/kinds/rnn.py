@@ -36,7 +36,7 @@ class _Elman(CellKind):
             z = z + b
         z = z + h @ Wh.T
         IN_PLACE[act][0](z)
-        return z, (z,)
+        return z, (z.copy(),)  # its own copy: the caller may write into the output in place
 
     def step_backward(self, act, saved, g, x, h, c, Wi, Wh, b, bh):
         (a,) = saved
