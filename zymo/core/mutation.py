@@ -120,7 +120,7 @@ def inplace_binary(h: Tracer, ufunc, other):
     b = bottom(h)
     if type(b) is not np.ndarray and not is_foreign(b):  # NumPy scalars are immutable: ``x += y`` rebinds
         return call_numpy(ufunc, h, other)
-    if not b.flags.writeable:
+    if type(b) is np.ndarray and not b.flags.writeable:
         raise ValueError("output array is read-only")
     result = call_numpy(ufunc, h, other)
     rdt = dtype_of(result)
