@@ -225,7 +225,9 @@ _DET_COND_LIMIT = 1e8
 
 
 def _nearly_singular(a) -> bool:
-    plain = np.asarray(bottom(a))
+    plain = bottom(a)
+    if type(plain) is not np.ndarray:  # another library's array: its own inverse decides
+        return False
     if plain.size == 0 or not np.all(np.isfinite(plain)):  # NaN in, NaN out: the usual path gives it
         return False
     with np.errstate(all="ignore"):
