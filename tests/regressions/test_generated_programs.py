@@ -500,3 +500,22 @@ def program(r0):
 """,
         [0.1257302210933933],
     )
+
+
+def test_nan_reductions_of_a_broadcast_view_add_in_numpys_order():
+    # NumPy reduces a copy; the stride-0 view itself gave a sum that differs in the last bit
+    _check_all(
+        """
+def program(r0):
+    r4 = np.broadcast_to(r0, (2,) + r0.shape)
+    r5 = np.nansum(r4)
+    r6 = np.nanmean(r4, axis=0)
+    r7 = np.nanprod(r4[:, ::-1])
+    return [r5, r6, r7]
+""",
+        [
+            [0.18905338179353307, -0.5227484414807474],
+            [-0.41306354339189344, -2.4414673826398556],
+            [1.7997073827, 1.14416587],
+        ],
+    )

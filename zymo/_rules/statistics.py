@@ -309,8 +309,10 @@ def _nan_reduction(name, reduce, fill, doc_example):
         if not has_tracer([a]):
             return func(a, axis=axis, dtype=dtype, out=out, keepdims=keepdims, **kwargs)
         mask = _nan_mask(a)
+        # NumPy reduces a copy (NaN replaced): its layout, not the input's, orders the additions
+        a = znp.array(a, copy=True)
         if mask.any():
-            a = np.where(mask, fill, a)
+            znp.copyto(a, fill, where=mask)
         extra = {"keepdims": keepdims} if keepdims else {}
         return reduce(a, axis=axis, dtype=dtype, **extra)
 
