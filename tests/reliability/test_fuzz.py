@@ -39,7 +39,7 @@ def test_a_planted_wrong_rule_is_shrunk_to_fewer_statements_that_still_show_it(w
     tally = fuzz.run(30, 0, seed=3, workers=1, max_ops=12, out=io.StringIO())
     finding = tally.first["wrong: gradient"]
     shrunk = fuzz.shrink(finding, budget_s=20.0)
-    assert "tanh" in shrunk
+    assert "tanh" in shrunk or "gelu" in shrunk  # gelu computes with tanh
     assert len(shrunk.splitlines()) < len(finding.source.splitlines())
     assert fuzz._run_check("program", shrunk, finding.inputs) == "wrong: gradient"
 
