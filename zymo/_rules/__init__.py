@@ -10,6 +10,7 @@
   ``det``, norms, ...), ``decompositions`` (``cholesky``, ``eigh``, ``svd``, ``qr``, ...), ``fft``;
 - ``statistics``: ``average``, ``ptp``, ``median``/``percentile``/``quantile``, ``cov``, the NaN-ignoring reductions;
 - ``series``: ``convolve``, ``correlate``, ``interp``, ``polyval``, ``trapezoid``;
+- ``ufunc_methods``: ``at``, ``reduce``, ``accumulate``, ``reduceat``, ``outer`` of the ufuncs;
 - ``nondifferentiable``: NumPy functions whose results carry no derivative;
 - ``in_namespace``: the primitives written with the array API standard, for CuPy and other libraries' arrays;
 - ``scipy_special_ufuncs``, ``scipy_special``, ``scipy_stats``: SciPy's special functions and distributions.
@@ -45,6 +46,7 @@ from . import (
     statistics,
     series,
     in_namespace,
+    ufunc_methods,
 )
 
 __all__ = [
@@ -65,4 +67,5 @@ __all__ = [
     "statistics",
     "series",
     "in_namespace",
+    "ufunc_methods",
 ]

@@ -254,6 +254,7 @@ def from_partials(ufunc: Callable, *partials: Callable | None, saves=None, name:
     ``saves`` names what the reverse rule reads (argument positions and ``"ans"``).
     """
     prim = Primitive(ufunc, name or ufunc.__name__)
+    prim.partials = partials  # read by the ufunc methods' rules (``reduce``, ``accumulate``, ...)
 
     def vjp_rule(i, d):
         return lambda g, ans, *args, **params: cotangent_for(g * d(ans, *args), args[i])

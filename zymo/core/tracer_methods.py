@@ -16,9 +16,6 @@ from .recording import state as _recording
 from .trace import box_foreign
 from .tracer import Tracer, bottom
 
-_REDUCE = {np.add: np.sum, np.multiply: np.prod, np.maximum: np.max, np.minimum: np.min}
-_ACCUMULATE = {np.add: np.cumsum, np.multiply: np.cumprod}
-
 
 def _plain(x):
     """Replace tracers (also inside lists/tuples/dicts) by their plain values."""
@@ -132,14 +129,8 @@ def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         if impl is None:
             raise unsupported(ufunc_name(ufunc))
         result = impl(*inputs, **kwargs)
-    elif method == "reduce" and ufunc in _REDUCE:
-        kwargs.setdefault("axis", 0)
-        result = call_numpy(_REDUCE[ufunc], *inputs, **kwargs)
-    elif method == "accumulate" and ufunc in _ACCUMULATE:
-        kwargs.setdefault("axis", 0)
-        result = call_numpy(_ACCUMULATE[ufunc], *inputs, **kwargs)
-    else:
-        raise unsupported(f"{ufunc_name(ufunc)}.{method}")
+    else:  # reduce, accumulate, reduceat, outer, at
+        result = SPECIAL["ufunc_method"](ufunc, method, *inputs, **kwargs)
     if out is not None:
         return write_out(out, result)
     return result
