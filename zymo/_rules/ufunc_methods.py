@@ -380,8 +380,8 @@ def _as_array(x):
     return x
 
 
-# Ufuncs whose ``reduce``/``accumulate``/``reduceat`` NumPy (2.x) computes in a way that is not the fold on contiguous data
-# (``np.power.reduce([1.5, 2.0, 1.2, 0.7])`` is ``1.5 ** 0.7``): their methods have no rule to match.
+# Ufuncs whose ``reduce``/``accumulate``/``reduceat`` NumPy (2.x) does not compute as the fold on contiguous
+# data (``np.power.reduce([1.5, 2.0, 1.2, 0.7])`` is ``1.5 ** 0.7``): no rule can match those values.
 _NOT_FOLDS = (np.power, np.arctan2)
 
 _METHODS = {"reduce": _reduce, "accumulate": _accumulate, "reduceat": _reduceat, "outer": _outer, "at": _at}
