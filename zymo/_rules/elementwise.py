@@ -63,6 +63,10 @@ class ZymoUfunc:
         self.__doc__ = ufunc.__doc__
 
     def __call__(self, *args, **kwargs):
+        for a in args:
+            if type(a) is list or type(a) is tuple:  # lists of traced values become one traced array
+                args = tuple(_as_array(x) for x in args)
+                break
         if kwargs:
             out = kwargs.pop("out", None)
             where = kwargs.pop("where", True)
@@ -82,6 +86,12 @@ class ZymoUfunc:
     def __signature__(self) -> inspect.Signature:
         """The ufunc's call signature, with array type hints."""
         return _ufunc_signature(self._ufunc.nin, self._ufunc.nout)
+
+
+def _as_array(x):
+    if (type(x) is list or type(x) is tuple) and has_tracer(x):
+        return FUNCTIONS[np.asarray](x)
+    return x
 
 
 def _ufunc_signature(nin: int, nout: int) -> inspect.Signature:

@@ -6,7 +6,7 @@ import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
 from .. import numpy as znp
-from ..core.dispatch import FUNCTIONS, implements
+from ..core.dispatch import FUNCTIONS, accept_lists, implements
 from ..core.forward import defjvp
 from ..core.primitive import Primitive
 from ..core.recording import observed_call
@@ -253,6 +253,7 @@ def _extreme(np_fn, name):
 
 max_p, max = _extreme(np.max, "max")
 min_p, min = _extreme(np.min, "min")
+max, min = accept_lists(max), accept_lists(min)
 amax, amin = max, min
 FUNCTIONS[np.max] = FUNCTIONS[np.amax] = max
 FUNCTIONS[np.min] = FUNCTIONS[np.amin] = min

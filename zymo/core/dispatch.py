@@ -7,6 +7,8 @@ here lets the core stay independent of the NumPy rule families.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import sys
 from importlib import import_module
 from typing import Callable
@@ -20,6 +22,7 @@ __all__ = [
     "SPECIAL",
     "LAZY_UFUNC_RULES",
     "implements",
+    "accept_lists",
     "call_numpy",
     "ufunc_rule",
     "ufunc_name",
@@ -38,12 +41,71 @@ SPECIAL: dict = {}
 LAZY_UFUNC_RULES: list[tuple[str, str]] = [("scipy.special", "zymo._rules.scipy_special_ufuncs")]
 
 
+# The functions that turn a list into an array: they take lists of traced values themselves.
+_ARRAY_MAKERS = frozenset({"array", "asarray", "asanyarray", "ascontiguousarray", "asfortranarray"})
+
+
+def _holds_tracer(x) -> bool:
+    from .tracer import Tracer
+
+    for e in x:
+        if type(e) is Tracer or ((type(e) is list or type(e) is tuple) and _holds_tracer(e)):
+            return True
+    return False
+
+
+def accept_lists(fn: Callable) -> Callable:
+    """``fn`` taking, in each argument annotated ``ArrayLike``, a list or tuple of traced values as one array.
+
+    NumPy converts such a list itself (``np.std([a, b])``); zymo's functions stack it with
+    ``zymo.numpy.asarray`` first, so the gradient reaches every entry.
+    """
+    params = list(inspect.signature(fn).parameters.values())
+    slots = []
+    for i, p in enumerate(params):
+        note = p.annotation if isinstance(p.annotation, str) else getattr(p.annotation, "__name__", "")
+        if (
+            "ArrayLike" in str(note)
+            and "Sequence" not in str(note)
+            and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+        ):
+            slots.append((i, p.name))
+    if not slots:
+        return fn
+
+    def converted(x):
+        if (type(x) is list or type(x) is tuple) and _holds_tracer(x):
+            import numpy as np
+
+            return FUNCTIONS[np.asarray](x)
+        return x
+
+    @functools.wraps(fn)
+    def entry(*args, **kwargs):
+        n = len(args)
+        for i, name in slots:
+            if i < n:
+                a = args[i]
+                if type(a) is list or type(a) is tuple:
+                    args = args[:i] + (converted(a),) + args[i + 1 :]
+            elif name in kwargs:
+                kwargs[name] = converted(kwargs[name])
+        return fn(*args, **kwargs)
+
+    return entry
+
+
 def implements(*numpy_funcs: Callable) -> Callable:
-    """Register the decorated function as zymo's version of the given NumPy functions/ufuncs."""
+    """Register the decorated function as zymo's version of the given NumPy functions/ufuncs.
+
+    Arguments annotated ``ArrayLike`` also take lists of traced values (``accept_lists``).
+    """
 
     def register(fn):
         import numpy as np
 
+        if not any(getattr(f, "__name__", "") in _ARRAY_MAKERS for f in numpy_funcs):
+            fn = accept_lists(fn)
         for f in numpy_funcs:
             if isinstance(f, np.ufunc):
                 UFUNCS[f] = fn
