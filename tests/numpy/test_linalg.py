@@ -20,6 +20,7 @@ from tests.numpy._strategies_linalg import (
     well_conditioned,
 )
 from tests.numpy.conftest import FAST, arrays, check_complex_grads
+from zymo.testing import check_grads
 
 
 # --- products on hypothesis shapes ---------------------------------------------------------------
@@ -360,3 +361,16 @@ def test_slogdet_sign_of_a_complex_matrix_is_a_differentiable_phase():
     check_complex_grads(lambda a: np.linalg.slogdet(a)[0], (crandn(3, 3),))
     sign, logabsdet = znp.linalg.slogdet(crandn(3, 3))
     assert (sign, logabsdet) == tuple(np.linalg.slogdet(crandn(3, 3)))
+
+
+@pytest.mark.parametrize("keywords", [{"rtol": 1e-3}, {"rtol": None}, {"rcond": 1e-3}, {}], ids=str)
+def test_pinv_rtol_keyword_gives_numpys_values_and_derivatives(keywords):
+    a = np.random.default_rng(0).standard_normal((4, 3))
+    f = lambda a: np.linalg.pinv(a, **keywords)
+    np.testing.assert_array_equal(zymo.vjp(f, a)[0], f(a))
+    check_grads(f, (a,), order=2)
+
+
+def test_pinv_with_both_rtol_and_rcond_raises_numpys_error():
+    with pytest.raises(ValueError, match="rtol"):
+        zymo.grad(lambda a: np.linalg.pinv(a, rcond=1e-3, rtol=1e-3).sum())(np.eye(2))

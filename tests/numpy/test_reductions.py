@@ -252,3 +252,11 @@ def test_on_plain_arrays_diff_and_gradient_are_numpys():
     np.testing.assert_array_equal(znp.diff(b), np.diff(b))
     y = np.array([1, 4, 9, 16])
     np.testing.assert_array_equal(znp.gradient(y, 2), np.gradient(y, 2))
+
+
+@pytest.mark.parametrize("reduction", [np.var, np.std], ids=lambda f: f.__name__)
+def test_var_and_std_about_a_given_mean_give_numpys_values_and_derivatives(reduction):
+    x = np.random.default_rng(0).standard_normal((3, 4))
+    f = lambda x: reduction(x, axis=1, ddof=1, mean=0.5 * np.mean(x, axis=1, keepdims=True))
+    np.testing.assert_array_equal(zymo.vjp(f, x)[0], f(x))
+    check_grads(f, (x,), order=2)

@@ -598,22 +598,24 @@ defjvp(pinv_p, _pinv_jvp)
 
 @implements(np.linalg.pinv)
 def pinv(
-    a: ArrayLike, rcond: ArrayLike | None = None, hermitian: bool = False, *, rtol: ArrayLike | None = None
+    a: ArrayLike, rcond: ArrayLike | None = None, hermitian: bool = False, *, rtol: ArrayLike | None = np._NoValue
 ) -> Array:
-    """``numpy.linalg.pinv``; the derivative assumes the rank does not change nearby.
+    """``numpy.linalg.pinv`` (``rcond=`` or NumPy 2's ``rtol=``); the derivative assumes the rank does not change nearby.
 
     Example:
         >>> import numpy as np, zymo, zymo.numpy as znp
-        >>> zymo.grad(lambda a: znp.sum(znp.linalg.pinv(a)))(np.array([[2.0]])).tolist()
+        >>> zymo.grad(lambda a: znp.sum(znp.linalg.pinv(a, rtol=1e-8)))(np.array([[2.0]])).tolist()
         [[-0.25]]
     """
     _check_matrix(a)
+    if rtol is not np._NoValue:
+        if rcond is not None:
+            raise ValueError("`rtol` and `rcond` can't be both set.")
+        # NumPy's meaning of rtol: the cutoff relative to the largest singular value (None: max(M, N) * eps).
+        shape, dtype = shape_of(a), dtype_of(a)
+        rcond = max(shape[-2:]) * np.finfo(dtype).eps if rtol is None else bottom(rtol)
     if type(a) is not Tracer:
-        if rtol is not None:
-            return np.linalg.pinv(a, hermitian=hermitian, rtol=rtol)
         return _pinv_impl(a, rcond, hermitian)
-    if rtol is not None:
-        raise unsupported("numpy.linalg.pinv(rtol=...)", "pass rcond instead")
     return pinv_p(a, rcond=rcond, hermitian=hermitian)
 
 

@@ -11,9 +11,10 @@ from ..core.forward import defjvp
 from ..core.primitive import Primitive
 from ..core.recording import observed_call
 from ..core.reverse import defvjp
-from .helpers import arange_in, dtype_of, has_tracer, linear, mask_of, ones_in, shape_of, write_out, zeros_in
+from .helpers import arange_in, dtype_of, has_tracer, is_complex, linear, mask_of, ones_in, shape_of, write_out, zeros_in
 
 _builtin_sum = sum
+_builtin_max = max
 
 
 def axes_of(axis, ndim: int) -> tuple:
@@ -320,6 +321,14 @@ defjvp(
 )
 
 
+def _var_about(a, mean, axis, dtype, ddof, keepdims):
+    """The variance about a given ``mean`` (NumPy's ``mean=``), computed as NumPy computes it."""
+    d = np.subtract(a, mean)
+    sq = np.real(np.multiply(d, np.conjugate(d))) if is_complex(d) else np.multiply(d, d)
+    n = _count(shape_of(a), axis)
+    return np.sum(sq, axis=axis, dtype=dtype, keepdims=keepdims) / _builtin_max(n - ddof, 0)
+
+
 @implements(np.var)
 def var(
     a: ArrayLike,
@@ -343,7 +352,10 @@ def var(
     _reject(where=where)
     if correction is not None:
         ddof = correction
-    r = var_p(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims)
+    if mean is not None:
+        r = _var_about(a, mean, axis, dtype, ddof, keepdims)
+    else:
+        r = var_p(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims)
     return r if out is None else write_out(out, r)
 
 
@@ -370,7 +382,10 @@ def std(
     _reject(where=where)
     if correction is not None:
         ddof = correction
-    r = std_p(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims)
+    if mean is not None:
+        r = np.sqrt(_var_about(a, mean, axis, dtype, ddof, keepdims))
+    else:
+        r = std_p(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims)
     return r if out is None else write_out(out, r)
 
 
