@@ -600,7 +600,7 @@ defjvp(pinv_p, _pinv_jvp)
 def pinv(
     a: ArrayLike, rcond: ArrayLike | None = None, hermitian: bool = False, *, rtol: ArrayLike | None = np._NoValue
 ) -> Array:
-    """``numpy.linalg.pinv`` (``rcond=`` or NumPy 2's ``rtol=``); the derivative assumes the rank does not change nearby.
+    """``numpy.linalg.pinv`` (``rcond=`` or NumPy 2's ``rtol=``); the derivative assumes a locally constant rank.
 
     Example:
         >>> import numpy as np, zymo, zymo.numpy as znp

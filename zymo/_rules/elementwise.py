@@ -34,7 +34,7 @@ from ..core.dispatch import FUNCTIONS, SPECIAL, UFUNCS, implements
 from ..core.forward import defjvp, defjvp_all
 from ..core.jit_codegen import definline
 from ..core.primitive import Primitive
-from ..core.recording import observe
+from ..core.recording import observe, observed_call
 from ..core.reverse import Absent, defvjp, defvjp_plain
 from ..core.tracer import Tracer, bottom
 from .helpers import (
@@ -592,3 +592,70 @@ for _name, _uf, _op in [
     ("abs", np.absolute, operator.abs),
 ]:
     SPECIAL[_name] = _operator_variant(UFUNCS[_uf]._prim, _op)
+
+
+# --- sign and exponent manipulation: copysign, nextafter, ldexp, frexp, modf, divmod ---------------
+def _copysign_d0(ans, x, y):
+    """``d copysign(x, y) / dx``: 1 where the sign is kept, -1 where it is flipped."""
+    flipped = np.not_equal(np.signbit(bottom(x)), np.signbit(bottom(ans)))
+    return 1 - 2 * _mask(flipped, ans)
+
+
+register_ufunc(np.copysign, from_partials(np.copysign, _copysign_d0, lambda ans, x, y: 0.0, saves=(0, "ans")))
+# ``nextafter(x, y)`` is ``x`` moved by one unit in the last place: it follows ``x`` (derivative 1), not ``y``.
+register_ufunc(np.nextafter, from_partials(np.nextafter, lambda ans, x, y: 1.0, lambda ans, x, y: 0.0, saves=()))
+# ``ldexp(x, n) = x * 2**n``; the integer exponent ``n`` has no derivative.
+register_ufunc(np.ldexp, from_partials(np.ldexp, lambda ans, x, n: np.ldexp(np.ones_like(x), n), None, saves=(0, 1)))
+
+
+def _exponent(x):
+    return np.frexp(x)[1]
+
+
+@implements(np.frexp)
+def frexp(x: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    """``numpy.frexp``: ``(mantissa, exponent)``; the mantissa ``x * 2**-exponent`` has derivative ``2**-exponent``.
+
+    Example:
+        >>> import zymo, zymo.numpy as znp
+        >>> zymo.grad(lambda x: znp.frexp(x)[0])(3.0)  # 3 = 0.75 * 2**2
+        np.float64(0.25)
+    """
+    if type(x) is not Tracer:
+        return np.frexp(x)
+    e = observed_call(_exponent, x)
+    return ufunc_entry["ldexp"](x, -e), e
+
+
+def _fractional_part(x):
+    return np.modf(x)[0]
+
+
+fractional_part_p = linear(Primitive(_fractional_part, "modf"), lambda g, ans, x: cotangent_for(g, x))
+whole_part_p = Primitive(lambda x: np.modf(x)[1], "modf_whole_part", nondiff=True)
+
+
+@implements(np.modf)
+def modf(x: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    """``numpy.modf``: ``(fractional part, integral part)``; the fractional part has derivative 1, the integral 0.
+
+    Example:
+        >>> import zymo, zymo.numpy as znp
+        >>> zymo.grad(lambda x: znp.modf(x)[0] * 2)(2.5)
+        np.float64(2.0)
+    """
+    if type(x) is not Tracer:
+        return np.modf(x)
+    return fractional_part_p(x), whole_part_p(x)
+
+
+@implements(np.divmod)
+def divmod(x1: ArrayLike, x2: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    """``numpy.divmod``: ``(floor_divide(x1, x2), remainder(x1, x2))``, each with its own rule.
+
+    Example:
+        >>> import zymo, zymo.numpy as znp
+        >>> zymo.grad(lambda x: znp.divmod(x, 2.0)[1])(5.5)
+        np.float64(1.0)
+    """
+    return ufunc_entry["floor_divide"](x1, x2), ufunc_entry["remainder"](x1, x2)

@@ -11,7 +11,7 @@ Example:
 """
 
 from .complex_numbers import conj, conjugate
-from .elementwise import ufunc_entry
+from .elementwise import divmod, frexp, modf, ufunc_entry
 
 abs = ufunc_entry["absolute"]
 absolute = ufunc_entry["absolute"]
@@ -29,6 +29,7 @@ bitwise_or = ufunc_entry["bitwise_or"]
 bitwise_xor = ufunc_entry["bitwise_xor"]
 cbrt = ufunc_entry["cbrt"]
 ceil = ufunc_entry["ceil"]
+copysign = ufunc_entry["copysign"]
 cos = ufunc_entry["cos"]
 cosh = ufunc_entry["cosh"]
 deg2rad = ufunc_entry["deg2rad"]
@@ -53,6 +54,7 @@ invert = ufunc_entry["invert"]
 isfinite = ufunc_entry["isfinite"]
 isinf = ufunc_entry["isinf"]
 isnan = ufunc_entry["isnan"]
+ldexp = ufunc_entry["ldexp"]
 left_shift = ufunc_entry["left_shift"]
 less = ufunc_entry["less"]
 less_equal = ufunc_entry["less_equal"]
@@ -71,6 +73,7 @@ minimum = ufunc_entry["minimum"]
 mod = ufunc_entry["remainder"]
 multiply = ufunc_entry["multiply"]
 negative = ufunc_entry["negative"]
+nextafter = ufunc_entry["nextafter"]
 not_equal = ufunc_entry["not_equal"]
 positive = ufunc_entry["positive"]
 power = ufunc_entry["power"]
@@ -110,11 +113,13 @@ __all__ = [
     "ceil",
     "conj",
     "conjugate",
+    "copysign",
     "cos",
     "cosh",
     "deg2rad",
     "degrees",
     "divide",
+    "divmod",
     "equal",
     "exp",
     "exp2",
@@ -126,6 +131,7 @@ __all__ = [
     "fmax",
     "fmin",
     "fmod",
+    "frexp",
     "greater",
     "greater_equal",
     "heaviside",
@@ -134,6 +140,7 @@ __all__ = [
     "isfinite",
     "isinf",
     "isnan",
+    "ldexp",
     "left_shift",
     "less",
     "less_equal",
@@ -150,8 +157,10 @@ __all__ = [
     "maximum",
     "minimum",
     "mod",
+    "modf",
     "multiply",
     "negative",
+    "nextafter",
     "not_equal",
     "positive",
     "power",
