@@ -10,6 +10,8 @@
   ``det``, norms, ...), ``decompositions`` (``cholesky``, ``eigh``, ``svd``, ``qr``, ...), ``fft``;
 - ``statistics``: ``average``, ``ptp``, ``median``/``percentile``/``quantile``, ``cov``, the NaN-ignoring reductions;
 - ``series``: ``convolve``, ``correlate``, ``interp``, ``polyval``, ``trapezoid``;
+- ``numpy_python``: functions NumPy writes in Python (``unwrap``, ``vander``, ``poly*``, ...), run as NumPy's
+  code over zymo.numpy, and ``arange``, ``place``, ``putmask``, ``choose``, ``require``;
 - ``ufunc_methods``: ``at``, ``reduce``, ``accumulate``, ``reduceat``, ``outer`` of the ufuncs;
 - ``nondifferentiable``: NumPy functions whose results carry no derivative;
 - ``in_namespace``: the primitives written with the array API standard, for CuPy and other libraries' arrays;
@@ -47,6 +49,7 @@ from . import (
     series,
     in_namespace,
     ufunc_methods,
+    numpy_python,
 )
 
 __all__ = [
@@ -68,4 +71,5 @@ __all__ = [
     "series",
     "in_namespace",
     "ufunc_methods",
+    "numpy_python",
 ]

@@ -24,7 +24,7 @@ from ..core.recording import note_external, observe
 from ..core.reverse import defvjp_all
 from ..core.trace import box_foreign
 from ..core.tracer import Tracer, bottom
-from .helpers import const_buffer, has_tracer, shape_of
+from .helpers import const_buffer, dtype_of, has_tracer, shape_of
 from .indexing import astype, copy_p, keep_real_cotangents
 
 _HOLE = object()
@@ -130,8 +130,9 @@ def array(
         7.0
     """
     if type(object) is Tracer:
-        r = copy_p(object) if copy is not False else object
-        return r if dtype is None else astype(r, dtype, copy=False)
+        if dtype is not None and np.dtype(dtype) != dtype_of(object):  # the cast is the copy
+            return astype(object, dtype, copy=copy is not False)
+        return copy_p(object) if copy is not False else object
     if type(object) in (list, tuple) and has_tracer(object):
         return _from_nested(object, dtype)
     note_external(object)

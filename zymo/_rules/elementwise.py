@@ -631,7 +631,9 @@ def _fractional_part(x):
     return np.modf(x)[0]
 
 
-fractional_part_p = linear(Primitive(_fractional_part, "modf"), lambda g, ans, x: cotangent_for(g, x))
+fractional_part_p = Primitive(_fractional_part, "modf")  # derivative 1 (not linear: the forward rule is t itself)
+defvjp(fractional_part_p, lambda g, ans, x: cotangent_for(g, x), saves=())
+defjvp(fractional_part_p, lambda t, ans, x: t)
 whole_part_p = Primitive(lambda x: np.modf(x)[1], "modf_whole_part", nondiff=True)
 
 

@@ -15,6 +15,9 @@ sign floor ceil rint round around trunc fix iscomplex isreal isneginf isposinf
 array2string array_repr array_str lexsort unravel_index ravel_multi_index
 diag_indices diag_indices_from tril_indices tril_indices_from triu_indices triu_indices_from mask_indices
 indices tri ix_ isin nanargmax nanargmin packbits unpackbits isfortran iterable broadcast_shapes
+einsum_path common_type mintypecode promote_types isdtype issubdtype typename base_repr binary_repr
+format_float_positional format_float_scientific datetime_as_string datetime_data is_busday busday_count busday_offset
+save savez savez_compressed savetxt
 """.split()
 
 for _name in _NAMES:

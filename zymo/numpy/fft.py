@@ -29,3 +29,4 @@ from .._rules.fft import (
     rfft2,
     rfftn,
 )
+from .._rules.numpy_python import fftfreq, hfft, ihfft, rfftfreq
