@@ -260,3 +260,32 @@ def test_var_and_std_about_a_given_mean_give_numpys_values_and_derivatives(reduc
     f = lambda x: reduction(x, axis=1, ddof=1, mean=0.5 * np.mean(x, axis=1, keepdims=True))
     np.testing.assert_array_equal(zymo.vjp(f, x)[0], f(x))
     check_grads(f, (x,), order=2)
+
+
+_W = np.random.default_rng(3).random((4, 6)) < 0.7
+_W[:, 0] = _W[0, :] = True  # every row and column keeps an entry
+WHERE = {
+    "sum": lambda x: np.sum(x, axis=1, where=_W),
+    "sum_all": lambda x: np.sum(x, where=_W),
+    "mean": lambda x: np.mean(x, axis=1, where=_W, keepdims=True),
+    "mean_all": lambda x: np.mean(x, where=_W),
+    "prod": lambda x: np.prod(x, axis=1, where=_W),
+    "max": lambda x: np.max(x, axis=1, where=_W, initial=0.0),
+    "min": lambda x: np.min(x, axis=0, where=_W, initial=10.0),
+    "var": lambda x: np.var(x, axis=1, where=_W),
+    "std": lambda x: np.std(x, axis=0, where=_W),
+    "var_all_ddof": lambda x: np.var(x, where=_W, ddof=1),
+}
+
+
+@pytest.mark.parametrize("name", WHERE)
+def test_reductions_with_where_give_numpys_values_and_derivatives(name):
+    f = WHERE[name]
+    x = np.random.default_rng(0).uniform(0.5, 1.5, (4, 6))
+    np.testing.assert_array_equal(zymo.vjp(f, x)[0], f(x))
+    check_grads(f, (x,), order=2)
+
+
+def test_max_with_where_and_no_initial_raises_numpys_error():
+    with pytest.raises(ValueError, match="initial"):
+        zymo.grad(lambda x: np.max(x, where=_W))(np.ones((4, 6)))

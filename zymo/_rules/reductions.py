@@ -9,8 +9,9 @@ from .. import numpy as znp
 from ..core.dispatch import FUNCTIONS, accept_lists, implements
 from ..core.forward import defjvp
 from ..core.primitive import Primitive
-from ..core.recording import observed_call
+from ..core.recording import observe, observed_call
 from ..core.reverse import defvjp
+from ..core.tracer import bottom
 from .helpers import arange_in, dtype_of, has_tracer, is_complex, linear, mask_of, ones_in, shape_of, write_out, zeros_in
 
 _builtin_sum = sum
@@ -44,9 +45,36 @@ def _count(shape, axis) -> int:
     return n
 
 
-def _reject(out=None, where=True, initial=None):
-    if where is not True:
-        raise TypeError("zymo does not differentiate reductions with `where=`; use zymo.numpy.where first")
+def _where_mask(where, a):
+    """A ``where=`` argument as a plain boolean mask of ``a``'s shape (read by Python: observed)."""
+    return np.broadcast_to(np.asarray(observe(where), dtype=bool), shape_of(a))
+
+
+def _masked(g, where):
+    return g * where.astype(dtype_of(g)) if dtype_of(g).kind in "fc" else g
+
+
+# ``sum``/``mean`` with ``where=``: NumPy's masked loops (their rounding differs from a sum of zeros put in place).
+def _sum_where_impl(x, where, axis=None, dtype=None, keepdims=False):
+    return np.sum(x, axis=axis, dtype=dtype, keepdims=keepdims, where=where)
+
+
+def _mean_where_impl(x, where, axis=None, dtype=None, keepdims=False):
+    return np.mean(x, axis=axis, dtype=dtype, keepdims=keepdims, where=where)
+
+
+sum_where_p = linear(
+    Primitive(_sum_where_impl, "sum"),
+    lambda g, ans, x, where, axis=None, dtype=None, keepdims=False: _masked(
+        expand_to(g, shape_of(x), axis, keepdims), where
+    ),
+)
+mean_where_p = linear(
+    Primitive(_mean_where_impl, "mean"),
+    lambda g, ans, x, where, axis=None, dtype=None, keepdims=False: _masked(
+        expand_to(g, shape_of(x), axis, keepdims) / np.sum(where, axis=axis, keepdims=True), where
+    ),
+)
 
 
 # --- sum / mean ---------------------------------------------------------------
@@ -75,10 +103,12 @@ def sum(
         >>> zymo.grad(lambda x: znp.sum(x ** 2))(znp.array([1.0, 2.0]))
         array([2., 4.])
     """
-    _reject(where=where)
     if type(a) in (list, tuple):
         a = znp.asarray(a)
-    r = sum_p(a, axis=axis, dtype=dtype, keepdims=keepdims)
+    if where is not True:
+        r = sum_where_p(a, where=_where_mask(where, a), axis=axis, dtype=dtype, keepdims=keepdims)
+    else:
+        r = sum_p(a, axis=axis, dtype=dtype, keepdims=keepdims)
     if initial is not None:
         r = r + initial
     return r if out is None else write_out(out, r)
@@ -115,10 +145,12 @@ def mean(
         >>> zymo.grad(lambda x: znp.mean(x))(znp.array([1.0, 2.0, 3.0, 4.0]))
         array([0.25, 0.25, 0.25, 0.25])
     """
-    _reject(where=where)
     if type(a) in (list, tuple):
         a = znp.asarray(a)
-    r = mean_p(a, axis=axis, dtype=dtype, keepdims=keepdims)
+    if where is not True:
+        r = mean_where_p(a, where=_where_mask(where, a), axis=axis, dtype=dtype, keepdims=keepdims)
+    else:
+        r = mean_p(a, axis=axis, dtype=dtype, keepdims=keepdims)
     return r if out is None else write_out(out, r)
 
 
@@ -181,7 +213,8 @@ def prod(
         >>> zymo.grad(znp.prod)(znp.array([0.0, 2.0, 3.0]))
         array([6., 0., 0.])
     """
-    _reject(where=where)
+    if where is not True:  # masked entries count as 1 (NumPy's identity for the product)
+        a = znp.where(_where_mask(where, a), a, np.ones((), dtype_of(a)))
     r = prod_p(a, axis=axis, dtype=dtype, keepdims=keepdims)
     if initial is not None:
         r = r * initial
@@ -241,7 +274,10 @@ def _extreme(np_fn, name):
         initial: float | None = None,
         where: ArrayLike = True,
     ) -> np.ndarray:
-        _reject(where=where)
+        if where is not True:
+            if initial is None:  # NumPy's error: the mask needs a starting value
+                np_fn(np.zeros(shape_of(a), dtype_of(a)), axis=axis, where=bottom(where))
+            a = znp.where(_where_mask(where, a), a, np.asarray(initial, dtype_of(a)))
         r = prim(a, axis=axis, keepdims=keepdims)
         if initial is not None:
             r = (np.maximum if np_fn is np.max else np.minimum)(r, initial)
@@ -321,12 +357,21 @@ defjvp(
 )
 
 
-def _var_about(a, mean, axis, dtype, ddof, keepdims):
-    """The variance about a given ``mean`` (NumPy's ``mean=``), computed as NumPy computes it."""
+def _var_about(a, mean, axis, dtype, ddof, keepdims, where=True):
+    """The variance about ``mean`` (NumPy's ``mean=``; the masked mean for ``where=``), computed as NumPy does."""
+    if where is True:
+        n = _count(shape_of(a), axis)
+        total = lambda x, keep: np.sum(x, axis=axis, dtype=dtype, keepdims=keep)  # noqa: E731
+    else:
+        where = _where_mask(where, a)
+        n = np.sum(where, axis=axis, dtype=np.intp, keepdims=keepdims)
+        total = lambda x, keep: sum_where_p(x, where=where, axis=axis, dtype=dtype, keepdims=keep)  # noqa: E731
+    if mean is None:
+        mean = total(a, True)
+        mean = mean / (n if np.ndim(n) == 0 else np.reshape(n, shape_of(mean)))
     d = np.subtract(a, mean)
     sq = np.real(np.multiply(d, np.conjugate(d))) if is_complex(d) else np.multiply(d, d)
-    n = _count(shape_of(a), axis)
-    return np.sum(sq, axis=axis, dtype=dtype, keepdims=keepdims) / _builtin_max(n - ddof, 0)
+    return total(sq, keepdims) / np.maximum(n - ddof, 0)
 
 
 @implements(np.var)
@@ -349,11 +394,10 @@ def var(
         >>> zymo.grad(lambda x: znp.var(x))(znp.array([1.0, 2.0, 3.0]))
         array([-0.66666667,  0.        ,  0.66666667])
     """
-    _reject(where=where)
     if correction is not None:
         ddof = correction
-    if mean is not None:
-        r = _var_about(a, mean, axis, dtype, ddof, keepdims)
+    if mean is not None or where is not True:
+        r = _var_about(a, mean, axis, dtype, ddof, keepdims, where)
     else:
         r = var_p(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims)
     return r if out is None else write_out(out, r)
@@ -379,11 +423,10 @@ def std(
         >>> zymo.grad(znp.std)(znp.array([1.0, 3.0]))
         array([-0.5,  0.5])
     """
-    _reject(where=where)
     if correction is not None:
         ddof = correction
-    if mean is not None:
-        r = np.sqrt(_var_about(a, mean, axis, dtype, ddof, keepdims))
+    if mean is not None or where is not True:
+        r = np.sqrt(_var_about(a, mean, axis, dtype, ddof, keepdims, where))
     else:
         r = std_p(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims)
     return r if out is None else write_out(out, r)
