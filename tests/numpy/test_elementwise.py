@@ -408,3 +408,25 @@ def test_real_if_close_drops_tiny_imaginary_parts_with_reals_derivative():
     w = np.array([2.0 + 1e-3j])
     np.testing.assert_array_equal(zymo.vjp(np.real_if_close, w)[0], w)
     check_grads(lambda x: np.real_if_close(x) * 3.0, (np.array([0.5, 2.0]),), order=2)
+
+
+def test_ufunc_where_with_out_writes_the_selected_entries_and_keeps_the_others():
+    mask = np.array([True, False, True])
+
+    def f(x, y):
+        buf = x * 2.0
+        np.add(x, y, out=buf, where=mask)
+        znp.multiply(buf, y, out=buf, where=~mask)
+        return buf
+
+    x, y = np.array([0.3, 1.2, -0.7]), np.array([1.5, -0.4, 0.9])
+    want = x * 2.0
+    np.add(x, y, out=want, where=mask)
+    np.multiply(want, y, out=want, where=~mask)
+    np.testing.assert_array_equal(zymo.vjp(f, x, y)[0], want)
+    check_grads(f, (x, y), order=2)
+
+
+def test_ufunc_where_without_out_says_to_pass_out():
+    with pytest.raises(TypeError, match="out="):
+        zymo.grad(lambda x: np.exp(x, where=x > 0).sum())(np.array([1.0, -1.0]))

@@ -37,6 +37,7 @@ from ..core.primitive import Primitive
 from ..core.recording import observe, observed_call
 from ..core.reverse import Absent, defvjp, defvjp_plain
 from ..core.tracer import Tracer, bottom
+from ..core.tracer_methods import masked_result
 from .helpers import (
     cotangent_for,
     dtype_of,
@@ -70,9 +71,9 @@ class ZymoUfunc:
         if kwargs:
             out = kwargs.pop("out", None)
             where = kwargs.pop("where", True)
-            if where is not True:
-                raise TypeError("zymo does not differentiate ufuncs with `where=`; use zymo.numpy.where instead")
             r = self._prim(*args, **kwargs)
+            if where is not True:
+                r = masked_result(self._ufunc, where, r, out)
             return r if out is None else write_out(out, r)
         return self._prim(*args)
 

@@ -117,6 +117,16 @@ def _conversion_error(what: str) -> TracerConversionError:
     return TracerConversionError(f"{message} at {op.location} would silently drop its gradient. {fix}")
 
 
+def masked_result(ufunc, where, result, out):
+    """A ufunc's ``where=``: the result where the mask is true, what ``out`` held elsewhere."""
+    if out is None:
+        raise TypeError(
+            f"`{ufunc_name(ufunc)}(..., where=...)` without `out=` leaves the other entries uninitialized in NumPy. "
+            "Fix: pass `out=` too, or use `zymo.numpy.where(mask, f(x), other)`."
+        )
+    return call_numpy(np.where, where, result, out[0] if type(out) is tuple else out)
+
+
 def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
     if not kwargs and method == "__call__":  # the common call, straight to the primitive behind the entry
         impl = UFUNCS.get(ufunc)
@@ -128,7 +138,10 @@ def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         impl = ufunc_rule(ufunc)
         if impl is None:
             raise unsupported(ufunc_name(ufunc))
+        where = kwargs.pop("where", True)
         result = impl(*inputs, **kwargs)
+        if where is not True:
+            result = masked_result(ufunc, where, result, out)
     else:  # reduce, accumulate, reduceat, outer, at
         result = SPECIAL["ufunc_method"](ufunc, method, *inputs, **kwargs)
     if out is not None:
