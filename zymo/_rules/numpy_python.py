@@ -28,6 +28,7 @@ from .. import numpy as znp
 from ..core.dispatch import FUNCTIONS, NONDIFF_FUNCTIONS, implements
 from ..core.mutation import inplace_setitem
 from ..core.recording import observe
+from ..core.trace import current_level
 from ..core.tracer import Tracer, bottom
 from ..core.tracer_methods import conversion_error
 from .helpers import dtype_of, has_tracer, shape_of, write_out
@@ -92,6 +93,9 @@ def numpy_python(numpy_fn: Callable, doc: str) -> Callable:
 
     @functools.wraps(source)
     def entry(*args, **kwargs):
+        if current_level() == 0 and not has_tracer(args) and not has_tracer(tuple(kwargs.values())):
+            # nothing is traced: NumPy's own function
+            return numpy_fn(*args, **kwargs)
         if not ready:
             ready.append(_rebound(source, {}))
         return ready[0](*args, **kwargs)
