@@ -620,7 +620,7 @@ def frexp(x: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     Example:
         >>> import zymo, zymo.numpy as znp
         >>> zymo.grad(lambda x: znp.frexp(x)[0])(3.0)  # 3 = 0.75 * 2**2
-        np.float64(0.25)
+        0.25
     """
     if type(x) is not Tracer:
         return np.frexp(x)
@@ -645,7 +645,7 @@ def modf(x: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     Example:
         >>> import zymo, zymo.numpy as znp
         >>> zymo.grad(lambda x: znp.modf(x)[0] * 2)(2.5)
-        np.float64(2.0)
+        2.0
     """
     if type(x) is not Tracer:
         return np.modf(x)
@@ -659,6 +659,6 @@ def divmod(x1: ArrayLike, x2: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     Example:
         >>> import zymo, zymo.numpy as znp
         >>> zymo.grad(lambda x: znp.divmod(x, 2.0)[1])(5.5)
-        np.float64(1.0)
+        1.0
     """
     return ufunc_entry["floor_divide"](x1, x2), ufunc_entry["remainder"](x1, x2)

@@ -16,6 +16,7 @@ Example:
 from __future__ import annotations
 
 import functools
+import inspect
 import types
 from collections.abc import Sequence
 from typing import Any, Callable
@@ -102,6 +103,11 @@ def numpy_python(numpy_fn: Callable, doc: str) -> Callable:
 
     entry.__doc__ = doc
     entry.__module__ = __name__
+    signature = inspect.signature(source)  # NumPy's parameters, typed as NumPy's stubs type them: array-likes
+    entry.__signature__ = signature.replace(
+        parameters=[p.replace(annotation="Any") for p in signature.parameters.values()],
+        return_annotation="np.ndarray",
+    )
     entry.__qualname__ = entry.__name__
     return entry
 
