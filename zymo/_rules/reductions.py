@@ -12,7 +12,18 @@ from ..core.primitive import Primitive
 from ..core.recording import observe, observed_call
 from ..core.reverse import defvjp
 from ..core.tracer import bottom
-from .helpers import arange_in, dtype_of, has_tracer, is_complex, linear, mask_of, ones_in, shape_of, write_out, zeros_in
+from .helpers import (
+    arange_in,
+    dtype_of,
+    has_tracer,
+    is_complex,
+    linear,
+    mask_of,
+    ones_in,
+    shape_of,
+    write_out,
+    zeros_in,
+)
 
 _builtin_sum = sum
 _builtin_max = max
