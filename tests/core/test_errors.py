@@ -21,9 +21,9 @@ def test_writing_traced_value_into_plain_numpy_array_names_the_line():
 
 def test_unsupported_function_names_function_line_and_fix():
     with pytest.raises(zymo.UnsupportedOperationError) as e:
-        zymo.grad(lambda x: np.sum(np.i0(x)))(np.ones(2))
+        zymo.grad(lambda x: np.sum(np.pad(x, 1, mode="linear_ramp")))(np.ones(2))
     msg = str(e.value)
-    assert "i0" in msg and "test_errors.py" in msg and "custom_vjp" in msg
+    assert "pad" in msg and "test_errors.py" in msg and "custom_vjp" in msg
     assert isinstance(e.value, zymo.ZymoError)
 
 

@@ -606,7 +606,9 @@ register_ufunc(np.copysign, from_partials(np.copysign, _copysign_d0, lambda ans,
 # ``nextafter(x, y)`` is ``x`` moved by one unit in the last place: it follows ``x`` (derivative 1), not ``y``.
 register_ufunc(np.nextafter, from_partials(np.nextafter, lambda ans, x, y: 1.0, lambda ans, x, y: 0.0, saves=()))
 # ``ldexp(x, n) = x * 2**n``; the integer exponent ``n`` has no derivative.
-register_ufunc(np.ldexp, from_partials(np.ldexp, lambda ans, x, n: np.ldexp(np.ones_like(x), n), None, saves=(0, 1)))
+ldexp_p = register_ufunc(np.ldexp, Primitive(np.ldexp, "ldexp"))  # no jit inline rule: its exponent is an integer
+defvjp(ldexp_p, lambda g, ans, x, n: cotangent_for(g * np.ldexp(np.ones_like(x), n), x), None, saves=(0, 1))
+defjvp(ldexp_p, lambda t, ans, x, n: t * np.ldexp(np.ones_like(x), n))
 
 
 def _exponent(x):
