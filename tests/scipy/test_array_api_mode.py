@@ -1,0 +1,20 @@
+"""SCIPY_ARRAY_API=1: which SciPy functions let traced values through (README, SciPy section)."""
+
+import os
+import pathlib
+import subprocess
+import sys
+
+SCRIPT = pathlib.Path(__file__).with_name("array_api_mode_checks.py")
+ROOT = pathlib.Path(__file__).parents[2]
+
+
+def test_scipy_array_api_mode_passes_traced_values_or_raises_zymos_error():
+    env = {**os.environ, "SCIPY_ARRAY_API": "1", "PYTHONPATH": str(ROOT)}
+    run = subprocess.run([sys.executable, str(SCRIPT)], env=env, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout + run.stderr
+    lines = run.stdout.split("\n")
+    for name in ["scipy.special.softmax", "scipy.special.log_softmax", "scipy.stats.zscore", "scipy.optimize.rosen"]:
+        assert f"passes {name}" in lines
+    for name in ["scipy.linalg.expm", "scipy.stats.norm.logpdf", "scipy.signal.convolve", "scipy.special.logsumexp"]:
+        assert f"refused {name}" in lines
