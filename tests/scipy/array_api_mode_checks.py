@@ -15,36 +15,42 @@ from zymo.core.errors import ZymoError
 from zymo.core.tracer import bottom
 from zymo.testing import check_grads
 
-assert os.environ.get("SCIPY_ARRAY_API") == "1"
-x = np.array([0.3, -0.2, 0.5, 1.1])
 
-# SciPy functions that, in array-API mode, compute with the namespace of their input: traced values pass through.
-PASS_THROUGH = {
-    "scipy.special.softmax": lambda x: sc.softmax(x),
-    "scipy.special.log_softmax": lambda x: sc.log_softmax(x),
-    "scipy.stats.zscore": lambda x: st.zscore(x),
-    "scipy.optimize.rosen": lambda x: so.rosen(x),
-}
-for name, f in PASS_THROUGH.items():
-    seen = []
-    zymo.vjp(lambda x: seen.append(f(x)) or seen[-1], x)
-    np.testing.assert_array_equal(bottom(seen[0]), f(x))
-    check_grads(f, (x,), order=2, modes=("fwd", "rev"))
-    print("passes", name)
+def main() -> None:
+    assert os.environ.get("SCIPY_ARRAY_API") == "1"
+    x = np.array([0.3, -0.2, 0.5, 1.1])
 
-# Functions that convert their input in array-API mode too: zymo's error, at the user's line.
-CONVERTING = {
-    "scipy.linalg.expm": lambda x: sl.expm(np.outer(x, x)).sum(),
-    "scipy.stats.norm.logpdf": lambda x: st.norm.logpdf(x).sum(),
-    "scipy.signal.convolve": lambda x: ss.convolve(x, x).sum(),
-}
-# logsumexp writes into a view of its input through array-api-extra's ``at``: zymo's MutationError (at SciPy's line).
-WRITING = {"scipy.special.logsumexp": lambda x: sc.logsumexp(x)}
-for name, f in {**CONVERTING, **WRITING}.items():
-    try:
-        zymo.grad(f)(x)
-    except ZymoError as e:
-        assert name in WRITING or "array_api_mode_checks.py" in str(e), str(e)
-        print("refused", name)
-    else:
-        sys.exit(f"{name} gave a gradient")
+    # SciPy functions that, in array-API mode, compute with the namespace of their input: traced values pass through.
+    PASS_THROUGH = {
+        "scipy.special.softmax": lambda x: sc.softmax(x),
+        "scipy.special.log_softmax": lambda x: sc.log_softmax(x),
+        "scipy.stats.zscore": lambda x: st.zscore(x),
+        "scipy.optimize.rosen": lambda x: so.rosen(x),
+    }
+    for name, f in PASS_THROUGH.items():
+        seen = []
+        zymo.vjp(lambda x: seen.append(f(x)) or seen[-1], x)
+        np.testing.assert_array_equal(bottom(seen[0]), f(x))
+        check_grads(f, (x,), order=2, modes=("fwd", "rev"))
+        print("passes", name)
+
+    # Functions that convert their input in array-API mode too: zymo's error, at the user's line.
+    CONVERTING = {
+        "scipy.linalg.expm": lambda x: sl.expm(np.outer(x, x)).sum(),
+        "scipy.stats.norm.logpdf": lambda x: st.norm.logpdf(x).sum(),
+        "scipy.signal.convolve": lambda x: ss.convolve(x, x).sum(),
+    }
+    # logsumexp writes into a view of its input through array-api-extra's ``at``: zymo's MutationError.
+    WRITING = {"scipy.special.logsumexp": lambda x: sc.logsumexp(x)}
+    for name, f in {**CONVERTING, **WRITING}.items():
+        try:
+            zymo.grad(f)(x)
+        except ZymoError as e:
+            assert name in WRITING or "array_api_mode_checks.py" in str(e), str(e)
+            print("refused", name)
+        else:
+            sys.exit(f"{name} gave a gradient")
+
+
+if __name__ == "__main__":
+    main()
