@@ -34,8 +34,9 @@ class Run:
     """A trained run: its ``model`` (in evaluation mode), ``config``, ``report`` (``None`` if unfinished), ``folder``.
 
     ``config["input"]`` says how raw inputs become model inputs (``(raw - shift) / scale``,
-    reshaped to ``(steps, features)`` per sample); ``config["output"]`` how outputs become
-    predictions (class indices, or values ``output * scale + shift``).
+    reshaped to ``shape`` per sample, ``(steps, features)`` for sequences); ``config["output"]``
+    how outputs become predictions (class indices, or values ``output * scale + shift``). A
+    language model's run (``output.kind == "text"``) takes text instead: ``python -m zymo sample``.
     """
 
     folder: Path
@@ -44,18 +45,28 @@ class Run:
     report: dict[str, Any] | None = field(default=None, repr=False)
 
     def prepare(self, raw) -> np.ndarray:
-        """Raw samples (``(n, steps, features)`` or ``(n, steps * features)``) as model inputs."""
+        """Raw samples (``(n, *shape)``, or ``(n, size)`` flattened) as model inputs."""
         spec = self.config["input"]
-        steps, features = spec["steps"], spec["features"]
-        x = np.asarray(raw, dtype=np.float64)
-        if x.ndim == 1 and x.size == steps * features:
-            x = x[None]
-        if x.ndim < 2 or x[0].size != steps * features:
+        if self.config["output"].get("kind") == "text":
             raise ZymoError(
-                f"this run's model takes samples of {steps} steps x {features} features "
-                f"({steps * features} numbers each); got an input of shape {x.shape}"
+                f"{self.folder} holds a language model: it takes text, not numbers; "
+                f"generate text with `python -m zymo sample {self.folder}`"
             )
-        x = ((x - spec["shift"]) / spec["scale"]).reshape(len(x), steps, features)
+        shape = tuple(spec["shape"]) if "shape" in spec else (spec["steps"], spec["features"])
+        size = int(np.prod(shape))
+        x = np.asarray(raw, dtype=np.float64)
+        if x.ndim == 1 and x.size == size:
+            x = x[None]
+        if x.ndim < 2 or x[0].size != size:
+            what = (
+                f"{shape[0]} steps x {shape[1]} features"
+                if len(shape) == 2
+                else "images of " + "x".join(map(str, shape))
+            )
+            raise ZymoError(
+                f"this run's model takes samples of {what} ({size} numbers each); got an input of shape {x.shape}"
+            )
+        x = ((x - spec["shift"]) / spec["scale"]).reshape(len(x), *shape)
         return x.astype(self.config.get("dtype", "float32"))
 
     def predict(self, raw) -> np.ndarray:

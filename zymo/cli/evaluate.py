@@ -33,5 +33,5 @@ def run(args) -> int:
     if args.json:
         print(json.dumps(test))
     else:
-        print(f"{args.run_dir}: {task.headline(test)} ({len(task.x_test)} test sequences)")
+        print(f"{args.run_dir}: {task.headline(test)} ({len(task.x_test)} test samples)")
     return 0

@@ -1,16 +1,24 @@
-"""``python -m zymo train``: train a recurrent network on a real dataset shipped inside an installed package.
+"""``python -m zymo train``: train a network on a real dataset shipped inside an installed package.
 
 Tasks:
 
-- ``digits`` (default): scikit-learn's 8x8 handwritten digits, each image read
-  row by row as an 8-step sequence of 8 pixels; a recurrent layer and a dense
-  head classify it. A stratified quarter of the images is the test set; a tenth
-  of the rest is held out for validation after each epoch. Reported: test
-  accuracy and loss.
+- ``digits`` (default): scikit-learn's 8x8 handwritten digits. A recurrent
+  model reads each image row by row as an 8-step sequence of 8 pixels and a
+  dense head classifies it; ``--model cnn`` takes the images as ``(8, 8, 1)``
+  (channels last) through convolutions. A stratified quarter of the images is
+  the test set; a tenth of the rest is held out for validation after each
+  epoch. Reported: test accuracy and loss.
 - ``sunspots``: yearly sunspot numbers 1700-2008 (shipped with statsmodels);
   from the last ``window`` years the model forecasts the next. Trained on the
   years up to 1918, validated on 1919-1948, tested on 1949-2008. Reported: test
   RMSE against the persistence forecast (next year = this year).
+- ``chars``: a character-level language model (``--model lstm``, ``gru``,
+  ``rnn`` or ``transformer``) of Python source code: a fixed list of
+  standard-library modules of the running Python for training (its last
+  twentieth for validation) and another list held out for testing
+  (``zymo.cli.corpus``). Each text is cut into windows of ``window``
+  characters. Reported: bits per character on the held-out files.
+  ``python -m zymo sample RUN_DIR`` generates text from the trained model.
 
 Everything lands in ``--out``: ``model.safetensors`` (weights, optimiser state
 and progress; ``--resume`` continues from it), ``config.json`` (settings, model
@@ -32,7 +40,7 @@ import io
 import json
 import shlex
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -41,13 +49,26 @@ import numpy as np
 from ..io import write_atomically
 from ..runs import CHECKPOINT, CONFIG, CURVE, REPORT
 
-HELP = "train a recurrent network on a real dataset (default: LSTM on handwritten digits) and report"
+HELP = "train a network on a real dataset (default: LSTM on handwritten digits; also a CNN, a text model) and report"
 
 RUN_FILES = (CONFIG, CHECKPOINT, REPORT, CURVE)
 TASK_DEFAULTS = {
     "digits": {"model": "lstm", "hidden": 128, "layers": 1, "epochs": 15, "batch_size": 32, "lr": 0.01, "window": 8},
     "sunspots": {"model": "lstm", "hidden": 32, "layers": 1, "epochs": 60, "batch_size": 16, "lr": 0.01, "window": 20},
+    "chars": {"model": "lstm", "hidden": 256, "layers": 1, "epochs": 6, "batch_size": 64, "lr": 0.004, "window": 100},
 }
+#: Defaults that differ for one model on one task (over ``TASK_DEFAULTS``).
+MODEL_DEFAULTS = {
+    ("digits", "cnn"): {"lr": 0.003},
+    ("chars", "transformer"): {"hidden": 128, "layers": 2, "lr": 0.002},
+}
+#: The models each task trains.
+TASK_MODELS = {
+    "digits": ("lstm", "gru", "rnn", "cnn"),
+    "sunspots": ("lstm", "gru", "rnn"),
+    "chars": ("lstm", "gru", "rnn", "transformer"),
+}
+MODELS = ("rnn", "lstm", "gru", "cnn", "transformer")
 DEFAULT_SEED = 0
 #: Settings a resumed run takes from its config.json; giving another value on the command line is an error.
 RUN_SETTINGS = ("task", "model", "hidden", "layers", "window", "epochs", "batch_size", "lr", "seed", "max_samples")
@@ -57,9 +78,21 @@ def _defaults(key: str) -> str:
     return "default: " + ", ".join(f"{TASK_DEFAULTS[t][key]} for {t}" for t in TASK_DEFAULTS)
 
 
+def defaults_for(task: str, model: str | None = None) -> dict:
+    """The default settings of ``task`` trained with ``model`` (default: the task's default model)."""
+    base = TASK_DEFAULTS[task]
+    model = model or base["model"]
+    return {**base, "model": model, **MODEL_DEFAULTS.get((task, model), {})}
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--task", choices=sorted(TASK_DEFAULTS), default=None, help="dataset (default: digits)")
-    parser.add_argument("--model", choices=("rnn", "lstm", "gru"), default=None, help="recurrent layer (default: lstm)")
+    parser.add_argument(
+        "--model",
+        choices=MODELS,
+        default=None,
+        help="recurrent layer, cnn (digits) or transformer (chars) (default: lstm)",
+    )
     parser.add_argument("--hidden", type=int, default=None, help=f"hidden units per layer ({_defaults('hidden')})")
     parser.add_argument("--layers", type=int, default=None, help="stacked recurrent layers (default: 1)")
     parser.add_argument("--epochs", type=int, default=None, help=f"epochs in total ({_defaults('epochs')})")
@@ -68,7 +101,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--lr", type=float, default=None, help="peak learning rate of Adam, warm-up then cosine decay (default: 0.01)"
     )
     parser.add_argument(
-        "--window", type=int, default=None, help="sunspots: years of history per forecast (default: 20)"
+        "--window",
+        type=int,
+        default=None,
+        help="sunspots: years of history per forecast (default: 20); chars: characters per sequence (default: 100)",
     )
     parser.add_argument(
         "--seed",
@@ -133,7 +169,10 @@ class Task:
     metrics: Callable  # (model, x, y) -> dict of metrics, "loss" among them
     headline: Callable  # (test metrics) -> one line for the report
     input_scaling: dict  # raw input = model input * scale + shift
-    output: dict  # {"kind": "class"} or {"kind": "value", "shift": ..., "scale": ...}
+    output: dict  # {"kind": "class"}, {"kind": "value", "shift": ..., "scale": ...} or {"kind": "text"}
+    curve_metric: str  # the validation metric plotted beside the loss
+    samples: str  # what one sample is, for the opening line
+    config: dict = field(default_factory=dict)  # more entries for the run's config.json
 
     def limit(self, n: int) -> None:
         """Keep only the first ``n`` samples of each split."""
@@ -151,6 +190,9 @@ def _digits(settings: dict) -> Task:
 
     data = load_digits()
     x = (data.images / 16.0).astype(np.float32)  # (n, 8 rows, 8 pixels): 8 steps of 8 features
+    image = settings.get("model") == "cnn"
+    if image:
+        x = x[..., None]  # (n, 8, 8, 1): channels last
     y = data.target.astype(np.int64)
     x_rest, x_test, y_rest, y_test = train_test_split(x, y, test_size=0.25, random_state=0, stratify=y)
     x_train, x_val, y_train, y_val = train_test_split(x_rest, y_rest, test_size=0.1, random_state=0, stratify=y_rest)
@@ -170,7 +212,8 @@ def _digits(settings: dict) -> Task:
 
     return Task(
         "digits", x_train, y_train, x_val, y_val, x_test, y_test, 10, loss, metrics, headline,
-        {"shift": 0.0, "scale": 16.0}, {"kind": "class"},
+        {"shift": 0.0, "scale": 16.0}, {"kind": "class"}, "accuracy",
+        "8x8 images with 1 channel" if image else "sequences of 8 steps x 8 features",
     )  # fmt: skip
 
 
@@ -221,11 +264,50 @@ def _sunspots(settings: dict) -> Task:
 
     return Task(
         "sunspots", x[train], y[train], x[val], y[val], x[test], y[test], 1, loss, metrics, headline,
-        {"shift": mean, "scale": scale}, {"kind": "value", "shift": mean, "scale": scale},
+        {"shift": mean, "scale": scale}, {"kind": "value", "shift": mean, "scale": scale}, "rmse",
+        f"sequences of {w} steps x 1 feature",
     )  # fmt: skip
 
 
-TASKS = {"digits": _digits, "sunspots": _sunspots}
+#: Characters predicted at once when computing metrics (bounds the memory of evaluation).
+_EVAL_CHARS = 200_000
+
+
+def _chars(settings: dict) -> Task:
+    from ..nn.losses import logitcrossentropy
+    from . import corpus
+
+    w = settings["window"]
+    train_ids = corpus.encode(corpus.read_corpus(corpus.TRAINING_FILES))
+    held_out = corpus.encode(corpus.read_corpus(corpus.HELD_OUT_FILES))
+    cut = len(train_ids) - len(train_ids) // 20
+    x_train, y_train = corpus.windows(train_ids[:cut], w)
+    x_val, y_val = corpus.windows(train_ids[cut:], w)
+    x_test, y_test = corpus.windows(held_out, w)
+
+    def loss(model, x, y):
+        return logitcrossentropy(model(x), y)
+
+    def metrics(model, x, y):
+        rows = max(_EVAL_CHARS // x.shape[1], 1)
+        total = sum(
+            float(logitcrossentropy(model(x[i : i + rows]), y[i : i + rows], agg="sum")) for i in range(0, len(x), rows)
+        )
+        nats = total / y.size
+        return {"loss": nats, "bits_per_char": nats / np.log(2)}
+
+    def headline(m):
+        return f"test {m['bits_per_char']:.3f} bits per character (held-out files)  test loss {m['loss']:.4f}"
+
+    return Task(
+        "chars", x_train, y_train, x_val, y_val, x_test, y_test, len(corpus.VOCABULARY), loss, metrics, headline,
+        {}, {"kind": "text"}, "bits_per_char", f"windows of {w} characters",
+        {"vocabulary": corpus.VOCABULARY, "training_files": list(corpus.TRAINING_FILES),
+         "held_out_files": list(corpus.HELD_OUT_FILES)},
+    )  # fmt: skip
+
+
+TASKS = {"digits": _digits, "sunspots": _sunspots, "chars": _chars}
 
 
 def load_task(settings: dict) -> Task:
@@ -238,14 +320,18 @@ def load_task(settings: dict) -> Task:
 
 def model_config(settings: dict, task: Task) -> dict:
     """``settings`` plus what ``zymo.models.build`` and ``zymo.load_run`` need: sizes, input and output scaling."""
-    steps, features = task.x_train.shape[1], task.x_train.shape[2]
+    shape = [int(n) for n in task.x_train.shape[1:]]
+    spec = {"shape": shape, **task.input_scaling}
+    if len(shape) == 2:
+        spec = {"steps": shape[0], "features": shape[1], **spec}
     return {
         **settings,
-        "features": int(features),
+        "features": shape[-1],
         "outputs": task.outputs,
         "dtype": str(task.x_train.dtype),
-        "input": {"steps": int(steps), "features": int(features), **task.input_scaling},
+        "input": spec,
         "output": task.output,
+        **task.config,
     }
 
 
@@ -262,6 +348,13 @@ def _check_values(settings: dict) -> None:
     for k in ("hidden", "layers", "epochs", "batch_size", "window"):
         if settings[k] < 1:
             raise UsageError(f"{_option(k)} must be at least 1, got {settings[k]}")
+    task, model = settings["task"], settings["model"]
+    if model not in TASK_MODELS[task]:
+        raise UsageError(f"--model {model} does not fit --task {task}; it trains {', '.join(TASK_MODELS[task])}")
+    if task == "chars" and model == "transformer" and settings["hidden"] % max(settings["hidden"] // 64, 1):
+        raise UsageError(f"--hidden of a transformer must be below 64 or a multiple of 64, got {settings['hidden']}")
+    if task == "chars" and settings["window"] < 2:
+        raise UsageError(f"--window of the chars task must be at least 2 characters, got {settings['window']}")
     if settings["lr"] <= 0:
         raise UsageError(f"--lr must be positive, got {settings['lr']}")
     if settings["seed"] < 0:
@@ -273,7 +366,7 @@ def _check_values(settings: dict) -> None:
 def _new_settings(args) -> dict:
     """Task defaults, then the options given on the command line."""
     task = args.task or "digits"
-    settings = {"task": task, **TASK_DEFAULTS[task], "seed": DEFAULT_SEED, "max_samples": None}
+    settings = {"task": task, **defaults_for(task, args.model), "seed": DEFAULT_SEED, "max_samples": None}
     settings.update(_given(args))
     _check_values(settings)
     return settings
@@ -283,7 +376,13 @@ def _command(settings: dict, epochs: int) -> str:
     parts = ["python -m zymo train"]
     for k in RUN_SETTINGS:
         value = epochs if k == "epochs" else settings.get(k)
-        default = {"seed": DEFAULT_SEED, "max_samples": None, **TASK_DEFAULTS[settings["task"]], "task": "digits"}
+        default = {
+            "seed": DEFAULT_SEED,
+            "max_samples": None,
+            **defaults_for(settings["task"], settings["model"]),
+            "model": TASK_DEFAULTS[settings["task"]]["model"],
+            "task": "digits",
+        }
         if value is not None and (value != default.get(k) or k == "epochs"):
             parts += [_option(k), shlex.quote(str(value))]
     return " ".join(parts + ["--out", "NEW_FOLDER"])
@@ -314,7 +413,8 @@ def _resumed_settings(args, checkpoint: Path) -> tuple[dict, int]:
         raise UsageError(f"--resume: {config_path} is not valid JSON ({e})") from None
     if saved.get("task") not in TASK_DEFAULTS:
         raise UsageError(f"--resume: {config_path} names no known task ({saved.get('task')!r})")
-    settings = {"task": saved["task"], **TASK_DEFAULTS[saved["task"]], "seed": DEFAULT_SEED, "max_samples": None}
+    defaults = defaults_for(saved["task"], saved.get("model"))
+    settings = {"task": saved["task"], **defaults, "seed": DEFAULT_SEED, "max_samples": None}
     settings.update({k: saved[k] for k in RUN_SETTINGS if k in saved})
     given = _given(args)
     if "epochs" in given and given["epochs"] != settings["epochs"]:
@@ -370,7 +470,7 @@ def _output_folder(args, resume: Path | None) -> Path:
 
 
 # --- output -------------------------------------------------------------------------------------
-def _plot(path: Path, history, settings: dict, steps_per_epoch: int) -> None:
+def _plot(path: Path, history, settings: dict, steps_per_epoch: int, metric: str) -> None:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -386,13 +486,12 @@ def _plot(path: Path, history, settings: dict, steps_per_epoch: int) -> None:
     ax.set_yscale("log")
     ax.legend()
     ax.set_title(f"{settings['task']}: {settings['model'].upper()} {settings['hidden']} x {settings['layers']}")
-    metric = "accuracy" if settings["task"] == "digits" else "rmse"
     ax2.plot(history["epoch"], history[f"val_{metric}"], "o-", color="C3", label=f"validation {metric}")
     if metric == "rmse":
         ax2.axhline(history["val_persistence_rmse"][-1], color="gray", ls="--", label="persistence forecast")
         ax2.legend()
     ax2.set_xlabel("epoch")
-    ax2.set_ylabel(f"validation {metric}")
+    ax2.set_ylabel(f"validation {metric.replace('_', ' ')}")
     ax2.grid(alpha=0.3)
     fig.tight_layout()
     buffer = io.BytesIO()
@@ -530,7 +629,7 @@ def _run(args) -> int:
 def _announce(show, task, model, out: Path, resumed: str) -> None:
     """The task's and the model's summary lines."""
     show(f"task {task.name}: {len(task.x_train)} training, {len(task.x_val)} validation and {len(task.x_test)} "
-          f"test sequences of {task.x_train.shape[1]} steps x {task.x_train.shape[2]} features")  # fmt: skip
+          f"test samples: {task.samples}")  # fmt: skip
     show(f"model {model!r}, {model.num_parameters()} parameters; output in {out}{resumed}")
 
 
@@ -598,7 +697,7 @@ def _report(out: Path, task, model, history, state, settings: dict, steps_per_ep
     final = history.epochs[-1]
     model.eval()
     test = task.metrics(model, task.x_test, task.y_test)
-    _plot(out / CURVE, history, settings, steps_per_epoch)
+    _plot(out / CURVE, history, settings, steps_per_epoch, task.curve_metric)
     report = {
         **settings,
         "epochs_run": len(history.epochs),
