@@ -13,13 +13,14 @@ import math
 
 import numpy as np
 
-from .._rules.helpers import dtype_of, shape_of
+from .._rules.helpers import shape_of
 from ..core.errors import ShapeError, ZymoError, user_location
 from ..seeding import generator_or_default
 from . import init as _init
 from ._attention import Workspace, attention, attention_weights
 from .layers import Dropout
 from .module import Module
+from .precision import cast_input
 
 __all__ = ["MultiHeadAttention", "TorchMultiheadAttention"]
 
@@ -164,9 +165,11 @@ class MultiHeadAttention(Module):
     def __call__(
         self, query, key=None, value=None, *, attend_mask=None, key_mask=None, causal=False, return_weights=False
     ):
-        key = query if key is None else key
-        value = key if value is None else value
-        bias = self._bias(shape_of(query), shape_of(key), attend_mask, key_mask, dtype_of(query))
+        dtype = self.q_weight.dtype
+        query = cast_input(self, query, dtype)
+        key = query if key is None else cast_input(self, key, dtype)
+        value = key if value is None else cast_input(self, value, dtype)
+        bias = self._bias(shape_of(query), shape_of(key), attend_mask, key_mask, dtype)
         out, weights = self.attend(query, key, value, bias, causal, return_weights)
         return (out, weights) if return_weights else out
 
@@ -244,11 +247,13 @@ class TorchMultiheadAttention(Module):
                 raise ShapeError(
                     f"{self!r} expects a batched {name} of rank 3, got shape {shape_of(a)} (at {user_location()})"
                 )
+        mha = self.attention
+        dtype = mha.q_weight.dtype
+        query, key, value = (cast_input(self, a, dtype) for a in (query, key, value))
         if not self.batch_first:
             query, key, value = (np.swapaxes(a, 0, 1) for a in (query, key, value))
-        mha = self.attention
         (b, tq, _), tk = shape_of(query), shape_of(key)[1]
-        bias = torch_attention_bias(attn_mask, key_padding_mask, b, mha.num_heads, tq, tk, dtype_of(query), f"{self!r}")
+        bias = torch_attention_bias(attn_mask, key_padding_mask, b, mha.num_heads, tq, tk, dtype, f"{self!r}")
         causal = bool(is_causal) and attn_mask is None
         out, weights = mha.attend(query, key, value, bias, causal, need_weights)
         if not self.batch_first:

@@ -9,6 +9,7 @@ from ..core.errors import ShapeError, ZymoError, user_location
 from . import init as _init
 from .layers import _normalized_shape, normalize_p
 from .module import Module
+from .precision import cast_input
 
 __all__ = ["GroupNorm", "InstanceNorm", "RMSNorm"]
 
@@ -50,6 +51,8 @@ class GroupNorm(Module):
 
     def __call__(self, x):
         shape = _check_channels(self, x, self.channels, 2)
+        if self.weight is not None:
+            x = cast_input(self, x, self.weight.dtype)
         g = self.groups
         xg = np.reshape(x, shape[:-1] + (g, self.channels // g))
         axes = tuple(range(1, len(shape) - 1)) + (len(shape),)
@@ -85,6 +88,8 @@ class InstanceNorm(Module):
 
     def __call__(self, x):
         shape = _check_channels(self, x, self.channels, 3)
+        if self.weight is not None:
+            x = cast_input(self, x, self.weight.dtype)
         y = normalize_p(x, axes=tuple(range(1, len(shape) - 1)), eps=self.eps)
         if self.weight is not None:
             y = y * self.weight + self.bias
@@ -121,6 +126,8 @@ class RMSNorm(Module):
                 f"{self!r} expects trailing axes of shape {self.shape}, got an input of shape {shape} "
                 f"(at {user_location()})"
             )
+        if self.weight is not None:
+            x = cast_input(self, x, self.weight.dtype)
         dt = dtype_of(x)
         eps = np.finfo(dt).eps if self.eps is None else self.eps
         ms = np.mean(x * x, axis=tuple(range(-n, 0)), keepdims=True)

@@ -15,6 +15,7 @@ from .activations import relu
 from .attention import MultiHeadAttention, torch_attention_bias
 from .layers import Dense, Dropout, LayerNorm
 from .module import Module, _layout, describe
+from .precision import cast_input
 
 __all__ = [
     "TransformerEncoderLayer",
@@ -106,6 +107,7 @@ class TransformerEncoderLayer(Module):
         return self.norm2(x + self._ff(x))
 
     def __call__(self, x, *, attend_mask=None, key_mask=None, causal: bool = False):
+        x = cast_input(self, x, self.self_attn.q_weight.dtype)
         shape = shape_of(x)
         if len(shape) != 3:
             return self.encode(x, None, causal)  # raises the shape error
@@ -141,10 +143,12 @@ class TorchTransformerEncoderLayer(Module):
         self.batch_first = bool(batch_first)
 
     def __call__(self, src, src_mask=None, src_key_padding_mask=None, is_causal: bool = False):
+        dtype = self.layer.self_attn.q_weight.dtype
+        src = cast_input(self, src, dtype)
         x = src if self.batch_first else np.swapaxes(src, 0, 1)
         b, t, _ = shape_of(x) if len(shape_of(x)) == 3 else (0, 0, 0)
         heads = self.layer.self_attn.num_heads
-        bias = torch_attention_bias(src_mask, src_key_padding_mask, b, heads, t, t, dtype_of(x), f"{self!r}")
+        bias = torch_attention_bias(src_mask, src_key_padding_mask, b, heads, t, t, dtype, f"{self!r}")
         y = self.layer.encode(x, bias, bool(is_causal) and src_mask is None)
         return y if self.batch_first else np.swapaxes(y, 0, 1)
 
