@@ -46,6 +46,9 @@ def _matmul_vjp_a(g, ans, a, b):
         return unbroadcast(np.expand_dims(g, -1) * b, a)
     if na == 1:
         return unbroadcast(np.matmul(b, np.expand_dims(g, -1))[..., 0], a)
+    if nb == 2:  # a stack of rows times one matrix: one matrix product over all rows, not one per matrix
+        gs = shape_of(g)
+        return np.reshape(np.matmul(np.reshape(g, (-1, gs[-1])), _mT(b)), shape_of(a))
     return unbroadcast(np.matmul(g, _mT(b)), a)
 
 
@@ -59,6 +62,8 @@ def _matmul_vjp_b(g, ans, a, b):
         return unbroadcast(np.expand_dims(a, -1) * np.expand_dims(g, -2), b)
     if nb == 1:
         return unbroadcast(np.matmul(np.expand_dims(g, -2), a)[..., 0, :], b)
+    if nb == 2:  # the sum over the stack of a.T @ g is one product of all rows: (rows, k).T @ (rows, n)
+        return np.matmul(_mT(np.reshape(a, (-1, shape_of(a)[-1]))), np.reshape(g, (-1, shape_of(g)[-1])))
     return unbroadcast(np.matmul(_mT(a), g), b)
 
 
