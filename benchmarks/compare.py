@@ -48,7 +48,7 @@ from pathlib import Path
 
 HARNESS = Path(__file__).resolve().parent
 WORKTREE_NAMES = (".", "WORKTREE", "worktree")
-SCRIPTS_WITH_ROWS = ("overhead", "rnn_grad", "rnn_layers")  # the scripts with --serve and --json
+SCRIPTS_WITH_ROWS = ("overhead", "rnn_grad", "rnn_layers", "layers")  # the scripts with --serve and --json
 QUICK = (
     "overhead --engines zymo.jit",
     "rnn_grad --cases style1 style4 RNN LSTM GRU --sizes small middle --engines zymo.jit",

@@ -6,9 +6,11 @@ and PyTorch eager (channels first, ``backward``) timed in turns in one process
 with the same thread settings. The ratio is zymo / PyTorch (below 1: zymo is
 faster). Targets: conv 2-D on 32x32 images, 3->64 and 64->64 channels, batch
 64 at most 1.5x; attention at sequence 128, width 256, 8 heads, batch 32 at
-most 1.0x.
+most 1.0x. The transformer encoder layer (pre-norm, feed-forward width 1024)
+is timed at the attention case's size.
 
     python benchmarks/layers.py [--threads 2] [--quick] [--min-time 2]
+    python benchmarks/compare.py main . --bench layers --threads 2   # before/after, zymo and torch rows
 """
 
 from __future__ import annotations
@@ -55,6 +57,12 @@ def _cases(quick: bool):
             lambda tnn: tnn.MultiheadAttention(256, 8, batch_first=True),
             (ab, t, 256),
         ),
+        (
+            "transformer layer T128 d256 h8",
+            nn.testmode(nn.TransformerEncoderLayer(256, 8, 1024, 0.0, norm_first=True)),
+            lambda tnn: tnn.TransformerEncoderLayer(256, 8, 1024, 0.0, batch_first=True, norm_first=True),
+            (ab, t, 256),
+        ),
     ]
 
 
@@ -67,8 +75,11 @@ def _zymo_step(layer, x):
     return lambda: step(layer, x)
 
 
-def _torch_step(torch, module, x, attention: bool):
-    xt = torch.tensor(np.ascontiguousarray(np.moveaxis(x, -1, 1)) if not attention else x, requires_grad=True)
+def _torch_step(torch, module, x, layer):
+    """PyTorch's step: images channels first; sequences batch first as they are; attention as self-attention."""
+    attention = isinstance(layer, nn.MultiHeadAttention)
+    sequence = attention or isinstance(layer, nn.TransformerEncoderLayer)
+    xt = torch.tensor(np.ascontiguousarray(np.moveaxis(x, -1, 1)) if not sequence else x, requires_grad=True)
 
     def step():
         module.zero_grad(set_to_none=True)
@@ -84,15 +95,25 @@ def main(argv=None) -> None:
     parser.add_argument("--threads", type=int, default=2, help="threads for both engines")
     parser.add_argument("--quick", action="store_true", help="small shapes (a smoke run)")
     parser.add_argument("--min-time", type=float, default=2.0, help="seconds of timing per case")
+    parser.add_argument("--serve", action="store_true", help="answer timing requests on stdin (used by compare.py)")
     args = parser.parse_args(argv)
     _common.limit_threads(args.threads)
     torch = _common.optional("torch")
+    if args.serve:
+        calls = {}
+        for name, layer, make_torch, shape in _cases(args.quick):
+            x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+            calls[f"{name} zymo"] = _zymo_step(layer, x)
+            if torch is not None:
+                calls[f"{name} torch"] = _torch_step(torch, make_torch(torch.nn), x, layer)
+        _common.serve(calls, args.threads)
+        return
     rows = []
     for name, layer, make_torch, shape in _cases(args.quick):
         x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
         fns = {"zymo": _zymo_step(layer, x)}
         if torch is not None:
-            fns["torch"] = _torch_step(torch, make_torch(torch.nn), x, isinstance(layer, nn.MultiHeadAttention))
+            fns["torch"] = _torch_step(torch, make_torch(torch.nn), x, layer)
         t = _common.interleaved_timings(fns, min_time=args.min_time, min_reps=3)
         tt = t.get("torch")
         rows.append(
