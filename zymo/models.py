@@ -188,6 +188,14 @@ class CharLanguageModel(Module):
     def __call__(self, ids):
         return self.head(self._features(ids, None)[0])
 
+    def logits(self, ids, state=None):
+        """Next-token logits ``(batch, time, vocab)`` for ``ids`` read on from ``state``, and the state after them.
+
+        The state is a recurrent model's state (``None``: the initial one); a transformer's is always ``None``.
+        """
+        features, state = self._features(ids, state)
+        return self.head(features), state
+
     def next_logits(self, ids, state=None):
         """Logits ``(batch, vocab)`` of the token after ``ids`` ``(batch, time)``, and the state to continue from.
 

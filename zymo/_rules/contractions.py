@@ -36,6 +36,12 @@ def _mT(x):
 
 
 # --- matmul ----------------------------------------------------------------------
+def _rows(x):
+    """``x`` ``(..., n)`` as one matrix ``(rows, n)`` (spelled out: ``-1`` cannot size an empty array)."""
+    shape = shape_of(x)
+    return np.reshape(x, (int(np.prod(shape[:-1])), shape[-1]))
+
+
 def _matmul_vjp_a(g, ans, a, b):
     if type(a) is np.ndarray and type(b) is np.ndarray and a.ndim == 2 and b.ndim == 2:
         return g @ b.T  # the common case: no broadcasting to undo
@@ -46,9 +52,8 @@ def _matmul_vjp_a(g, ans, a, b):
         return unbroadcast(np.expand_dims(g, -1) * b, a)
     if na == 1:
         return unbroadcast(np.matmul(b, np.expand_dims(g, -1))[..., 0], a)
-    if nb == 2:  # a stack of rows times one matrix: one matrix product over all rows, not one per matrix
-        gs = shape_of(g)
-        return np.reshape(np.matmul(np.reshape(g, (-1, gs[-1])), _mT(b)), shape_of(a))
+    if nb == 2 and na > 2:  # a stack of matrices times one matrix: one matrix product over all rows
+        return np.reshape(np.matmul(_rows(g), _mT(b)), shape_of(a))
     return unbroadcast(np.matmul(g, _mT(b)), a)
 
 
@@ -62,8 +67,8 @@ def _matmul_vjp_b(g, ans, a, b):
         return unbroadcast(np.expand_dims(a, -1) * np.expand_dims(g, -2), b)
     if nb == 1:
         return unbroadcast(np.matmul(np.expand_dims(g, -2), a)[..., 0, :], b)
-    if nb == 2:  # the sum over the stack of a.T @ g is one product of all rows: (rows, k).T @ (rows, n)
-        return np.matmul(_mT(np.reshape(a, (-1, shape_of(a)[-1]))), np.reshape(g, (-1, shape_of(g)[-1])))
+    if nb == 2 and na > 2:  # the sum over the stack of a.T @ g is one product: (rows, k).T @ (rows, n)
+        return np.matmul(_mT(_rows(a)), _rows(g))
     return unbroadcast(np.matmul(_mT(a), g), b)
 
 
