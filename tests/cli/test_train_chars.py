@@ -114,3 +114,26 @@ def test_interrupted_chars_run_resumes_to_the_uninterrupted_result(tmp_path, mon
     straight, cut = (load_file(str(tmp_path / name / "model.safetensors")) for name in ("straight", "cut"))
     weights = [k for k in straight if k.startswith("model/")]
     assert weights and all(np.array_equal(straight[k], cut[k]) for k in weights)
+
+
+def test_recurrent_model_is_scored_on_long_stretches_of_text_and_a_transformer_window_by_window():
+    from zymo import models
+    from zymo.nn.losses import logitcrossentropy
+
+    ids = np.random.default_rng(0).integers(0, 7, 16 * 3 * 5 + 2 * 5 + 1)
+    x, y = corpus.windows(ids, 5)  # 50 windows: 16 stretches of 3, and 2 left over
+    config = {"vocabulary": "abcdefg", "hidden": 8, "window": 5}
+    lstm = models.build({"model": "lstm", **config}, np.random.default_rng(1))
+    stretches = ids[: 16 * 15 + 1]
+    expected = sum(
+        float(
+            logitcrossentropy(
+                lstm(stretches[None, k * 15 : (k + 1) * 15]), stretches[None, k * 15 + 1 : (k + 1) * 15 + 1], agg="sum"
+            )
+        )
+        for k in range(16)
+    ) + float(logitcrossentropy(lstm(x[48:]), y[48:], agg="sum"))
+    assert train_cli._text_nats(lstm, x, y) == pytest.approx(expected, rel=1e-5)
+    transformer = models.build({"model": "transformer", **config}, np.random.default_rng(1))
+    fresh = float(logitcrossentropy(transformer(x), y, agg="sum"))
+    assert train_cli._text_nats(transformer, x, y) == pytest.approx(fresh, rel=1e-5)
