@@ -141,3 +141,26 @@ def test_nan_extreme_of_all_nan_entries_is_a_scalar_where_no_axis_is_left_as_in_
         want = getattr(np, name)(x, axis=0)
     got, _ = zymo.vjp(lambda a: getattr(znp, name)(a, axis=0), x)
     assert type(got) is type(want) is np.float64 and np.isnan(got)
+
+
+@pytest.mark.parametrize(
+    "name, keywords",
+    [
+        ("nansum", {"where": np.array([True, False, True])}),
+        ("nanprod", {"initial": 2.0}),
+        ("nanmax", {"where": np.array([True, False, True]), "initial": -1.0}),
+        ("nanmean", {"where": np.array([True, False, True])}),
+        ("nanvar", {"mean": np.array(1.0)}),
+        ("nanstd", {"correction": 1}),
+        ("nancumsum", {"out": np.zeros(3)}),
+    ],
+)
+def test_nan_reductions_refuse_keywords_they_would_otherwise_ignore(name, keywords):
+    x = np.array([2.0, np.nan, 3.0])
+
+    def loss(a):
+        return np.sum(getattr(np, name)(a, **keywords))
+
+    with pytest.raises(zymo.UnsupportedOperationError, match=f"numpy.{name} with .*test_statistics.py"):
+        zymo.grad(loss)(x)
+    getattr(np, name)(x, **keywords)  # plain NumPy takes them

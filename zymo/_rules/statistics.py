@@ -294,6 +294,19 @@ def _nan_mask(a):
     return np.isnan(x) if np.asarray(x).dtype.kind in "fc" else np.zeros(np.shape(x), bool)
 
 
+def _refuse_unhandled(name: str, out: Any, kwargs: dict) -> None:
+    """The NaN-ignoring rules compute without ``out=``, ``where=``, ``initial=``, ``mean=`` or
+    ``correction=``: refuse them loudly rather than return a result that ignores them."""
+    given = (["out"] if out is not None else []) + sorted(kwargs)
+    if given:
+        keywords = ", ".join(f"{k}=" for k in given)
+        raise unsupported(
+            f"numpy.{name} with {keywords} on traced values",
+            f"leave {keywords} out: mask entries by making them NaN first, e.g. "
+            f"np.{name}(np.where(mask, x, np.nan)), and assign the result instead of passing out=",
+        )
+
+
 def _nan_reduction(name, reduce, fill, doc_example):
     func = getattr(np, name)
 
@@ -308,6 +321,7 @@ def _nan_reduction(name, reduce, fill, doc_example):
         a = _array_like(a)
         if not has_tracer([a]):
             return func(a, axis=axis, dtype=dtype, out=out, keepdims=keepdims, **kwargs)
+        _refuse_unhandled(name, out, kwargs)
         mask = _nan_mask(a)
         # NumPy reduces a copy (NaN replaced): its layout, not the input's, orders the additions
         a = znp.array(a, copy=True)
@@ -340,6 +354,7 @@ def _cumulative(name, accumulate, fill):
         a = _array_like(a)
         if not has_tracer([a]):
             return func(a, axis=axis, dtype=dtype, out=out)
+        _refuse_unhandled(name, out, {})
         mask = _nan_mask(a)
         return accumulate(np.where(mask, fill, a) if mask.any() else a, axis=axis, dtype=dtype)
 
@@ -367,6 +382,7 @@ def _nan_extreme(name, reduce, fill):
         a = _array_like(a)
         if not has_tracer([a]):
             return func(a, axis=axis, out=out, keepdims=keepdims, **kwargs)
+        _refuse_unhandled(name, out, kwargs)
         mask = _nan_mask(a)
         extra = {"keepdims": keepdims} if keepdims else {}
         if not mask.any():
@@ -407,6 +423,7 @@ def nanmean(
     a = _array_like(a)
     if not has_tracer([a]):
         return np.nanmean(a, axis=axis, dtype=dtype, out=out, keepdims=keepdims, **kwargs)
+    _refuse_unhandled("nanmean", out, kwargs)
     mask = _nan_mask(a)
     extra = {"keepdims": keepdims} if keepdims else {}
     if not mask.any():
@@ -454,6 +471,7 @@ def nanvar(
     a = _array_like(a)
     if not has_tracer([a]):
         return np.nanvar(a, axis=axis, dtype=dtype, out=out, ddof=ddof, keepdims=keepdims, **kwargs)
+    _refuse_unhandled("nanvar", out, kwargs)
     return _nanvar(a, axis, dtype, ddof, keepdims)
 
 
@@ -477,6 +495,7 @@ def nanstd(
     a = _array_like(a)
     if not has_tracer([a]):
         return np.nanstd(a, axis=axis, dtype=dtype, out=out, ddof=ddof, keepdims=keepdims, **kwargs)
+    _refuse_unhandled("nanstd", out, kwargs)
     if not _nan_mask(a).any():
         extra = {"keepdims": keepdims} if keepdims else {}
         return znp.std(a, axis=axis, dtype=dtype, ddof=ddof, **extra)
