@@ -234,6 +234,14 @@ _SELECT = Primitive(lambda: None, "custom_vjp output")
 _SELECT.vjp = (_select_rule,)
 
 
+def _stand_in_unsaved(prim, vals: list) -> None:
+    """Replace the arguments of a variadic ``prim`` that its rules do not read by ``Absent`` stand-ins."""
+    saves = prim.saves
+    for k, v in enumerate(vals):
+        if (type(v) is np.ndarray or type(v) is Tracer) and k not in saves:
+            vals[k] = _absent(v, prim, k)
+
+
 class ReverseTrace(Trace):
     """One ``grad``/``vjp`` call: records a tape of the primitives applied to its tracers."""
 
@@ -294,17 +302,11 @@ class ReverseTrace(Trace):
         to = type(out)
         if to is np.ndarray:
             if out.dtype.kind not in "fc":
-                if out.dtype.kind == "O":
-                    raise object_array_error()
-                if self.recorder is not None:
-                    self.recorder.record_guard(prim.impl, args, params, out)
-                return out
+                return self._untraced_output(prim, args, params, out)
         elif not (to is Tracer or to is float or to is complex or isinstance(out, np.inexact)) or (
             to is Tracer and out._trace is CONST and not is_inexact(out)  # a boxed foreign integer or boolean array
         ):
-            if self.recorder is not None:
-                self.recorder.record_guard(prim.impl, args, params, out)
-            return out
+            return self._untraced_output(prim, args, params, out)
         rules = prim.vjp
         if rules is None:
             raise unsupported(prim.name)
@@ -328,13 +330,7 @@ class ReverseTrace(Trace):
                     elif tv is Tracer:
                         vals[k] = Absent(v, prim, k)
         elif prim.saves is not None:
-            saves = prim.saves
-            k = 0
-            for v in vals:
-                tv = type(v)
-                if (tv is np.ndarray or tv is Tracer) and k not in saves:
-                    vals[k] = _absent(v, prim, k)
-                k += 1
+            _stand_in_unsaved(prim, vals)
         rec = _new_object(Record)  # Record(prim, parents, vals, out, params), without the call, on this hot path
         rec.prim = prim
         rec.parents = parents
@@ -365,6 +361,15 @@ class ReverseTrace(Trace):
         res._view = None
         res._own = False
         return res
+
+    def _untraced_output(self, prim, args, params, out):
+        """An output that carries no derivative (integers, booleans, objects): returned as it is, and noted as read
+        by Python for an active ``zymo.jit`` recording."""
+        if type(out) is np.ndarray and out.dtype.kind == "O":
+            raise object_array_error()
+        if self.recorder is not None:
+            self.recorder.record_guard(prim.impl, args, params, out)
+        return out
 
     def process_custom(self, fn, args):
         """One record whose saved values are ``fn``'s residuals (and one selector record per output leaf).
@@ -524,16 +529,9 @@ def backward(trace: ReverseTrace, seeds, keep: Sequence[int], retain: bool = Fal
     With ``retain=False`` the tape is consumed as it goes.
     """
     tape = trace.tape
-    n = len(tape)
-    grads: list = [None] * n
-    owned = [False] * n
-    start = -1
-    for node, g in seeds:
-        if type(g) is not np.ndarray and is_foreign(g):
-            g = new_tracer(g, CONST, None)
-        accumulate(grads, owned, node, g, False)
-        if node > start:
-            start = node
+    grads: list = [None] * len(tape)
+    owned = [False] * len(tape)
+    start = _seed(grads, owned, seeds)
     keep_set = set(keep)
     ndarray = np.ndarray
     for i in range(start, -1, -1):
@@ -604,22 +602,44 @@ def backward(trace: ReverseTrace, seeds, keep: Sequence[int], retain: bool = Fal
                 else:
                     accumulate(grads, owned, p, gj, gown)
         else:
-            gs = rules(g, ans, *vals, **params)
-            for j, p in enumerate(parents):
-                if p >= 0 and gs[j] is not None:
-                    accumulate(grads, owned, p, gs[j], False)
+            _apply_joint_rule(grads, owned, rules, g, ans, parents, vals, params)
         if not retain:
             # The copy-on-write registry may still hold the list and the record: empty both (``rec.clear()``,
             # inlined; the registry skips records whose ``prim`` is ``None``).
             vals.clear()
             rec.prim = rec.out = rec.params = None
             tape[i] = None
+    return _handed_over(grads, owned, keep)
+
+
+def _seed(grads: list, owned: list, seeds) -> int:
+    """Put the cotangents ``seeds`` (pairs ``(node, g)``) in place; the highest node seeded (``-1``: none)."""
+    start = -1
+    for node, g in seeds:
+        if type(g) is not np.ndarray and is_foreign(g):
+            g = new_tracer(g, CONST, None)
+        accumulate(grads, owned, node, g, False)
+        if node > start:
+            start = node
+    return start
+
+
+def _apply_joint_rule(grads, owned, rule, g, ans, parents, vals, params) -> None:
+    """Accumulate the cotangents of a rule that gives every argument's at once (``defvjp_all``)."""
+    gs = rule(g, ans, *vals, **params)
+    for j, p in enumerate(parents):
+        if p >= 0 and gs[j] is not None:
+            accumulate(grads, owned, p, gs[j], False)
+
+
+def _handed_over(grads: list, owned: list, keep) -> list:
+    """The gradients of the nodes ``keep``, dense, and the caller's own: contiguous, writeable, shared with nothing."""
     out = []
     for k in keep:
         g = grads[k]
         if type(g) is Scatter:
             g = g.dense()
-        elif type(g) is ndarray and not (owned[k] and g.flags.writeable and g.flags.c_contiguous):
+        elif type(g) is np.ndarray and not (owned[k] and g.flags.writeable and g.flags.c_contiguous):
             g = np.array(g, order="C")  # the caller's own contiguous copy, never a view of engine state
         grads[k] = None
         owned[k] = False
