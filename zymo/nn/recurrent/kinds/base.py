@@ -38,6 +38,26 @@ def weight_grad(dz: np.ndarray, v: np.ndarray) -> np.ndarray:
     return np.outer(dz, v)
 
 
+def store_state(Hs: np.ndarray, t: int, h: np.ndarray, hn: np.ndarray, masks) -> None:
+    """``Hs[t + 1] = hn``; where ``masks[t]`` is false the step is padding: the state stays ``h`` and
+    ``hn`` (the step's output) becomes zero."""
+    if masks is None:
+        Hs[t + 1] = hn
+        return
+    m = masks[t]
+    np.copyto(Hs[t + 1], h)
+    np.copyto(Hs[t + 1], hn, where=m)
+    hn *= m
+
+
+def step_cotangent(dh: np.ndarray, dY, t: int, dhrec: np.ndarray) -> None:
+    """``dh``: the cotangent of step ``t``'s state, from the output (``dY``, if any) and the next step."""
+    if dY is not None:
+        np.add(dY[t], dhrec, out=dh)
+    else:
+        np.copyto(dh, dhrec)
+
+
 def bias_grad(dz: np.ndarray) -> np.ndarray:
     """Gradient of a bias added to a product whose gradient is ``dz``."""
     return dz.sum(axis=0) if dz.ndim == 2 else dz

@@ -18,7 +18,7 @@ import numpy as np
 
 from .._scratch import give, take
 from ._activations import sigmoid, sigmoid_
-from .base import CellKind, Saved, bias_grad, sum_to, weight_grad
+from .base import CellKind, Saved, bias_grad, step_cotangent, store_state, sum_to, weight_grad
 
 __all__ = ["GRU_KIND", "GRU3_KIND"]
 
@@ -80,13 +80,7 @@ class _GatedRecurrentUnit(CellKind):
             np.subtract(h, n, out=hn)
             hn *= z
             hn += n
-            if masks is not None:
-                m = masks[t]
-                np.copyto(Hs[t + 1], h)
-                np.copyto(Hs[t + 1], hn, where=m)
-                hn *= m
-            else:
-                Hs[t + 1] = hn
+            store_state(Hs, t, h, hn, masks)
         hT = Hs[T].copy()
         if saved is not None:
             saved.A, saved.Hs, saved.aux, saved.mask = A, Hs, aux, masks
@@ -109,10 +103,7 @@ class _GatedRecurrentUnit(CellKind):
         Q, R, temps = self._factors(A, Hs[:T], aux)
         work = self._backward_work(Wh, (T, B, GH), dt)
         for t in range(T - 1, -1, -1):
-            if dY is not None:
-                np.add(dY[t], dhrec, out=dh)
-            else:
-                np.copyto(dh, dhrec)
+            step_cotangent(dh, dY, t, dhrec)
             if masks is not None:
                 m = masks[t]
                 keep = np.where(m, 0, dhrec)  # what skips a padded step

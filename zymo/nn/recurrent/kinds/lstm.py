@@ -18,7 +18,7 @@ import numpy as np
 
 from .._scratch import give, take
 from ._activations import sigmoid, sigmoid_
-from .base import CellKind, Saved, bias_grad, sum_to, weight_grad
+from .base import CellKind, Saved, bias_grad, step_cotangent, sum_to, weight_grad
 
 __all__ = ["LSTM_KIND"]
 
@@ -145,10 +145,7 @@ def _sequence_backward(s, X, Wi, Wh, b, dY, dhT, dcT, need_x=True):
     dh = np.empty((B, H), dt)
     dc = np.empty((B, H), dt)
     for t in range(T - 1, -1, -1):
-        if dY is not None:
-            np.add(dY[t], dhrec, out=dh)
-        else:
-            np.copyto(dh, dhrec)
+        step_cotangent(dh, dY, t, dhrec)
         if masks is not None:
             m = masks[t]
             keep_h, keep_c = np.where(m, 0, dhrec), np.where(m, 0, dcarry)

@@ -13,7 +13,7 @@ import numpy as np
 
 from .._scratch import give, take
 from ._activations import IN_PLACE, REFERENCE
-from .base import CellKind, Saved, bias_grad, sum_to, weight_grad
+from .base import CellKind, Saved, bias_grad, step_cotangent, store_state, sum_to, weight_grad
 
 __all__ = ["RNN_KIND"]
 
@@ -68,13 +68,7 @@ class _Elman(CellKind):
             a += hp
             act_(a)
             hn[...] = a
-            if masks is not None:
-                m = masks[t]
-                np.copyto(Hs[t + 1], h)
-                np.copyto(Hs[t + 1], hn, where=m)
-                hn *= m
-            else:
-                Hs[t + 1] = hn
+            store_state(Hs, t, h, hn, masks)
         hT = Hs[T].copy()
         if saved is not None:
             saved.A, saved.Hs, saved.mask = A, Hs, masks
@@ -96,10 +90,7 @@ class _Elman(CellKind):
         D.fill(1)
         IN_PLACE[s.act][1](D, A)  # act' from the activation's output
         for t in range(T - 1, -1, -1):
-            if dY is not None:
-                np.add(dY[t], dhrec, out=dh)
-            else:
-                np.copyto(dh, dhrec)
+            step_cotangent(dh, dY, t, dhrec)
             if masks is not None:
                 m = masks[t]
                 keep = np.where(m, 0, dhrec)  # what skips a padded step
