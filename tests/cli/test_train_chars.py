@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pytest
 
+from tests.cli.interruption import train_until_second_evaluation
 from zymo.__main__ import main
 from zymo.cli import corpus
 from zymo.cli import train as train_cli
@@ -91,25 +92,7 @@ def test_interrupted_chars_run_resumes_to_the_uninterrupted_result(tmp_path, mon
 
     args = ["train", *QUICK, "--hidden", "16", "--epochs", "3"]
     assert main([*args, "--out", str(tmp_path / "straight")]) == 0
-    make_chars = train_cli.TASKS["chars"]
-    calls = []
-
-    def interrupted_on_second_evaluation(settings):
-        task = make_chars(settings)
-        metrics = task.metrics
-
-        def stop_at_epoch_two(model, x, y):
-            calls.append(1)
-            if len(calls) == 2:
-                raise KeyboardInterrupt
-            return metrics(model, x, y)
-
-        task.metrics = stop_at_epoch_two
-        return task
-
-    monkeypatch.setitem(train_cli.TASKS, "chars", interrupted_on_second_evaluation)
-    assert main([*args, "--out", str(tmp_path / "cut")]) == 130
-    monkeypatch.setitem(train_cli.TASKS, "chars", make_chars)
+    assert train_until_second_evaluation(monkeypatch, "chars", [*args, "--out", str(tmp_path / "cut")]) == 130
     assert main(["train", "--no-progress", "--resume", str(tmp_path / "cut" / "model.safetensors")]) == 0
     straight, cut = (load_file(str(tmp_path / name / "model.safetensors")) for name in ("straight", "cut"))
     weights = [k for k in straight if k.startswith("model/")]

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from safetensors.numpy import load_file
 
+from tests.cli.interruption import train_until_second_evaluation
 from zymo.__main__ import main
 from zymo.cli import train as train_cli
 
@@ -54,26 +55,8 @@ def test_interrupted_run_resumes_to_the_uninterrupted_result(tmp_path, monkeypat
     args = ["train", "--epochs", "3", *QUICK]
     assert main([*args, "--out", str(tmp_path / "straight")]) == 0
 
-    make_digits = train_cli.TASKS["digits"]
-    calls = []
-
-    def interrupted_on_second_evaluation(settings):
-        task = make_digits(settings)
-        metrics = task.metrics
-
-        def stop_at_epoch_two(model, x, y):
-            calls.append(1)
-            if len(calls) == 2:
-                raise KeyboardInterrupt
-            return metrics(model, x, y)
-
-        task.metrics = stop_at_epoch_two
-        return task
-
-    monkeypatch.setitem(train_cli.TASKS, "digits", interrupted_on_second_evaluation)
-    assert main([*args, "--out", str(tmp_path / "cut")]) == 130
+    assert train_until_second_evaluation(monkeypatch, "digits", [*args, "--out", str(tmp_path / "cut")]) == 130
     assert "--resume" in capsys.readouterr().out
-    monkeypatch.setitem(train_cli.TASKS, "digits", make_digits)
 
     assert (
         main(["train", "--epochs", "3", "--no-progress", "--resume", str(tmp_path / "cut" / "model.safetensors")]) == 0
