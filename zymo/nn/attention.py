@@ -34,6 +34,14 @@ def _mask_bias(mask, dtype, allow: bool):
     return mask
 
 
+def _add_key_mask(bias, mask, where: str, name: str, hint: str, shape: tuple, dtype, allow: bool):
+    """``bias`` plus the additive form of a per-key mask of ``shape`` ``(batch, keys)``, over every head and query."""
+    if shape_of(mask) != shape:
+        raise ShapeError(f"{where}: {name} must have shape {shape}{hint}, got {shape_of(mask)} (at {user_location()})")
+    kb = np.reshape(_mask_bias(mask, dtype, allow=allow), (shape[0], 1, 1, shape[1]))
+    return kb if bias is None else bias + kb
+
+
 def _linear(x, weight, bias):
     """``x @ weight.T + bias`` on a 2-D ``x``: one matrix product each way (a 3-D ``x`` would loop over its batch)."""
     y = x @ weight.T
@@ -127,13 +135,7 @@ class MultiHeadAttention(Module):
             if len(shape) == 3:
                 bias = np.reshape(bias, (b, 1, tq, tk))
         if key_mask is not None:
-            if shape_of(key_mask) != (b, tk):
-                raise ShapeError(
-                    f"{self!r}: key_mask must have shape {(b, tk)} (batch, keys), got {shape_of(key_mask)} "
-                    f"(at {user_location()})"
-                )
-            kb = np.reshape(_mask_bias(key_mask, dtype, allow=True), (b, 1, 1, tk))
-            bias = kb if bias is None else bias + kb
+            bias = _add_key_mask(bias, key_mask, repr(self), "key_mask", " (batch, keys)", (b, tk), dtype, allow=True)
         return bias
 
     def attend(self, query, key, value, bias, causal: bool, return_weights: bool):
@@ -199,13 +201,7 @@ def torch_attention_bias(attn_mask, key_padding_mask, batch: int, heads: int, tq
         if len(shape) == 3:
             bias = np.reshape(bias, (batch, heads, tq, tk))
     if key_padding_mask is not None:
-        if shape_of(key_padding_mask) != (batch, tk):
-            raise ShapeError(
-                f"{where}: key_padding_mask must have shape {(batch, tk)}, got {shape_of(key_padding_mask)} "
-                f"(at {user_location()})"
-            )
-        kb = np.reshape(_mask_bias(key_padding_mask, dtype, allow=False), (batch, 1, 1, tk))
-        bias = kb if bias is None else bias + kb
+        bias = _add_key_mask(bias, key_padding_mask, where, "key_padding_mask", "", (batch, tk), dtype, allow=False)
     return bias
 
 
