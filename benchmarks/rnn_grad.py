@@ -2,14 +2,15 @@
 
 For acceptance styles 1 (thread the state) and 4 (grow a list, stack, mean of
 squares) with an Elman cell, and for zymo's ``RNN``/``LSTM``/``GRU`` layers
-(loss ``mean(layer(X) ** 2)``), prints the median time of one
-value-and-gradient call with respect to every parameter, input and initial
-state, the peak memory of one call (NumPy allocations, via tracemalloc;
+(loss ``mean(layer(X) ** 2)``), prints the median time of one value-and-gradient
+call with respect to every parameter, input and initial state (``zymo.jit`` both
+as recorded and with ``reorder=True``), the peak memory of one call (NumPy allocations, via tracemalloc;
 PyTorch and JAX allocate outside it), and the ratio zymo/peer. Everything is
 float32 and runs in one process under the same thread limits.
 
     python benchmarks/rnn_grad.py [--quick] [--threads 1] [--cases style1 style4 RNN LSTM GRU]
-                                  [--sizes small middle large] [--engines zymo.jit torch jax autograd numpy]
+                                  [--sizes small middle large]
+                                  [--engines zymo.jit zymo.jit.reorder torch jax autograd numpy]
                                   [--no-memory] [--json FILE]
 """
 
@@ -39,7 +40,9 @@ SIZE_NAMES = {"small": SIZES[0], "middle": SIZES[1], "large": SIZES[2]}
 QUICK_SIZES = [(3, 5, 6, 4), (16, 32, 10, 8)]
 STYLES = ("style1", "style4")
 LAYERS = ("RNN", "LSTM", "GRU")
-ENGINES = ("zymo", "zymo.jit", "torch", "jax", "autograd", "numpy")
+ENGINES = ("zymo", "zymo.jit", "zymo.jit.reorder", "torch", "jax", "autograd", "numpy")
+ZYMO_ENGINES = ENGINES[:3]
+PEERS = ENGINES[3:]
 
 
 # --- problems ------------------------------------------------------------------------------
@@ -83,19 +86,23 @@ def _primed(jitted, args):
     return lambda: jitted(*args)
 
 
-def zymo_jit_style(style):
+def zymo_jit_style(style, reorder=False):
+    """``zymo.jit`` of the style's gradient (``reorder``: products sharing a weight batched across steps)."""
     fn = style1_thread if style == "style1" else style4_concat_stack
 
     def make(p, xs, h):
         vg = zymo.value_and_grad(lambda p, xs, h: fn(elman, p, xs, h), argnums=(0, 1, 2))
-        return _primed(zymo.jit(vg), (p, xs, h))
+        return _primed(zymo.jit(vg, reorder=reorder), (p, xs, h))
 
     return make
 
 
-def zymo_jit_layer(layer, X):
-    vg = zymo.value_and_grad(lambda m, X: znp.mean(m(X) ** 2), argnums=(0, 1))
-    return _primed(zymo.jit(vg), (layer, X))
+def zymo_jit_layer(reorder=False):
+    def make(layer, X):
+        vg = zymo.value_and_grad(lambda m, X: znp.mean(m(X) ** 2), argnums=(0, 1))
+        return _primed(zymo.jit(vg, reorder=reorder), (layer, X))
+
+    return make
 
 
 # --- hand-written NumPy backpropagation (Elman; input projection hoisted into one GEMM) ------------
@@ -280,6 +287,7 @@ def case_peers(case, size, engines):
         makers = {
             "zymo": (zymo_style(case), True),
             "zymo.jit": (zymo_jit_style(case), True),
+            "zymo.jit.reorder": (zymo_jit_style(case, reorder=True), True),
             "torch": (torch_style(case), False),
             "jax": (jax_style(case), False),
             "autograd": (autograd_style(case), True),
@@ -289,7 +297,8 @@ def case_peers(case, size, engines):
         args = layer_problem(case, n_in, hidden, steps, batch)
         makers = {
             "zymo": (zymo_layer, True),
-            "zymo.jit": (zymo_jit_layer, True),
+            "zymo.jit": (zymo_jit_layer(), True),
+            "zymo.jit.reorder": (zymo_jit_layer(reorder=True), True),
             "torch": (torch_layer(case), False),
             "jax": (None, False),
             "autograd": (None, False),
@@ -319,7 +328,7 @@ def check_losses(case, size, res) -> None:
     z = res["zymo"]
     for name, r in res.items():
         if name != "zymo" and r is not None and not np.isclose(r.loss, z.loss, rtol=1e-3):
-            if case in STYLES or name in ("numpy", "zymo.jit"):
+            if case in STYLES or name in ("numpy", "zymo.jit", "zymo.jit.reorder"):
                 raise SystemExit(f"{case} {size}: {name}'s loss {r.loss} differs from zymo's {z.loss}")
 
 
@@ -378,14 +387,14 @@ def main(argv=None) -> None:
             def ms(name):
                 return None if res[name] is None else res[name].timing.wall
 
-            ratios = [_common.fmt_ratio(ms(z), ms(peer)) for z in ("zymo", "zymo.jit") for peer in ENGINES[2:]]
+            ratios = [_common.fmt_ratio(ms(z), ms(peer)) for z in ZYMO_ENGINES for peer in PEERS]
             ratio_rows.append([case, label, *ratios])
             print(f"  measured {case} {label}", file=sys.stderr, flush=True)
     print(file=out)
     header = ["case", "size", "engine", "wall ms", "cpu ms", "cpu/wall", "peak MB", "1st call"]
     print(_common.table(timing_rows, header), file=out)
     print(file=out)
-    header = ["case", "size"] + [f"{z}/{peer}" for z in ("zymo", "jit") for peer in ENGINES[2:]]
+    header = ["case", "size"] + [f"{z}/{peer}" for z in ("zymo", "jit", "reorder") for peer in PEERS]
     print(_common.table(ratio_rows, header), file=out)
     print(
         "targets (styles 1 and 4): zymo/torch <= 0.5 at the smallest size; zymo/torch <= 1.0 and zymo/numpy <= 1.3 at "

@@ -19,6 +19,7 @@ from typing import Any, Callable, NamedTuple
 
 import numpy as np
 
+from .jit_reorder import MatmulGroup, matmul_groups
 from .recording import CopyOp
 from .reverse import Scatter, accumulate
 
@@ -124,9 +125,20 @@ def _release_points(prog, reach):
     return points
 
 
-def generate(prog):
-    """Compile ``prog`` to ``run(inputs) -> (value, aux values, leaf gradients, their ownership)``."""
-    env = {"NDARRAY": np.ndarray, "SCATTER": Scatter, "ACC": _acc, "RULES": _rules, "MISMATCH": Mismatch, "EMPTY": {}}
+def generate(prog, reorder: bool = False):
+    """Compile ``prog`` to ``run(inputs) -> (value, aux values, leaf gradients, their ownership)``.
+
+    ``reorder``: products sharing a weight run batched across steps (``zymo.core.jit_reorder``).
+    """
+    env = {
+        "NDARRAY": np.ndarray,
+        "SCATTER": Scatter,
+        "ACC": _acc,
+        "RULES": _rules,
+        "MISMATCH": Mismatch,
+        "EMPTY": {},
+        "CONCAT": np.concatenate,
+    }
     lines = ["def run(X, SAME):"]
     emit = lines.append
     inputs = [node for _, _, node in prog.inputs]
@@ -134,12 +146,14 @@ def generate(prog):
     prims = {op.node: op for op in prog.ops if type(op) is ReplayOp}
     copies = {}  # (node, slot) -> the local holding the copy copy-on-write made of that saved value
     aux_nodes = [v for is_node, v in prog.aux[1] if is_node] if prog.aux is not None else []
+    groups = matmul_groups(prog, prims) if reorder and not _has_complex(prog) else []
+    hoist = {m: (g, k) for g in groups if g.hoisted for k, m in enumerate(g.members)}
     if prog.seed is None:  # a forward pass only: no gradients; values are released after their last use
-        _emit_forward(emit, env, prog, prims, copies, releases=_forward_releases(prog, set(aux_nodes)))
+        _emit_forward(emit, env, prog, prims, copies, hoist, releases=_forward_releases(prog, set(aux_nodes)))
         emit(f"    return None, [{', '.join(f'v{n}' for n in aux_nodes)}], [], []")
         return _compiled(lines, env, f"<zymo.jit forward program of {len(prog.ops)} operations>")
-    _emit_forward(emit, env, prog, prims, copies)
-    _emit_backward(emit, env, prog, prims, copies)
+    _emit_forward(emit, env, prog, prims, copies, hoist)
+    _emit_backward(emit, env, prog, prims, copies, groups)
     emit("    g = None")
     emit(f"    return v{prog.out_node}, [{', '.join(f'v{n}' for n in aux_nodes)}], ")
     lines[-1] += f"[{', '.join(f'g{n}' for n in prog.keep)}], [{', '.join(f'o{n}' for n in prog.keep)}]"
@@ -193,9 +207,10 @@ def _forward_releases(prog, outputs: set) -> dict:
     return points
 
 
-def _emit_forward(emit, env, prog, prims, copies, releases=None) -> None:
+def _emit_forward(emit, env, prog, prims, copies, hoist, releases=None) -> None:
     """Each primitive's value, each copy copy-on-write made, and each guard, in recording order.
 
+    ``hoist``: node -> (``MatmulGroup``, its position there) of the products run as one.
     ``releases`` (forward passes only): position of an operation -> nodes to release after it.
     """
     for j, op in enumerate(prog.ops):
@@ -203,15 +218,29 @@ def _emit_forward(emit, env, prog, prims, copies, releases=None) -> None:
             if type(op) is CopyOp:
                 continue
             if j in releases:
-                _emit_forward_op(emit, env, prog, prims, copies, j, op)
+                _emit_forward_op(emit, env, prog, prims, copies, hoist, j, op)
                 emit("    " + " = ".join(f"v{s}" for s in releases[j]) + " = None")
                 continue
-        _emit_forward_op(emit, env, prog, prims, copies, j, op)
+        _emit_forward_op(emit, env, prog, prims, copies, hoist, j, op)
 
 
-def _emit_forward_op(emit, env, prog, prims, copies, j, op) -> None:
+def _emit_hoisted(emit, env, prims, copies, group: MatmulGroup, k: int) -> None:
+    """Member ``k`` of a hoisted group: its rows of the one product, made at the first member."""
+    first = group.members[0]
+    if k == 0:
+        lefts = [_arg_exprs(env, copies, prims[m], saved=False)[0] for m in group.members]
+        weight = _arg_exprs(env, copies, prims[first], saved=False)[1]
+        env[f"F{first}"] = prims[first].impl
+        emit(f"    Z{first} = F{first}(CONCAT(({', '.join(lefts)},)), {weight})")
+    lo = sum(group.rows[:k])
+    emit(f"    v{group.members[k]} = Z{first}[{lo}:{lo + group.rows[k]}]")
+
+
+def _emit_forward_op(emit, env, prog, prims, copies, hoist, j, op) -> None:
     """One operation of the forward pass (see ``_emit_forward``)."""
-    if type(op) is ReplayOp:
+    if type(op) is ReplayOp and op.node in hoist:
+        _emit_hoisted(emit, env, prims, copies, *hoist[op.node])
+    elif type(op) is ReplayOp:
         node, impl, params = op.node, op.impl, op.params
         env[f"F{node}"] = impl
         args = _arg_exprs(env, copies, op, saved=False)
@@ -253,8 +282,21 @@ def _emit_copy(emit, target, slot, copies) -> None:
         emit(f"    S{node}_{slot} = v{dict(target.srcs)[slot]}.copy()")
 
 
-def _emit_backward(emit, env, prog, prims, copies) -> None:
-    """The records' reverse rules from the output down, accumulating into one local per node."""
+def _has_complex(prog) -> bool:
+    """Whether any recorded value is complex (the inline rules and batched products are for real values)."""
+    return any(
+        m is not None and m[1].kind == "c"
+        for op in prog.ops
+        if type(op) is ReplayOp
+        for m in (*op.arg_metas, op.ans_meta)
+    )
+
+
+def _emit_backward(emit, env, prog, prims, copies, groups=()) -> None:
+    """The records' reverse rules from the output down, accumulating into one local per node.
+
+    ``groups``: the ``MatmulGroup`` whose gradients are batched products (``reorder=True``).
+    """
     reach = {prog.out_node}
     for node in sorted(prims, reverse=True):
         if node in reach:
@@ -267,24 +309,98 @@ def _emit_backward(emit, env, prog, prims, copies) -> None:
     env["SEED"] = prog.seed
     emit(f"    g{prog.out_node} = SEED")
     releases = _release_points(prog, reach)
-    has_complex = any(
-        m is not None and m[1].kind == "c"
-        for op in prog.ops
-        if type(op) is ReplayOp
-        for m in (*op.arg_metas, op.ans_meta)
-    )
+    has_complex = _has_complex(prog)
     keep_values = {prog.out_node} | ({v for is_node, v in prog.aux[1] if is_node} if prog.aux is not None else set())
+    member_of = {m: g for g in groups for m in g.members}
+    flushes: dict[int, list] = {}
+    for g in groups:
+        flushes.setdefault(g.weight, []).append(g)
+        emit("    " + " = ".join(f"d{m} = a{m}" for m in g.members) + " = None")
+        if g.inputs_batched:
+            emit(f"    K{g.members[0]} = {_arg_exprs(env, copies, prims[g.members[0]], saved=True)[1]}")
     for node in sorted(prims, reverse=True):
         op = prims[node]
+        for g in flushes.pop(node, ()):
+            _emit_weight_flush(emit, g)
         if node not in reach or not any(p >= 0 for p in op.need):
             continue
-        _emit_record_backward(emit, env, op, copies, inline=not has_complex)
+        if node in member_of:
+            _emit_member_backward(emit, env, op, copies, member_of[node])
+        else:
+            _emit_record_backward(emit, env, op, copies, inline=not has_complex)
         done = [f"v{s}" for s in releases.get(node, ()) if s not in keep_values]
         done += [name for (n, _), name in copies.items() if n == node]
         if op.params and _params(node, op.params).startswith("Q"):
             done.append(f"Q{node}")
         if done:
             emit("        " + " = ".join(done) + " = None")
+    for gs in flushes.values():  # weights that are inputs: every product's cotangent is known at the end
+        for g in gs:
+            _emit_weight_flush(emit, g)
+    for g in groups:
+        if g.inputs_batched:
+            _emit_inputs_flush(emit, prims, g)
+
+
+def _emit_add(emit, indent: str, p: int, expr: str, fresh: bool) -> None:
+    """Add the cotangent ``expr`` into node ``p``'s (``fresh``: an array this code made, owned from then on)."""
+    emit(f"{indent}gj = {expr}")
+    emit(f"{indent}if g{p} is None:")
+    emit(f"{indent}    g{p} = gj" + (f"; o{p} = True" if fresh else ""))
+    emit(f"{indent}else:")
+    emit(f"{indent}    g{p}, o{p} = ACC(g{p}, o{p}, gj)")
+
+
+def _emit_member_backward(emit, env, op, copies, group: MatmulGroup) -> None:
+    """A batched product's record: its cotangent and left operand kept for the group's one product."""
+    node = op.node
+    a, w = _arg_exprs(env, copies, op, saved=True)
+    emit(f"    g = g{node}")
+    emit("    if g is not None:")
+    emit(f"        g{node} = None")
+    emit("        if type(g) is SCATTER:")
+    emit("            g = g.dense()")
+    emit(f"        d{node} = g")
+    emit(f"        a{node} = {a}")
+    if op.need[0] >= 0 and not group.inputs_batched:
+        _emit_add(emit, "        ", op.need[0], f"g @ {w}.T", fresh=True)
+
+
+def _emit_weight_flush(emit, group: MatmulGroup) -> None:
+    """The weight's cotangent from every step of the group as one product."""
+    ms = group.members
+    ds = ", ".join(f"d{m}" for m in ms)
+    emit("    if " + " and ".join(f"d{m} is not None" for m in ms) + ":")
+    emit(f"        gj = CONCAT(({', '.join(f'a{m}' for m in ms)},)).T @ CONCAT(({ds},))")
+    emit("    else:")
+    emit(f"        P = [(a, d) for a, d in zip(({', '.join(f'a{m}' for m in ms)},), ({ds},)) if d is not None]")
+    emit("        gj = CONCAT([p[0] for p in P]).T @ CONCAT([p[1] for p in P]) if P else None")
+    emit("        P = None")
+    emit("    if gj is not None:")
+    emit(f"        if g{group.weight} is None:")
+    emit(f"            g{group.weight} = gj; o{group.weight} = True")
+    emit("        else:")
+    emit(f"            g{group.weight}, o{group.weight} = ACC(g{group.weight}, o{group.weight}, gj)")
+    emit("    " + " = ".join(f"a{m}" for m in ms) + " = None")
+    if not group.inputs_batched:
+        emit(f"    {' = '.join(f'd{m}' for m in ms)} = None")
+
+
+def _emit_inputs_flush(emit, prims, group: MatmulGroup) -> None:
+    """The left operands' (the function's inputs') cotangents as one product, split into each step's rows."""
+    ms, w = group.members, f"K{group.members[0]}"
+    emit("    if " + " and ".join(f"d{m} is not None" for m in ms) + ":")
+    emit(f"        GX = CONCAT(({', '.join(f'd{m}' for m in ms)},)) @ {w}.T")
+    lo = 0
+    for m, rows in zip(ms, group.rows):
+        _emit_add(emit, "        ", prims[m].need[0], f"GX[{lo}:{lo + rows}]", fresh=True)
+        lo += rows
+    emit("        GX = None")
+    emit("    else:")
+    for m in ms:
+        emit(f"        if d{m} is not None:")
+        _emit_add(emit, "            ", prims[m].need[0], f"d{m} @ {w}.T", fresh=True)
+    emit(f"    {' = '.join(f'd{m}' for m in ms)} = {w} = None")
 
 
 def _emit_record_backward(emit, env, op, copies, inline: bool) -> None:

@@ -1,0 +1,91 @@
+"""The plan of ``zymo.jit(..., reorder=True)``: products sharing a weight, batched across steps.
+
+A recurrent function multiplies every step's input and state by the same
+weight. Recorded, that is one matrix product per step, and the backward pass
+adds one product per step into the weight's gradient. With ``reorder=True``
+the generated code (``zymo.core.jit_codegen``) runs such a group as cuDNN
+does:
+
+- the weight's gradient is one product over all steps,
+  ``concatenate(a_t).T @ concatenate(g_t)``, made once every step's cotangent
+  is known;
+- when every step's left operand is known before the first step (the inputs
+  of a recurrence), the forward products are one product
+  ``concatenate(a_t) @ W`` whose row blocks are the steps' values (the input
+  projections hoisted out of the recurrence), and, when those operands are
+  the function's inputs, their cotangents are one product
+  ``concatenate(g_t) @ W.T`` as well.
+
+One product sums in another order than many: results differ from
+``value_and_grad``'s in the last bits (rounding only), which is why this is
+an opt-in.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from .recording import CopyOp
+
+__all__ = ["MatmulGroup", "matmul_groups"]
+
+
+class MatmulGroup(NamedTuple):
+    """Matrix products ``a_t @ W`` of several steps that share the right operand ``W``."""
+
+    weight: int  # the node of ``W``
+    members: tuple  # the products' nodes, in recording order
+    rows: tuple  # each product's row count
+    hoisted: bool  # the forward products run as one, at the first member
+    inputs_batched: bool  # the left operands' cotangents are one product, made at the end of the backward pass
+
+
+def _is_member(op) -> bool:
+    """A real 2-D by 2-D matrix product of one dtype whose right operand is traced and needs a gradient."""
+    if op.prim.name != "matmul" or op.impl is not np.matmul or op.params or len(op.arg_metas) != 2:
+        return False
+    a, b = op.arg_metas
+    ans = op.ans_meta
+    if a is None or b is None or ans is None or len(a[0]) != 2 or len(b[0]) != 2:
+        return False
+    if not (a[1] == b[1] == ans[1] and a[1].kind == "f"):
+        return False
+    return 1 in dict(op.srcs) and len(op.need) == 2 and op.need[1] >= 0
+
+
+def matmul_groups(prog, prims: dict) -> list:
+    """The ``MatmulGroup`` of every weight shared by two or more products of ``prog``.
+
+    ``prims`` maps a node to its ``ReplayOp``.
+    """
+    by_weight: dict[int, list] = {}
+    for node in sorted(prims):
+        op = prims[node]
+        if _is_member(op):
+            by_weight.setdefault(dict(op.srcs)[1], []).append(node)
+    # Hoisting moves products earlier: only where no write in place can change an operand in between.
+    writes = any(type(op) is CopyOp or getattr(op, "prim", None) is not None and op.prim.inplace for op in prog.ops)
+    kept = {prog.out_node} | ({v for is_node, v in prog.aux[1] if is_node} if prog.aux is not None else set())
+    inputs = {node for _, _, node in prog.inputs}
+    groups = []
+    for weight, members in by_weight.items():
+        if len(members) < 2:
+            continue
+        lefts = [dict(prims[m].srcs).get(0) for m in members]
+        first = members[0]
+        hoisted = (
+            not writes
+            and weight < first
+            and all(s is None or s < first for s in lefts)
+            and not any(m in kept for m in members)
+        )
+        inputs_batched = (
+            hoisted
+            and prog.seed is not None
+            and all(s in inputs and prims[m].need[0] >= 0 for s, m in zip(lefts, members))
+        )
+        rows = tuple(prims[m].ans_meta[0][0] for m in members)
+        groups.append(MatmulGroup(weight, tuple(members), rows, hoisted, inputs_batched))
+    return groups
