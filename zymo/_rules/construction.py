@@ -18,7 +18,7 @@ from .. import numpy as znp
 from ..core.dispatch import implements
 from ..core.errors import UnsupportedOperationError, user_location
 from ..core.forward import defjvp_all
-from ..core.namespace import foreign_namespace, is_foreign, library_name, namespace_dtype
+from ..core.namespace import foreign_namespace, is_foreign, namespace_dtype, numpy_dtype
 from ..core.primitive import Primitive
 from ..core.recording import note_external, observe
 from ..core.reverse import defvjp_all
@@ -28,6 +28,7 @@ from .helpers import const_buffer, dtype_of, has_tracer, shape_of
 from .indexing import astype, copy_p, keep_real_cotangents
 
 _HOLE = object()
+HOLE = _HOLE  # where a traced value sits in ``pack_p``'s template
 
 
 def _template(obj, tracers, paths, path=()):
@@ -98,17 +99,20 @@ def _numpy_dtype_only(dtype, name: str, device=None) -> None:
 def _from_nested(obj, dtype):
     tracers, paths = [], []
     template = _template(obj, tracers, paths)
-    foreign = [bottom(t) for t in tracers if is_foreign(bottom(t))]
-    if foreign:
-        library = library_name(foreign[0])
-        raise UnsupportedOperationError(
-            f"a (nested) list of {library} arrays was converted to an array (at {user_location()}); that is "
-            f"a NumPy idiom {library} arrays do not support. Fix: `xp.stack(list)` or `xp.concat(list)` with "
-            "`xp = x.__array_namespace__()`, and start growing arrays from an array of that library, not `[]`."
-        )
     if dtype is None:
-        dtype = np.array(_fill(template, [bottom(t) for t in tracers])).dtype
+        foreign = [bottom(t) for t in tracers if is_foreign(bottom(t))]
+        if foreign:  # another library's arrays cannot meet ``np.array``: the dtype from their dtypes and the numbers
+            numbers = [n for n in _numbers(template) if n is not _HOLE]
+            dtype = np.result_type(*[numpy_dtype(b.dtype) for b in foreign], *numbers)
+        else:
+            dtype = np.array(_fill(template, [bottom(t) for t in tracers])).dtype
     return pack_p(*tracers, template=template, paths=tuple(paths), dtype=np.dtype(dtype))
+
+
+def _numbers(template):
+    if type(template) is list:
+        return [n for e in template for n in _numbers(e)]
+    return [template]
 
 
 @implements(np.array)

@@ -605,6 +605,7 @@ def _gufunc(ufunc, name, vjp_a, vjp_b):
 
     call.__name__ = name
     call.__doc__ = _GUFUNC_DOCS[name]
+    call.primitive = prim
     return call
 
 

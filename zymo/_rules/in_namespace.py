@@ -22,6 +22,7 @@ from ..core.errors import UnsupportedOperationError, user_location
 from ..core.namespace import defnamespace, defnamespace_version, library_name_of, namespace_dtype, numpy_dtype
 from . import (
     complex_numbers,
+    construction,
     contractions,
     decompositions,
     elementwise,
@@ -362,9 +363,78 @@ def _sinc_maclaurin(xp, u, k=0):
     return xp.zeros_like(u) + value
 
 
+
+
+def _cbrt(xp, x):
+    own = getattr(xp, "cbrt", None)
+    if own is not None:
+        return own(x)
+    return xp.sign(x) * xp.abs(x) ** (1.0 / 3.0)  # the standard has no cube root
+
+
+def _exp2(xp, x):
+    own = getattr(xp, "exp2", None)
+    return own(x) if own is not None else xp.pow(_like(xp, 2.0, x), x)
+
+
+def _scaled(factor: float):
+    """``deg2rad``/``rad2deg``: multiplication by a constant."""
+    return lambda xp, x: x * factor
+
+
+def _nan_ignoring(pick):
+    """``fmax``/``fmin``: ``maximum``/``minimum`` that return the other argument where one is NaN."""
+
+    def impl(xp, x, y):
+        ref = _ref(x, y)
+        x, y = _like(xp, x, ref), _like(xp, y, ref)
+        return xp.where(xp.isnan(y), x, xp.where(xp.isnan(x), y, getattr(xp, pick)(x, y)))
+
+    return impl
+
+
+def _is_complex(xp, x) -> bool:
+    return xp.isdtype(x.dtype, "complex floating")
+
+
+def _matvec(xp, a, v):
+    return xp.matmul(a, v[..., None])[..., 0]
+
+
+def _vecmat(xp, v, a):
+    if _is_complex(xp, v):
+        v = xp.conj(v)
+    return xp.matmul(v[..., None, :], a)[..., 0, :]
+
+
+def _pack(xp, *vals, template, paths, dtype):
+    """``numpy.array`` of a (nested) list holding arrays of ``xp`` and numbers: stacked level by level."""
+    ref = vals[0]
+    dt = namespace_dtype(xp, dtype)
+    filled = iter(vals)
+
+    def build(node):
+        if type(node) is list:
+            return xp.stack([build(e) for e in node])
+        if node is construction.HOLE:
+            return xp.astype(next(filled), dt)
+        return xp.asarray(node, dtype=dt, device=ref.device)
+
+    return build(template)
+
+
 defnamespace(elementwise.where_p, _where)
 defnamespace(elementwise.clip_p, _clip)
 defnamespace(elementwise.nan_to_num_p, _nan_to_num)
+defnamespace(elementwise.ufunc_entry["cbrt"]._prim, _cbrt)
+defnamespace(elementwise.ufunc_entry["exp2"]._prim, _exp2)
+defnamespace(elementwise.ufunc_entry["deg2rad"]._prim, _scaled(np.pi / 180))
+defnamespace(elementwise.ufunc_entry["rad2deg"]._prim, _scaled(180 / np.pi))
+defnamespace(elementwise.ufunc_entry["fmax"]._prim, _nan_ignoring("maximum"))
+defnamespace(elementwise.ufunc_entry["fmin"]._prim, _nan_ignoring("minimum"))
+defnamespace(contractions.matvec.primitive, _matvec)
+defnamespace(contractions.vecmat.primitive, _vecmat)
+defnamespace(construction.pack_p, _pack)
 defnamespace(elementwise.sinc_maclaurin_p, _sinc_maclaurin)
 defnamespace(complex_numbers.real_p, lambda xp, x: xp.real(x))
 defnamespace(complex_numbers.imag_p, lambda xp, x: xp.imag(x))
