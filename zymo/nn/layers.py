@@ -408,8 +408,9 @@ class BatchNorm(Module):
             if self.training and self.running_mean is not None:
                 unsafe("BatchNorm updates its running statistics on each call")
                 xb = bottom(x)
-                mean = np.mean(xb, axis=axes)
-                self._update_stats(mean, np.var(xb, axis=axes) * (count / (count - 1)))
+                xp = foreign_namespace(xb) if is_foreign(xb) else np
+                mean = xp.mean(xb, axis=axes)
+                self._update_stats(mean, xp.var(xb, axis=axes) * (count / (count - 1)))
             y = normalize_p(x, axes=axes, eps=self.eps)
         else:
             mu = np.reshape(self.running_mean, bshape)
@@ -424,7 +425,10 @@ class BatchNorm(Module):
         m = self.momentum
         for stat, batch in ((bottom(self.running_mean), mean), (bottom(self.running_var), var)):
             stat *= 1 - m
-            stat += (m * batch).astype(stat.dtype)
+            if is_foreign(stat):
+                stat += foreign_namespace(stat).astype(m * batch, stat.dtype)
+            else:
+                stat += (m * batch).astype(stat.dtype)
 
     def __repr__(self) -> str:
         extra = "" if self.weight is not None else ", affine=False"

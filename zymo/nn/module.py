@@ -18,6 +18,7 @@ from ..core.namespace import is_foreign, numpy_dtype
 from ..core.pytree import register_pytree_node
 from ..core.tracer import Tracer, bottom
 from ..pytree_paths import arrays_by_path, distinct_arrays
+from .foreign_inputs import accepting_foreign_inputs
 
 __all__ = ["Module", "parameters", "named_parameters", "num_parameters", "trainmode", "testmode", "describe"]
 
@@ -109,6 +110,9 @@ class Module:
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
+        call = cls.__dict__.get("__call__")
+        if call is not None and not getattr(call, "_zymo_accepts_foreign", False):
+            cls.__call__ = accepting_foreign_inputs(call)
         register_pytree_node(
             cls,
             _flatten_module,

@@ -31,14 +31,17 @@ def cast_input(layer, x, dtype):
         x = box_foreign(x)  # a plain foreign array meeting traced parameters: the library may not defer to them
     if type(x) is np.ndarray or type(x) is Tracer or is_foreign(x):
         current = x.dtype
-        if current == dtype:
+        if isinstance(current, np.dtype):
+            if current == dtype:
+                return x
+        elif numpy_dtype(current) == _as_numpy_dtype(dtype):  # another library's dtypes equal only their own
             return x
     else:
         x = np.asarray(x)
         current = x.dtype
         if current == dtype:
             return x
-    current, target = numpy_dtype(current), numpy_dtype(dtype)
+    current, target = numpy_dtype(current), _as_numpy_dtype(dtype)
     if current.kind == "f" and current.itemsize > target.itemsize:
         _warn_narrowing(layer, current, target)
     elif current.kind not in "fiub":
@@ -46,6 +49,10 @@ def cast_input(layer, x, dtype):
     if is_foreign(x):
         return foreign_namespace(x).astype(x, dtype)
     return x.astype(dtype)
+
+
+def _as_numpy_dtype(dtype) -> np.dtype:
+    return np.dtype(dtype) if isinstance(dtype, (np.dtype, type, str)) else numpy_dtype(dtype)
 
 
 def _warn_narrowing(layer, current, dtype) -> None:
