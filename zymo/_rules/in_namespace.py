@@ -363,8 +363,6 @@ def _sinc_maclaurin(xp, u, k=0):
     return xp.zeros_like(u) + value
 
 
-
-
 def _cbrt(xp, x):
     own = getattr(xp, "cbrt", None)
     if own is not None:
