@@ -84,9 +84,14 @@ class TracedNamespace:
         return f"<zymo namespace of traced {getattr(self._xp, '__name__', self._xp)} arrays>"
 
     def asarray(self, obj: Any, /, *, dtype=None, device=None, copy=None) -> Any:
-        """The array itself if it is traced (it keeps its gradient), else the library's ``asarray``."""
+        """The array itself if it is traced (it keeps its gradient; a copy if ``copy=True``), else the library's."""
         if type(obj) is Tracer:
-            return obj if dtype is None else self.astype(obj, dtype)
+            out = obj if dtype is None else self.astype(obj, dtype)
+            if copy and out is obj:
+                import zymo.numpy as znp
+
+                out = znp.copy(obj)
+            return out
         return self._xp.asarray(obj, dtype=dtype, device=device, copy=copy)
 
     def __getattr__(self, name: str) -> Any:

@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 import zymo
 import zymo.numpy as znp
+from zymo.core.tracer import bottom
 from tests.numpy._strategies_linalg import check, crandn, randn, same_float32_gradient
 from tests.numpy.conftest import FAST, arrays, check_complex_grads, shapes
 
@@ -34,6 +35,78 @@ def test_array_of_a_traced_value_is_a_copy():
         return x * y
 
     check(f, (randn(3),))
+
+
+@pytest.mark.parametrize(
+    "copy_of",
+    [lambda x: znp.asarray(x, copy=True), lambda x: x.__array_namespace__().asarray(x, copy=True)],
+    ids=["znp.asarray", "namespace asarray"],
+)
+def test_asarray_with_copy_true_of_a_traced_value_is_a_copy(copy_of):
+    x = randn(3)
+    before = x.copy()
+
+    def f(x):
+        y = copy_of(x)
+        y[0] = 0.0
+        return x * y
+
+    check(f, (x,))
+    np.testing.assert_array_equal(x, before)
+
+
+def test_asarray_with_copy_false_refuses_a_cast_of_a_traced_value_as_numpy_does():
+    with pytest.raises(ValueError, match="Unable to avoid copy"):
+        np.asarray(randn(2), dtype=np.float32, copy=False)
+    with pytest.raises(ValueError, match="Unable to avoid copy"):
+        zymo.vjp(lambda x: znp.asarray(x, dtype=np.float32, copy=False), randn(2))
+
+
+def test_asarray_with_copy_false_of_a_traced_array_is_the_array_itself():
+    def f(x):
+        y = znp.asarray(x, copy=False)
+        assert y is x
+        return y * 2.0
+
+    check(f, (randn(3),))
+
+
+CREATION_WITH_DEVICE = {
+    "zeros": lambda m, x: m.zeros(3, device="cpu"),
+    "ones": lambda m, x: m.ones(3, device="cpu"),
+    "empty": lambda m, x: m.empty(3, device="cpu").shape,
+    "full": lambda m, x: m.full(3, 2.5, device="cpu"),
+    "zeros_like": lambda m, x: m.zeros_like(x, device="cpu"),
+    "ones_like": lambda m, x: m.ones_like(x, device="cpu"),
+    "empty_like": lambda m, x: m.empty_like(x, device="cpu").shape,
+    "full_like": lambda m, x: m.full_like(x, 2.5, device="cpu"),
+    "arange": lambda m, x: m.arange(3, device="cpu"),
+    "linspace": lambda m, x: m.linspace(0.0, 1.0, 4, device="cpu"),
+    "eye": lambda m, x: m.eye(2, device="cpu"),
+    "asarray": lambda m, x: m.asarray(x, device="cpu"),
+}
+
+
+@pytest.mark.parametrize("name", CREATION_WITH_DEVICE)
+def test_creation_functions_take_the_array_apis_device_argument(name):
+    make = CREATION_WITH_DEVICE[name]
+    x = randn(3)
+    want = make(np, x)
+    np.testing.assert_array_equal(make(znp, x), want)
+    seen = []
+    zymo.grad(lambda x: seen.append(make(znp, x)) or x.sum())(x)
+    np.testing.assert_array_equal(bottom(seen[0]), want)
+
+
+@pytest.mark.parametrize("make", [znp.full, znp.eye, znp.zeros_like], ids=["full", "eye", "zeros_like"])
+def test_creation_on_another_librarys_device_is_refused_with_the_fix(make):
+    args = {znp.full: (3, 1.0), znp.eye: (2,), znp.zeros_like: (randn(2),)}[make]
+    with pytest.raises(zymo.UnsupportedOperationError, match="makes NumPy arrays"):
+        make(*args, device="cuda:0")
+
+
+def test_full_with_a_traced_fill_value_and_device():
+    check(lambda x: znp.full((2, 3), x, device="cpu"), (randn(),))
 
 
 def test_plain_numpy_asarray_of_a_list_holding_traced_values_is_refused():

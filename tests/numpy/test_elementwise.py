@@ -171,6 +171,32 @@ def test_operators_differentiate_like_their_ufuncs(expr):
     run()
 
 
+BITWISE_OPERATORS = {
+    "~m": lambda m, i: ~m,
+    "m & (i > 1)": lambda m, i: m & (i > 1),
+    "m | True": lambda m, i: m | True,
+    "m ^ m": lambda m, i: m ^ m,
+    "i << 2": lambda m, i: i << 2,
+    "8 >> i": lambda m, i: 8 >> i,
+    "i & 3": lambda m, i: i & 3,
+}
+
+
+@pytest.mark.parametrize("expr", BITWISE_OPERATORS)
+def test_bitwise_operators_on_buffers_give_numpys_values(expr):
+    m, i = np.array([True, False, True]), np.array([1, 2, 3])
+    seen = []
+
+    def f(x):
+        mb, ib = znp.zeros_like(x, dtype=bool), znp.zeros_like(x, dtype=int)  # traced constant buffers
+        mb[...], ib[...] = m, i
+        seen.append(np.asarray(BITWISE_OPERATORS[expr](mb, ib)))
+        return x.sum()
+
+    zymo.grad(f)(np.ones(3))
+    np.testing.assert_array_equal(seen[0], BITWISE_OPERATORS[expr](m, i))
+
+
 # --- NumPy's values and dtypes ----------------------------------------------------------------
 @pytest.mark.parametrize("name", list(UNARY) + ZERO_GRADIENT)
 def test_forward_value_under_tracing_is_numpys_bit_for_bit(name):
@@ -430,3 +456,22 @@ def test_ufunc_where_with_out_writes_the_selected_entries_and_keeps_the_others()
 def test_ufunc_where_without_out_says_to_pass_out():
     with pytest.raises(TypeError, match="out="):
         zymo.grad(lambda x: np.exp(x, where=x > 0).sum())(np.array([1.0, -1.0]))
+
+
+@pytest.mark.parametrize("name", ["absolute", "sqrt", "power", "maximum", "fmin", "nextafter", "copysign"])
+def test_derivative_conventions_are_stated_in_the_docstring(name):
+    doc = getattr(znp, name).__doc__
+    assert "Derivative (zymo):" in doc
+    assert doc.startswith(getattr(np, name).__doc__)
+
+
+def test_nextafter_follows_its_first_argument():
+    assert zymo.grad(lambda x: np.nextafter(x, 2.0))(1.0) == 1.0
+    assert zymo.grad(lambda y: np.nextafter(1.0, y))(3.0) == 0.0
+    check_grads(lambda x, y: np.nextafter(x, y), (np.array([0.5, -1.0]), np.array([1.0, -2.0])), order=2)
+
+
+def test_arctan2_of_python_zeros_gives_numpys_nan_not_pythons_division_error():
+    with np.errstate(invalid="ignore", divide="ignore"):
+        assert np.isnan(zymo.grad(lambda x: np.arctan2(x, 0.0))(0.0))
+        assert np.isnan(zymo.grad(lambda y: np.arctan2(0.0, y))(0.0))

@@ -155,22 +155,35 @@ def asarray(
 ) -> np.ndarray:
     """``numpy.asarray``; a traced array is returned as it is (a traced scalar becomes a 0-d array).
 
+    As in NumPy, ``copy=True`` always makes a copy (writing into it leaves ``a`` as it was) and
+    ``copy=False`` refuses to make one.
+
     Example:
         >>> import zymo.numpy as znp
         >>> znp.asarray([1, 2], dtype=float)
         array([1., 2.])
     """
     if type(a) is Tracer:
-        r = a if dtype is None else astype(a, dtype, copy=False)
-        v = bottom(r)
-        if type(v) is not np.ndarray:
-            return copy_p(r)  # NumPy makes a 0-d array of a scalar
-        if order in ("C", "F") and not v.flags[f"{order}_CONTIGUOUS"]:
-            return copy_p(r, order=order)
-        return r
+        return _traced_asarray(a, dtype, order, copy)
     if type(a) in (list, tuple) and has_tracer(a):
         return _from_nested(a, dtype)
-    return np.asarray(a, dtype=dtype, order=order)
+    return np.asarray(a, dtype=dtype, order=order, device=device, copy=copy)
+
+
+def _traced_asarray(a: Tracer, dtype, order, copy):
+    casts = dtype is not None and np.dtype(dtype) != dtype_of(a)
+    v = bottom(a)
+    reorders = type(v) is np.ndarray and order in ("C", "F") and not v.flags[f"{order}_CONTIGUOUS"]
+    if copy is False and (casts or reorders or type(v) is not np.ndarray):
+        raise ValueError("Unable to avoid copy while creating an array as requested.")  # NumPy's own error
+    if casts:
+        r = astype(a, dtype, copy=True)
+        return copy_p(r, order=order) if reorders else r
+    if type(v) is not np.ndarray:
+        return copy_p(a)  # NumPy makes a 0-d array of a scalar
+    if reorders:
+        return copy_p(a, order=order)
+    return copy_p(a) if copy else a
 
 
 asanyarray = implements(np.asanyarray)(asarray)
@@ -273,6 +286,7 @@ def full(
     dtype: DTypeLike = None,
     order: str = "C",
     *,
+    device: str | None = None,
     like: ArrayLike | None = None,
 ) -> np.ndarray:
     """``numpy.full``; a traced ``fill_value`` is differentiated.
@@ -282,6 +296,7 @@ def full(
         >>> zymo.grad(lambda x: znp.full(3, x).sum())(2.0)
         3.0
     """
+    _numpy_dtype_only(dtype, "full", device)
     if has_tracer(fill_value):
         v = asarray(fill_value, dtype=dtype)
         return copy_p(znp.broadcast_to(v, (shape,) if isinstance(shape, int) else tuple(shape)))
@@ -336,12 +351,14 @@ def _like(np_fn):
         order: str = "K",
         subok: bool = True,
         shape: int | Sequence[int] | None = None,
-        **kw: Any,
+        *,
+        device: str | None = None,
     ) -> np.ndarray:
         b = bottom(a)
         if is_foreign(b):
-            return _like_in_namespace(np_fn.__name__, b, dtype, shape, kw)
-        return const_buffer(np_fn(b, dtype=dtype, order=order, shape=shape, **kw))
+            return _like_in_namespace(np_fn.__name__, b, dtype, shape, {})
+        _numpy_dtype_only(dtype, np_fn.__name__, device)
+        return const_buffer(np_fn(b, dtype=dtype, order=order, shape=shape))
 
     fn.__name__ = np_fn.__name__
     fn.__doc__ = _LIKE_DOCS[np_fn.__name__]
@@ -361,6 +378,8 @@ def full_like(
     order: str = "K",
     subok: bool = True,
     shape: int | Sequence[int] | None = None,
+    *,
+    device: str | None = None,
 ) -> np.ndarray:
     """``numpy.full_like``; a traced ``fill_value`` is differentiated.
 
@@ -369,6 +388,9 @@ def full_like(
         >>> zymo.grad(lambda x: znp.full_like(znp.zeros(3), x).sum())(2.0)
         3.0
     """
+    if is_foreign(bottom(a)) and not has_tracer(fill_value):
+        return _like_in_namespace("full_like", bottom(a), dtype, shape, {"fill_value": fill_value})
+    _numpy_dtype_only(dtype, "full_like", device)
     if has_tracer(fill_value):
         return full(shape_of(a) if shape is None else shape, fill_value, dtype=dtype or bottom(a).dtype)
     return const_buffer(np.full_like(bottom(a), fill_value, dtype=dtype, order=order, shape=shape))
@@ -381,6 +403,7 @@ def eye(
     dtype: DTypeLike = float,
     order: str = "C",
     *,
+    device: str | None = None,
     like: ArrayLike | None = None,
 ) -> np.ndarray:
     """``numpy.eye``: ones on the ``k``-th diagonal, zeros elsewhere.
@@ -391,6 +414,7 @@ def eye(
         array([[1., 0.],
                [0., 1.]])
     """
+    _numpy_dtype_only(dtype, "eye", device)
     return const_buffer(np.eye(N, M, k, dtype=dtype, order=order))
 
 

@@ -54,6 +54,27 @@ from .helpers import (
 )
 
 
+# Derivatives that are a convention where the function is not differentiable, stated in the docstrings.
+DERIVATIVE_CONVENTIONS = {
+    "absolute": "the derivative at 0 is 0 (``sign(0)``, as PyTorch and autograd; JAX takes 1); for complex "
+    "``z`` it is ``conj(z) / |z|``, 0 at 0.",
+    "fabs": "the derivative at 0 is 0 (``sign(0)``, as PyTorch and autograd; JAX takes 1).",
+    "sqrt": "the derivative at 0 is ``inf`` (``0.5 / sqrt(0)``, as JAX).",
+    "cbrt": "the derivative at 0 is ``inf`` (as JAX).",
+    "power": "``d x**y / dx`` is 0 where ``y == 0``, also at ``x == 0`` (``x ** 0`` is constant); "
+    "``d x**y / dy`` is ``x**y * log(x)``, taken as 0 where ``x <= 0`` (JAX: 0 at ``x == 0``, NaN below).",
+    "maximum": "at ties (``x1 == x2``) each argument gets half the derivative (as JAX).",
+    "minimum": "at ties (``x1 == x2``) each argument gets half the derivative (as JAX).",
+    "fmax": "at ties (``x1 == x2``) each argument gets half the derivative (as ``maximum``).",
+    "fmin": "at ties (``x1 == x2``) each argument gets half the derivative (as ``minimum``).",
+    "nextafter": "derivative 1 in ``x1`` and 0 in the direction ``x2``: the result is ``x1`` moved by one unit "
+    "in the last place, so it follows ``x1`` (JAX defines no derivative).",
+    "copysign": "derivative 1 in ``x1`` where its sign is kept, -1 where it is flipped, and 0 in ``x2``.",
+    "sign": "derivative 0 everywhere (also at 0).",
+    "heaviside": "derivative 0 everywhere (also at 0).",
+}
+
+
 class ZymoUfunc:
     """A NumPy ufunc that records on traced values; other attributes are the ufunc's."""
 
@@ -61,7 +82,8 @@ class ZymoUfunc:
         self._ufunc = ufunc
         self._prim = prim
         self.__name__ = ufunc.__name__
-        self.__doc__ = ufunc.__doc__
+        note = DERIVATIVE_CONVENTIONS.get(ufunc.__name__)
+        self.__doc__ = ufunc.__doc__ if note is None else f"{ufunc.__doc__}\n\nDerivative (zymo): {note}\n"
 
     def __call__(self, *args, **kwargs):
         for a in args:
@@ -207,6 +229,11 @@ def _reciprocal(y):
     return np.divide(1.0, y) if type(y) in (int, float) and y == 0 else 1.0 / y
 
 
+def _quotient(a, b):
+    """``a / b``; a Python 0 divisor gives NumPy's inf or NaN, not Python's ZeroDivisionError."""
+    return np.divide(a, b) if type(b) in (int, float) and b == 0 else a / b
+
+
 register_ufunc(
     np.divide,
     from_partials(np.divide, lambda ans, x, y: _reciprocal(y), lambda ans, x, y: -ans / y, saves=(1, "ans")),
@@ -330,7 +357,7 @@ _BINARY = {
     np.minimum: (_picks(True), _picks(False), (0, 1, "ans")),
     np.fmax: (_picks(True), _picks(False), (0, 1, "ans")),
     np.fmin: (_picks(True), _picks(False), (0, 1, "ans")),
-    np.arctan2: (lambda ans, y, x: x / (x * x + y * y), lambda ans, y, x: -y / (x * x + y * y), (0, 1)),
+    np.arctan2: (lambda ans, y, x: _quotient(x, x * x + y * y), lambda ans, y, x: _quotient(-y, x * x + y * y), (0, 1)),
     np.hypot: (lambda ans, x, y: x / ans, lambda ans, x, y: y / ans, (0, 1, "ans")),
     np.logaddexp: (lambda ans, x, y: np.exp(x - ans), lambda ans, x, y: np.exp(y - ans), (0, 1, "ans")),
     np.logaddexp2: (lambda ans, x, y: np.exp2(x - ans), lambda ans, x, y: np.exp2(y - ans), (0, 1, "ans")),

@@ -10,6 +10,7 @@ one, the differentiable function to call instead.
 from __future__ import annotations
 
 import dataclasses
+import gc
 import os
 import sys
 from importlib import import_module
@@ -50,9 +51,46 @@ def _library_dirs() -> list[str]:
     return dirs
 
 
+def _wrapped_function(frame):
+    """The function a decorator's wrapper running in ``frame`` stands for (``functools.wraps``), if any.
+
+    SciPy wraps functions (``scipy.special``'s in array API mode, ``scipy.stats``' ``axis_nan_policy``):
+    the frame's code is the wrapper's, shared by every function it wraps, so the function object is
+    found by its code and its closure, and its ``__wrapped__`` or name tells which function it is.
+    """
+    code = frame.f_code
+    if not code.co_freevars:
+        return None
+    for fn in gc.get_referrers(code):
+        if getattr(fn, "__code__", None) is not code or fn.__closure__ is None:
+            continue
+        try:
+            same = all(
+                frame.f_locals.get(v, cell) is cell.cell_contents for v, cell in zip(code.co_freevars, fn.__closure__)
+            )
+        except ValueError:  # an empty cell
+            continue
+        if same and getattr(fn, "__name__", code.co_name) != code.co_name:
+            return fn
+    return None
+
+
+def _public_name_of_function(fn) -> str:
+    public = [p for p in fn.__module__.split(".")]
+    for i in range(len(public), 0, -1):
+        prefix = ".".join(public[:i])
+        mod = sys.modules.get(prefix)
+        if not any(p.startswith("_") for p in public[:i]) and getattr(mod, fn.__name__, None) is not None:
+            return f"{prefix}.{fn.__name__}"
+    return f"{fn.__module__}.{fn.__qualname__}"
+
+
 def _public_name(frame) -> str:
     """``numpy._core.fromnumeric.std`` -> ``numpy.std``; a distribution's method -> ``scipy.stats.norm.logpdf``."""
     code = frame.f_code
+    wrapped = _wrapped_function(frame)
+    if wrapped is not None:
+        return _public_name_of_function(wrapped)
     module = frame.f_globals.get("__name__", "")
     parts = module.split(".")
     self = frame.f_locals.get("self")
@@ -86,9 +124,12 @@ def _alternative(name: str) -> str | None:
     target = ALTERNATIVES[namespace]
     try:
         obj = import_module(target)
+        own = import_module(namespace)
         for a in [*rest.split("."), attr] if rest else [attr]:
-            obj = getattr(obj, a)
+            obj, own = getattr(obj, a), getattr(own, a, None)
     except (ImportError, AttributeError):
+        return None
+    if obj is own:  # the library's own function re-exported (``zymo.numpy.testing`` is ``numpy.testing``)
         return None
     return f"{target}.{rest + '.' if rest else ''}{attr}"
 

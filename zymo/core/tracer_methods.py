@@ -373,6 +373,8 @@ def _inplace(ufunc):
 _OPERATORS = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "truediv": np.true_divide, "mod": np.remainder}
 _OPERATORS["pow"] = np.power
 _UFUNC_OPERATORS = {"floordiv": np.floor_divide, "matmul": np.matmul}
+_UFUNC_OPERATORS |= {"and": np.bitwise_and, "or": np.bitwise_or, "xor": np.bitwise_xor}
+_UFUNC_OPERATORS |= {"lshift": np.left_shift, "rshift": np.right_shift}
 _COMPARISONS = {"lt": np.less, "le": np.less_equal, "gt": np.greater, "ge": np.greater_equal, "eq": np.equal}
 _COMPARISONS["ne"] = np.not_equal
 _COMPARISON_NAMES = {uf: name for name, uf in _COMPARISONS.items()}
@@ -396,6 +398,7 @@ def _install_operators(T) -> None:
     T.__neg__ = lambda self: SPECIAL["neg"](self)  # the operator: -x of a Python float stays a Python float
     T.__pos__ = lambda self: SPECIAL["pos"](self)
     T.__abs__ = lambda self: SPECIAL["abs"](self)
+    T.__invert__ = lambda self: np.invert(self)
 
 
 def _install_conversions(T) -> None:

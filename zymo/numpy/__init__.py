@@ -297,3 +297,16 @@ from .._rules.ufuncs import (
 # ``import ... as`` binds zymo's subpackages over the star-imported ``numpy.fft`` and ``numpy.linalg``.
 import zymo.numpy.fft as fft
 import zymo.numpy.linalg as linalg
+
+
+def __getattr__(name: str):
+    # ``special``: the array API's anticipated extension, which SciPy's special functions look for in the
+    # namespace of their inputs under SCIPY_ARRAY_API=1 (then ``scipy.special.expit(x)`` of a traced ``x``
+    # runs ``zymo.scipy.special.expit``). Imported on first use: SciPy is optional.
+    if name == "special":
+        try:
+            from ..scipy import special
+        except ImportError:
+            raise AttributeError("module 'zymo.numpy' has no attribute 'special' (SciPy is not installed)") from None
+        return special
+    raise AttributeError(f"module 'zymo.numpy' has no attribute {name!r}")
