@@ -7,9 +7,9 @@ from hypothesis import strategies as st
 
 import zymo
 import zymo.numpy as znp
-from zymo.core.tracer import bottom
 from tests.numpy._strategies_linalg import check, crandn, randn, same_float32_gradient
 from tests.numpy.conftest import FAST, arrays, check_complex_grads, shapes
+from zymo.core.tracer import bottom
 
 NESTED = {
     "scalars and numbers": lambda a, b: [[a, 1.0], [2.0, b]],

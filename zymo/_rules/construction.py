@@ -9,7 +9,6 @@ recorded. Outside, these are exactly NumPy's functions.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike

@@ -53,7 +53,6 @@ from .helpers import (
     zeros_for,
 )
 
-
 # Derivatives that are a convention where the function is not differentiable, stated in the docstrings.
 DERIVATIVE_CONVENTIONS = {
     "absolute": "the derivative at 0 is 0 (``sign(0)``, as PyTorch and autograd; JAX takes 1); for complex "
