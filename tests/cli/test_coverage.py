@@ -71,3 +71,27 @@ def test_cli_status_option_keeps_only_that_status(capsys):
     rows = [r for r in capsys.readouterr().out.splitlines() if r.startswith("numpy.")]
     assert rows and all(r.endswith("unsupported") for r in rows)
     assert not any("yes" in r for r in rows)
+
+
+def test_ufunc_methods_of_differentiable_ufuncs_are_listed_with_rules_in_both_modes():
+    entries = _by_name()
+    for name in ("numpy.add.at", "numpy.multiply.reduce", "numpy.maximum.accumulate", "numpy.add.reduceat"):
+        e = entries[name]
+        assert (e.status, e.reverse, e.forward, e.numpy_dispatch) == ("rules", True, True, True), name
+    assert entries["numpy.negative.at"].status == "rules"  # a unary ufunc has only `at`
+    assert "numpy.negative.reduce" not in entries
+
+
+def test_ufunc_methods_without_derivative_or_rule_are_listed_as_such():
+    entries = _by_name()
+    assert entries["numpy.less.outer"].status == "no derivative"
+    assert entries["numpy.power.reduce"].status == "unsupported"  # NumPy does not compute it as a fold
+    assert "numpy.matmul.reduce" not in entries  # generalized ufuncs have no methods in NumPy
+    assert "numpy.ldexp.reduce" not in entries and entries["numpy.ldexp.at"].status == "rules"
+
+
+def test_cli_lists_ufunc_methods(capsys):
+    assert main(["coverage", "--filter", "numpy.add."]) == 0
+    rows = {r.split()[0]: r.split()[1:] for r in capsys.readouterr().out.splitlines() if r.startswith("numpy.add.")}
+    assert set(rows) == {f"numpy.add.{m}" for m in ("at", "reduce", "accumulate", "reduceat", "outer")}
+    assert all(row == ["yes", "yes", "rules"] for row in rows.values())

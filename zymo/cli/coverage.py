@@ -5,7 +5,9 @@ Every public function and ufunc of ``numpy``, ``numpy.linalg`` and
 and/or forward derivative rules exist), *no derivative* (runs on plain values,
 such as ``argmax``), or *unsupported* (raises zymo's error on traced values).
 Which modes a function supports is read off the primitives its implementation
-calls.
+calls. The methods of each ufunc (``numpy.add.at``, ``numpy.multiply.reduce``,
+``accumulate``, ``reduceat``, ``outer``; all but ``at`` only for binary ufuncs)
+are listed after it, each tried on a traced value in both modes.
 """
 
 from __future__ import annotations
@@ -189,7 +191,70 @@ def coverage() -> list[Entry]:
                 entries.append(Entry(qual, "no derivative", numpy_dispatch=True))
             else:
                 entries.append(Entry(qual, "unsupported"))
+    for prefix, module in NAMESPACES:
+        for name, fn in _public_functions(module).items():
+            if isinstance(fn, np.ufunc):
+                entries += _ufunc_method_entries(f"{prefix}.{name}", fn)
     return sorted(entries, key=lambda e: e.name)
+
+
+UFUNC_METHODS = ("at", "reduce", "accumulate", "reduceat", "outer")
+
+
+def _method_probes(ufunc, method: str) -> list:
+    """Functions of one float array calling ``ufunc.<method>`` on it (NumPy dispatches them to zymo)."""
+    if method == "at":
+
+        def at(a, b):
+            buf = a.copy()
+            ufunc.at(buf, [0, 0, 2], *b(a))
+            return buf
+
+        if ufunc.nin == 1:
+            return [lambda a: at(a, lambda a: ())]
+        # a float operand, else an integer one (``ldexp``'s exponent)
+        return [lambda a: at(a, lambda a: (a[:3] * 0.5,)), lambda a: at(a, lambda a: (np.array([1, 2, 1]),))]
+    if method == "reduceat":
+        return [lambda a: ufunc.reduceat(a, [0, 2])]
+    if method == "outer":
+        return [lambda a: ufunc.outer(a, a[::-1])]
+    return [getattr(ufunc, method)]
+
+
+def _numpy_accepts(probe) -> bool:
+    import warnings
+
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            probe(np.array([0.3, 0.6, 0.4, 0.7]))
+    except Exception:
+        return False
+    return True
+
+
+def _ufunc_method_entries(qual: str, ufunc) -> list[Entry]:
+    """The coverage of a ufunc's methods that NumPy runs on a float vector, tried on a traced one in both modes."""
+    from ..core.dispatch import ufunc_rule
+
+    if ufunc.nout != 1 or ufunc.signature is not None:
+        return []  # NumPy has no methods for ufuncs of two outputs or generalized ufuncs (matmul, vecdot)
+    rule = ufunc_rule(ufunc)
+    nondiff = rule is not None and getattr(getattr(rule, "_prim", None), "nondiff", False)
+    entries = []
+    for method in UFUNC_METHODS if ufunc.nin == 2 else ("at",):
+        probe = next((p for p in _method_probes(ufunc, method) if _numpy_accepts(p)), None)
+        if probe is None:
+            continue  # not a call NumPy makes for this ufunc (``ldexp.reduce``)
+        name = f"{qual}.{method}"
+        if rule is None:
+            entries.append(Entry(name, "unsupported"))
+        elif nondiff:
+            entries.append(Entry(name, "no derivative", numpy_dispatch=True))
+        else:
+            rev, fwd = _probe(probe, "rev"), _probe(probe, "fwd")
+            entries.append(Entry(name, "rules", rev, fwd, True) if rev or fwd else Entry(name, "unsupported"))
+    return entries
 
 
 def _get(table, fn):
