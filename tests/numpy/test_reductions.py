@@ -289,3 +289,20 @@ def test_reductions_with_where_give_numpys_values_and_derivatives(name):
 def test_max_with_where_and_no_initial_raises_numpys_error():
     with pytest.raises(ValueError, match="initial"):
         zymo.grad(lambda x: np.max(x, where=_W))(np.ones((4, 6)))
+
+
+@pytest.mark.parametrize("name", ["sum", "prod"])
+@pytest.mark.parametrize("axis", [0, 1, None, (0, 1)])
+def test_initial_starts_the_reduction_as_in_numpy_bit_for_bit(name, axis):
+    # NumPy computes (initial + x0) + x1 along an outer axis, which rounds differently from (x0 + x1) + initial
+    f = getattr(np, name)
+    for seed in range(20):
+        rng = np.random.default_rng(seed)
+        x, w = rng.uniform(0.5, 2.0, (3, 4)), rng.random((3, 4)) < 0.7
+        for kw in ({"initial": 1.5}, {"initial": 0.7, "where": w, "keepdims": True}):
+            if name == "prod" and "where" in kw:
+                continue
+            want = f(x, axis=axis, **kw)
+            np.testing.assert_array_equal(zymo.vjp(lambda a: f(a, axis=axis, **kw), x)[0], want)
+            np.testing.assert_array_equal(zymo.jvp(lambda a: f(a, axis=axis, **kw), (x,), (x,))[0], want)
+    check_grads(lambda a: f(a, axis=axis, initial=1.5), (x,), order=2, modes=("fwd", "rev"))

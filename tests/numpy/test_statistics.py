@@ -143,24 +143,102 @@ def test_nan_extreme_of_all_nan_entries_is_a_scalar_where_no_axis_is_left_as_in_
     assert type(got) is type(want) is np.float64 and np.isnan(got)
 
 
-@pytest.mark.parametrize(
-    "name, keywords",
-    [
-        ("nansum", {"where": np.array([True, False, True])}),
-        ("nanprod", {"initial": 2.0}),
-        ("nanmax", {"where": np.array([True, False, True]), "initial": -1.0}),
-        ("nanmean", {"where": np.array([True, False, True])}),
-        ("nanvar", {"mean": np.array(1.0)}),
-        ("nanstd", {"correction": 1}),
-        ("nancumsum", {"out": np.zeros(3)}),
-    ],
-)
-def test_nan_reductions_refuse_keywords_they_would_otherwise_ignore(name, keywords):
-    x = np.array([2.0, np.nan, 3.0])
+# Keywords of the NaN-ignoring reductions, given a ``where`` mask (None: not passed) and the mean of the
+# selected entries over axis 0 (for ``mean=``).
+NAN_KEYWORDS = {
+    "nansum initial": ("nansum", lambda w, m: {"initial": 0.5}),
+    "nansum where": ("nansum", lambda w, m: {"where": w}),
+    "nansum where initial keepdims": ("nansum", lambda w, m: {"where": w, "initial": 1.5, "keepdims": True}),
+    "nanprod where": ("nanprod", lambda w, m: {"where": w}),
+    "nanprod initial": ("nanprod", lambda w, m: {"initial": 2.0}),
+    "nanmax where initial": ("nanmax", lambda w, m: {"where": w, "initial": -1.0}),
+    "nanmax initial": ("nanmax", lambda w, m: {"initial": 0.3}),
+    "nanmin where": ("nanmin", lambda w, m: {"where": w, "initial": 5.0}),
+    "nanmean where": ("nanmean", lambda w, m: {"where": w}),
+    "nanvar where": ("nanvar", lambda w, m: {"where": w}),
+    "nanvar correction": ("nanvar", lambda w, m: {"correction": 0.5}),
+    "nanvar where mean": ("nanvar", lambda w, m: {"where": w, "mean": m}),
+    "nanstd where correction keepdims": ("nanstd", lambda w, m: {"where": w, "correction": 0.5, "keepdims": True}),
+    "nanstd where mean": ("nanstd", lambda w, m: {"where": w, "mean": m}),
+}
 
-    def loss(a):
-        return np.sum(getattr(np, name)(a, **keywords))
 
-    with pytest.raises(zymo.UnsupportedOperationError, match=f"numpy.{name} with .*test_statistics.py"):
-        zymo.grad(loss)(x)
-    getattr(np, name)(x, **keywords)  # plain NumPy takes them
+def _selection(x, seed):
+    """A ``where`` mask keeping the first two rows: each slice along axis 0 keeps two entries."""
+    w = np.random.default_rng(seed + 1).random(x.shape) < 0.7
+    w.reshape(x.shape[0], -1)[:2] = True
+    return w
+
+
+def _with_two_numbers_per_column(x, seed):
+    """``_with_nans(x)`` with its first two rows kept (a standard deviation is differentiable where it is not 0)."""
+    y = _with_nans(x, seed)
+    y.reshape(x.shape[0], -1)[:2] = x.reshape(x.shape[0], -1)[:2]
+    return y
+
+
+@pytest.mark.parametrize("case", NAN_KEYWORDS)
+def test_nan_reductions_take_numpys_keywords_on_traced_values(case):
+    name, keywords = NAN_KEYWORDS[case]
+
+    @FAST
+    @given(shapes(min_dims=1).map(lambda s: (max(s[0], 2), *s[1:])), st.integers(0, 2**16), st.sampled_from([0, None]))
+    def run(shape, seed, axis):
+        x = _with_two_numbers_per_column(np.random.default_rng(seed).uniform(0.5, 2.0, shape), seed)
+        w = _selection(x, seed)
+        m = np.nanmean(np.where(w, x, np.nan), axis=axis, keepdims=True)
+        kw = keywords(w, m)
+
+        def f(a):
+            return getattr(np, name)(a, axis=axis, **kw)
+
+        with np.errstate(all="ignore"):
+            _same_as_numpy(f, x)
+            np.testing.assert_array_equal(zymo.jvp(f, (x,), (np.ones_like(x),))[0], f(x))
+            check_grads(f, (x,), order=2, modes=("fwd", "rev"))
+
+    run()
+
+
+@pytest.mark.parametrize("name", ["nansum", "nanprod", "nanmax", "nanmin", "nanmean", "nanvar", "nanstd"])
+@pytest.mark.parametrize("cumulative", [False, True], ids=["reduction", "cumulative"])
+def test_nan_reductions_write_into_out(name, cumulative):
+    if cumulative:
+        if name not in ("nansum", "nanprod"):
+            return
+        name = name.replace("nan", "nancum")
+    x = _with_nans(np.random.default_rng(1).uniform(0.5, 2.0, (3, 4)))
+    f = getattr(np, name)
+    want = np.zeros(f(x, axis=1).shape)
+    f(x, axis=1, out=want)
+
+    def g(a):
+        buf = znp.zeros(want.shape)
+        assert f(a, axis=1, out=buf) is buf
+        return buf * 1.0
+
+    np.testing.assert_array_equal(zymo.vjp(g, x)[0], want)
+    check_grads(g, (x,), order=2, modes=("fwd", "rev"))
+
+
+def test_nanvar_differentiates_in_a_traced_mean():
+    x = _with_nans(np.random.default_rng(2).uniform(0.5, 2.0, (3, 4)))
+    m = np.nanmean(x, axis=1, keepdims=True)
+    check_grads(lambda a, mu: np.nanvar(a, axis=1, mean=mu), (x, m), order=2, modes=("fwd", "rev"))
+
+
+@pytest.mark.parametrize("name", ["nanmean", "nanvar", "nanstd"])
+@pytest.mark.parametrize("axis", [None, 1])
+def test_nan_means_of_float32_stay_float32_as_numpys(name, axis):
+    x = _with_nans(np.random.default_rng(3).uniform(0.5, 2.0, (3, 4))).astype(np.float32)
+    w = _selection(x, 3)
+    for kw in ({}, {"where": w}):
+        _same_as_numpy(lambda a: getattr(np, name)(a, axis=axis, **kw), x)
+
+
+def test_nanvar_refuses_ddof_with_correction_as_numpy_does():
+    x = _with_nans(np.random.default_rng(4).uniform(0.5, 2.0, (3, 4)))
+    with pytest.raises(ValueError, match="ddof and correction"):
+        np.nanvar(x, ddof=1, correction=1)
+    with pytest.raises(ValueError, match="ddof and correction"):
+        zymo.grad(lambda a: np.nanvar(a, ddof=1, correction=1))(x)

@@ -11,7 +11,7 @@ from ..core.forward import defjvp
 from ..core.primitive import Primitive
 from ..core.recording import observe, observed_call
 from ..core.reverse import defvjp
-from ..core.tracer import bottom
+from ..core.tracer import Tracer, bottom
 from .helpers import (
     arange_in,
     dtype_of,
@@ -97,6 +97,29 @@ sum_p = Primitive(_sum_impl, "sum")
 linear(sum_p, lambda g, ans, x, axis=None, dtype=None, keepdims=False: expand_to(g, shape_of(x), axis, keepdims))
 
 
+# ``sum`` with a plain ``initial=``: NumPy starts each sum from it (``(initial + x0) + x1``), so it is
+# computed by NumPy, not added afterwards; ``initial`` has no derivative (an affine, not a linear, map).
+def _sum_initial_impl(x, initial, where=None, axis=None, dtype=None, keepdims=False):
+    where = True if where is None else where
+    return np.sum(x, axis=axis, dtype=dtype, keepdims=keepdims, initial=initial, where=where)
+
+
+def _sum_initial_vjp(g, ans, x, initial, where=None, axis=None, dtype=None, keepdims=False):
+    g = expand_to(g, shape_of(x), axis, keepdims)
+    return g if where is None else _masked(g, where)
+
+
+def _sum_initial_jvp(t, ans, x, initial, where=None, axis=None, dtype=None, keepdims=False):
+    if where is None:
+        return sum_p(t, axis=axis, dtype=dtype, keepdims=keepdims)
+    return sum_where_p(t, where=where, axis=axis, dtype=dtype, keepdims=keepdims)
+
+
+sum_initial_p = Primitive(_sum_initial_impl, "sum")
+defvjp(sum_initial_p, _sum_initial_vjp)
+defjvp(sum_initial_p, _sum_initial_jvp)
+
+
 @implements(np.sum)
 def sum(
     a: ArrayLike,
@@ -116,8 +139,12 @@ def sum(
     """
     if type(a) in (list, tuple):
         a = znp.asarray(a)
-    if where is not True:
-        r = sum_where_p(a, where=_where_mask(where, a), axis=axis, dtype=dtype, keepdims=keepdims)
+    mask = None if where is True else _where_mask(where, a)
+    if initial is not None and type(initial) is not Tracer:
+        r = sum_initial_p(a, initial=initial, where=mask, axis=axis, dtype=dtype, keepdims=keepdims)
+        return r if out is None else write_out(out, r)
+    if mask is not None:
+        r = sum_where_p(a, where=mask, axis=axis, dtype=dtype, keepdims=keepdims)
     else:
         r = sum_p(a, axis=axis, dtype=dtype, keepdims=keepdims)
     if initial is not None:
@@ -207,6 +234,26 @@ defjvp(
 )
 
 
+# ``prod`` with a plain ``initial=``: NumPy starts each product from it (``(initial * x0) * x1``).
+def _prod_initial_impl(x, initial, axis=None, dtype=None, keepdims=False):
+    return np.prod(x, axis=axis, dtype=dtype, keepdims=keepdims, initial=initial)
+
+
+prod_initial_p = Primitive(_prod_initial_impl, "prod")
+defvjp(
+    prod_initial_p,
+    lambda g, ans, x, initial, axis=None, dtype=None, keepdims=False: (
+        expand_to(g, shape_of(x), axis, keepdims) * _prod_grad_factor(ans, x, axis, keepdims) * initial
+    ),
+)
+defjvp(
+    prod_initial_p,
+    lambda t, ans, x, initial, axis=None, dtype=None, keepdims=False: (
+        np.sum(t * _prod_grad_factor(ans, x, axis, keepdims), axis=axis, keepdims=keepdims) * initial
+    ),
+)
+
+
 @implements(np.prod)
 def prod(
     a: ArrayLike,
@@ -226,6 +273,9 @@ def prod(
     """
     if where is not True:  # masked entries count as 1 (NumPy's identity for the product)
         a = znp.where(_where_mask(where, a), a, np.ones((), dtype_of(a)))
+    if initial is not None and type(initial) is not Tracer:
+        r = prod_initial_p(a, initial=initial, axis=axis, dtype=dtype, keepdims=keepdims)
+        return r if out is None else write_out(out, r)
     r = prod_p(a, axis=axis, dtype=dtype, keepdims=keepdims)
     if initial is not None:
         r = r * initial

@@ -15,8 +15,6 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_index
 from numpy.typing import ArrayLike, DTypeLike
@@ -27,7 +25,7 @@ from ..core.errors import unsupported
 from ..core.forward import defjvp
 from ..core.primitive import Primitive
 from ..core.reverse import defvjp
-from .helpers import bottom, has_tracer
+from .helpers import bottom, dtype_of, has_tracer
 
 __all__ = [
     "average",
@@ -294,17 +292,25 @@ def _nan_mask(a):
     return np.isnan(x) if np.asarray(x).dtype.kind in "fc" else np.zeros(np.shape(x), bool)
 
 
-def _refuse_unhandled(name: str, out: Any, kwargs: dict) -> None:
-    """The NaN-ignoring rules compute without ``out=``, ``where=``, ``initial=``, ``mean=`` or
-    ``correction=``: refuse them loudly rather than return a result that ignores them."""
-    given = (["out"] if out is not None else []) + sorted(kwargs)
-    if given:
-        keywords = ", ".join(f"{k}=" for k in given)
-        raise unsupported(
-            f"numpy.{name} with {keywords} on traced values",
-            f"leave {keywords} out: mask entries by making them NaN first, e.g. "
-            f"np.{name}(np.where(mask, x, np.nan)), and assign the result instead of passing out=",
-        )
+def _written(out, result):
+    """``result``, written into ``out`` (NumPy's ``out=``) when one is given."""
+    if out is None:
+        return result
+    from ..core.tracer_methods import write_out
+
+    return write_out(out, result)
+
+
+def _where(where):
+    """``where=`` as a plain boolean mask (it selects entries; it has no derivative)."""
+    return where if where is True else np.asarray(bottom(where), dtype=bool)
+
+
+def _divide_by_count(total, count):
+    """``total / count`` in ``total``'s dtype, as NumPy's NaN-ignoring reductions divide (in place)."""
+    q = np.true_divide(total, count)
+    dt = dtype_of(total)
+    return q if dtype_of(q) == dt else q.astype(dt)
 
 
 def _nan_reduction(name, reduce, fill, doc_example):
@@ -316,22 +322,25 @@ def _nan_reduction(name, reduce, fill, doc_example):
         dtype: DTypeLike = None,
         out: _Out = None,
         keepdims: bool = False,
-        **kwargs: Any,
+        initial: ArrayLike | None = None,
+        where: ArrayLike = True,
     ) -> np.ndarray:
         a = _array_like(a)
-        if not has_tracer([a]):
-            return func(a, axis=axis, dtype=dtype, out=out, keepdims=keepdims, **kwargs)
-        _refuse_unhandled(name, out, kwargs)
+        kw = ({} if initial is None else {"initial": initial}) | ({} if where is True else {"where": where})
+        if not has_tracer([a, initial]):
+            return func(a, axis=axis, dtype=dtype, out=out, keepdims=keepdims, **kw)
         mask = _nan_mask(a)
         # NumPy reduces a copy (NaN replaced): its layout, not the input's, orders the additions
         a = znp.array(a, copy=True)
         if mask.any():
             znp.copyto(a, fill, where=mask)
         extra = {"keepdims": keepdims} if keepdims else {}
-        return reduce(a, axis=axis, dtype=dtype, **extra)
+        return _written(out, reduce(a, axis=axis, dtype=dtype, **extra, **kw))
 
     reduction.__name__ = reduction.__qualname__ = name
     reduction.__doc__ = f"""``numpy.{name}``: NaN entries count as {fill} (and get zero gradient).
+
+    ``initial=``, ``where=`` and ``out=`` work as in NumPy.
 
     Example:
         >>> import zymo, zymo.numpy as znp
@@ -354,12 +363,11 @@ def _cumulative(name, accumulate, fill):
         a = _array_like(a)
         if not has_tracer([a]):
             return func(a, axis=axis, dtype=dtype, out=out)
-        _refuse_unhandled(name, out, {})
         mask = _nan_mask(a)
-        return accumulate(np.where(mask, fill, a) if mask.any() else a, axis=axis, dtype=dtype)
+        return _written(out, accumulate(np.where(mask, fill, a) if mask.any() else a, axis=axis, dtype=dtype))
 
     cumulative.__name__ = cumulative.__qualname__ = name
-    cumulative.__doc__ = f"""``numpy.{name}``: NaN entries count as {fill} (and get zero gradient).
+    cumulative.__doc__ = f"""``numpy.{name}``: NaN entries count as {fill} (zero gradient); ``out=`` as in NumPy.
 
     Example:
         >>> import zymo.numpy as znp
@@ -377,25 +385,33 @@ def _nan_extreme(name, reduce, fill):
     func = getattr(np, name)
 
     def extreme(
-        a: ArrayLike, axis: _Axis = None, out: _Out = None, keepdims: bool = False, **kwargs: Any
+        a: ArrayLike,
+        axis: _Axis = None,
+        out: _Out = None,
+        keepdims: bool = False,
+        initial: ArrayLike | None = None,
+        where: ArrayLike = True,
     ) -> np.ndarray:
         a = _array_like(a)
-        if not has_tracer([a]):
-            return func(a, axis=axis, out=out, keepdims=keepdims, **kwargs)
-        _refuse_unhandled(name, out, kwargs)
+        kw = ({} if initial is None else {"initial": initial}) | ({} if where is True else {"where": where})
+        if not has_tracer([a, initial]):
+            return func(a, axis=axis, out=out, keepdims=keepdims, **kw)
         mask = _nan_mask(a)
         extra = {"keepdims": keepdims} if keepdims else {}
         if not mask.any():
-            return reduce(a, axis=axis, **extra)
-        result = reduce(np.where(mask, fill, a), axis=axis, **extra)
-        empty = np.all(mask, axis=axis, **extra)
-        if not np.any(empty):
-            return result
-        out = np.where(empty, np.nan, result)
-        return out[()] if np.ndim(out) == 0 else out  # a scalar, as NumPy gives, where no axis is left
+            return _written(out, reduce(a, axis=axis, **extra, **kw))
+        result = reduce(np.where(mask, fill, a), axis=axis, **extra, **kw)
+        # NumPy's fmax.reduce: a slice of NaN only is NaN, unless ``initial`` gives it a value
+        empty = np.all(mask | np.logical_not(_where(where)), axis=axis, **extra)
+        if initial is not None or not np.any(empty):
+            return _written(out, result)
+        r = np.where(empty, np.nan, result)
+        return _written(out, r[()] if np.ndim(r) == 0 else r)  # a scalar, as NumPy gives, where no axis is left
 
     extreme.__name__ = extreme.__qualname__ = name
     extreme.__doc__ = f"""``numpy.{name}``: the extreme of the entries that are not NaN (NaN where all are).
+
+    ``initial=``, ``where=`` and ``out=`` work as in NumPy.
 
     Example:
         >>> import zymo, zymo.numpy as znp
@@ -411,9 +427,17 @@ nanmin = _nan_extreme("nanmin", znp.min, np.inf)
 
 @implements(np.nanmean)
 def nanmean(
-    a: ArrayLike, axis: _Axis = None, dtype: DTypeLike = None, out: _Out = None, keepdims: bool = False, **kwargs: Any
+    a: ArrayLike,
+    axis: _Axis = None,
+    dtype: DTypeLike = None,
+    out: _Out = None,
+    keepdims: bool = False,
+    *,
+    where: ArrayLike = True,
 ) -> np.ndarray:
     """``numpy.nanmean``: the mean of the entries that are not NaN (their gradient is zero).
+
+    ``where=`` and ``out=`` work as in NumPy.
 
     Example:
         >>> import zymo, zymo.numpy as znp
@@ -421,34 +445,47 @@ def nanmean(
         array([0.5, 0. , 0.5])
     """
     a = _array_like(a)
+    kw = {} if where is True else {"where": where}
     if not has_tracer([a]):
-        return np.nanmean(a, axis=axis, dtype=dtype, out=out, keepdims=keepdims, **kwargs)
-    _refuse_unhandled("nanmean", out, kwargs)
+        return np.nanmean(a, axis=axis, dtype=dtype, out=out, keepdims=keepdims, **kw)
     mask = _nan_mask(a)
     extra = {"keepdims": keepdims} if keepdims else {}
     if not mask.any():
-        return znp.mean(a, axis=axis, dtype=dtype, **extra)
-    cnt = np.sum(~mask, axis=axis, dtype=np.intp, keepdims=keepdims)
-    tot = znp.sum(np.where(mask, 0.0, a), axis=axis, dtype=dtype, **extra)
-    return np.true_divide(tot, cnt)
+        return _written(out, znp.mean(a, axis=axis, dtype=dtype, **extra, **kw))
+    cnt = np.sum(~mask, axis=axis, dtype=np.intp, keepdims=keepdims, where=_where(where))
+    tot = znp.sum(np.where(mask, 0.0, a), axis=axis, dtype=dtype, **extra, **kw)
+    return _written(out, _divide_by_count(tot, cnt))
 
 
-def _nanvar(a, axis, dtype, ddof, keepdims):
+def _nanvar(a, axis, dtype, ddof, keepdims, where=True, mean=None):
     mask = _nan_mask(a)
     extra = {"keepdims": keepdims} if keepdims else {}
-    if not mask.any():
+    kw = {} if where is True else {"where": where}
+    if not mask.any() and where is True and mean is None:
         return znp.var(a, axis=axis, dtype=dtype, ddof=ddof, **extra)
     arr = np.where(mask, 0.0, a)
-    cnt = np.sum(~mask, axis=axis, dtype=np.intp, keepdims=True)
-    avg = np.true_divide(znp.sum(arr, axis=axis, dtype=dtype, keepdims=True), cnt)
-    dev = np.where(mask, 0.0, arr - avg)
-    var = znp.sum(dev * dev, axis=axis, dtype=dtype, **extra)
+    cnt = np.sum(~mask, axis=axis, dtype=np.intp, keepdims=True, where=_where(where))
+    if mean is None:
+        avg = _divide_by_count(znp.sum(arr, axis=axis, dtype=dtype, keepdims=True, **kw), cnt)
+    else:
+        avg = mean
+    # NumPy subtracts the mean and squares only where ``where`` holds, then sums those entries
+    dev = np.where(mask | np.logical_not(_where(where)), 0.0, arr - avg)
+    var = znp.sum(dev * dev, axis=axis, dtype=dtype, **extra, **kw)
     if np.ndim(bottom(var)) < cnt.ndim:
         cnt = cnt.squeeze(axis)
     dof = cnt - ddof
-    var = np.true_divide(var, dof)
+    var = _divide_by_count(var, dof)
     bad = dof <= 0
     return np.where(bad, np.nan, var) if np.any(bad) else var
+
+
+def _ddof(ddof, correction):
+    if correction is None:
+        return ddof
+    if ddof != 0:
+        raise ValueError("ddof and correction can't be provided simultaneously.")  # NumPy's error
+    return correction
 
 
 @implements(np.nanvar)
@@ -459,9 +496,14 @@ def nanvar(
     out: _Out = None,
     ddof: float = 0,
     keepdims: bool = False,
-    **kwargs: Any,
+    *,
+    where: ArrayLike = True,
+    mean: ArrayLike | None = None,
+    correction: float | None = None,
 ) -> np.ndarray:
     """``numpy.nanvar``: the variance of the entries that are not NaN.
+
+    ``where=``, ``mean=`` (differentiated too), ``correction=`` and ``out=`` work as in NumPy.
 
     Example:
         >>> import zymo, zymo.numpy as znp
@@ -469,10 +511,12 @@ def nanvar(
         array([-1.,  0.,  1.])
     """
     a = _array_like(a)
-    if not has_tracer([a]):
-        return np.nanvar(a, axis=axis, dtype=dtype, out=out, ddof=ddof, keepdims=keepdims, **kwargs)
-    _refuse_unhandled("nanvar", out, kwargs)
-    return _nanvar(a, axis, dtype, ddof, keepdims)
+    kw = {k: v for k, v in (("where", where), ("mean", mean), ("correction", correction)) if v is not None}
+    if where is True:
+        del kw["where"]
+    if not has_tracer([a, mean]):
+        return np.nanvar(a, axis=axis, dtype=dtype, out=out, ddof=ddof, keepdims=keepdims, **kw)
+    return _written(out, _nanvar(a, axis, dtype, _ddof(ddof, correction), keepdims, where, mean))
 
 
 @implements(np.nanstd)
@@ -483,9 +527,14 @@ def nanstd(
     out: _Out = None,
     ddof: float = 0,
     keepdims: bool = False,
-    **kwargs: Any,
+    *,
+    where: ArrayLike = True,
+    mean: ArrayLike | None = None,
+    correction: float | None = None,
 ) -> np.ndarray:
     """``numpy.nanstd``: the standard deviation of the entries that are not NaN.
+
+    ``where=``, ``mean=`` (differentiated too), ``correction=`` and ``out=`` work as in NumPy.
 
     Example:
         >>> import zymo, zymo.numpy as znp
@@ -493,13 +542,16 @@ def nanstd(
         array([-0.5,  0. ,  0.5])
     """
     a = _array_like(a)
-    if not has_tracer([a]):
-        return np.nanstd(a, axis=axis, dtype=dtype, out=out, ddof=ddof, keepdims=keepdims, **kwargs)
-    _refuse_unhandled("nanstd", out, kwargs)
-    if not _nan_mask(a).any():
+    kw = {k: v for k, v in (("where", where), ("mean", mean), ("correction", correction)) if v is not None}
+    if where is True:
+        del kw["where"]
+    if not has_tracer([a, mean]):
+        return np.nanstd(a, axis=axis, dtype=dtype, out=out, ddof=ddof, keepdims=keepdims, **kw)
+    ddof = _ddof(ddof, correction)
+    if not _nan_mask(a).any() and where is True and mean is None:
         extra = {"keepdims": keepdims} if keepdims else {}
-        return znp.std(a, axis=axis, dtype=dtype, ddof=ddof, **extra)
-    return np.sqrt(_nanvar(a, axis, dtype, ddof, keepdims))
+        return _written(out, znp.std(a, axis=axis, dtype=dtype, ddof=ddof, **extra))
+    return _written(out, np.sqrt(_nanvar(a, axis, dtype, ddof, keepdims, where, mean)))
 
 
 # --- cov, corrcoef -------------------------------------------------------------------------------
