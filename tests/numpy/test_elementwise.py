@@ -475,3 +475,8 @@ def test_arctan2_of_python_zeros_gives_numpys_nan_not_pythons_division_error():
     with np.errstate(invalid="ignore", divide="ignore"):
         assert np.isnan(zymo.grad(lambda x: np.arctan2(x, 0.0))(0.0))
         assert np.isnan(zymo.grad(lambda y: np.arctan2(0.0, y))(0.0))
+
+
+def test_abs_at_zero_has_derivative_zero_so_softplus_written_with_it_has_one_half():
+    assert zymo.grad(np.abs)(0.0) == 0.0
+    assert zymo.grad(lambda x: np.log1p(np.exp(-np.abs(x))) + np.maximum(x, 0.0))(0.0) == 0.5

@@ -55,8 +55,9 @@ from .helpers import (
 
 # Derivatives that are a convention where the function is not differentiable, stated in the docstrings.
 DERIVATIVE_CONVENTIONS = {
-    "absolute": "the derivative at 0 is 0 (``sign(0)``, as PyTorch and autograd; JAX takes 1); for complex "
-    "``z`` it is ``conj(z) / |z|``, 0 at 0.",
+    "absolute": "the derivative at 0 is 0 (``sign(0)``, as PyTorch and autograd; JAX takes 1): the symmetric "
+    "choice composes with the even split at ties of ``maximum``, so ``log1p(exp(-abs(x))) + maximum(x, 0)`` "
+    "(softplus) has its derivative 0.5 at 0; for complex ``z`` it is ``conj(z) / |z|``, 0 at 0.",
     "fabs": "the derivative at 0 is 0 (``sign(0)``, as PyTorch and autograd; JAX takes 1).",
     "sqrt": "the derivative at 0 is ``inf`` (``0.5 / sqrt(0)``, as JAX).",
     "cbrt": "the derivative at 0 is ``inf`` (as JAX).",

@@ -13,7 +13,7 @@ the function and argument. ``gammainc``/``gammaincc`` differentiate in ``a`` onc
 igamma gradient); their second derivative in ``a`` raises that error. Conventions: ``d xlogy(x, y) / dy``
 is ``x / y`` as in JAX, and 0 at ``x == y == 0`` (where JAX gives NaN);
 ``huber``'s derivative at ``|r| == delta`` is the inner branch's; ``i0e``'s at
-0 is 0 (``sign(0) = 0``, as JAX's ``abs``).
+0 is 0 (``sign(0) = 0``, as zymo's ``abs``).
 """
 
 from __future__ import annotations
