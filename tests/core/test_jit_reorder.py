@@ -61,8 +61,9 @@ def test_weight_gradients_and_input_projections_are_one_product_each():
     for s in range(3):
         jv(*make_problem(Variation("v", steps=6), seed=s))
     source = _program_source(jv)
-    # Wi and Wh: one product each over all steps; the inputs' projections and their cotangents: one each
-    assert source.count("gj = CONCAT((") == 2
+    # Wi and Wh: one product each over all steps; b: one sum; the inputs' projections and their cotangents: one each
+    assert source.count("gj = CONCAT((a") == 2
+    assert source.count("gj = CONCAT((s") == 1
     assert source.count("CONCAT((v") == 1
     assert source.count("GX = CONCAT(") == 1
 
@@ -88,6 +89,19 @@ def test_steps_whose_products_get_no_cotangent_are_left_out_of_the_batched_produ
     assert np.all(jv(*calls[0])[1][1][1] == 0.0)
 
 
+def test_a_bias_added_on_either_side_of_some_steps_gets_one_sum_over_the_steps_that_reach_the_loss():
+    rng = np.random.default_rng(3)
+
+    def f(b, zs):
+        ys = [znp.tanh(z + b) if k % 2 else znp.tanh(b + z) for k, z in enumerate(zs)]
+        return znp.sum(ys[0] ** 2) + znp.sum(ys[1]) + znp.sum(ys[3])  # the third step does not reach the loss
+
+    calls = [(rng.standard_normal(4), [rng.standard_normal((b, 4)) for b in (2, 3, 1, 2)]) for _ in range(4)]
+    jv = run_both(f, calls, TOLERANCE["float64"], argnums=(0, 1))
+    assert jv.stats["replays"] == 2, jv.reasons
+    assert _program_source(jv).count("gj = CONCAT((s") == 1
+
+
 def test_products_whose_left_operands_come_later_batch_only_the_weight_gradient():
     rng = np.random.default_rng(1)
 
@@ -99,7 +113,7 @@ def test_products_whose_left_operands_come_later_batch_only_the_weight_gradient(
     calls = [(rng.standard_normal((3, 3)), rng.standard_normal((2, 3))) for _ in range(4)]
     jv = run_both(f, calls, TOLERANCE["float64"], argnums=(0, 1))
     source = _program_source(jv)
-    assert source.count("gj = CONCAT((") == 1 and "CONCAT((v" not in source
+    assert source.count("gj = CONCAT((a") == 1 and "CONCAT((v" not in source
 
 
 def test_reordered_gradients_are_writeable_and_never_shared():

@@ -19,7 +19,7 @@ from typing import Any, Callable, NamedTuple
 
 import numpy as np
 
-from .jit_reorder import MatmulGroup, matmul_groups
+from .jit_reorder import MatmulGroup, SumGroup, matmul_groups, sum_groups
 from .recording import CopyOp
 from .reverse import Scatter, accumulate
 
@@ -146,8 +146,8 @@ def generate(prog, reorder: bool = False):
     prims = {op.node: op for op in prog.ops if type(op) is ReplayOp}
     copies = {}  # (node, slot) -> the local holding the copy copy-on-write made of that saved value
     aux_nodes = [v for is_node, v in prog.aux[1] if is_node] if prog.aux is not None else []
-    groups = matmul_groups(prog, prims) if reorder and not _has_complex(prog) else []
-    hoist = {m: (g, k) for g in groups if g.hoisted for k, m in enumerate(g.members)}
+    groups = matmul_groups(prog, prims) + sum_groups(prims) if reorder and not _has_complex(prog) else []
+    hoist = {m: (g, k) for g in groups if type(g) is MatmulGroup and g.hoisted for k, m in enumerate(g.members)}
     if prog.seed is None:  # a forward pass only: no gradients; values are released after their last use
         _emit_forward(emit, env, prog, prims, copies, hoist, releases=_forward_releases(prog, set(aux_nodes)))
         emit(f"    return None, [{', '.join(f'v{n}' for n in aux_nodes)}], [], []")
@@ -311,9 +311,14 @@ def _emit_backward(emit, env, prog, prims, copies, groups=()) -> None:
     releases = _release_points(prog, reach)
     has_complex = _has_complex(prog)
     keep_values = {prog.out_node} | ({v for is_node, v in prog.aux[1] if is_node} if prog.aux is not None else set())
-    member_of = {m: g for g in groups for m in g.members}
-    flushes: dict[int, list] = {}
+    member_of, flushes = {}, {}
     for g in groups:
+        if type(g) is SumGroup:
+            member_of.update((m, (g, k)) for k, (m, _) in enumerate(g.members))
+            flushes.setdefault(g.target, []).append(g)
+            emit("    " + " = ".join(f"s{m}" for m, _ in g.members) + " = None")
+            continue
+        member_of.update((m, (g, k)) for k, m in enumerate(g.members))
         flushes.setdefault(g.weight, []).append(g)
         emit("    " + " = ".join(f"d{m} = a{m}" for m in g.members) + " = None")
         if g.inputs_batched:
@@ -321,11 +326,13 @@ def _emit_backward(emit, env, prog, prims, copies, groups=()) -> None:
     for node in sorted(prims, reverse=True):
         op = prims[node]
         for g in flushes.pop(node, ()):
-            _emit_weight_flush(emit, g)
+            _emit_flush(emit, g)
         if node not in reach or not any(p >= 0 for p in op.need):
             continue
-        if node in member_of:
-            _emit_member_backward(emit, env, op, copies, member_of[node])
+        if node in member_of and type(member_of[node][0]) is SumGroup:
+            _emit_sum_member_backward(emit, *member_of[node])
+        elif node in member_of:
+            _emit_member_backward(emit, env, op, copies, member_of[node][0])
         else:
             _emit_record_backward(emit, env, op, copies, inline=not has_complex)
         done = [f"v{s}" for s in releases.get(node, ()) if s not in keep_values]
@@ -336,10 +343,48 @@ def _emit_backward(emit, env, prog, prims, copies, groups=()) -> None:
             emit("        " + " = ".join(done) + " = None")
     for gs in flushes.values():  # weights that are inputs: every product's cotangent is known at the end
         for g in gs:
-            _emit_weight_flush(emit, g)
+            _emit_flush(emit, g)
     for g in groups:
-        if g.inputs_batched:
+        if type(g) is MatmulGroup and g.inputs_batched:
             _emit_inputs_flush(emit, prims, g)
+
+
+def _emit_flush(emit, group) -> None:
+    if type(group) is SumGroup:
+        _emit_sum_flush(emit, group)
+    else:
+        _emit_weight_flush(emit, group)
+
+
+def _emit_sum_member_backward(emit, group: SumGroup, k: int) -> None:
+    """An addition of a batched bias: its cotangent kept for the group's one sum, passed on to the other argument."""
+    node = group.members[k][0]
+    emit(f"    g = g{node}")
+    emit("    if g is not None:")
+    emit(f"        g{node} = None")
+    emit("        if type(g) is SCATTER:")
+    emit("            g = g.dense()")
+    emit(f"        s{node} = g")
+    if group.others[k] >= 0:
+        _emit_add(emit, "        ", group.others[k], "g", fresh=False)
+
+
+def _emit_sum_flush(emit, group: SumGroup) -> None:
+    """The bias's cotangent from every step of the group as one sum over all rows."""
+    ss = [f"s{m}" for m, _ in group.members]
+    t = group.target
+    emit("    if " + " and ".join(f"{x} is not None" for x in ss) + ":")
+    emit(f"        gj = CONCAT(({', '.join(ss)},)).sum(axis=0)")
+    emit("    else:")
+    emit(f"        P = [x for x in ({', '.join(ss)},) if x is not None]")
+    emit("        gj = CONCAT(P).sum(axis=0) if P else None")
+    emit("        P = None")
+    emit("    if gj is not None:")
+    emit(f"        if g{t} is None:")
+    emit(f"            g{t} = gj; o{t} = True")
+    emit("        else:")
+    emit(f"            g{t}, o{t} = ACC(g{t}, o{t}, gj)")
+    emit(f"    {' = '.join(ss)} = None")
 
 
 def _emit_add(emit, indent: str, p: int, expr: str, fresh: bool) -> None:

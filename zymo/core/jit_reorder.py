@@ -14,7 +14,9 @@ does:
   ``concatenate(a_t) @ W`` whose row blocks are the steps' values (the input
   projections hoisted out of the recurrence), and, when those operands are
   the function's inputs, their cotangents are one product
-  ``concatenate(g_t) @ W.T`` as well.
+  ``concatenate(g_t) @ W.T`` as well;
+- a bias added to several steps' rows gets its gradient as one sum over all
+  steps' rows, ``concatenate(g_t).sum(axis=0)``.
 
 One product sums in another order than many: results differ from
 ``value_and_grad``'s in the last bits (rounding only), which is why this is
@@ -23,13 +25,14 @@ an opt-in.
 
 from __future__ import annotations
 
+import operator
 from typing import NamedTuple
 
 import numpy as np
 
 from .recording import CopyOp
 
-__all__ = ["MatmulGroup", "matmul_groups"]
+__all__ = ["MatmulGroup", "SumGroup", "matmul_groups", "sum_groups"]
 
 
 class MatmulGroup(NamedTuple):
@@ -40,6 +43,41 @@ class MatmulGroup(NamedTuple):
     rows: tuple  # each product's row count
     hoisted: bool  # the forward products run as one, at the first member
     inputs_batched: bool  # the left operands' cotangents are one product, made at the end of the backward pass
+
+
+class SumGroup(NamedTuple):
+    """Additions ``z_t + b`` of several steps that broadcast the same vector ``b`` over rows."""
+
+    target: int  # the node of ``b``
+    members: tuple  # (the additions' nodes, ``b``'s argument position) in recording order
+    others: tuple  # each addition's other argument's node (``-1``: no gradient)
+
+
+def _bias_position(op):
+    """The argument position of the vector a real 2-D addition broadcasts over rows (needing a gradient), or None."""
+    if op.prim.name != "add" or op.impl not in (np.add, operator.add) or op.params or len(op.arg_metas) != 2:
+        return None
+    ans, metas = op.ans_meta, op.arg_metas
+    if ans is None or len(ans[0]) != 2 or ans[1].kind != "f" or any(m is None or m[1] != ans[1] for m in metas):
+        return None
+    for k in (0, 1):
+        if metas[k][0] == ans[0][1:] and metas[1 - k][0] == ans[0] and op.need[k] >= 0 and k in dict(op.srcs):
+            return k
+    return None
+
+
+def sum_groups(prims: dict) -> list:
+    """The ``SumGroup`` of every vector that two or more additions broadcast over rows."""
+    by_target: dict[int, list] = {}
+    for node in sorted(prims):
+        k = _bias_position(prims[node])
+        if k is not None:
+            by_target.setdefault(dict(prims[node].srcs)[k], []).append((node, k))
+    return [
+        SumGroup(target, tuple(members), tuple(prims[m].need[1 - k] for m, k in members))
+        for target, members in by_target.items()
+        if len(members) >= 2
+    ]
 
 
 def _is_member(op) -> bool:
