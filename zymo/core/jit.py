@@ -26,6 +26,7 @@ import random
 import threading
 import warnings
 from collections import OrderedDict
+from sys import getrefcount
 from typing import Callable, NamedTuple
 
 import numpy as np
@@ -34,23 +35,24 @@ from . import collector
 from .differentiation import (
     Recorded,
     argnums_tuple,
-    assemble,
     call_user,
+    cast_like,
     finish,
     gradients,
     is_differentiable,
     reject_integer_argument,
     scalar_seed,
     unbox,
+    zeros_like_leaf,
 )
 from .errors import ZymoError, ZymoWarning
-from .jit_codegen import MAX_OPS, Mismatch, ReplayOp, finish_gradients, generate, per_call, renewed
+from .jit_codegen import MAX_OPS, Mismatch, ReplayOp, generate, per_call, renewed
 from .jit_externals import distinct, unchanged
 from .memory import memory_root
 from .namespace import is_foreign, library_name
 from .pytree import tree_flatten, tree_leaves, tree_unflatten
 from .recording import CopyOp, GuardOp, PrimOp, Recorder, RecordingAborted
-from .reverse import Absent, Record, ReverseTrace
+from .reverse import Absent, Record, ReverseTrace, Scatter
 from .trace import new_level
 from .tracer import Tracer
 
@@ -299,6 +301,51 @@ def _aux(prog: _Program, value_of):
     return tree_unflatten(treedef, leaves)
 
 
+def _replayed_aux(prog: _Program, values: list):
+    """The auxiliary output of a generated program's replay, from its values in the order of ``prog.aux``'s nodes."""
+    if prog.aux is None:
+        return None
+    treedef, spec = prog.aux
+    if len(values) == len(spec):  # every leaf is a recomputed value
+        return tree_unflatten(treedef, values)
+    it = iter(values)
+    leaves = [next(it) if is_node else (v.copy(order="K") if type(v) is np.ndarray else v) for is_node, v in spec]
+    return tree_unflatten(treedef, leaves)
+
+
+def _gradient_trees(prog: _Program, grads: list, owned: list, leaves_all: list) -> list:
+    """Each differentiated argument's gradient tree from a generated program's leaf gradients.
+
+    What ``finish_gradients`` and ``assemble`` do, in one pass: arrays the caller owns (dense, contiguous,
+    writeable, shared with nothing), in their input's type and dtype.
+    """
+    out = []
+    k = 0
+    for treedef, nodes, leaves in zip(prog.treedefs, prog.leaf_nodes, leaves_all):
+        gl = []
+        for n, leaf in zip(nodes, leaves):
+            if n is None:
+                gl.append(None)
+                continue
+            g = grads[k]
+            grads[k] = None
+            own = owned[k]
+            k += 1
+            if type(g) is np.ndarray:
+                # two references (``g`` and getrefcount's argument): no other gradient or value is this array
+                fresh = g.base is None and getrefcount(g) == 2
+                if not ((own or fresh) and g.flags.writeable and g.flags.c_contiguous):
+                    g = np.array(g, order="C")
+                if type(leaf) is np.ndarray and g.dtype == leaf.dtype and g.shape == leaf.shape:
+                    gl.append(g)
+                    continue
+            elif type(g) is Scatter:
+                g = g.dense()
+            gl.append(zeros_like_leaf(leaf) if g is None else cast_like(g, leaf))
+        out.append(tree_unflatten(treedef, gl))
+    return out
+
+
 def _has_float_array(leaves) -> bool:
     return any(type(v) is np.ndarray and v.dtype.kind in "fc" for v in leaves)
 
@@ -438,6 +485,7 @@ class Jitted:
         self._lock = threading.Lock()
         self._stats = {"traces": 0, "replays": 0, "mismatches": 0, "eager": 0}
         self._new_signatures = 0
+        self._nums: dict = {}  # number of arguments -> ``_argnums_of``'s answer
         self.reasons: set[str] = set()
         """Why some calls ran without replay (a set of messages)."""
 
@@ -451,9 +499,11 @@ class Jitted:
 
     def _argnums_of(self, nargs: int):
         """The traced argument positions and whether the gradient is of one argument only."""
-        if self._kind == "forward":
-            return tuple(range(nargs)), False
-        return argnums_tuple(self._argnums, nargs)
+        known = self._nums.get(nargs)
+        if known is None:
+            known = (tuple(range(nargs)), False) if self._kind == "forward" else argnums_tuple(self._argnums, nargs)
+            self._nums[nargs] = known  # an argnums out of range raised above: it is never kept
+        return known
 
     def __call__(self, *args, **kwargs):
         nums, single = self._argnums_of(len(args))
@@ -615,15 +665,12 @@ class Jitted:
                 if not unchanged(obj, snap):
                     raise Mismatch
             value, aux_values, grads, owned = prog.run([flat[i][j] for i, j, _ in prog.inputs], _same)
-            grads = finish_gradients(grads, owned)
         finally:
             collector.resume()
-        aux_nodes = [v for is_node, v in prog.aux[1] if is_node] if prog.aux is not None else []
-        aux = _aux(prog, dict(zip(aux_nodes, aux_values)).__getitem__)
+        aux = _replayed_aux(prog, aux_values)
         if self._kind == "forward":
             return aux
-        grads = assemble(dict(zip(prog.keep, grads)), prog.treedefs, prog.leaf_nodes, [flat[i] for i in nums])
-        return self._package(value, aux, grads, single)
+        return self._package(value, aux, _gradient_trees(prog, grads, owned, [flat[i] for i in nums]), single)
 
     def _interpret(self, prog: _Program, flat, nums, single):
         """Replay by walking the record list (for programs too large to compile)."""

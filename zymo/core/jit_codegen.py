@@ -14,7 +14,6 @@ then the per-argument rules), so the gradients are those of the traced call.
 
 from __future__ import annotations
 
-from sys import getrefcount
 from typing import Any, Callable, NamedTuple
 
 import numpy as np
@@ -515,6 +514,19 @@ def _emit_general(emit, env, indent, node, prim, parents, params, ans, vals):
     general = f"RULES(PR{node}, g, {ans}, N{node}, {tup}, {_params(node, params)})"
     if params:
         env[f"P{node}"] = params
+    if prim.vjp_plain is None and type(prim.vjp) is tuple:  # each argument's rule called directly
+        kw = f", **{_params(node, params)}" if params else ""
+        for j, p in _accumulation_order(prim, parents):
+            if p < 0 or prim.vjp[j] is None:
+                continue
+            env[f"R{node}_{j}"] = prim.vjp[j]
+            emit(f"{indent}gj = R{node}_{j}(g, {ans}{', ' if vals else ''}{call_vals}{kw})")
+            emit(f"{indent}if gj is not None:")
+            emit(f"{indent}    if g{p} is None:")
+            emit(f"{indent}        g{p} = gj")
+            emit(f"{indent}    else:")
+            emit(f"{indent}        g{p}, o{p} = ACC(g{p}, o{p}, gj)")
+        return
     if prim.vjp_plain is not None:
         env[f"PL{node}"] = prim.vjp_plain
         sep = ", " if vals else ""
@@ -540,20 +552,3 @@ def _params(node: int, params) -> str:
     if not params:
         return "EMPTY"
     return f"Q{node}" if per_call(params) else f"P{node}"
-
-
-def finish_gradients(grads: list, owned: list) -> list:
-    """Gradients the caller owns: dense, contiguous, writeable, and shared with nothing."""
-    out = []
-    for k in range(len(grads)):
-        g = grads[k]
-        grads[k] = None
-        if type(g) is Scatter:
-            g = g.dense()
-        elif type(g) is np.ndarray:
-            # two references (``g`` and getrefcount's argument): no other gradient or value is this array
-            fresh = g.base is None and getrefcount(g) == 2
-            if not ((owned[k] or fresh) and g.flags.writeable and g.flags.c_contiguous):
-                g = np.array(g, order="C")
-        out.append(g)
-    return out
