@@ -414,17 +414,20 @@ def _emit_weight_flush(emit, group: MatmulGroup) -> None:
     """The weight's cotangent from every step of the group as one product."""
     ms = group.members
     ds = ", ".join(f"d{m}" for m in ms)
+    as_ = ", ".join(f"a{m}" for m in ms)
+    # the gradient of W = P.T goes to P directly, as the product transposed: no transposed copy
+    t, prod = (group.through, "{1}.T @ {0}") if group.through >= 0 else (group.weight, "{0}.T @ {1}")
     emit("    if " + " and ".join(f"d{m} is not None" for m in ms) + ":")
-    emit(f"        gj = CONCAT(({', '.join(f'a{m}' for m in ms)},)).T @ CONCAT(({ds},))")
+    emit("        gj = " + prod.format(f"CONCAT(({as_},))", f"CONCAT(({ds},))"))
     emit("    else:")
-    emit(f"        P = [(a, d) for a, d in zip(({', '.join(f'a{m}' for m in ms)},), ({ds},)) if d is not None]")
-    emit("        gj = CONCAT([p[0] for p in P]).T @ CONCAT([p[1] for p in P]) if P else None")
+    emit(f"        P = [(a, d) for a, d in zip(({as_},), ({ds},)) if d is not None]")
+    emit("        gj = " + prod.format("CONCAT([p[0] for p in P])", "CONCAT([p[1] for p in P])") + " if P else None")
     emit("        P = None")
     emit("    if gj is not None:")
-    emit(f"        if g{group.weight} is None:")
-    emit(f"            g{group.weight} = gj; o{group.weight} = True")
+    emit(f"        if g{t} is None:")
+    emit(f"            g{t} = gj; o{t} = True")
     emit("        else:")
-    emit(f"            g{group.weight}, o{group.weight} = ACC(g{group.weight}, o{group.weight}, gj)")
+    emit(f"            g{t}, o{t} = ACC(g{t}, o{t}, gj)")
     emit("    " + " = ".join(f"a{m}" for m in ms) + " = None")
     if not group.inputs_batched:
         emit(f"    {' = '.join(f'd{m}' for m in ms)} = None")

@@ -43,6 +43,7 @@ class MatmulGroup(NamedTuple):
     rows: tuple  # each product's row count
     hoisted: bool  # the forward products run as one, at the first member
     inputs_batched: bool  # the left operands' cotangents are one product, made at the end of the backward pass
+    through: int  # ``W`` is ``P.T`` read only by the group: the node of ``P``, whose gradient is made directly; or -1
 
 
 class SumGroup(NamedTuple):
@@ -125,5 +126,19 @@ def matmul_groups(prog, prims: dict) -> list:
             and all(s in inputs and prims[m].need[0] >= 0 for s, m in zip(lefts, members))
         )
         rows = tuple(prims[m].ans_meta[0][0] for m in members)
-        groups.append(MatmulGroup(weight, tuple(members), rows, hoisted, inputs_batched))
+        through = _transposed(prims, weight, set(members))
+        groups.append(MatmulGroup(weight, tuple(members), rows, hoisted, inputs_batched, through))
     return groups
+
+
+def _transposed(prims: dict, weight: int, members: set) -> int:
+    """``P`` when ``weight`` is the 2-D transpose ``P.T`` and only ``members`` read it; else ``-1``."""
+    op = prims.get(weight)
+    if op is None or op.prim.name != "transpose" or op.params.get("axes") is not None or len(op.need) != 1:
+        return -1
+    if op.arg_metas[0] is None or len(op.arg_metas[0][0]) != 2 or op.need[0] < 0:
+        return -1
+    for other in prims.values():
+        if other.node not in members and any(s == weight for _, s in other.srcs):
+            return -1
+    return op.need[0]
