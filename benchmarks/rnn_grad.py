@@ -1,14 +1,18 @@
 """Recurrent gradients side by side: zymo, PyTorch eager, JAX, HIPS autograd and hand-written NumPy.
 
 For acceptance styles 1 (thread the state) and 4 (grow a list, stack, mean of
-squares) with an Elman cell, and for zymo's ``RNN``/``LSTM``/``GRU`` layers
-(loss ``mean(layer(X) ** 2)``), prints the median time of one value-and-gradient
-call with respect to every parameter, input and initial state (``zymo.jit`` both
-as recorded and with ``reorder=True``), the peak memory of one call (NumPy allocations, via tracemalloc;
-PyTorch and JAX allocate outside it), and the ratio zymo/peer. Everything is
-float32 and runs in one process under the same thread limits.
+squares) with an Elman cell, for zymo's ``RNN``/``LSTM``/``GRU`` layers (loss
+``mean(layer(X) ** 2)``) and for per-sample recurrent code (``charrnn``:
+min-char-rnn's character model, one column vector per step, states in a dict,
+vocabulary 50, hidden 100, 25 steps, float64, against its hand-written
+backward pass), prints the median time of one value-and-gradient call with
+respect to every parameter, input and initial state (``charrnn``: its
+parameters), with ``zymo.jit`` both as recorded and with ``reorder=True``; the
+peak memory of one call (NumPy allocations, via tracemalloc; PyTorch and JAX
+allocate outside it); and the ratio zymo/peer. Everything but ``charrnn`` is
+float32; all of it runs in one process under the same thread limits.
 
-    python benchmarks/rnn_grad.py [--quick] [--threads 1] [--cases style1 style4 RNN LSTM GRU]
+    python benchmarks/rnn_grad.py [--quick] [--threads 1] [--cases style1 style4 RNN LSTM GRU charrnn]
                                   [--sizes small middle large]
                                   [--engines zymo.jit zymo.jit.reorder torch jax autograd numpy]
                                   [--no-memory] [--json FILE]
@@ -40,6 +44,8 @@ SIZE_NAMES = {"small": SIZES[0], "middle": SIZES[1], "large": SIZES[2]}
 QUICK_SIZES = [(3, 5, 6, 4), (16, 32, 10, 8)]
 STYLES = ("style1", "style4")
 LAYERS = ("RNN", "LSTM", "GRU")
+CHAR = "charrnn"  # per-sample recurrent code: one column vector per step, states in a dict
+CHAR_SIZE = (50, 100, 25, 1)  # (vocabulary, hidden, steps, batch)
 ENGINES = ("zymo", "zymo.jit", "zymo.jit.reorder", "torch", "jax", "autograd", "numpy")
 ZYMO_ENGINES = ENGINES[:3]
 PEERS = ENGINES[3:]
@@ -61,6 +67,34 @@ def layer_problem(name, n_in, hidden, steps, batch):
     layer = getattr(zymo.nn, name)(n_in, hidden, rng=np.random.default_rng(0))
     X = np.random.default_rng(1).standard_normal((batch, steps, n_in)).astype(np.float32)
     return layer, X
+
+
+def char_problem(vocab, hidden, steps, batch=1):
+    """A character-level Elman network's parameters (float64, PyTorch-like scale) and one sequence of characters."""
+    rng = np.random.default_rng(0)
+    p = {
+        "Wxh": rng.standard_normal((hidden, vocab)) * 0.01,
+        "Whh": rng.standard_normal((hidden, hidden)) * 0.01,
+        "Why": rng.standard_normal((vocab, hidden)) * 0.01,
+        "bh": np.zeros((hidden, 1)),
+        "by": np.zeros((vocab, 1)),
+    }
+    inputs, targets = [[int(c) for c in rng.integers(0, vocab, steps)] for _ in range(2)]
+    return p, inputs, targets, np.zeros((hidden, 1))
+
+
+def char_loss(xp, p, inputs, targets, hprev):
+    """Cross-entropy of the next character, one column vector per step, the states in a dict (min-char-rnn)."""
+    xs, hs, ps = {}, {-1: hprev}, {}
+    loss = 0.0
+    for t in range(len(inputs)):
+        xs[t] = np.zeros((p["Wxh"].shape[1], 1))
+        xs[t][inputs[t]] = 1.0
+        hs[t] = xp.tanh(p["Wxh"] @ xs[t] + p["Whh"] @ hs[t - 1] + p["bh"])
+        ys = p["Why"] @ hs[t] + p["by"]
+        ps[t] = xp.exp(ys) / xp.sum(xp.exp(ys))
+        loss = loss - xp.log(ps[t][targets[t], 0])
+    return loss
 
 
 # --- zymo -----------------------------------------------------------------------------------
@@ -95,6 +129,50 @@ def zymo_jit_style(style, reorder=False):
         return _primed(zymo.jit(vg, reorder=reorder), (p, xs, h))
 
     return make
+
+
+def zymo_char(jit=False, reorder=False):
+    """The per-sample network's gradient with respect to its parameters (``jit``: replayed)."""
+
+    def make(p, inputs, targets, hprev):
+        vg = zymo.value_and_grad(lambda p: char_loss(znp, p, inputs, targets, hprev))
+        if not jit:
+            return lambda: vg(p)
+        return _primed(zymo.jit(vg, reorder=reorder), (p,))
+
+    return make
+
+
+def numpy_char(p, inputs, targets, hprev):
+    """min-char-rnn's hand-written forward and backward pass."""
+    Wxh, Whh, Why, bh, by = p["Wxh"], p["Whh"], p["Why"], p["bh"], p["by"]
+
+    def run():
+        xs, hs, ps = {}, {-1: hprev}, {}
+        loss = 0.0
+        for t in range(len(inputs)):
+            xs[t] = np.zeros((Wxh.shape[1], 1))
+            xs[t][inputs[t]] = 1.0
+            hs[t] = np.tanh(Wxh @ xs[t] + Whh @ hs[t - 1] + bh)
+            ys = Why @ hs[t] + by
+            ps[t] = np.exp(ys) / np.sum(np.exp(ys))
+            loss -= np.log(ps[t][targets[t], 0])
+        dWxh, dWhh, dWhy = np.zeros_like(Wxh), np.zeros_like(Whh), np.zeros_like(Why)
+        dbh, dby, dhnext = np.zeros_like(bh), np.zeros_like(by), np.zeros_like(hs[0])
+        for t in reversed(range(len(inputs))):
+            dy = np.copy(ps[t])
+            dy[targets[t]] -= 1
+            dWhy += dy @ hs[t].T
+            dby += dy
+            dh = Why.T @ dy + dhnext
+            dhraw = (1 - hs[t] * hs[t]) * dh
+            dbh += dhraw
+            dWxh += dhraw @ xs[t].T
+            dWhh += dhraw @ hs[t - 1].T
+            dhnext = Whh.T @ dhraw
+        return loss, {"Wxh": dWxh, "Whh": dWhh, "Why": dWhy, "bh": dbh, "by": dby}
+
+    return run
 
 
 def zymo_jit_layer(reorder=False):
@@ -282,6 +360,15 @@ def run_case(case, size, min_time, engines, memory=True):
 def case_peers(case, size, engines):
     """``({engine: (make, traced)}, problem arguments)`` for one case and size; engines not asked for are None."""
     n_in, hidden, steps, batch = size
+    if case == CHAR:
+        args = char_problem(*size)
+        makers = {
+            "zymo": (zymo_char(), True),
+            "zymo.jit": (zymo_char(jit=True), True),
+            "zymo.jit.reorder": (zymo_char(jit=True, reorder=True), True),
+            "numpy": (numpy_char, True),
+        }
+        return {name: makers.get(name, (None, False)) if name in engines else (None, False) for name in ENGINES}, args
     if case in STYLES:
         args = style_problem(n_in, hidden, steps, batch)
         makers = {
@@ -328,7 +415,7 @@ def check_losses(case, size, res) -> None:
     z = res["zymo"]
     for name, r in res.items():
         if name != "zymo" and r is not None and not np.isclose(r.loss, z.loss, rtol=1e-3):
-            if case in STYLES or name in ("numpy", "zymo.jit", "zymo.jit.reorder"):
+            if case in STYLES or case == CHAR or name in ("numpy", "zymo.jit", "zymo.jit.reorder"):
                 raise SystemExit(f"{case} {size}: {name}'s loss {r.loss} differs from zymo's {z.loss}")
 
 
@@ -336,7 +423,8 @@ def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="small sizes and short timings (a smoke run)")
     ap.add_argument("--threads", type=int, default=1, help="threads for every engine (see benchmarks/README.md)")
-    ap.add_argument("--cases", nargs="+", default=list(STYLES + LAYERS), choices=list(STYLES + LAYERS))
+    cases = [*STYLES, *LAYERS, CHAR]
+    ap.add_argument("--cases", nargs="+", default=cases, choices=cases)
     ap.add_argument("--sizes", nargs="+", choices=list(SIZE_NAMES), help="default: all three (--quick: two tiny ones)")
     ap.add_argument(
         "--engines", nargs="+", choices=ENGINES[1:], default=list(ENGINES[1:]), help="besides zymo (always run)"
@@ -357,7 +445,7 @@ def main(argv=None) -> None:
     if args.serve:
         calls = {}
         for case in args.cases:
-            for size in sizes:
+            for size in [CHAR_SIZE] if case == CHAR else sizes:
                 peers, problem = case_peers(case, size, engines)
                 for name, (make, _) in peers.items():
                     if make is not None:
@@ -371,7 +459,7 @@ def main(argv=None) -> None:
         if case in LAYERS and not hasattr(zymo.nn, case):
             print(f"{case}: not in zymo.nn, skipped", file=out)
             continue
-        for size in sizes:
+        for size in [CHAR_SIZE] if case == CHAR else sizes:
             res = run_case(case, size, min_time, engines, memory=not args.no_memory)
             check_losses(case, size, res)
             label = "{}->{} T={} B={}".format(*size)
