@@ -5,6 +5,12 @@ for convolutions), so ``fan_in = in * prod(kernel)`` and
 ``fan_out = out * prod(kernel)``; a vector's fans are both its length. The
 default dtype is ``float32``.
 
+``device=`` puts the result on another device: ``"cuda"`` (or a CuPy device) draws there with a CuPy
+generator seeded once from ``rng``; a device of a library without random numbers of its own
+(``array_api_strict``) gets numbers drawn on the host and copied once. ``orthogonal`` and
+``truncated_normal`` (a QR factorisation, a rejection loop) always compute on the host and copy the
+result once (see ``zymo.nn.device_random``).
+
 Example:
     >>> import numpy as np
     >>> from zymo.nn import init
@@ -20,6 +26,7 @@ import math
 import numpy as np
 
 from ..core.errors import ShapeError, ZymoError
+from . import device_random as _random
 
 __all__ = [
     "fans",
@@ -68,7 +75,7 @@ def fans(shape: tuple[int, ...]) -> tuple[int, int]:
     return shape[1] * receptive, shape[0] * receptive
 
 
-def glorot_uniform(rng: np.random.Generator, *dims, gain: float = 1.0, dtype=DEFAULT_DTYPE) -> np.ndarray:
+def glorot_uniform(rng: np.random.Generator, *dims, gain: float = 1.0, dtype=DEFAULT_DTYPE, device=None) -> np.ndarray:
     """Uniform on ``[-a, a]`` with ``a = gain * sqrt(6 / (fan_in + fan_out))`` (Xavier uniform).
 
     Example:
@@ -82,10 +89,10 @@ def glorot_uniform(rng: np.random.Generator, *dims, gain: float = 1.0, dtype=DEF
     shape = _shape(dims)
     fan_in, fan_out = fans(shape)
     a = gain * math.sqrt(6.0 / max(fan_in + fan_out, 1))
-    return rng.uniform(-a, a, shape).astype(dtype)
+    return _random.uniform(rng, -a, a, shape, device=device, dtype=dtype)
 
 
-def glorot_normal(rng: np.random.Generator, *dims, gain: float = 1.0, dtype=DEFAULT_DTYPE) -> np.ndarray:
+def glorot_normal(rng: np.random.Generator, *dims, gain: float = 1.0, dtype=DEFAULT_DTYPE, device=None) -> np.ndarray:
     """Normal with standard deviation ``gain * sqrt(2 / (fan_in + fan_out))`` (Xavier normal).
 
     Example:
@@ -98,10 +105,12 @@ def glorot_normal(rng: np.random.Generator, *dims, gain: float = 1.0, dtype=DEFA
     shape = _shape(dims)
     fan_in, fan_out = fans(shape)
     std = gain * math.sqrt(2.0 / max(fan_in + fan_out, 1))
-    return (std * rng.standard_normal(shape)).astype(dtype)
+    return _random.normal(rng, std, shape, device=device, dtype=dtype)
 
 
-def kaiming_uniform(rng: np.random.Generator, *dims, gain: float = math.sqrt(2), dtype=DEFAULT_DTYPE) -> np.ndarray:
+def kaiming_uniform(
+    rng: np.random.Generator, *dims, gain: float = math.sqrt(2), dtype=DEFAULT_DTYPE, device=None
+) -> np.ndarray:
     """Uniform on ``[-a, a]`` with ``a = gain * sqrt(3 / fan_in)`` (He uniform; ``gain`` suits relu).
 
     Example:
@@ -115,10 +124,12 @@ def kaiming_uniform(rng: np.random.Generator, *dims, gain: float = math.sqrt(2),
     shape = _shape(dims)
     fan_in, _ = fans(shape)
     a = gain * math.sqrt(3.0 / max(fan_in, 1))
-    return rng.uniform(-a, a, shape).astype(dtype)
+    return _random.uniform(rng, -a, a, shape, device=device, dtype=dtype)
 
 
-def kaiming_normal(rng: np.random.Generator, *dims, gain: float = math.sqrt(2), dtype=DEFAULT_DTYPE) -> np.ndarray:
+def kaiming_normal(
+    rng: np.random.Generator, *dims, gain: float = math.sqrt(2), dtype=DEFAULT_DTYPE, device=None
+) -> np.ndarray:
     """Normal with standard deviation ``gain / sqrt(fan_in)`` (He normal).
 
     Example:
@@ -131,7 +142,7 @@ def kaiming_normal(rng: np.random.Generator, *dims, gain: float = math.sqrt(2), 
     shape = _shape(dims)
     fan_in, _ = fans(shape)
     std = gain / math.sqrt(max(fan_in, 1))
-    return (std * rng.standard_normal(shape)).astype(dtype)
+    return _random.normal(rng, std, shape, device=device, dtype=dtype)
 
 
 def truncated_normal(
@@ -142,6 +153,7 @@ def truncated_normal(
     lo: float = -2.0,
     hi: float = 2.0,
     dtype=DEFAULT_DTYPE,
+    device=None,
 ) -> np.ndarray:
     """Normal ``(mean, std)`` restricted to ``[lo, hi]`` (absolute bounds, as Flux and PyTorch), by rejection.
 
@@ -169,10 +181,10 @@ def truncated_normal(
         raise ZymoError(
             f"truncated_normal: [{lo}, {hi}] holds almost none of the normal({mean}, {std}) mass; widen the bounds"
         )
-    return out.reshape(shape).astype(dtype)
+    return _random.to_target(out.reshape(shape).astype(dtype), device)
 
 
-def orthogonal(rng: np.random.Generator, *dims, gain: float = 1.0, dtype=DEFAULT_DTYPE) -> np.ndarray:
+def orthogonal(rng: np.random.Generator, *dims, gain: float = 1.0, dtype=DEFAULT_DTYPE, device=None) -> np.ndarray:
     """A (semi-)orthogonal matrix times ``gain``: orthonormal rows or columns, whichever are fewer.
 
     Higher-dimensional shapes are flattened to ``(dims[0], prod(dims[1:]))``.
@@ -194,10 +206,10 @@ def orthogonal(rng: np.random.Generator, *dims, gain: float = 1.0, dtype=DEFAULT
     q = q * np.where(np.diag(r) < 0, -1.0, 1.0)  # a uniform (Haar) distribution needs the sign fix
     if rows < cols:
         q = q.T
-    return (gain * q).reshape(shape).astype(dtype)
+    return _random.to_target((gain * q).reshape(shape).astype(dtype), device)
 
 
-def zeros(rng: np.random.Generator | None = None, *dims, dtype=DEFAULT_DTYPE) -> np.ndarray:
+def zeros(rng: np.random.Generator | None = None, *dims, dtype=DEFAULT_DTYPE, device=None) -> np.ndarray:
     """Zeros (the generator argument is accepted so every initialiser has the same signature).
 
     Example:
@@ -205,10 +217,10 @@ def zeros(rng: np.random.Generator | None = None, *dims, dtype=DEFAULT_DTYPE) ->
         >>> zeros(None, 2)
         array([0., 0.], dtype=float32)
     """
-    return np.zeros(_shape(dims), dtype)
+    return _random.to_target(np.zeros(_shape(dims), dtype), device)
 
 
-def ones(rng: np.random.Generator | None = None, *dims, dtype=DEFAULT_DTYPE) -> np.ndarray:
+def ones(rng: np.random.Generator | None = None, *dims, dtype=DEFAULT_DTYPE, device=None) -> np.ndarray:
     """Ones (the generator argument is accepted so every initialiser has the same signature).
 
     Example:
@@ -216,4 +228,4 @@ def ones(rng: np.random.Generator | None = None, *dims, dtype=DEFAULT_DTYPE) -> 
         >>> ones(None, 2, dtype=float)
         array([1., 1.])
     """
-    return np.ones(_shape(dims), dtype)
+    return _random.to_target(np.ones(_shape(dims), dtype), device)

@@ -24,6 +24,7 @@ from ..core.reverse import defvjp
 from ..core.trace import box_foreign
 from ..core.tracer import bottom
 from ..seeding import generator_or_default
+from . import device_random as _random
 from . import init as _init
 from .activations import identity
 from .module import Module, _layout, describe
@@ -251,7 +252,10 @@ class Dropout(Module):
     """In training mode, zero each entry with probability ``p`` and scale the rest by ``1 / (1 - p)``.
 
     In test mode (``testmode(model)``) it is the identity. Masks come from
-    the explicit generator ``rng``, so a seeded generator reproduces them.
+    the explicit generator ``rng``, so a seeded generator reproduces them. On a GPU (CuPy arrays) the
+    masks are drawn there, by a CuPy generator seeded once from ``rng``; on a library without random
+    numbers of its own (``array_api_strict``) they are drawn on the host and copied once per call
+    (see ``zymo.nn.device_random``).
 
     Example:
         >>> import numpy as np
@@ -276,12 +280,19 @@ class Dropout(Module):
             return x
         dt = dtype_of(x)
         unsafe("Dropout draws random numbers on each call")
+        b = bottom(x)
+        if is_foreign(b):
+            return x * box_foreign(self._foreign_scale(b))
         keep = self.rng.random(shape_of(x)) >= self.p
         scale = keep.astype(dt) / np.asarray(1 - self.p, dt)
-        b = bottom(x)
-        if is_foreign(b):  # drawn on the host with the layer's generator, then copied to the input's device
-            scale = box_foreign(foreign_namespace(b).asarray(scale, device=b.device))
         return x * scale
+
+    def _foreign_scale(self, b):
+        """The mask times ``1 / (1 - p)`` on the device of ``b`` (another library's array): drawn there with
+        that library's generator (CuPy), or drawn on the host and copied once (a library without one)."""
+        xp = foreign_namespace(b)
+        keep = _random.uniform(self.rng, 0.0, 1.0, tuple(b.shape), device=b.device) >= self.p
+        return xp.astype(keep, b.dtype) / xp.asarray(1 - self.p, dtype=b.dtype, device=b.device)
 
     def __repr__(self) -> str:
         return f"Dropout({self.p})"
