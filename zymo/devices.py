@@ -85,6 +85,8 @@ def to_numpy(x: Any) -> np.ndarray:
     """An array of any library as a NumPy array on the host (NumPy arrays are returned as they are)."""
     if type(x) is np.ndarray:
         return x
+    if isinstance(x, (np.generic, int, float, complex)):
+        return np.asarray(x)
     library = library_name(x)
     if library == "cupy":
         return x.get()

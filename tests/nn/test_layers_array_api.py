@@ -60,7 +60,7 @@ def test_feedforward_layer_matches_numpy(make):
 
 
 @pytest.mark.parametrize("layer", [nn.RNN, nn.LSTM, nn.GRU])
-def test_recurrent_layer_runs_its_step_code_and_matches_numpy(layer):
+def test_recurrent_layer_matches_numpy(layer):
     _check_layer(lambda: nn.Chain(layer(3, 4), lambda y: y[:, -1]), X3)
 
 

@@ -6,7 +6,8 @@ cotangent and the inputs are plain arrays (first-order
 reverse mode, the fast path); otherwise (higher order, forward mode) the
 derivative is taken through ``reference_*``, the same computation written
 with differentiable ``zymo.numpy`` operations, so every nesting of modes
-works. The forward value is always the kernel's.
+works. The forward value is always the kernel's. Arrays of other libraries run the sequence's
+namespace kernel (``namespace_sequence``), whose saved record brings its own fused backward pass.
 
 Arguments (positional, in this order): ``x`` or ``X``, ``h``, ``c`` (None
 unless the kind has a cell state), ``Wi``, ``Wh``, ``b`` (or None), ``bh``
@@ -25,8 +26,10 @@ import numpy as np
 
 from ...core.api import jvp, vjp
 from ...core.forward import defjvp_all
+from ...core.namespace import foreign_namespace, is_foreign
 from ...core.primitive import Primitive
 from ...core.reverse import defvjp_all
+from ...core.trace import box_foreign
 from ...core.tracer import bottom
 from .kinds import Saved
 
@@ -88,6 +91,14 @@ def _plain(v) -> bool:
     return v is None or type(v) is np.ndarray
 
 
+def _zero_tangent(a):
+    """A zero tangent for argument ``a``, an array of its library on its device."""
+    b = bottom(a)
+    if type(b) is not np.ndarray and is_foreign(b):
+        return box_foreign(foreign_namespace(b).zeros_like(b))
+    return np.zeros_like(b)
+
+
 def _fused(name, forward, backward, reference):
     def impl(*args, ws=None, **static):
         return forward(*args, ws=ws, **static)
@@ -95,14 +106,19 @@ def _fused(name, forward, backward, reference):
     prim = Primitive(impl, name)
 
     def vjp_rule(g, ans, *args, ws=None, **static):
-        if ws is not None and ws.saved is not None and type(g) is np.ndarray and all(_plain(a) for a in args):
-            return backward(ws.saved, g, *args, **static)
+        if ws is not None and ws.saved is not None:
+            if type(g) is np.ndarray and all(_plain(a) for a in args):
+                return backward(ws.saved, g, *args, **static)
+            other = getattr(ws.saved, "namespace_backward", None)  # another library's kernel saved this
+            grads = None if other is None else other(g, args, static)
+            if grads is not None:
+                return grads
         _, back = vjp(partial(reference, **static), *args)
         return back(g)
 
     def jvp_rule(tangents, ans, *args, ws=None, **static):
-        tans = [np.zeros_like(bottom(a)) if t is None and a is not None else t for a, t in zip(args, tangents)]
-        return jvp(partial(reference, **static), args, tans)[1]
+        tans = [_zero_tangent(a) if t is None and a is not None else t for a, t in zip(args, tangents)]
+        return box_foreign(jvp(partial(reference, **static), args, tans)[1])  # another library's stays boxed
 
     defvjp_all(prim, vjp_rule, saves=tuple(range(7)))
     defjvp_all(prim, jvp_rule)

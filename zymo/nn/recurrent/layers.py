@@ -40,6 +40,7 @@ from ...seeding import generator_or_default
 from .. import activations as _act
 from ..module import Module
 from ..precision import cast_input
+from . import namespace_sequence
 from ._primitives import Workspace, reference_sequence, sequence
 from .cells import GRUCell, GRUv3Cell, LSTMCell, RNNCell, _Cell
 
@@ -58,11 +59,13 @@ def _run_forward(cell, X, state, mask, need_state=True):
         h0, c0 = (state[0], state[1]) if kind.has_cell_state else (state, None)
         params = (cell.Wi, cell.Wh, cell.b, cell._bh())
         act = cell._act()
-        run = sequence
-        if is_foreign(bottom(X)):  # the fused kernels are NumPy code: other libraries run the step code
+        run, input_grad = sequence, is_tracer(X)
+        if is_foreign(bottom(X)):  # another library: its own kernel (namespace_sequence), on its device
             h0, c0 = on_device_of(X, h0), on_device_of(X, c0)
-            run = _portable_sequence
-        static = dict(kind=kind, act=act, mask=mask, with_state=need_state, input_grad=is_tracer(X))
+            input_grad = input_grad and X._trace.level > 0  # a boxed array of data has no gradient
+            if not namespace_sequence.supports(kind.name):
+                run = _portable_sequence
+        static = dict(kind=kind, act=act, mask=mask, with_state=need_state, input_grad=input_grad)
         out = run(X, h0, c0, *params, ws=Workspace(), **static)
         if not need_state:
             return out, None
@@ -102,6 +105,8 @@ def _reverse_time(X, lengths):
     T, B = shape_of(X)[:2]
     t = np.arange(T)[:, None]
     idx = np.where(t < lengths[None, :], lengths[None, :] - 1 - t, t)
+    if is_foreign(bottom(X)):  # the standard indexes with integer arrays on every axis or none
+        return np.take_along_axis(X, np.broadcast_to(idx[:, :, None], shape_of(X)), axis=0)
     return X[idx, np.arange(B)[None, :]]
 
 
