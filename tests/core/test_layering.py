@@ -17,7 +17,7 @@ LAYERS = [
     {"differentiation"},
     {"api"},
     {"custom"},
-    {"jit_reorder", "jit_codegen", "jit"},
+    {"jit_reorder", "jit_codegen", "jit_foreign", "jit"},
 ]
 LAYER_OF = {name: k for k, names in enumerate(LAYERS) for name in names}
 

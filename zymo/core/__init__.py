@@ -14,7 +14,8 @@ Each module imports only modules on its own layer or below (and nothing of zymo 
     differentiation                                 running a function under a reverse trace, gradient trees
     api                                             grad, value_and_grad, vjp, jvp, stop_gradient
     custom                                          custom_vjp (forward mode differentiates its bwd with vjp)
-    jit_reorder, jit_codegen, jit                   zymo.jit: straight-line replay of a recording (reorder: batched)
+    jit_reorder, jit_codegen, jit_foreign, jit      zymo.jit: straight-line replay of a recording (reorder: batched;
+                                                    jit_foreign: replay on other libraries' arrays)
 
 Above the core: ``zymo._rules`` (NumPy's rules), ``zymo.numpy`` (their names), ``zymo.transforms``
 (Jacobians, Hessians), ``zymo.checkpointing``, ``zymo.nn``, ``zymo.optim``.

@@ -22,6 +22,7 @@ import numpy as np
 from . import memory
 from .errors import NonScalarOutputError, ZymoError, take_remembered, user_location
 from .namespace import foreign_namespace, is_foreign, numpy_dtype
+from .namespace import state as namespace_state
 from .primitive import refresh_view
 from .pytree import tree_flatten, tree_map, tree_unflatten
 from .reverse import ReverseTrace, backward
@@ -192,6 +193,19 @@ def reject_integer_argument(i: int, leaves: list) -> None:
     )
 
 
+def _box_other_arguments(args: list, argnums) -> None:
+    """Box other libraries' arrays among the arguments not differentiated (data, or containers of data),
+    so operators and NumPy functions applied to them reach zymo's tables as the differentiated ones do.
+    Modules are left as they are (their layers box what they use, and keep what they write)."""
+    for i, a in enumerate(args):
+        if i in argnums:
+            continue
+        if type(a) in (tuple, list, dict):
+            args[i] = tree_map(box_foreign, a)
+        elif is_foreign(a):
+            args[i] = box_foreign(a)
+
+
 def record(fun, args, argnums, has_aux, reject_integers: bool = False):
     with new_level() as level:
         trace = ReverseTrace(level)
@@ -216,6 +230,8 @@ def record(fun, args, argnums, has_aux, reject_integers: bool = False):
             treedefs.append(treedef)
             leaf_nodes.append(nodes)
             leaves_all.append(leaves)
+        if namespace_state.seen:
+            _box_other_arguments(new_args, argnums)
         try:
             out = call_user(fun, new_args)
         finally:

@@ -48,12 +48,14 @@ from .differentiation import (
 from .errors import ZymoError, ZymoWarning
 from .jit_codegen import MAX_OPS, Mismatch, ReplayOp, generate, per_call, renewed
 from .jit_externals import distinct, unchanged
+from .jit_foreign import plain, same_foreign, shape_dtype, signature_part
+from .jit_foreign import replay as replay_foreign
 from .memory import memory_root
 from .namespace import is_foreign, library_name
 from .pytree import tree_flatten, tree_leaves, tree_unflatten
 from .recording import CopyOp, GuardOp, PrimOp, Recorder, RecordingAborted
 from .reverse import Absent, Record, ReverseTrace, Scatter
-from .trace import new_level
+from .trace import CONST, box_foreign, new_level
 from .tracer import Tracer
 
 __all__ = ["jit"]
@@ -72,9 +74,22 @@ class _Tape:
 class _Program:
     """What one recording left for replay."""
 
-    __slots__ = ("n", "inputs", "ops", "externals", "out_node", "seed", "keep", "aux", "treedefs", "leaf_nodes", "run")
+    __slots__ = (
+        "n",
+        "inputs",
+        "ops",
+        "externals",
+        "out_node",
+        "seed",
+        "keep",
+        "aux",
+        "treedefs",
+        "leaf_nodes",
+        "run",
+        "foreign",
+    )
 
-    def __init__(self, n, inputs, ops, externals, out_node, seed, keep, aux, treedefs, leaf_nodes):
+    def __init__(self, n, inputs, ops, externals, out_node, seed, keep, aux, treedefs, leaf_nodes, foreign=False):
         self.n = n
         self.inputs = inputs  # (argument index, leaf index, node) of every traced input leaf
         self.ops = ops
@@ -86,6 +101,7 @@ class _Program:
         self.treedefs = treedefs
         self.leaf_nodes = leaf_nodes  # per differentiated argument: each leaf's node (None: no gradient)
         self.run = None  # the generated function (``jit_codegen``), made at the first replay
+        self.foreign = foreign  # recorded on arrays of another library: replayed by ``jit_foreign``
 
 
 class _Entry:
@@ -115,6 +131,10 @@ def _same(x, y) -> bool:
         return len(x) == len(y) and all(_same(a, b) for a, b in zip(x, y))
     if tx is dict:
         return x.keys() == y.keys() and all(_same(x[k], y[k]) for k in x)
+    if tx is Tracer:  # boxed values (another library's arrays) compare by what they hold
+        return x._trace is CONST and y._trace is CONST and _same(x._val, y._val)
+    if is_foreign(x):
+        return same_foreign(x, y)
     if tx is float or tx is complex or isinstance(x, np.inexact):
         return bool(x == y) or (x != x and y != y)
     try:
@@ -186,7 +206,10 @@ def _signature(args, kwargs, nums):
             elif isinstance(leaf, _STATIC_LEAVES):
                 parts.append((t, leaf))
             else:
-                return None, None
+                part = signature_part(leaf)  # another library's floating-point array (else: no signature)
+                if part is None:
+                    return None, None
+                parts.append(part)
         flat.append(leaves)
     for k, v in kwargs.items():
         if not isinstance(v, _STATIC_LEAVES):
@@ -230,9 +253,11 @@ def _compile(recorder: Recorder, trace, inputs, out, aux_tree, treedefs, leaf_no
     if isinstance(aux, str):
         return aux
     externals = [] if frozen else distinct(recorder.externals)
+    foreign = any(type(tape[node].out) is Tracer for _, _, node in inputs)  # boxed: another library's arrays
     if forward:
-        return _Program(len(tape), tuple(inputs), ops, externals, None, None, [], aux, [], [])
-    return _Program(len(tape), tuple(inputs), ops, externals, out._node, seeds[0][1], keep, aux, treedefs, leaf_nodes)
+        return _Program(len(tape), tuple(inputs), ops, externals, None, None, [], aux, [], [], foreign)
+    seed = seeds[0][1]
+    return _Program(len(tape), tuple(inputs), ops, externals, out._node, seed, keep, aux, treedefs, leaf_nodes, foreign)
 
 
 def _replay_op(op: PrimOp, rec, needs):
@@ -243,16 +268,19 @@ def _replay_op(op: PrimOp, rec, needs):
     vals, ans = rec.vals, rec.out
     absents = tuple((k, v) for k, v in enumerate(vals) if type(v) is Absent)
     for k, v in enumerate(vals):
-        if type(v) is Tracer:
+        if type(v) is Tracer and v._trace is not CONST:  # (CONST: another library's array, boxed)
             return "a value of an enclosing differentiation was used"
-    shape_dtype = (ans.shape, ans.dtype, np.ndarray) if type(ans) is Absent else _shape_dtype(ans)
-    if shape_dtype is None:
+    if type(ans) is Absent:
+        result = (ans.shape, ans.dtype, np.ndarray)
+    else:
+        result = _shape_dtype(ans) or shape_dtype(ans)
+    if result is None:
         return f"`{prim.name}` gave a result replay cannot check"
     ans_absent = ans if type(ans) is Absent else None
     need = _wanted(rec.parents, needs)
     metas = tuple(_meta(v) for v in vals)
     return ReplayOp(
-        node, prim.impl, srcs, template, params, prim, need, absents, ans_absent, *shape_dtype, metas, _meta(ans)
+        node, prim.impl, srcs, template, params, prim, need, absents, ans_absent, *result, metas, _meta(ans)
     )
 
 
@@ -425,10 +453,12 @@ def _box_arguments(trace: ReverseTrace, recorder: Recorder, args, flat, nums) ->
         treedef = tree_flatten(a)[1]
         boxed, nodes = [], []
         for j, leaf in enumerate(leaves):
-            if is_differentiable(leaf) and (i in nums or type(leaf) is np.ndarray):
-                if i not in nums:  # traced only so that replay sees what is computed from it
+            if is_differentiable(leaf) and (i in nums or type(leaf) is np.ndarray or is_foreign(leaf)):
+                if (
+                    i not in nums and type(leaf) is np.ndarray
+                ):  # traced only so that replay sees what is computed from it
                     recorder.data_roots.add(id(memory_root(leaf)))
-                t = trace.new_leaf(leaf)
+                t = trace.new_leaf(box_foreign(leaf))
                 boxed.append(t)
                 inputs.append((i, j, t._node))
                 nodes.append(t._node)
@@ -510,8 +540,11 @@ class Jitted:
         key, flat = _signature(args, kwargs, nums)
         if key is None:
             foreign = [leaf for leaf in tree_leaves(args) if is_foreign(leaf)]
-            if foreign:  # replay runs the recorded NumPy implementations: other libraries run every call
-                self.reasons.add(f"{library_name(foreign[0])} arrays run without replay (replay runs NumPy code)")
+            if foreign:  # their values would be part of the signature: read from the device on every call
+                self.reasons.add(
+                    f"integer or boolean arrays of {library_name(foreign[0])} run without replay (the signature "
+                    "holds such arrays' values, which would be read from the device on every call)"
+                )
             else:
                 self.reasons.add("an argument is neither an array nor a static Python value")
             self._count("eager")
@@ -655,6 +688,8 @@ class Jitted:
         return self._package(value, aux, grads, single), prog
 
     def _run(self, prog: _Program, args, flat, nums, single):
+        if prog.foreign:
+            return self._interpret(prog, flat, nums, single)
         if prog.run is None:
             prog.run = generate(prog, self._reorder) if len(prog.ops) <= MAX_OPS else False
         collector.pause()
@@ -673,9 +708,17 @@ class Jitted:
         return self._package(value, aux, _gradient_trees(prog, grads, owned, [flat[i] for i in nums]), single)
 
     def _interpret(self, prog: _Program, flat, nums, single):
-        """Replay by walking the record list (for programs too large to compile)."""
-        value, tape, slots = _replay(prog, flat)
-        aux = _aux(prog, slots.__getitem__)
+        """Replay by walking the record list (for programs too large to compile, and on other libraries' arrays)."""
+        if prog.foreign:
+            for obj, snap in prog.externals:
+                if not unchanged(obj, snap):
+                    raise Mismatch
+            value, tape, slots = replay_foreign(prog, flat, _same)
+            value = plain(value)
+            aux = _aux(prog, lambda node: plain(slots[node]))
+        else:
+            value, tape, slots = _replay(prog, flat)
+            aux = _aux(prog, slots.__getitem__)
         if self._kind == "forward":
             return aux
         leaves_all = [flat[i] for i in nums]
@@ -720,6 +763,9 @@ def jit(fun: Callable, *, max_signatures: int = 32, frozen: bool = False, reorde
     Results then differ from ``fun``'s by rounding only (tested within 1e-5
     relative in float32 and 1e-12 in float64); without it, replayed results
     equal ``fun``'s bit for bit.
+
+    Calls on arrays of other array libraries (CuPy, ``array_api_strict``) replay too, operation by
+    operation in that library, equal to ``value_and_grad`` bit for bit (``zymo.core.jit_foreign``).
 
     A plain function (not made by ``zymo.grad`` or ``zymo.value_and_grad``)
     replays its forward computation only, for inference: its floating-point

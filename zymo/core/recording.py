@@ -108,7 +108,7 @@ def _bakeable(v) -> bool:
         return v.dtype.kind != "O" if type(v) is np.ndarray else True
     if type(v) is tuple or type(v) is list:
         return all(_bakeable(e) for e in v)
-    return callable(v)
+    return callable(v) or namespace.is_foreign(v)  # another library's array: replay passes the array itself
 
 
 class Recorder:
