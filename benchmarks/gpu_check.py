@@ -7,6 +7,10 @@ Needs an NVIDIA GPU, CuPy (``pip install cupy-cuda12x``), and for the comparison
 for CUDA. Without CuPy or a GPU it prints why and exits with status 0 having checked nothing; a
 missing PyTorch or JAX skips only their rows. Sections, in order:
 
+0. zymo on the GPU: initialisers and ``Dropout`` drawing on the device (reproducibly), an Adam step
+   against NumPy's, ``zymo.jit`` replay against ``value_and_grad`` (bit for bit), save from the GPU
+   and load into the host and the GPU, and the recurrent layers' sequence kernel (fused gate
+   arithmetic) against NumPy's gradients in float64;
 1. the acceptance cases (``zymo.acceptance``) on CuPy arrays: each gradient against NumPy's, or the
    clear error the NumPy-only styles (buffers made with ``zymo.numpy.zeros``) must raise;
 2. the recurrent layers' outputs and gradients on CuPy against PyTorch's on CUDA;
@@ -64,6 +68,145 @@ def cupy_or_none():
         say("gpu_check: skipped, CuPy finds no CUDA GPU")
         return None
     return cupy
+
+
+def _report(results: dict, name: str, ok: bool, detail: str = "") -> None:
+    results[name] = bool(ok)
+    say(f"  {name}: {'ok' if ok else 'FAILED'}{'  ' + detail if detail else ''}")
+
+
+def _tree_close(got, want, rtol: float) -> bool:
+    import numpy as np
+
+    import zymo
+    from zymo.devices import to_numpy
+
+    pairs = list(zip(zymo.tree_leaves(got), zymo.tree_leaves(want)))
+    return all(np.allclose(to_numpy(g), to_numpy(w), rtol=rtol, atol=rtol) for g, w in pairs if w is not None)
+
+
+def _same_bits(got, want) -> bool:
+    import numpy as np
+
+    import zymo
+    from zymo.devices import to_numpy
+
+    pairs = list(zip(zymo.tree_leaves(got), zymo.tree_leaves(want)))
+    return all(np.array_equal(to_numpy(g), to_numpy(w)) for g, w in pairs if w is not None)
+
+
+def _check_random_on_device(results: dict, device) -> None:
+    import numpy as np
+
+    import zymo
+    from zymo import nn
+    from zymo.core.namespace import device_name
+    from zymo.nn import init
+
+    w = init.glorot_uniform(np.random.default_rng(0), 8, 4, device=device)
+    again = init.glorot_uniform(np.random.default_rng(0), 8, 4, device=device)
+    _report(results, "initialiser drawn on the device, reproducible", device_name(w) != "cpu" and _same_bits(w, again))
+    drop = nn.Dropout(0.5, rng=np.random.default_rng(1))
+    x = zymo.to_device(np.ones((64, 32), np.float32), device)
+    y = drop(x)
+    twin = nn.Dropout(0.5, rng=np.random.default_rng(1))
+    _report(
+        results,
+        "Dropout masks on the device, reproducible",
+        device_name(y) == device_name(x) and _same_bits(y, twin(x)),
+    )
+
+
+def _check_training_step(results: dict, device) -> None:
+    import numpy as np
+
+    import zymo
+    import zymo.numpy as znp
+    from zymo import nn, optim
+    from zymo.core.namespace import device_name
+
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(16, 4)).astype(np.float32), rng.normal(size=(16, 1)).astype(np.float32)
+    zymo.seed(0)
+    model = nn.Chain(nn.Dense(4, 8, nn.tanh), nn.Dense(8, 1))
+    state = optim.setup(optim.Adam(1e-2), model)
+    dmodel, dstate = zymo.to_device((model, state), device)
+    dx, dy = zymo.to_device((x, y), device)
+    loss = lambda m, x, y: znp.mean((m(x) - y) ** 2)
+    optim.update(state, model, zymo.grad(loss)(model, x, y))
+    optim.update(dstate, dmodel, zymo.grad(loss)(dmodel, dx, dy))
+    on_device = all(device_name(v) != "cpu" for s in dstate.slots.values() for v in s.values())
+    _report(results, "Adam step on the device matches NumPy", on_device and _tree_close(dmodel, model, 1e-4))
+    vg = zymo.value_and_grad(loss)
+    jitted = zymo.jit(vg)
+    same = all(_same_bits(jitted(dmodel, dx, dy), vg(dmodel, dx, dy)) for _ in range(4))
+    replayed = same and jitted.stats["replays"] >= 2
+    _report(results, "zymo.jit replays on the device, bit for bit", replayed, str(jitted.stats))
+
+
+def _check_save_load(results: dict, device) -> None:
+    import numpy as np
+
+    import zymo
+    from zymo import nn
+    from zymo.core.namespace import device_name
+
+    zymo.seed(0)
+    model = nn.Dense(4, 3)
+    with tempfile.TemporaryDirectory() as d:
+        path = zymo.save(zymo.to_device(model, device), os.path.join(d, "m.safetensors"))
+        host = zymo.load(path, into=nn.Dense(4, 3, rng=np.random.default_rng(5)))
+        back = zymo.load(path, into=nn.Dense(4, 3, rng=np.random.default_rng(6)), device=device)
+    ok = _same_bits(host, model) and _same_bits(back, model) and device_name(back.weight) != "cpu"
+    _report(results, "save from the device, load into the host and into the device", ok)
+
+
+def _check_recurrent_kernel(results: dict, device) -> None:
+    import numpy as np
+
+    import zymo
+    import zymo.numpy as znp
+    from zymo import nn
+    from zymo.nn.recurrent import namespace_sequence
+
+    ran = []
+    backward = namespace_sequence.sequence_backward
+
+    def counted(*args, **kwargs):
+        ran.append(1)
+        return backward(*args, **kwargs)
+
+    x = np.random.default_rng(2).normal(size=(3, 7, 5))
+    loss = lambda m, x: znp.sum(m(x) ** 2)
+    for make in (nn.RNN, nn.LSTM, nn.GRU, nn.GRUv3):
+        zymo.seed(0)
+        layer = nn.f64(make(5, 6, bidirectional=True))
+        want = zymo.grad(loss, argnums=(0, 1))(layer, x)
+        ran.clear()
+        namespace_sequence.sequence_backward = counted
+        try:
+            got = zymo.grad(loss, argnums=(0, 1))(*zymo.to_device((layer, x), device))
+        finally:
+            namespace_sequence.sequence_backward = backward
+        name = f"{make.__name__} sequence kernel on the device (float64) matches NumPy's gradients"
+        _report(results, name, len(ran) == 2 and _tree_close(got, want, 1e-9))
+
+
+def check_device_plumbing(device) -> dict:
+    """Section 0: random numbers, an optimiser step, zymo.jit, save/load and the recurrent kernels on ``device``.
+
+    Runs on any device zymo.to_device accepts (``"cuda"`` here; the tests run it on array_api_strict's).
+    Returns ``{check: passed}``.
+    """
+    say(f"== 0. zymo on {device}: random numbers, training step, zymo.jit, save/load, recurrent kernels")
+    results: dict = {}
+    for check in (_check_random_on_device, _check_training_step, _check_save_load, _check_recurrent_kernel):
+        try:
+            check(results, device)
+        except Exception as e:
+            _report(results, check.__name__.strip("_"), False, f"{type(e).__name__}: {str(e)[:160]}")
+    say(f"  {sum(results.values())}/{len(results)} passed  ({elapsed():.0f} s)")
+    return results
 
 
 def check_acceptance(cupy) -> None:
@@ -251,11 +394,12 @@ def time_recurrent(cupy, quick: bool) -> None:
             if have_torch:
                 call, sync = _torch_call(kind, hidden, 100, batch)
                 t = _median_ms(call, sync)
-                row += f"  torch {t:7.1f}  zymo/torch {z / t:5.1f}x"
+                verdict = "within" if z <= 2 * t else "OUTSIDE"
+                row += f"  torch {t:7.1f}  zymo/torch {z / t:5.1f}x ({verdict} the 2x target)"
             if have_jax and kind == "LSTM":
                 call, sync = _jax_lstm_call(hidden, 100, batch)
                 j = _median_ms(call, sync, repeats=3)
-                row += f"  jax-loop {j:7.1f}  zymo/jax {z / j:5.1f}x"
+                row += f"  jax-loop {j:7.1f}  zymo/jax {z / j:5.1f}x ({'ahead' if z < j else 'NOT ahead'})"
             say(row)
 
 
@@ -267,6 +411,7 @@ def main(argv=None) -> int:
     if cupy is None:
         return 0
     say(f"gpu_check: CuPy {cupy.__version__}, {cupy.cuda.runtime.getDeviceProperties(0)['name'].decode()}")
+    check_device_plumbing("cuda")
     check_acceptance(cupy)
     check_recurrent_parity(cupy)
     check_main_job()

@@ -26,3 +26,16 @@ def test_it_imports_without_a_gpu():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     assert callable(module.main)
+
+
+def test_its_device_checks_pass_on_array_api_strict():
+    """Section 0 is written for any device: on array_api_strict's second device every check must pass."""
+    from zymo.namespace_check import STRICT_DEVICE, strict
+
+    if strict is None:
+        pytest.skip("array_api_strict is not installed")
+    spec = importlib.util.spec_from_file_location("gpu_check", ROOT / "benchmarks" / "gpu_check.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    results = module.check_device_plumbing(STRICT_DEVICE)
+    assert len(results) == 9 and all(results.values()), results
