@@ -519,3 +519,91 @@ def program(r0):
             [1.7997073827, 1.14416587],
         ],
     )
+
+
+def test_copy_method_of_a_transposed_view_is_c_ordered_as_in_numpy():
+    # ``x.copy()`` defaults to order="C" where ``np.copy`` keeps the layout: both kept it
+    _check_all(
+        """
+def program(r1):
+    r6 = np.rollaxis(np.atleast_2d(r1), 1)
+    r7 = r6.copy()
+    r8 = r6.copy(order="K")
+    r9 = r6.copy(order="F")
+    return [r6, r7, r8, r9]
+""",
+        [[1.6637239913911968, 0.659147749832255, -1.6413972945846467], [-0.0052032641719, -0.6234637409883934, 0.1486]],
+    )
+
+
+def test_nanmean_nanvar_and_nanstd_of_a_broadcast_view_have_numpys_layout_and_bits():
+    # NumPy reduces a copy made in the view's own order (the stride-0 axis innermost) even without NaN
+    import zymo
+    import zymo.numpy as znp
+    from tests.reliability.differential import _layout
+
+    x = onp.array([[0.6760980252065317, 0.032246051187511046, 0.07195489120736477]])
+    views = [lambda a: znp.broadcast_to(a, (2,) + a.shape), lambda a: znp.broadcast_to(a.T, (3,) + a.T.shape)]
+    for view in views:
+        for name in ("nanmean", "nanvar", "nanstd"):
+            for axis in (None, 0, -1, -2):
+                for keepdims in (False, True):
+
+                    def f(a, view=view, name=name, axis=axis, keepdims=keepdims):
+                        return getattr(znp, name)(view(a), axis=axis, keepdims=keepdims)
+
+                    want, got = f(x), zymo.vjp(f, x)[0]
+                    assert type(got) is type(want) and got.tobytes() == want.tobytes(), (name, axis, keepdims)
+                    assert onp.shape(got) == onp.shape(want)
+                    assert type(want) is not onp.ndarray or _layout(got) == _layout(want), (name, axis, keepdims)
+
+
+def test_nanvar_and_nanstd_of_all_nan_entries_are_scalars_as_in_numpy():
+    # NumPy sets a slice without entries to NaN in place: a scalar result stays a scalar, not a 0-d array
+    from tests.reliability.differential import check_nonfinite
+
+    program = compile_program(
+        """
+def program(r0):
+    r1 = np.nanvar(r0, axis=0)
+    r2 = np.nanstd(r0)
+    r3 = np.nanvar(np.stack([r0, r0 * 2.0]), axis=1, keepdims=True)
+    r4 = np.nanmean(r0)
+    return [r1, r2, r3, r4]
+"""
+    )
+    for x in ([onp.nan], [onp.nan, onp.nan], [onp.nan, 1.5], [onp.inf, 0.5]):
+        check_nonfinite(program, (onp.array(x),))
+
+
+def test_select_fills_a_c_ordered_result_as_numpy_does():
+    _check_all(
+        """
+def program(r2):
+    r3 = np.rollaxis(np.atleast_2d(r2), 1)
+    r8 = np.select([r3 > 0.5, r3 < -0.5], [r3 * 2.0, r3 ** 2], default=r3)
+    r8 /= (1 + r3 * r3)
+    return [r3, r8]
+""",
+        [[0.31864044, -0.35895522, -1.05003588], [-0.52144127, 0.18982812, 1.82826405]],
+    )
+
+
+def test_nanmean_of_a_0d_float32_array_is_a_float32_scalar():
+    program = compile_program("def program(r1):\n    return [np.nanmean(r1), np.nanvar(r1), np.nanstd(r1)]\n")
+    check_float32(program, (onp.asarray(0.39346612),))
+
+
+def test_where_between_a_value_and_its_fft_round_trip_is_not_judged_by_differences_across_the_tie():
+    # ``r3`` equals ``r0`` up to rounding: the comparison flips within the finite-difference step, where the
+    # derivative is the slope of the branch that rounding picked at the point itself
+    _check_all(
+        """
+def program(r0):
+    r3 = np.fft.irfft(np.fft.rfft(r0), n=r0.shape[-1])
+    r5 = np.where(r3 > r0, r3, r0 * 2.0)
+    r6 = np.where(r0 > r3, r0, r3 * 2.0)
+    return [r3, r5, r6]
+""",
+        [0.1257302210933933, -0.1321048632913019, 0.6404226504432821],
+    )

@@ -90,3 +90,17 @@ def test_every_finding_is_written_to_the_findings_file(tmp_path):
     text = path.read_text()
     assert text.count("# --- wrong: gradient (program)") == 2
     assert "r1 = r0 * 2.0" in text and "inputs = (np.array([1.0]),)" in text
+
+
+def test_a_wrong_rule_is_caught_beside_a_tie_that_finite_differences_cannot_judge(wrong_tanh_gradient):
+    from .differential import check_program
+    from .programs import compile_program
+
+    program = compile_program(
+        "def program(r0):\n"
+        "    r1 = np.fft.irfft(np.fft.rfft(r0), n=r0.shape[-1])\n"
+        "    r2 = np.where(r1 > r0, r1, r0 * 2.0)\n"
+        "    return [r2, np.tanh(r0)]\n"
+    )
+    with pytest.raises(AssertionError, match="reverse mode differs from finite differences"):
+        check_program(program, (onp.array([0.1257302210933933, -0.1321048632913019, 0.6404226504432821]),))

@@ -52,6 +52,7 @@ from .helpers import (
     write_out,
     zeros_for,
 )
+from .indexing import laid_out_as_copy_of
 
 # Derivatives that are a convention where the function is not differentiable, stated in the docstrings.
 DERIVATIVE_CONVENTIONS = {
@@ -525,7 +526,8 @@ def select(condlist: Sequence[ArrayLike], choicelist: Sequence[ArrayLike], defau
         if cond.dtype != bool:
             raise TypeError(f"invalid entry {i} in condlist: should be boolean ndarray")
         result = where_p(cond, choice, result)
-    return result.astype(dtype) if dtype_of(result) != dtype else result
+    result = result.astype(dtype) if dtype_of(result) != dtype else result
+    return laid_out_as_copy_of(result, np.empty(shape, dtype))  # NumPy writes the picks into ``np.full(shape, ...)``
 
 
 # --- sinc: exact derivatives of every order, also at zero ----------------------------

@@ -26,6 +26,7 @@ from ..core.forward import defjvp
 from ..core.primitive import Primitive
 from ..core.reverse import defvjp
 from .helpers import bottom, dtype_of, has_tracer
+from .indexing import laid_out_as_copy_of
 
 __all__ = [
     "average",
@@ -307,10 +308,32 @@ def _where(where):
 
 
 def _divide_by_count(total, count):
-    """``total / count`` in ``total``'s dtype, as NumPy's NaN-ignoring reductions divide (in place)."""
+    """``total / count`` in ``total``'s dtype and layout, as NumPy's NaN-ignoring reductions divide (in place)."""
     q = np.true_divide(total, count)
     dt = dtype_of(total)
-    return q if dtype_of(q) == dt else q.astype(dt)
+    q = q if dtype_of(q) == dt else q.astype(dt)
+    if type(bottom(total)) is np.ndarray:
+        return laid_out_as_copy_of(q, total)
+    return q[()] if type(bottom(q)) is np.ndarray else q  # a scalar stays one: ``total.dtype.type(total / count)``
+
+
+def _nan_filled(a, mask, fill):
+    """NumPy's ``_replace_nan``: a copy of ``a`` (its layout orders later reductions) with NaN set to ``fill``."""
+    a = znp.array(a, copy=True)
+    if mask.any():
+        znp.copyto(a, fill, where=mask)
+    return a
+
+
+def _nan_where(bad, value):
+    """``value`` with NaN where ``bad``, kept a scalar or in its layout as NumPy's ``_copyto`` keeps it."""
+    if type(bottom(value)) is not np.ndarray:
+        return np.where(bad, np.nan, value)[()]
+    return laid_out_as_copy_of(np.where(bad, np.nan, value), value)
+
+
+def _inexact(a) -> bool:
+    return np.asarray(bottom(a)).dtype.kind in "fc"
 
 
 def _nan_reduction(name, reduce, fill, doc_example):
@@ -329,11 +352,7 @@ def _nan_reduction(name, reduce, fill, doc_example):
         kw = ({} if initial is None else {"initial": initial}) | ({} if where is True else {"where": where})
         if not has_tracer([a, initial]):
             return func(a, axis=axis, dtype=dtype, out=out, keepdims=keepdims, **kw)
-        mask = _nan_mask(a)
-        # NumPy reduces a copy (NaN replaced): its layout, not the input's, orders the additions
-        a = znp.array(a, copy=True)
-        if mask.any():
-            znp.copyto(a, fill, where=mask)
+        a = _nan_filled(a, _nan_mask(a), fill)  # NumPy reduces a copy: its layout orders the additions
         extra = {"keepdims": keepdims} if keepdims else {}
         return _written(out, reduce(a, axis=axis, dtype=dtype, **extra, **kw))
 
@@ -448,36 +467,38 @@ def nanmean(
     kw = {} if where is True else {"where": where}
     if not has_tracer([a]):
         return np.nanmean(a, axis=axis, dtype=dtype, out=out, keepdims=keepdims, **kw)
-    mask = _nan_mask(a)
     extra = {"keepdims": keepdims} if keepdims else {}
-    if not mask.any():
+    if not _inexact(a):
         return _written(out, znp.mean(a, axis=axis, dtype=dtype, **extra, **kw))
+    mask = _nan_mask(a)  # NumPy sums a copy, NaN set to 0, even where there is none: its layout orders the sum
     cnt = np.sum(~mask, axis=axis, dtype=np.intp, keepdims=keepdims, where=_where(where))
-    tot = znp.sum(np.where(mask, 0.0, a), axis=axis, dtype=dtype, **extra, **kw)
+    tot = znp.sum(_nan_filled(a, mask, 0.0), axis=axis, dtype=dtype, **extra, **kw)
     return _written(out, _divide_by_count(tot, cnt))
 
 
 def _nanvar(a, axis, dtype, ddof, keepdims, where=True, mean=None):
-    mask = _nan_mask(a)
+    """NumPy's steps: the deviations live in a copy of ``a`` (NaN set to 0) whose layout orders the sums."""
     extra = {"keepdims": keepdims} if keepdims else {}
     kw = {} if where is True else {"where": where}
-    if not mask.any() and where is True and mean is None:
-        return znp.var(a, axis=axis, dtype=dtype, ddof=ddof, **extra)
-    arr = np.where(mask, 0.0, a)
+    if not _inexact(a):  # NumPy's nanvar of integers is var
+        more = kw if mean is None else kw | {"mean": mean}
+        return znp.var(a, axis=axis, dtype=dtype, ddof=ddof, **extra, **more)
+    mask = _nan_mask(a)
+    arr = _nan_filled(a, mask, 0.0)
     cnt = np.sum(~mask, axis=axis, dtype=np.intp, keepdims=True, where=_where(where))
     if mean is None:
         avg = _divide_by_count(znp.sum(arr, axis=axis, dtype=dtype, keepdims=True, **kw), cnt)
     else:
         avg = mean
     # NumPy subtracts the mean and squares only where ``where`` holds, then sums those entries
-    dev = np.where(mask | np.logical_not(_where(where)), 0.0, arr - avg)
+    dev = laid_out_as_copy_of(np.where(mask | np.logical_not(_where(where)), 0.0, arr - avg), arr)
     var = znp.sum(dev * dev, axis=axis, dtype=dtype, **extra, **kw)
     if np.ndim(bottom(var)) < cnt.ndim:
         cnt = cnt.squeeze(axis)
     dof = cnt - ddof
     var = _divide_by_count(var, dof)
     bad = dof <= 0
-    return np.where(bad, np.nan, var) if np.any(bad) else var
+    return _nan_where(bad, var) if np.any(bad) else var
 
 
 def _ddof(ddof, correction):
@@ -547,11 +568,16 @@ def nanstd(
         del kw["where"]
     if not has_tracer([a, mean]):
         return np.nanstd(a, axis=axis, dtype=dtype, out=out, ddof=ddof, keepdims=keepdims, **kw)
-    ddof = _ddof(ddof, correction)
-    if not _nan_mask(a).any() and where is True and mean is None:
-        extra = {"keepdims": keepdims} if keepdims else {}
-        return _written(out, znp.std(a, axis=axis, dtype=dtype, ddof=ddof, **extra))
-    return _written(out, np.sqrt(_nanvar(a, axis, dtype, ddof, keepdims, where, mean)))
+    return _written(out, _sqrt_of_variance(_nanvar(a, axis, dtype, _ddof(ddof, correction), keepdims, where, mean)))
+
+
+def _sqrt_of_variance(var):
+    """``sqrt(var)`` (NumPy's bits) whose derivative is 0 where ``var`` is 0 (equal entries), as ``std``'s is."""
+    positive = np.greater(bottom(var), 0)
+    if np.all(positive):
+        return np.sqrt(var)
+    s = np.where(positive, np.sqrt(np.where(positive, var, 1.0)), var)  # sqrt(0) is 0, sqrt(NaN) NaN: var itself
+    return laid_out_as_copy_of(s, var) if type(bottom(var)) is np.ndarray else s[()]
 
 
 # --- cov, corrcoef -------------------------------------------------------------------------------

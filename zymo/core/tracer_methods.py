@@ -355,9 +355,9 @@ def _tolist(self):
 
 
 def _copy_method(self, order="C"):
-    """``x.copy()``: like NumPy, a scalar's copy is a scalar (``np.copy`` gives a 0-d array)."""
+    """``x.copy()``: C order unless told (``np.copy`` keeps the layout); a scalar's copy is a scalar."""
     if type(bottom(self)) is np.ndarray:
-        return call_numpy(np.copy, self)
+        return call_numpy(np.copy, self, order=order)
     return UFUNCS[np.positive](self)
 
 
