@@ -26,6 +26,7 @@ from typing import Any
 
 from .core.namespace import foreign_namespace, is_foreign
 from .core.tracer import Tracer, bottom
+from .mixed_namespaces import NamespaceMethod
 
 __all__ = ["TracedNamespace", "namespace_of_traced"]
 
@@ -141,4 +142,4 @@ def _array_namespace(self, api_version=None):
     return namespace_of_traced(self, api_version)
 
 
-Tracer.__array_namespace__ = _array_namespace
+Tracer.__array_namespace__ = NamespaceMethod(_array_namespace)

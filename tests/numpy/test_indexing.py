@@ -106,6 +106,25 @@ def test_setitem_of_a_plain_number_into_a_traced_array():
     check(f, (randn(3),))
 
 
+def test_setitem_into_a_0d_value_held_as_a_numpy_scalar():
+    # a full reduction is a NumPy scalar under the tracer; array API code writes into it (SciPy's `at`)
+    def f(x, v):
+        s = x.sum()
+        s[()] = s * v
+        s[np.bool_(False)] = 7.0
+        return s
+
+    x, v = randn(3), 1.5
+    for mode in ("rev", "fwd"):
+        grad = zymo.grad if mode == "rev" else lambda f, argnums: zymo.jacfwd(f, argnums=argnums)
+        gx, gv = grad(f, argnums=(0, 1))(x, v)
+        np.testing.assert_allclose(gx, np.full(3, v), rtol=1e-15)
+        np.testing.assert_allclose(gv, x.sum(), rtol=1e-15)
+    seen = []
+    zymo.vjp(lambda x: seen.append(f(x, 2.0)) or seen[-1], np.arange(3.0))
+    assert zymo.core.tracer.bottom(seen[0]) == 6.0
+
+
 @FAST
 @given(st.integers(1, 4), SEEDS)
 def test_setitem_row_by_row_in_a_loop(n, seed):

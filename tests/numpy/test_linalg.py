@@ -302,6 +302,7 @@ GUFUNCS = {
     "matvec": (lambda a, b: np.matvec(a, b), [(2, 2, 3), (3,)]),
     "vecmat": (lambda a, b: np.vecmat(a, b), [(3,), (2, 3, 2)]),
     "linalg.vecdot along an axis": (lambda a, b: np.linalg.vecdot(a, b, axis=0), [(3, 2), (3, 2)]),
+    "vecdot along an axis": (lambda a, b: np.vecdot(a, b, axis=0), [(3, 2), (3, 1)]),
     "linalg.matmul": (lambda a, b: np.linalg.matmul(a, b), [(2, 3), (3, 2)]),
     "linalg.tensordot": (lambda a, b: np.linalg.tensordot(a, b, axes=1), [(2, 3), (3, 2)]),
     "linalg.outer": (lambda a, b: np.linalg.outer(a, b), [(2,), (3,)]),

@@ -562,7 +562,7 @@ def _cj(x):
 
 # Docstrings of the generated vecdot, matvec and vecmat.
 _GUFUNC_DOCS = {
-    "vecdot": """``numpy.vecdot``: dot products of vectors over the last axis.
+    "vecdot": """``numpy.vecdot``: dot products of vectors over the last axis (or over ``axis=``).
 
     Example:
         >>> import zymo, zymo.numpy as znp
@@ -595,6 +595,9 @@ def _gufunc(ufunc, name, vjp_a, vjp_b):
 
     @implements(ufunc)
     def call(a: ArrayLike, b: ArrayLike, /, out: np.ndarray | None = None, **kwargs: Any) -> np.ndarray:
+        if name == "vecdot" and "axis" in kwargs:  # the vectors along ``axis`` of each: the same products
+            axis = kwargs.pop("axis")
+            a, b = znp.moveaxis(znp.asarray(a), axis, -1), znp.moveaxis(znp.asarray(b), axis, -1)
         if kwargs:
             raise unsupported(f"numpy.{name} with {sorted(kwargs)}", f"move the axis to the end and call {name}")
         r = prim(a, b)

@@ -87,6 +87,10 @@ FUNCTIONS[operator.getitem] = getitem
 
 # --- the in-place write -----------------------------------------------------------------
 def _setitem_impl(buf, v, idx):
+    if isinstance(buf, np.generic):  # a 0-d traced value held as a NumPy scalar: no memory to write into
+        out = np.array(buf)
+        out[idx] = v
+        return out[()]
     protect(buf)
     buf[idx] = v
     return buf
