@@ -58,12 +58,32 @@ def _need(prim, args) -> list:
     return [-1 if type(rules) is tuple and rules[k] is None else k for k in range(len(args))]
 
 
+# Functions whose arguments need their own domains (integer orders, counts below a total, probabilities):
+# name -> one domain per argument, a (low, high) for uniform floats or ("int", low, high) for whole numbers.
+ARGUMENT_DOMAINS = {
+    "scipy.special.bdtri": [("int", 1, 3), ("int", 5, 8), (0.15, 0.85)],
+    "scipy.special.nbdtr": [("int", 1, 3), ("int", 2, 5), (0.15, 0.85)],
+    "scipy.special.nbdtrc": [("int", 1, 3), ("int", 2, 5), (0.15, 0.85)],
+    "scipy.special.nbdtri": [("int", 1, 3), ("int", 2, 5), (0.15, 0.85)],
+    "scipy.special.eval_hermite": [("int", 0, 4), (-1.5, 1.5)],
+    "scipy.special.eval_hermitenorm": [("int", 0, 4), (-1.5, 1.5)],
+    "scipy.special.lpmv": [("int", 0, 2), (2.0, 3.0), (-0.85, 0.85)],
+}
+
+
+def _draw(rng, domain, shape):
+    if domain[0] == "int":
+        return rng.integers(domain[1], domain[2], shape)
+    return rng.uniform(domain[0], domain[1], shape)
+
+
 def _case(prim, rng, shape_cases=SHAPES):
     """Inputs where the primitive and its general rules give finite values: ``(args, ans, g, general)``."""
     arity = len(prim.vjp) if type(prim.vjp) is tuple else 2
     for shapes in shape_cases:
         for low, high in DOMAINS:
-            args = [rng.uniform(low, high, shapes[min(k, 1)] if k else shapes[0]) for k in range(arity)]
+            domains = ARGUMENT_DOMAINS.get(prim.name, [(low, high)] * arity)
+            args = [_draw(rng, domains[k], shapes[min(k, 1)] if k else shapes[0]) for k in range(arity)]
             try:
                 with np.errstate(all="ignore"):
                     ans = prim.impl(*args)

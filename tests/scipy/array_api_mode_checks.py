@@ -32,6 +32,8 @@ def main() -> None:
         "scipy.special.gammaln": lambda x: sc.gammaln(x * x + 1.0),
         "scipy.special.xlogy": lambda x: sc.xlogy(x, x * x + 1.0),
         "scipy.special.i1e": lambda x: sc.i1e(x),
+        "scipy.special.k0": lambda x: sc.k0(x * x + 1.0),
+        "scipy.special.sici": lambda x: sc.sici(x)[0],
         "scipy.stats.moment": lambda x: st.moment(x, order=3),
         "scipy.stats.entropy": lambda x: st.entropy(x * x + 0.5),
         "scipy.stats.skew": lambda x: st.skew(x),
@@ -85,7 +87,7 @@ def main() -> None:
         "scipy.stats.norm.logpdf": lambda x: st.norm.logpdf(x).sum(),
         "scipy.signal.convolve": lambda x: ss.convolve(x, x).sum(),
         # a special function zymo has no rule for: SciPy converts it, and the error names it
-        "scipy.special.k0": lambda x: sc.k0(x * x + 1.0).sum(),
+        "scipy.special.kolmogorov": lambda x: sc.kolmogorov(x * x + 1.0).sum(),
     }
     WRITING = {}
     for name, f in {**CONVERTING, **WRITING}.items():
