@@ -1,13 +1,20 @@
 """Ufunc methods on traced values: at, reduce, accumulate, reduceat, outer — NumPy's values, derivatives."""
 
+import os
+import pathlib
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from numpy._core import _multiarray_umath
 
 import zymo
 import zymo.numpy as znp
 from tests.numpy.conftest import FAST, array_tuples, arrays, shapes
+from zymo._rules.ufunc_methods import numpy_folds
 from zymo.testing import check_grads
 
 # Binary ufuncs with rules, and inputs inside their domains (positive bases, positive divisors, ...).
@@ -179,9 +186,32 @@ def test_add_at_writing_a_traced_value_into_a_plain_array_names_the_fix():
         zymo.grad(f)(np.array([1.0, 2.0]))
 
 
-def test_reduce_of_power_is_refused_because_numpy_does_not_fold_it():
-    with pytest.raises(zymo.UnsupportedOperationError, match=r"numpy\.power\.reduce.*fold"):
-        zymo.grad(lambda x: np.power.reduce(x))(np.array([1.5, 2.0, 1.2]))
+@pytest.mark.parametrize("ufunc", [np.power, np.arctan2], ids=lambda u: u.__name__)
+def test_power_and_arctan2_methods_have_rules_exactly_where_numpy_computes_them_as_a_fold(ufunc):
+    x = np.array([1.5, 2.0, 1.2, 0.7])
+    fold = ufunc(ufunc(ufunc(x[:1], x[1:2]), x[2:3]), x[3:])[0]
+    assert numpy_folds(ufunc, np.float64) == (ufunc.reduce(x) == fold)
+    for f in (ufunc.reduce, ufunc.accumulate, lambda x: ufunc.reduceat(x, [0, 2])):
+        if numpy_folds(ufunc, np.float64):
+            _same_as_numpy(f, x)
+            check_grads(f, (x,), order=2, modes=("fwd", "rev"))
+        else:  # NumPy's AVX-512 loop: `power.reduce(x)` is `x[0] ** x[-1]` here
+            with pytest.raises(
+                zymo.UnsupportedOperationError, match=rf"numpy\.{ufunc.__name__}\..* CPU.*AVX-512.*fold"
+            ):
+                zymo.grad(lambda x: f(x).sum())(x)
+
+
+_AVX512 = [f for f in ("X86_V4", "AVX512_ICL", "AVX512_SPR") if f in _multiarray_umath.__cpu_dispatch__]
+
+
+@pytest.mark.skipif(not _AVX512, reason="this NumPy has no AVX-512 loops to turn off (the test above runs the rules)")
+def test_power_and_arctan2_methods_differentiate_with_numpys_avx512_loops_turned_off():
+    script = pathlib.Path(__file__).with_name("folds_without_avx512_checks.py")
+    env = {**os.environ, "NPY_DISABLE_CPU_FEATURES": " ".join(_AVX512), "PYTHONPATH": str(script.parents[2])}
+    run = subprocess.run([sys.executable, str(script)], env=env, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert run.stdout.split() == ["folds", "power", "folds", "arctan2"]
 
 
 def test_reduce_with_initial_starts_the_fold_there():

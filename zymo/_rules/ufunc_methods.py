@@ -15,8 +15,8 @@ derivatives (the same ones its elementwise rules use):
   does; repeated indices accumulate as in NumPy (``add``/``subtract`` in one recorded write,
   other ufuncs one write per repetition).
 
-``power`` and ``arctan2`` have no ``reduce``/``accumulate``/``reduceat`` rule: NumPy's loops for them do not compute
-the fold along a contiguous axis, so no derivative can match their values.
+``power`` and ``arctan2`` have ``reduce``/``accumulate``/``reduceat`` rules only on CPUs where NumPy computes those
+as the fold (``numpy_folds``): NumPy 2.4's AVX-512 loops for them do not, so no derivative can match their values.
 
 Ties (``maximum``, ``fmax``, ...) follow the ufunc's elementwise rule at each step: the gradient
 is split evenly between equal operands.
@@ -380,9 +380,52 @@ def _as_array(x):
     return x
 
 
-# Ufuncs whose ``reduce``/``accumulate``/``reduceat`` NumPy (2.x) does not compute as the fold on contiguous
-# data (``np.power.reduce([1.5, 2.0, 1.2, 0.7])`` is ``1.5 ** 0.7``): no rule can match those values.
-_NOT_FOLDS = (np.power, np.arctan2)
+# Ufuncs whose ``reduce``/``accumulate``/``reduceat`` NumPy may not compute as the left fold: NumPy 2.4's AVX-512
+# loops for ``power`` and ``arctan2`` read the first operand once per block of the reduction, so on a CPU that
+# runs them ``np.power.reduce([1.5, 2.0, 1.2, 0.7])`` is ``1.5 ** 0.7`` (on other CPUs NumPy runs scalar loops
+# and computes the fold). zymo's rules are the fold's derivative, so they are used only where NumPy folds.
+_MAY_NOT_FOLD = (np.power, np.arctan2)
+_folds: dict = {}
+
+
+def numpy_folds(ufunc, dtype) -> bool:
+    """Whether NumPy computes ``ufunc``'s ``reduce``, ``accumulate`` and ``reduceat`` of ``dtype`` on this CPU as
+    the left fold ``f(f(x0, x1), x2) ...``, step for step as ``ufunc`` itself (probed once per ufunc and dtype)."""
+    key = (ufunc, np.dtype(dtype).char)
+    found = _folds.get(key)
+    if found is None:
+        found = _folds[key] = ufunc not in _MAY_NOT_FOLD or _probe_fold(ufunc, np.dtype(dtype))
+    return found
+
+
+def _probe_fold(ufunc, dtype) -> bool:
+    rng = np.random.default_rng(0)
+    with np.errstate(all="ignore"):
+        for shape in ((2,), (3,), (5,), (9,), (17,), (33,), (6, 5), (5, 6)):
+            x = rng.uniform(0.8, 1.25, shape).astype(dtype)
+            for axis in range(len(shape)):
+                xm = np.moveaxis(x, axis, 0)
+                steps = [xm[:1]]
+                for k in range(1, xm.shape[0]):
+                    steps.append(ufunc(steps[-1], xm[k : k + 1]))
+                folded = np.moveaxis(np.concatenate(steps), 0, axis)
+                last = np.take(folded, [-1], axis=axis)
+                half, n = shape[axis] // 2, shape[axis]
+                at = np.concatenate(  # each segment's reduction, already checked to be its fold
+                    [
+                        ufunc.reduce(np.take(x, range(a, b), axis=axis), axis=axis, keepdims=True)
+                        for a, b in ((0, half), (half, n))
+                    ],
+                    axis=axis,
+                )
+                if not (
+                    np.array_equal(ufunc.accumulate(x, axis=axis), folded)
+                    and np.array_equal(ufunc.reduce(x, axis=axis, keepdims=True), last)
+                    and np.array_equal(ufunc.reduceat(x, [0, half], axis=axis), at)
+                ):
+                    return False
+    return True
+
 
 _METHODS = {"reduce": _reduce, "accumulate": _accumulate, "reduceat": _reduceat, "outer": _outer, "at": _at}
 
@@ -400,11 +443,15 @@ def ufunc_method(ufunc, method: str, *inputs, **kwargs):
         return out
     if method in ("reduce", "accumulate", "reduceat") and ufunc.nin == 2 and partials_of(ufunc) is None:
         raise unsupported(f"{ufunc_name(ufunc)}.{method}")
-    if method in ("reduce", "accumulate", "reduceat") and ufunc in _NOT_FOLDS:
+    dtype = kwargs.get("dtype")
+    if method in ("reduce", "accumulate", "reduceat") and not numpy_folds(
+        ufunc, dtype_of(_as_array(inputs[0])) if dtype is None else dtype
+    ):
         raise unsupported(
-            f"{ufunc_name(ufunc)}.{method}",
-            "NumPy's loop for it does not compute the left fold `f(f(x0, x1), x2)...` along a contiguous axis, "
-            "so no rule can match its values; write the fold as a Python loop of the ufunc",
+            f"{ufunc_name(ufunc)}.{method} on this CPU",
+            "NumPy's AVX-512 loop for it, which this CPU runs, does not compute the left fold "
+            "`f(f(x0, x1), x2)...` (here `np.power.reduce([1.5, 2.0, 1.2, 0.7])` is `1.5 ** 0.7`), so no derivative "
+            "can match its values; write the fold as a Python loop of the ufunc",
         )
     if method in ("outer", "reduce", "accumulate", "reduceat") and ufunc.nin != 2:
         raise ValueError(f"{method} only supported for binary functions")
