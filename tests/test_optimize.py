@@ -32,6 +32,20 @@ def test_second_order_methods_get_hessian_vector_products(method):
     np.testing.assert_allclose(res.x, want.x, rtol=1e-10)
 
 
+@pytest.mark.parametrize("method", ["dogleg", "trust-exact"])
+def test_methods_needing_the_whole_hessian_get_scipys_steps(method):
+    res = minimize(rosen, np.array([-1.2, 1.0, 0.5]), method=method)
+    want = scipy.optimize.minimize(
+        scipy.optimize.rosen,
+        [-1.2, 1.0, 0.5],
+        jac=scipy.optimize.rosen_der,
+        hess=scipy.optimize.rosen_hess,
+        method=method,
+    )
+    assert res.success and res.nhev > 0 and res.nit == want.nit
+    np.testing.assert_allclose(res.x, want.x, rtol=1e-10)
+
+
 def test_gradient_equals_scipys_hand_written_one_along_the_way():
     res = minimize(rosen, np.array([-1.2, 1.0, 0.5, 2.0]), method="BFGS")
     want = scipy.optimize.minimize(

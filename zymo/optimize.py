@@ -20,10 +20,12 @@ from .core.api import value_and_grad
 from .core.pytree import tree_flatten, tree_unflatten
 from .transforms import hvp
 
-__all__ = ["minimize", "HESSP_METHODS", "GRADIENT_FREE_METHODS"]
+__all__ = ["minimize", "HESSP_METHODS", "HESS_METHODS", "GRADIENT_FREE_METHODS"]
 
 # Methods that use Hessian-vector products: zymo supplies ``hessp`` (forward over reverse mode).
 HESSP_METHODS = frozenset({"newton-cg", "trust-ncg", "trust-krylov", "trust-constr"})
+# Methods that need the whole Hessian: zymo supplies ``hess``, one Hessian-vector product per column.
+HESS_METHODS = frozenset({"dogleg", "trust-exact"})
 # Methods that use no derivative: they get the value alone.
 GRADIENT_FREE_METHODS = frozenset({"nelder-mead", "powell", "cobyla", "cobyqa"})
 
@@ -69,7 +71,8 @@ def minimize(
 
     The gradient comes from ``zymo.value_and_grad`` (one pass gives both), and
     for ``Newton-CG``, ``trust-ncg``, ``trust-krylov`` and ``trust-constr`` the
-    Hessian-vector products from ``zymo.hvp``. Returns SciPy's
+    Hessian-vector products from ``zymo.hvp`` (for ``dogleg`` and ``trust-exact``,
+    which need the whole Hessian, one product per column). Returns SciPy's
     ``OptimizeResult`` with ``x`` (and ``jac``) in ``x0``'s structure;
     ``bounds`` are given for the flattened vector, as SciPy expects them.
     ``callback`` receives the intermediate ``OptimizeResult`` with ``x`` as a
@@ -95,13 +98,15 @@ def minimize(
     objective: Callable = value_and_gradient
     if method is not None and method.lower() in GRADIENT_FREE_METHODS:
         kwargs, objective = {}, lambda v: float(fun(flat.tree(v), *args))
+
+    def hessp(v, p):
+        (hp,) = hvp(lambda x: fun(x, *args), (flat.tree(v),), (flat.tree(p),))
+        return flat.flatten_like(hp)
+
     if method is not None and method.lower() in HESSP_METHODS:
-
-        def hessp(v, p):
-            (hp,) = hvp(lambda x: fun(x, *args), (flat.tree(v),), (flat.tree(p),))
-            return flat.flatten_like(hp)
-
         kwargs["hessp"] = hessp
+    if method is not None and method.lower() in HESS_METHODS:
+        kwargs["hess"] = lambda v: np.stack([hessp(v, e) for e in np.eye(v.size)], axis=1)
     if callback is not None:
         user_callback = callback
 
