@@ -285,14 +285,14 @@ def prod(
 # --- max / min ------------------------------------------------------------------
 # Docstrings of the generated max and min.
 _EXTREME_DOCS = {
-    "max": """``numpy.max``: the largest entry along ``axis``; the gradient is shared evenly among tied maxima.
+    "max": """``numpy.max``: the largest entry along ``axis``; tied maxima share the gradient evenly (as JAX).
 
     Example:
         >>> import zymo, zymo.numpy as znp
         >>> zymo.grad(lambda x: znp.max(x))(znp.array([1.0, 3.0, 3.0]))
         array([0. , 0.5, 0.5])
     """,
-    "min": """``numpy.min``: the smallest entry along ``axis``; the gradient is shared evenly among tied minima.
+    "min": """``numpy.min``: the smallest entry along ``axis``; tied minima share the gradient evenly (as JAX).
 
     Example:
         >>> import zymo, zymo.numpy as znp

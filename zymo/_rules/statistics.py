@@ -169,6 +169,8 @@ def median(
 ) -> np.ndarray:
     """``numpy.median``; the derivative goes to the middle entry, or half to each of the two middle ones.
 
+    The entries are taken at their sorted positions (among ties, the one a stable sort puts there), as JAX.
+
     Example:
         >>> import zymo, zymo.numpy as znp
         >>> zymo.grad(lambda x: znp.median(x))(znp.array([3.0, 1.0, 2.0]))
@@ -181,7 +183,7 @@ def median(
 def nanmedian(
     a: ArrayLike, axis: _Axis = None, out: _Out = None, overwrite_input: bool = False, keepdims: bool = False
 ) -> np.ndarray:
-    """``numpy.nanmedian``: the median of the entries that are not NaN.
+    """``numpy.nanmedian``: the median of the entries that are not NaN; its derivative as ``median``'s (as JAX).
 
     Example:
         >>> import zymo, zymo.numpy as znp
@@ -211,7 +213,8 @@ def _make_quantile(func, doc_q):
     statistic.__name__ = statistic.__qualname__ = func.__name__
     statistic.__doc__ = f"""``numpy.{func.__name__}`` with the methods {", ".join(_METHODS)}.
 
-    The derivative interpolates between the two sorted neighbours as the value does (none for ``q``).
+    The derivative interpolates between the two sorted neighbours as the value does (none for ``q``); among
+    ties, the entries a stable sort puts there get it, as JAX.
 
     Example:
         >>> import zymo, zymo.numpy as znp
@@ -429,6 +432,8 @@ def _nan_extreme(name, reduce, fill):
 
     extreme.__name__ = extreme.__qualname__ = name
     extreme.__doc__ = f"""``numpy.{name}``: the extreme of the entries that are not NaN (NaN where all are).
+
+    Tied extremes share the gradient evenly (as JAX); NaN entries get none.
 
     ``initial=``, ``where=`` and ``out=`` work as in NumPy.
 
