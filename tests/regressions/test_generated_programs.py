@@ -607,3 +607,30 @@ def program(r0):
 """,
         [0.1257302210933933, -0.1321048632913019, 0.6404226504432821],
     )
+
+
+def test_no_linear_algebra_form_of_the_generator_hangs_numpy_on_infinite_entries():
+    # np.linalg.pinv of this matrix (plus 3 I) never returned: LAPACK's SVD loops on the -inf entries
+    import subprocess
+    import sys
+
+    script = """
+import warnings, numpy
+from tests.reliability.programs import LINALG_2D, SCIPY_LINALG, _namespace
+warnings.simplefilter("ignore")
+inf = numpy.inf
+a = numpy.array([[2.7008088657329763, 2.1082884113927522, -0.3488754600926644],
+                 [-1.1371197204183754, 2.8441265662489945, 1.0778337155057705], [-inf, -inf, 2.1034737854279433]])
+env = _namespace()
+with numpy.errstate(all="ignore"):
+    for form in LINALG_2D + SCIPY_LINALG:
+        for m in (a, a[:2, :2], a[::-1], a.T):
+            env["a"] = m
+            try:
+                eval(form.format(a="a"), env)
+            except Exception:
+                pass
+print("done")
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.stdout.strip() == "done", done.stderr

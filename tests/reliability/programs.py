@@ -208,7 +208,9 @@ LINALG_2D = [  # a square matrix {a}
     "np.linalg.norm({a}, 'fro')",
     "np.linalg.norm(np.tanh({a}) + 8.0 * np.diag(np.arange(1.0, {a}.shape[0] + 1)), 2)",
     "np.linalg.matrix_norm({a})",
-    "np.linalg.pinv({a} + 3.0 * np.eye({a}.shape[0]))",
+    # LAPACK's SVD (behind pinv and lstsq) can loop forever on infinite entries, in plain NumPy too: the
+    # checks with non-finite inputs would hang, so tanh bounds the matrix (NaN stays NaN) in these forms.
+    "np.linalg.pinv(np.tanh({a}) + 3.0 * np.eye({a}.shape[0]))",
     "np.linalg.qr({a} + 3.0 * np.eye({a}.shape[0]))[1]",
     "np.linalg.cond(np.tanh({a}) + 8.0 * np.diag(np.arange(1.0, {a}.shape[0] + 1)))",
     "np.linalg.matrix_norm(np.tanh({a}) + 8.0 * np.diag(np.arange(1.0, {a}.shape[0] + 1)), 'nuc')",
@@ -220,7 +222,7 @@ LINALG_2D = [  # a square matrix {a}
     "np.diag(np.diag({a}), 1)",
     "np.cov({a})",
     "np.average({a}, axis=0, weights=np.arange(1.0, {a}.shape[0] + 1))",
-    "np.linalg.lstsq({a} + 3.0 * np.eye({a}.shape[0]), {a})[0]",
+    "np.linalg.lstsq(np.tanh({a}) + 3.0 * np.eye({a}.shape[0]), {a})[0]",
     "np.linalg.trace({a})",
     "np.linalg.diagonal({a})",
     "np.linalg.matrix_transpose({a})",
