@@ -50,15 +50,19 @@ def _sequence_forward(X, h0, c0, Wi, Wh, b, masks, saved, out=None):
     WhT_s = np.ascontiguousarray((Wh[perm] * scale).T, dtype=dt)
     A = take((T, B, 4 * H), dt)
     np.matmul(X.reshape(T * B, n_in), Wi_s.T, out=A.reshape(T * B, 4 * H))
-    bias = None if b is None else (b[perm] * scale[:, 0]).astype(dt, copy=False)
-    Hs = take((T + 1, B, H), dt)
+    bias = None
+    if b is not None:  # one row per batch entry: adding it is then a contiguous pass, not a broadcast one
+        bias = np.empty((B, 4 * H), dt)
+        bias[...] = b[perm] * scale[:, 0]
+    XH = take(((T + 1) * B, n_in + H), dt)  # step t's rows: [x_t | h_t] (x filled by the backward pass)
+    Hs = XH.reshape(T + 1, B, n_in + H)[:, :, n_in:]
     Hs[0] = h0
-    Cs = take((T + 1, B, H), dt)
-    Cs[0] = c0
+    GC = take((T + 1, B, 2 * H), dt)  # step t: [g_t | c_t], the factors of i_t and f_t in c_{t+1}
+    GC[0, :, H:] = c0
     TC = take((T, B, H), dt)
     Y = np.empty((T, B, H), dt) if out is None else out
     hp = np.empty((B, 4 * H), dt)
-    ig = np.empty((B, H), dt)
+    prods = np.empty((B, 2 * H), dt)
     for t in range(T):
         a = A[t]
         np.matmul(Hs[t], WhT_s, out=hp)
@@ -66,51 +70,50 @@ def _sequence_forward(X, h0, c0, Wi, Wh, b, masks, saved, out=None):
             a += bias  # here, while the step's rows are in cache, rather than in a pass over all steps
         a += hp
         np.tanh(a, out=a)
-        s = a[:, : 3 * H]
-        s *= 0.5
-        s += 0.5
-        o, i, f, g = a[:, :H], a[:, H : 2 * H], a[:, 2 * H : 3 * H], a[:, 3 * H :]
-        c = Cs[t + 1]
-        np.multiply(f, Cs[t], out=c)
-        np.multiply(i, g, out=ig)
-        c += ig
+        np.copyto(GC[t, :, :H], a[:, 3 * H :])  # g; the whole row is then made sigmoids (A's g block is not read)
+        a *= 0.5
+        a += 0.5
+        np.multiply(a[:, H : 3 * H], GC[t], out=prods)  # [i g | f c]
+        c = GC[t + 1, :, H:]
+        np.add(prods[:, H:], prods[:, :H], out=c)
         np.tanh(c, out=TC[t])
-        y = Y[t]
-        np.multiply(o, TC[t], out=y)
-        if masks is None:
-            Hs[t + 1] = y
-        else:
+        h = Hs[t + 1]
+        np.multiply(a[:, :H], TC[t], out=h)
+        if masks is not None:
             m = masks[t]
-            np.copyto(Hs[t + 1], np.where(m, y, Hs[t]))
-            np.copyto(c, np.where(m, c, Cs[t]))
-            y *= m
+            np.copyto(c, GC[t, :, H:], where=~m)
+            np.copyto(Y[t], h)
+            np.copyto(h, Hs[t], where=~m)
+            Y[t] *= m
+        else:
+            Y[t] = h
+    hT, cT = Hs[T].copy(), GC[T, :, H:].copy()
     if saved is not None:
-        saved.A, saved.Hs, saved.Cs, saved.TC, saved.mask = A, Hs, Cs, TC, masks
+        saved.A, saved.Hs, saved.Cs, saved.TC, saved.mask = A, XH, GC, TC, masks
         saved.h0_shape, saved.c0_shape, saved.B = np.shape(h0), np.shape(c0), B
-        return Y, Hs[T].copy(), Cs[T].copy()
-    hT, cT = Hs[T].copy(), Cs[T].copy()
-    give(A, Hs, Cs, TC)
+    else:
+        give(A, XH, GC, TC)
     return Y, hT, cT
 
 
 _CACHE_FLOATS = 1 << 17  # floats of gate activations per block of steps in the backward pass's factor passes
 
 
-def _gate_factors(A, TC, C, P, K):
+def _gate_factors(A, TC, GC, P, K):
     """For a block of steps: ``P`` takes dh (for o) and dc (for i, f, g) to the pre-activation gradients;
     ``K`` takes dh to dc through ``h = o tanh(c)``."""
     T, B, GH = A.shape
     H = GH // 4
     A4 = A.reshape(T, B, 4, H)
-    o, i, g = A4[:, :, 0], A4[:, :, 1], A4[:, :, 3]
+    o, i = A4[:, :, 0], A4[:, :, 1]
+    g = GC[:, :, :H]
     np.subtract(1, A, out=P)
     P *= A  # sigmoid' = s (1 - s); the g block is overwritten next
     P4 = P.reshape(T, B, 4, H)
     np.multiply(g, g, out=P4[:, :, 3])
     np.subtract(1, P4[:, :, 3], out=P4[:, :, 3])
     P4[:, :, 0] *= TC
-    P4[:, :, 1] *= g
-    P4[:, :, 2] *= C
+    P4[:, :, 1:3] *= GC.reshape(T, B, 2, H)  # i by g, f by c
     P4[:, :, 3] *= i
     np.multiply(TC, TC, out=K)
     np.subtract(1, K, out=K)
@@ -118,7 +121,7 @@ def _gate_factors(A, TC, C, P, K):
 
 
 def _sequence_backward(s, X, Wi, Wh, b, dY, dhT, dcT, need_x=True):
-    A, Hs, Cs, TC, masks = s.A, s.Hs, s.Cs, s.TC, s.mask
+    A, XH, GC, TC, masks = s.A, s.Hs, s.Cs, s.TC, s.mask
     T, B, GH = A.shape
     H = GH // 4
     dt = A.dtype
@@ -131,7 +134,7 @@ def _sequence_backward(s, X, Wi, Wh, b, dY, dhT, dcT, need_x=True):
     step = max(1, _CACHE_FLOATS // (B * GH))
     for t0 in range(0, T, step):
         t1 = min(t0 + step, T)
-        _gate_factors(A[t0:t1], TC[t0:t1], Cs[t0:t1], P[t0:t1], K[t0:t1])
+        _gate_factors(A[t0:t1], TC[t0:t1], GC[t0:t1], P[t0:t1], K[t0:t1])
     P4 = P.reshape(T, B, 4, H)
     dZ = take((T, B, GH), dt)
     dZ4 = dZ.reshape(T, B, 4, H)
@@ -142,8 +145,8 @@ def _sequence_backward(s, X, Wi, Wh, b, dY, dhT, dcT, need_x=True):
     dcarry = np.zeros((B, H), dt)
     if dcT is not None:
         dcarry += dcT
-    dh = np.empty((B, H), dt)
-    dc = np.empty((B, H), dt)
+    D = np.empty((B, 4, H), dt)  # [dh | dc | dc | dc]: the step's gate gradients are then D * P, one pass
+    dh, dc = D[:, 0], D[:, 1]
     for t in range(T - 1, -1, -1):
         step_cotangent(dh, dY, t, dhrec)
         if masks is not None:
@@ -153,8 +156,8 @@ def _sequence_backward(s, X, Wi, Wh, b, dY, dhT, dcT, need_x=True):
             dcarry *= m
         np.multiply(dh, K[t], out=dc)
         dc += dcarry
-        np.multiply(dc[:, None, :], P4[t, :, 1:], out=dZ4[t, :, 1:])
-        np.multiply(dh, P4[t, :, 0], out=dZ4[t, :, 0])
+        np.copyto(D[:, 2:], dc[:, None, :])
+        np.multiply(D, P4[t], out=dZ4[t])
         np.multiply(dc, f[t], out=dcarry)
         np.matmul(dZ[t], Whp, out=dhrec)
         if masks is not None:
@@ -162,7 +165,7 @@ def _sequence_backward(s, X, Wi, Wh, b, dY, dhT, dcT, need_x=True):
             dcarry += keep_c
     dZf = dZ.reshape(T * B, GH)
     dX = (dZf @ Wi[perm]).reshape(X.shape) if need_x else None
-    dWi, dWh = _weight_grads(dZf, X, Hs[:T])
+    dWi, dWh = _weight_grads(dZf, X, XH)
     db = dZf.sum(axis=0)[_inverse_order(H)] if b is not None else None
     dh0 = dhrec.sum(axis=0) if len(s.h0_shape) == 1 else dhrec
     dc0 = dcarry.sum(axis=0) if len(s.c0_shape) == 1 else dcarry
@@ -170,16 +173,14 @@ def _sequence_backward(s, X, Wi, Wh, b, dY, dhT, dcT, need_x=True):
     return dX, dh0, dc0, dWi, dWh, db, None
 
 
-def _weight_grads(dZf, X, Hp):
-    """``(dWi, dWh)`` in PyTorch's gate order, as one GEMM over all steps: ``dZ^T [X | H]``."""
+def _weight_grads(dZf, X, XH):
+    """``(dWi, dWh)`` in PyTorch's gate order, as one GEMM over all steps: ``dZ^T [X | H]`` (the forward
+    pass left each step's state in ``XH``'s right columns; the inputs are copied into its left ones)."""
     T, B, n_in = X.shape
-    H = Hp.shape[2]
-    XH = take((T * B, n_in + H), dZf.dtype)
-    XH[:, :n_in] = X.reshape(T * B, n_in)
-    XH[:, n_in:] = Hp.reshape(T * B, H)
+    XH = XH[: T * B]
+    np.copyto(XH.reshape(T, B, -1)[:, :, :n_in], X)
     dW = dZf.T @ XH
-    give(XH)
-    inv = _inverse_order(H)
+    inv = _inverse_order(XH.shape[1] - n_in)
     return dW[inv, :n_in], dW[inv, n_in:]
 
 
