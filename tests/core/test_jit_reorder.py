@@ -137,3 +137,64 @@ def test_a_reordered_forward_replay_is_within_rounding_of_the_function():
         args = (rng.standard_normal((3, 4)), [rng.standard_normal((2, 3)) for _ in range(5)])
         assert_close(jf(*args), f(*args), TOLERANCE["float64"])
     assert jf.stats["replays"] == 2, jf.reasons
+
+
+def _column_rnn(Wxh, Whh, Why, bh, h, xs, targets):
+    """Per-sample code (one column vector per step, the weight on the left): a small min-char-rnn."""
+    loss = 0.0
+    for x, k in zip(xs, targets):
+        h = znp.tanh(Wxh @ x + Whh @ h + bh)
+        y = Why @ h
+        p = znp.exp(y) / znp.sum(znp.exp(y))
+        loss = loss - znp.log(p[k, 0])
+    return loss
+
+
+def _column_problem(rng, dtype, steps=5, vocab=4, hidden=3):
+    params = [rng.standard_normal(s).astype(dtype) for s in ((hidden, vocab), (hidden, hidden), (vocab, hidden))]
+    xs = [np.eye(vocab, dtype=dtype)[:, [k]] for k in rng.integers(0, vocab, steps)]
+    h = rng.standard_normal((hidden, 1)).astype(dtype)
+    targets = [k % vocab for k in range(steps)]  # read by Python (an index): the same in every call
+    return (*params, rng.standard_normal((hidden, 1)).astype(dtype), h, xs, targets)
+
+
+@pytest.mark.parametrize("dtype", sorted(TOLERANCE))
+def test_products_with_the_weight_on_the_left_batch_their_steps_as_columns(dtype):
+    rng = np.random.default_rng(4)
+    calls = [_column_problem(rng, dtype) for _ in range(4)]
+    jv = run_both(_column_rnn, calls, TOLERANCE[dtype], argnums=(0, 1, 2, 3, 4))
+    assert jv.stats["replays"] == 2, jv.reasons
+    source = _program_source(jv)
+    # Wxh, Whh and Why: one product each over all steps; the inputs' projections: one product
+    assert source.count(",), axis=1) @ CONCAT((") == 3
+    assert source.count(", CONCAT((") == 1 and "axis=1))" in source
+
+
+def test_a_left_weight_used_transposed_gets_its_gradient_in_its_own_layout():
+    rng = np.random.default_rng(5)
+
+    def f(p, h, xs):
+        for x in xs:
+            h = znp.tanh(p.T @ h + x)
+        return znp.sum(h**2)
+
+    calls = [
+        (rng.standard_normal((3, 3)), rng.standard_normal((3, 2)), list(rng.standard_normal((4, 3, 2))))
+        for _ in range(4)
+    ]
+    jv = run_both(f, calls, TOLERANCE["float64"], argnums=(0, 1, 2))
+    assert jv.stats["replays"] == 2, jv.reasons
+    assert _program_source(jv).count(",), axis=1) @ CONCAT((") == 1
+
+
+def test_left_products_whose_steps_get_no_cotangent_are_left_out():
+    rng = np.random.default_rng(6)
+
+    def f(w, xs):
+        ys = [znp.tanh(w @ x) for x in xs]  # the second step's product does not reach the loss
+        return znp.sum(ys[0]) + znp.sum(ys[2] ** 2)
+
+    calls = [(rng.standard_normal((4, 3)), [rng.standard_normal((3, b)) for b in (2, 5, 1)]) for _ in range(4)]
+    jv = run_both(f, calls, TOLERANCE["float64"], argnums=(0, 1))
+    assert jv.stats["replays"] == 2, jv.reasons
+    assert np.all(jv(*calls[0])[1][1][1] == 0.0)

@@ -759,7 +759,9 @@ def jit(fun: Callable, *, max_signatures: int = 32, frozen: bool = False, reorde
     to batch the steps of a recurrence: matrix products that share a weight
     give the weight's gradient as one product over all steps, and when every
     step's left operand is known up front (the inputs) the steps' products
-    and those operands' gradients run as one product each, as cuDNN does.
+    and those operands' gradients run as one product each, as cuDNN does
+    (products ``W @ a_t`` with the weight on the left: the steps side by side
+    as columns).
     Results then differ from ``fun``'s by rounding only (tested within 1e-5
     relative in float32 and 1e-12 in float64); without it, replayed results
     equal ``fun``'s bit for bit.

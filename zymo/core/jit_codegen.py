@@ -225,14 +225,18 @@ def _emit_forward(emit, env, prog, prims, copies, hoist, releases=None) -> None:
 
 def _emit_hoisted(emit, env, prims, copies, group: MatmulGroup, k: int) -> None:
     """Member ``k`` of a hoisted group: its rows of the one product, made at the first member."""
-    first = group.members[0]
+    first, w = group.members[0], 0 if group.left else 1
     if k == 0:
-        lefts = [_arg_exprs(env, copies, prims[m], saved=False)[0] for m in group.members]
-        weight = _arg_exprs(env, copies, prims[first], saved=False)[1]
+        steps = [_arg_exprs(env, copies, prims[m], saved=False)[1 - w] for m in group.members]
+        weight = _arg_exprs(env, copies, prims[first], saved=False)[w]
         env[f"F{first}"] = prims[first].impl
-        emit(f"    Z{first} = F{first}(CONCAT(({', '.join(lefts)},)), {weight})")
+        if group.left:
+            emit(f"    Z{first} = F{first}({weight}, CONCAT(({', '.join(steps)},), axis=1))")
+        else:
+            emit(f"    Z{first} = F{first}(CONCAT(({', '.join(steps)},)), {weight})")
     lo = sum(group.rows[:k])
-    emit(f"    v{group.members[k]} = Z{first}[{lo}:{lo + group.rows[k]}]")
+    cols = ":, " if group.left else ""
+    emit(f"    v{group.members[k]} = Z{first}[{cols}{lo}:{lo + group.rows[k]}]")
 
 
 def _emit_forward_op(emit, env, prog, prims, copies, hoist, j, op) -> None:
@@ -399,6 +403,9 @@ def _emit_member_backward(emit, env, op, copies, group: MatmulGroup) -> None:
     """A batched product's record: its cotangent and left operand kept for the group's one product."""
     node = op.node
     a, w = _arg_exprs(env, copies, op, saved=True)
+    step = 0
+    if group.left:
+        a, w, step = w, a, 1
     emit(f"    g = g{node}")
     emit("    if g is not None:")
     emit(f"        g{node} = None")
@@ -406,8 +413,8 @@ def _emit_member_backward(emit, env, op, copies, group: MatmulGroup) -> None:
     emit("            g = g.dense()")
     emit(f"        d{node} = g")
     emit(f"        a{node} = {a}")
-    if op.need[0] >= 0 and not group.inputs_batched:
-        _emit_add(emit, "        ", op.need[0], f"g @ {w}.T", fresh=True)
+    if op.need[step] >= 0 and not group.inputs_batched:
+        _emit_add(emit, "        ", op.need[step], f"{w}.T @ g" if group.left else f"g @ {w}.T", fresh=True)
 
 
 def _emit_weight_flush(emit, group: MatmulGroup) -> None:
@@ -417,11 +424,16 @@ def _emit_weight_flush(emit, group: MatmulGroup) -> None:
     as_ = ", ".join(f"a{m}" for m in ms)
     # the gradient of W = P.T goes to P directly, as the product transposed: no transposed copy
     t, prod = (group.through, "{1}.T @ {0}") if group.through >= 0 else (group.weight, "{0}.T @ {1}")
+    axis = ""
+    if group.left:  # W @ a_t: the steps side by side as columns, dW = [g_t] @ [a_t].T
+        prod = "{0} @ {1}.T" if group.through >= 0 else "{1} @ {0}.T"
+        axis = ", axis=1"
     emit("    if " + " and ".join(f"d{m} is not None" for m in ms) + ":")
-    emit("        gj = " + prod.format(f"CONCAT(({as_},))", f"CONCAT(({ds},))"))
+    emit("        gj = " + prod.format(f"CONCAT(({as_},){axis})", f"CONCAT(({ds},){axis})"))
     emit("    else:")
     emit(f"        P = [(a, d) for a, d in zip(({as_},), ({ds},)) if d is not None]")
-    emit("        gj = " + prod.format("CONCAT([p[0] for p in P])", "CONCAT([p[1] for p in P])") + " if P else None")
+    both = (f"CONCAT([p[0] for p in P]{axis})", f"CONCAT([p[1] for p in P]{axis})")
+    emit("        gj = " + prod.format(*both) + " if P else None")
     emit("        P = None")
     emit("    if gj is not None:")
     emit(f"        if g{t} is None:")

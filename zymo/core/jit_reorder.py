@@ -18,6 +18,13 @@ does:
 - a bias added to several steps' rows gets its gradient as one sum over all
   steps' rows, ``concatenate(g_t).sum(axis=0)``.
 
+Products with the weight on the left, ``W @ a_t`` (column vectors or
+column blocks per step, as in per-sample code), are grouped alike with the
+steps side by side as columns: the weight's gradient is
+``concatenate(g_t, axis=1) @ concatenate(a_t, axis=1).T``, and, when every
+``a_t`` is known before the first step, the forward products are one product
+``W @ concatenate(a_t, axis=1)`` whose column blocks are the steps' values.
+
 One product sums in another order than many: results differ from
 ``value_and_grad``'s in the last bits (rounding only), which is why this is
 an opt-in.
@@ -36,7 +43,7 @@ __all__ = ["MatmulGroup", "SumGroup", "matmul_groups", "sum_groups"]
 
 
 class MatmulGroup(NamedTuple):
-    """Matrix products ``a_t @ W`` of several steps that share the right operand ``W``."""
+    """Matrix products ``a_t @ W`` (or, ``left``, ``W @ a_t``) of several steps that share the operand ``W``."""
 
     weight: int  # the node of ``W``
     members: tuple  # the products' nodes, in recording order
@@ -44,6 +51,7 @@ class MatmulGroup(NamedTuple):
     hoisted: bool  # the forward products run as one, at the first member
     inputs_batched: bool  # the left operands' cotangents are one product, made at the end of the backward pass
     through: int  # ``W`` is ``P.T`` read only by the group: the node of ``P``, whose gradient is made directly; or -1
+    left: bool = False  # the products are ``W @ a_t`` (``rows`` then counts each product's columns)
 
 
 class SumGroup(NamedTuple):
@@ -81,17 +89,36 @@ def sum_groups(prims: dict) -> list:
     ]
 
 
-def _is_member(op) -> bool:
-    """A real 2-D by 2-D matrix product of one dtype whose right operand is traced and needs a gradient."""
+def _weight_side(op):
+    """For a real 2-D by 2-D matrix product of one dtype: its traced operands needing a gradient, right first."""
     if op.prim.name != "matmul" or op.impl is not np.matmul or op.params or len(op.arg_metas) != 2:
-        return False
+        return ()
     a, b = op.arg_metas
     ans = op.ans_meta
     if a is None or b is None or ans is None or len(a[0]) != 2 or len(b[0]) != 2:
-        return False
-    if not (a[1] == b[1] == ans[1] and a[1].kind == "f"):
-        return False
-    return 1 in dict(op.srcs) and len(op.need) == 2 and op.need[1] >= 0
+        return ()
+    if not (a[1] == b[1] == ans[1] and a[1].kind == "f") or len(op.need) != 2:
+        return ()
+    srcs = dict(op.srcs)
+    return tuple(k for k in (1, 0) if k in srcs and op.need[k] >= 0)
+
+
+def _by_weight(prims: dict) -> list:
+    """``(weight node, side, members)`` of every operand shared by two or more products (``side``: 1 for
+    ``a_t @ W``, 0 for ``W @ a_t``). A product whose operands are both shared joins the larger group
+    (``h_t`` read by ``Why @ h_t`` and ``Whh @ h_t`` is shared by two products; ``Whh``, by every step's)."""
+    found: dict = {}
+    for node in sorted(prims):
+        for k in _weight_side(prims[node]):
+            found.setdefault((dict(prims[node].srcs)[k], k), []).append(node)
+    taken: set = set()
+    groups = []
+    for (weight, side), members in sorted(found.items(), key=lambda kv: (-len(kv[1]), -kv[0][1], kv[0][0])):
+        members = [m for m in members if m not in taken]
+        if len(members) >= 2:
+            taken.update(members)
+            groups.append((weight, side, members))
+    return groups
 
 
 def matmul_groups(prog, prims: dict) -> list:
@@ -99,35 +126,29 @@ def matmul_groups(prog, prims: dict) -> list:
 
     ``prims`` maps a node to its ``ReplayOp``.
     """
-    by_weight: dict[int, list] = {}
-    for node in sorted(prims):
-        op = prims[node]
-        if _is_member(op):
-            by_weight.setdefault(dict(op.srcs)[1], []).append(node)
     # Hoisting moves products earlier: only where no write in place can change an operand in between.
     writes = any(type(op) is CopyOp or getattr(op, "prim", None) is not None and op.prim.inplace for op in prog.ops)
     kept = {prog.out_node} | ({v for is_node, v in prog.aux[1] if is_node} if prog.aux is not None else set())
     inputs = {node for _, _, node in prog.inputs}
     groups = []
-    for weight, members in by_weight.items():
-        if len(members) < 2:
-            continue
-        lefts = [dict(prims[m].srcs).get(0) for m in members]
+    for weight, side, members in _by_weight(prims):
+        steps = [dict(prims[m].srcs).get(1 - side) for m in members]
         first = members[0]
         hoisted = (
             not writes
             and weight < first
-            and all(s is None or s < first for s in lefts)
+            and all(s is None or s < first for s in steps)
             and not any(m in kept for m in members)
         )
         inputs_batched = (
-            hoisted
+            side == 1
+            and hoisted
             and prog.seed is not None
-            and all(s in inputs and prims[m].need[0] >= 0 for s, m in zip(lefts, members))
+            and all(s in inputs and prims[m].need[0] >= 0 for s, m in zip(steps, members))
         )
-        rows = tuple(prims[m].ans_meta[0][0] for m in members)
+        rows = tuple(prims[m].ans_meta[0][1 - side] for m in members)
         through = _transposed(prims, weight, set(members))
-        groups.append(MatmulGroup(weight, tuple(members), rows, hoisted, inputs_batched, through))
+        groups.append(MatmulGroup(weight, tuple(members), rows, hoisted, inputs_batched, through, side == 0))
     return groups
 
 
