@@ -634,3 +634,24 @@ print("done")
 """
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert done.stdout.strip() == "done", done.stderr
+
+
+def test_ndtri_of_expit_is_judged_where_finite_differences_can_resolve_it():
+    # expit(21) is within 1e-9 of 1, where ndtri's slope is 1e8: the rounding of expit moved the central
+    # difference by 3e-4 (relative) while the derivative was right to 1e-15; the generator's form stays inside
+    from tests.reliability.programs import SPECIAL
+
+    assert "sp.ndtri(sp.expit({a}))" not in SPECIAL
+    _check_all(
+        """
+def program(r0, r1):
+    r2 = 2.0 - r1
+    r4 = np.add.accumulate(r0, axis=0)
+    r5 = np.pow(1.5 + np.sin(r4), 2.5)
+    r6 = np.outer(r5, r2)
+    r10 = sp.ndtri(sp.expit(r6) * 0.9 + 0.05)
+    return [r10]
+""",
+        [-1.5656831395623234, -1.6968784866349496, -0.8994026564058427],
+        [-0.14228238283139313, 1.873557308732057, 0.3921955639029625],
+    )
