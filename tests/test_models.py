@@ -87,3 +87,17 @@ def test_language_model_gradients_match_central_differences():
         step[i] = eps
         numeric[i] = (loss(w0 + step) - loss(w0 - step)) / (2 * eps)
     assert np.allclose(grad, numeric, rtol=1e-6, atol=1e-9)
+
+
+def test_recurrent_language_model_drops_its_features_in_training_mode_only():
+    config = {"model": "lstm", "vocabulary": "abcdefg", "hidden": 8, "dropout": 0.5}
+    model = models.build(config, np.random.default_rng(0))
+    plain = models.build({**config, "dropout": 0.0}, np.random.default_rng(0))
+    assert "drop=Dropout(0.5)" in repr(model) and "Dropout" not in repr(plain)
+    ids = np.random.default_rng(1).integers(0, 7, (3, 9))
+    features, _ = model.body(model.embed(ids))
+    dropped = model.drop(features)  # training mode: about half the entries zeroed, the rest doubled
+    kept = dropped != 0
+    assert 0.3 < kept.mean() < 0.7 and np.allclose(dropped[kept], 2 * features[kept])
+    assert not np.allclose(model(ids), plain(ids))
+    assert np.array_equal(nn.testmode(model)(ids), plain(ids))

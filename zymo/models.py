@@ -120,11 +120,13 @@ class CharLanguageModel(Module):
     """A character-level language model: token ids ``(batch, time)`` in, next-token logits ``(batch, time, vocab)`` out.
 
     ``kind`` ``"rnn"``, ``"lstm"`` or ``"gru"``: an embedding, ``layers``
-    stacked recurrent layers of ``hidden`` units and a dense head at every
-    step. ``"transformer"``: an embedding plus a learned position embedding
+    stacked recurrent layers of ``hidden`` units, ``Dropout(dropout)`` on
+    their output in training mode and a dense head at every step.
+    ``"transformer"``: an embedding plus a learned position embedding
     (sequences up to ``context`` tokens), ``layers`` pre-norm causal
     ``TransformerEncoderLayer`` s of width ``hidden`` (``hidden // 64`` heads,
-    at least one), a final ``LayerNorm`` and the head.
+    at least one; ``dropout`` inside each), a final ``LayerNorm`` and the
+    head.
 
     Example:
         >>> import numpy as np
@@ -152,6 +154,7 @@ class CharLanguageModel(Module):
             dim = min(hidden, 64)
             self.embed = Embedding(vocab, dim, rng=rng)
             self.body = _RECURRENT[kind](dim, hidden, num_layers=layers, return_state=True, rng=rng)
+            self.drop = Dropout(dropout, rng=rng)
         elif kind == "transformer":
             heads = max(hidden // 64, 1)
             if hidden % heads:
@@ -179,7 +182,8 @@ class CharLanguageModel(Module):
     def _features(self, ids, state):
         x = self.embed(ids)
         if self.kind in _RECURRENT:
-            return self.body(x, state)
+            features, state = self.body(x, state)
+            return self.drop(features), state
         x = self.positions(x)
         for layer in self.body:
             x = layer(x, causal=True)
@@ -207,7 +211,10 @@ class CharLanguageModel(Module):
         return self.head(features[:, -1]), state
 
     def __repr__(self) -> str:
-        body = self.body if self.kind in _RECURRENT else f"{len(self.body)} x {self.body[0]!r}"
+        if self.kind in _RECURRENT:
+            body = f"{self.body!r}, drop={self.drop!r}" if self.drop.p else repr(self.body)
+        else:
+            body = f"{len(self.body)} x {self.body[0]!r}"
         return f"CharLanguageModel(embed={self.embed!r}, body={body}, head={self.head!r})"
 
 

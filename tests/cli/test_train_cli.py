@@ -254,3 +254,32 @@ def test_device_cuda_without_cupy_says_how_to_install_it_and_writes_nothing(tmp_
 def test_unknown_device_is_a_usage_error(tmp_path):
     with pytest.raises(SystemExit, match=r"--device tpu: use cpu, cuda or cuda:N"):
         main(["train", "--device", "tpu", "--out", str(tmp_path / "run")])
+
+
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        (["--dropout", "0.2"], "--dropout is a setting of --task chars, not of --task digits"),
+        (["--task", "chars", "--dropout", "1"], "--dropout must be at least 0 and below 1, got 1.0"),
+    ],
+)
+def test_bad_dropout_is_a_usage_error(tmp_path, bad, message):
+    with pytest.raises(SystemExit, match=message):
+        main(["train", "--out", str(tmp_path / "run"), *bad])
+    assert not (tmp_path / "run").exists()
+
+
+def test_a_chars_run_saved_without_a_dropout_setting_resumes_without_dropout(tmp_path):
+    import argparse
+
+    from zymo.io import save
+
+    save({"w": np.zeros(1)}, tmp_path / "model.safetensors", extra={"epoch": 1})
+    settings = {"task": "chars", "model": "lstm", "hidden": 8, "epochs": 3}
+    (tmp_path / "config.json").write_text(json.dumps(settings))
+    parser = argparse.ArgumentParser()
+    train_cli.add_arguments(parser)
+    args = parser.parse_args(["--resume", str(tmp_path / "model.safetensors")])
+    resumed, done = train_cli._resumed_settings(args, tmp_path / "model.safetensors")
+    assert resumed["dropout"] == 0.0 and train_cli.defaults_for("chars")["dropout"] > 0
+    assert (done, resumed["hidden"], resumed["epochs"]) == (1, 8, 3)

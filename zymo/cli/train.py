@@ -57,12 +57,21 @@ RUN_FILES = (CONFIG, CHECKPOINT, REPORT, CURVE)
 TASK_DEFAULTS = {
     "digits": {"model": "lstm", "hidden": 128, "layers": 1, "epochs": 15, "batch_size": 32, "lr": 0.01, "window": 8},
     "sunspots": {"model": "lstm", "hidden": 32, "layers": 1, "epochs": 60, "batch_size": 16, "lr": 0.01, "window": 20},
-    "chars": {"model": "lstm", "hidden": 256, "layers": 1, "epochs": 6, "batch_size": 64, "lr": 0.004, "window": 100},
+    "chars": {
+        "model": "lstm",
+        "hidden": 256,
+        "layers": 1,
+        "epochs": 10,
+        "batch_size": 32,
+        "lr": 0.006,
+        "window": 100,
+        "dropout": 0.25,
+    },
 }
 #: Defaults that differ for one model on one task (over ``TASK_DEFAULTS``).
 MODEL_DEFAULTS = {
     ("digits", "cnn"): {"lr": 0.003},
-    ("chars", "transformer"): {"hidden": 128, "layers": 2, "lr": 0.002},
+    ("chars", "transformer"): {"hidden": 128, "layers": 2, "epochs": 6, "batch_size": 64, "lr": 0.002, "dropout": 0.0},
 }
 #: The models each task trains.
 TASK_MODELS = {
@@ -73,7 +82,9 @@ TASK_MODELS = {
 MODELS = ("rnn", "lstm", "gru", "cnn", "transformer")
 DEFAULT_SEED = 0
 #: Settings a resumed run takes from its config.json; giving another value on the command line is an error.
-RUN_SETTINGS = ("task", "model", "hidden", "layers", "window", "epochs", "batch_size", "lr", "seed", "max_samples")
+RUN_SETTINGS = (
+    "task", "model", "hidden", "layers", "window", "dropout", "epochs", "batch_size", "lr", "seed", "max_samples",
+)  # fmt: skip
 
 
 def _defaults(key: str) -> str:
@@ -100,13 +111,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--epochs", type=int, default=None, help=f"epochs in total ({_defaults('epochs')})")
     parser.add_argument("--batch-size", type=int, default=None, help=f"samples per update ({_defaults('batch_size')})")
     parser.add_argument(
-        "--lr", type=float, default=None, help="peak learning rate of Adam, warm-up then cosine decay (default: 0.01)"
+        "--lr",
+        type=float,
+        default=None,
+        help=f"peak learning rate of Adam: warm-up (at most an epoch), then cosine decay ({_defaults('lr')})",
     )
     parser.add_argument(
         "--window",
         type=int,
         default=None,
         help="sunspots: years of history per forecast (default: 20); chars: characters per sequence (default: 100)",
+    )
+    parser.add_argument(
+        "--dropout",
+        type=float,
+        default=None,
+        help="chars: dropout rate on the recurrent layers' output (default: 0.25; 0 for the transformer)",
     )
     parser.add_argument(
         "--seed",
@@ -379,6 +399,10 @@ def _check_values(settings: dict) -> None:
         raise UsageError(f"--hidden of a transformer must be below 64 or a multiple of 64, got {settings['hidden']}")
     if task == "chars" and settings["window"] < 2:
         raise UsageError(f"--window of the chars task must be at least 2 characters, got {settings['window']}")
+    if "dropout" in settings and task != "chars":
+        raise UsageError(f"--dropout is a setting of --task chars, not of --task {task}")
+    if not 0 <= settings.get("dropout", 0) < 1:
+        raise UsageError(f"--dropout must be at least 0 and below 1, got {settings['dropout']}")
     if settings["lr"] <= 0:
         raise UsageError(f"--lr must be positive, got {settings['lr']}")
     if settings["seed"] < 0:
@@ -440,6 +464,8 @@ def _resumed_settings(args, checkpoint: Path) -> tuple[dict, int]:
     defaults = defaults_for(saved["task"], saved.get("model"))
     settings = {"task": saved["task"], **defaults, "seed": DEFAULT_SEED, "max_samples": None}
     settings.update({k: saved[k] for k in RUN_SETTINGS if k in saved})
+    if saved["task"] == "chars" and "dropout" not in saved:
+        settings["dropout"] = 0.0  # a run from before the setting existed
     given = _given(args)
     if "epochs" in given and given["epochs"] != settings["epochs"]:
         raise UsageError(
