@@ -159,86 +159,131 @@ def train(
 ) -> History:
     """Train ``model`` in place: for each batch of ``data``, ``loss_fn(model, *batch)``, its gradient, an update.
 
-    - ``evaluate(model)`` runs after each epoch (in test mode) and returns a number
-      (logged as ``val_loss``) or a dict of numbers, added to the epoch's log.
-    - ``callbacks``: each is called as ``callback(log, model, state)`` after each
-      epoch; returning ``True`` stops training.
-    - ``early_stopping``: an ``EarlyStopping`` watching a key of the log.
-    - ``checkpoint``: a path rewritten atomically after every epoch with the model,
-      the optimiser state, the epoch, the history and the data order's random state;
-      ``resume`` continues from such a file, giving the same parameters as a run
-      that was never interrupted.
-    - A NaN or infinite loss raises ``NonFiniteLossError`` naming the step, before
-      that step updates anything; the checkpoint on disk stays the last good one.
-    - ``progress``: ``True`` shows a progress bar on a terminal and prints one plain
-      line per epoch otherwise (output to a file or a pipe); ``"bar"`` or ``"lines"``
-      asks for one of them, ``False`` prints nothing.
-    - ``jit=True`` differentiates through ``zymo.jit`` (the same results, replayed
-      once two batches of a shape have been traced). Integer arrays in a batch
-      (class labels) are part of the input signature by value, so it pays only
+    - ``evaluate(model)`` runs after each epoch (in test mode); the number (logged as ``val_loss``) or
+      dict of numbers it returns joins the epoch's log. ``callbacks``: each called as
+      ``callback(log, model, state)`` after each epoch; ``True`` stops training. ``early_stopping``: an
+      ``EarlyStopping`` watching a key of the log.
+    - ``checkpoint``: a path rewritten atomically after every epoch with the model, the optimiser state,
+      the epoch, the history and the data order's random state; ``resume`` continues from such a file,
+      giving the same parameters as a run that was never interrupted.
+    - A NaN or infinite loss raises ``NonFiniteLossError`` naming the step, before that step updates
+      anything; the checkpoint on disk stays the last good one.
+    - ``progress``: ``True`` shows a progress bar on a terminal and one plain line per epoch otherwise;
+      ``"bar"`` or ``"lines"`` asks for one of them, ``False`` prints nothing.
+    - ``jit=True`` differentiates through ``zymo.jit`` (the same results, replayed once two batches of a
+      shape have been traced); integer arrays in a batch are part of its signature by value, so it pays
       where batches hold floating-point arrays.
-    - ``distributed=True`` trains data-parallel over the ranks of an MPI job
-      (``mpiexec -n 4 python script.py``; see ``zymo.distributed``): ``data``
-      must be a ``DataLoader``, whose batches are split across the ranks (its
-      ``batch_size`` is the batch of all ranks together); rank 0's model,
-      optimiser state and data order are copied to the others at start; each
-      step averages the gradients and the loss, weighted by each rank's
-      samples; ``evaluate``'s numbers are averaged over the ranks; only rank 0
-      shows progress and writes the checkpoint, which resumes on any number of
-      ranks. ``loss_fn`` must be a mean over the batch's samples.
-      ``collective_timeout`` (seconds) aborts the job when a rank waits that
-      long for the others (default: ``zymo.distributed.timeout()``).
+    - ``distributed=True`` trains data-parallel over the ranks of an MPI job (``mpiexec -n 4 python
+      script.py``): ``data``, a ``DataLoader`` whose ``batch_size`` is that of all ranks together, is
+      split across them; rank 0's model, optimiser state and data order are copied to the others at
+      start; gradients, loss and ``evaluate``'s numbers are averaged (weighted by samples, so
+      ``loss_fn`` must be a mean); only rank 0 shows progress and writes the checkpoint, which resumes
+      on any number of ranks. ``collective_timeout`` (seconds, default ``zymo.distributed.timeout()``)
+      aborts the job when a rank waits that long for the others.
 
     Example:
         >>> import numpy as np, zymo
-        >>> from zymo import optim
-        >>> from zymo.data import DataLoader
-        >>> x = np.linspace(-1, 1, 32); y = 3 * x
-        >>> model = {"w": np.zeros(1)}
+        >>> from zymo import optim; from zymo.data import DataLoader
+        >>> x = np.linspace(-1, 1, 32); y = 3 * x; model = {"w": np.zeros(1)}
         >>> loss = lambda m, x, y: ((m["w"] * x - y) ** 2).mean()
         >>> history = zymo.train(loss, model, DataLoader((x, y), 8, rng=0), optim.setup(optim.Adam(0.1), model),
         ...                      epochs=30, progress=False)
         >>> round(float(model["w"][0]), 2), history["loss"][-1] < 1e-3
         (3.0, True)
     """
-    session = None
-    if distributed:
-        from .distributed.training import DistributedTraining
-
-        session = DistributedTraining(data, collective_timeout)
-    device = _model_device(model)
-    if device is not None and session is None:
-        data = _OnDevice(data, device)
+    session = _distributed_session(data, collective_timeout) if distributed else None
+    data = data if session is not None else _on_model_device(data, model)
     history, start_epoch = _start(model, state, data, resume, early_stopping, session)
-    callbacks = list(callbacks)
-    jitted = _jit(value_and_grad(_scalar_loss(loss_fn))) if jit else None
-    writes = session is None or session.writes
-    style = _progress_style(progress) if writes else "none"
-    total_batches = _batches(data)
-    for epoch in range(start_epoch, epochs):
+    run = _Run(loss_fn, model, data, state, history, session, evaluate, list(callbacks), early_stopping, checkpoint)
+    run.configure(jit, progress)
+    run.epochs(start_epoch, epochs)
+    return history
+
+
+def _distributed_session(data, collective_timeout: float | None):
+    """The data-parallel session of ``train(..., distributed=True)`` (imported only then: it needs mpi4py)."""
+    from .distributed.training import DistributedTraining
+
+    return DistributedTraining(data, collective_timeout)
+
+
+def _on_model_device(data, model):
+    """``data``, with its batches moved to the model's device when the model's arrays are not NumPy's."""
+    device = _model_device(model)
+    return data if device is None else _OnDevice(data, device)
+
+
+@dataclass
+class _Run:
+    """One ``train`` call's settings and state: the epochs it runs, each an update per batch and a log."""
+
+    loss_fn: Callable
+    model: Any
+    data: Iterable
+    state: OptimiserState
+    history: History
+    session: Any
+    evaluate: Callable | None
+    callbacks: list
+    early_stopping: EarlyStopping | None
+    checkpoint: str | os.PathLike | None
+    jitted: Callable | None = None
+    style: str = "none"
+    batches: int | None = None
+
+    @property
+    def writes(self) -> bool:
+        """Whether this process shows progress and writes the checkpoint (rank 0 of a distributed job)."""
+        return self.session is None or self.session.writes
+
+    def configure(self, jit: bool, progress: bool | str) -> None:
+        self.jitted = _jit(value_and_grad(_scalar_loss(self.loss_fn))) if jit else None
+        self.style = _progress_style(progress) if self.writes else "none"
+        self.batches = _batches(self.data)
+
+    def epochs(self, start: int, epochs: int) -> None:
+        """Run the epochs ``start`` to ``epochs`` (or until a callback or early stopping says stop)."""
+        for epoch in range(start, epochs):
+            if self.epoch(epoch, epochs):
+                break
+        if self.early_stopping is not None and self.history.stopped_early:
+            self.early_stopping.restore(self.model)
+        if self.session is not None:
+            self.session.finish()
+
+    def epoch(self, epoch: int, epochs: int) -> bool:
+        """One epoch: its updates, its log (printed, recorded, checkpointed). Whether training stops after it."""
+        model, history = self.model, self.history
         _trainmode(model)
-        bar = _progress_bar(style, f"epoch {epoch + 1}/{epochs}", total_batches)
+        bar = _progress_bar(self.style, f"epoch {epoch + 1}/{epochs}", self.batches)
         try:
-            mean_loss = _run_epoch(loss_fn, jitted, model, data, state, history, bar, session, epoch, checkpoint)
-            log = _epoch_log(epoch, mean_loss, evaluate, model, session)
+            mean_loss = _run_epoch(
+                self.loss_fn,
+                self.jitted,
+                model,
+                self.data,
+                self.state,
+                history,
+                bar,
+                self.session,
+                epoch,
+                self.checkpoint,
+            )
+            log = _epoch_log(epoch, mean_loss, self.evaluate, model, self.session)
             if bar is not None:
                 bar.set_postfix({k: _short(v) for k, v in log.items() if k != "epoch"})
         finally:
             if bar is not None:
                 bar.close()
         history.epochs.append(log)
-        if style == "lines":
+        if self.style == "lines":
             print(_epoch_line(log, epochs), flush=True)
-        stop = _should_stop(log, model, state, callbacks, early_stopping, history, session)
-        if checkpoint is not None and writes:
-            _write_checkpoint(checkpoint, model, state, epoch, history, _rng_of(data), early_stopping)
-        if stop:
-            break
-    if early_stopping is not None and history.stopped_early:
-        early_stopping.restore(model)
-    if session is not None:
-        session.finish()
-    return history
+        stop = _should_stop(log, model, self.state, self.callbacks, self.early_stopping, history, self.session)
+        if self.checkpoint is not None and self.writes:
+            _write_checkpoint(
+                self.checkpoint, model, self.state, epoch, history, _rng_of(self.data), self.early_stopping
+            )
+        return stop
 
 
 def _batches(data) -> int | None:
