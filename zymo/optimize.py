@@ -88,34 +88,9 @@ def minimize(
     from scipy.optimize import minimize as scipy_minimize
 
     flat = _Flat(x0)
-    vg = value_and_grad(fun)
-
-    def value_and_gradient(v):
-        value, g = vg(flat.tree(v), *args)
-        return float(value), flat.flatten_like(g)
-
-    kwargs: dict = {"jac": True}
-    objective: Callable = value_and_gradient
-    if method is not None and method.lower() in GRADIENT_FREE_METHODS:
-        kwargs, objective = {}, lambda v: float(fun(flat.tree(v), *args))
-
-    def hessp(v, p):
-        (hp,) = hvp(lambda x: fun(x, *args), (flat.tree(v),), (flat.tree(p),))
-        return flat.flatten_like(hp)
-
-    if method is not None and method.lower() in HESSP_METHODS:
-        kwargs["hessp"] = hessp
-    if method is not None and method.lower() in HESS_METHODS:
-        kwargs["hess"] = lambda v: np.stack([hessp(v, e) for e in np.eye(v.size)], axis=1)
+    objective, kwargs = _objective(fun, args, method, flat)
     if callback is not None:
-        user_callback = callback
-
-        def tree_callback(intermediate_result):
-            if isinstance(intermediate_result, np.ndarray):  # methods that pass only the current point
-                return user_callback(flat.tree(intermediate_result))
-            return user_callback(_with_tree(type(intermediate_result)(intermediate_result), flat))
-
-        kwargs["callback"] = tree_callback
+        kwargs["callback"] = _tree_callback(callback, flat)
     res = scipy_minimize(
         objective,
         flat.vector(),
@@ -127,6 +102,45 @@ def minimize(
         **kwargs,
     )
     return _with_tree(res, flat)
+
+
+def _objective(fun: Callable, args: Sequence, method: str | None, flat: _Flat) -> tuple[Callable, dict]:
+    """What SciPy minimizes over the flat vector, and the derivative arguments ``method`` uses.
+
+    The value and the gradient together (``jac=True``); the value alone for the
+    gradient-free methods; Hessian-vector products (``hessp``) or the whole
+    Hessian (``hess``, one product per column) for the methods that use them.
+    """
+    name = method.lower() if method is not None else None
+    if name in GRADIENT_FREE_METHODS:
+        return (lambda v: float(fun(flat.tree(v), *args))), {}
+    vg = value_and_grad(fun)
+
+    def value_and_gradient(v):
+        value, g = vg(flat.tree(v), *args)
+        return float(value), flat.flatten_like(g)
+
+    def hessp(v, p):
+        (hp,) = hvp(lambda x: fun(x, *args), (flat.tree(v),), (flat.tree(p),))
+        return flat.flatten_like(hp)
+
+    kwargs: dict = {"jac": True}
+    if name in HESSP_METHODS:
+        kwargs["hessp"] = hessp
+    if name in HESS_METHODS:
+        kwargs["hess"] = lambda v: np.stack([hessp(v, e) for e in np.eye(v.size)], axis=1)
+    return value_and_gradient, kwargs
+
+
+def _tree_callback(user_callback: Callable, flat: _Flat) -> Callable:
+    """SciPy's callback calling ``user_callback`` with the point as a tree."""
+
+    def tree_callback(intermediate_result):
+        if isinstance(intermediate_result, np.ndarray):  # methods that pass only the current point
+            return user_callback(flat.tree(intermediate_result))
+        return user_callback(_with_tree(type(intermediate_result)(intermediate_result), flat))
+
+    return tree_callback
 
 
 def _with_tree(res, flat: _Flat):
