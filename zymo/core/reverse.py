@@ -116,7 +116,13 @@ def defvjp_plain(prim: Primitive, rule: Callable) -> None:
     prim.vjp_plain = rule
 
 
-def _check_rules(prim, rules, parents) -> None:
+def _check_rules(prim, parents) -> None:
+    """Raise zymo's error if a traced argument of this call of ``prim`` has no reverse rule."""
+    rules = prim.vjp
+    if rules is None:
+        raise unsupported(prim.name)
+    if type(rules) is not tuple or not (prim.vjp_partial or len(parents) > len(rules)):
+        return
     for j, p in enumerate(parents):
         if p >= 0 and (j >= len(rules) or rules[j] is None):
             raise unsupported(
@@ -242,6 +248,33 @@ def _stand_in_unsaved(prim, vals: list) -> None:
             vals[k] = _absent(v, prim, k)
 
 
+def _outer_value(a: Tracer, vals: list, k: int) -> bool:
+    """Put at ``vals[k]`` the value of ``a``, a tracer of another trace; whether that trace must run the operation."""
+    if a._trace.level == 0:
+        v = a._val
+        if type(v) is np.ndarray or not is_foreign(v):
+            vals[k] = v
+            return False
+        return True  # a boxed foreign array stays boxed: the constant trace runs it in its namespace
+    vals[k] = snapshot(a)
+    return True
+
+
+def _run_nested(prim, vals: list, params: dict):
+    """``prim`` applied by the enclosing traces (an argument belongs to one of them)."""
+    out = prim(*vals, **params)
+    if _namespace.seen:
+        _box_plain_foreign(vals)  # the rules then run NumPy code on them through zymo's tables
+    return out
+
+
+def _carries_derivative(out) -> bool:
+    """Whether ``out``, an output that is not an ndarray, carries a derivative (an inexact scalar or tracer)."""
+    if type(out) is Tracer:
+        return out._trace is not CONST or is_inexact(out)  # a boxed foreign integer or boolean array does not
+    return type(out) is float or type(out) is complex or isinstance(out, np.inexact)
+
+
 class ReverseTrace(Trace):
     """One ``grad``/``vjp`` call: records a tape of the primitives applied to its tracers."""
 
@@ -275,43 +308,25 @@ class ReverseTrace(Trace):
         k = 0
         for a in args:
             if type(a) is Tracer:
-                t = a._trace
-                if t is self:
+                if a._trace is self:
                     v = vals[k] = a._val
                     parents[k] = a._node
                     if type(v) is Tracer:  # an enclosing trace's value: let that trace run the operation
                         nested = True
-                elif t.level == 0:
-                    v = a._val
-                    if type(v) is np.ndarray or not is_foreign(v):
-                        vals[k] = v
-                    else:  # a boxed foreign array stays boxed: the constant trace runs it in its namespace
-                        nested = True
-                else:
-                    vals[k] = snapshot(a)
+                elif _outer_value(a, vals, k):
                     nested = True
             k += 1
         if self.recorder is not None and prim.inplace:
             self.recorder.before_inplace(args, parents)
-        if nested:
-            out = prim(*vals, **params)
-            if _namespace.seen:
-                _box_plain_foreign(vals)  # the rules then run NumPy code on them through zymo's tables
-        else:
-            out = prim.impl(*vals, **params) if params else prim.impl(*vals)
+        out = _run_nested(prim, vals, params) if nested else prim.impl(*vals, **params) if params else prim.impl(*vals)
         to = type(out)
         if to is np.ndarray:
             if out.dtype.kind not in "fc":
                 return self._untraced_output(prim, args, params, out)
-        elif not (to is Tracer or to is float or to is complex or isinstance(out, np.inexact)) or (
-            to is Tracer and out._trace is CONST and not is_inexact(out)  # a boxed foreign integer or boolean array
-        ):
+        elif not _carries_derivative(out):
             return self._untraced_output(prim, args, params, out)
-        rules = prim.vjp
-        if rules is None:
-            raise unsupported(prim.name)
-        if len(parents) > prim.vjp_arity and type(rules) is tuple and (prim.vjp_partial or len(parents) > len(rules)):
-            _check_rules(prim, rules, parents)
+        if prim.vjp is None or len(parents) > prim.vjp_arity:
+            _check_rules(prim, parents)
         drop = prim.drop
         if drop is not None:
             # Keep only what the rules read; the rest becomes a shape/dtype stand-in, so it can be freed.
@@ -522,11 +537,9 @@ def accumulate(grads, owned, p, gj, gown):
 
 
 def backward(trace: ReverseTrace, seeds, keep: Sequence[int], retain: bool = False) -> list:
-    """Propagate cotangents ``seeds`` (pairs ``(node, g)``) down the tape.
+    """Propagate cotangents ``seeds`` (pairs ``(node, g)``) down the tape (consumed as it goes unless ``retain``).
 
-    Returns the gradients of the nodes in ``keep`` (``None`` where no path
-    reaches them); returned arrays are writeable and belong to the caller.
-    With ``retain=False`` the tape is consumed as it goes.
+    Returns the gradients of the nodes in ``keep`` (``None`` where no path reaches them), the caller's own arrays.
     """
     tape = trace.tape
     grads: list = [None] * len(tape)
@@ -546,8 +559,7 @@ def backward(trace: ReverseTrace, seeds, keep: Sequence[int], retain: bool = Fal
             grads[i] = None
         own = owned[i]
         if type(g) is Scatter:
-            g = g.dense()
-            own = True
+            g, own = g.dense(), True
         parents, vals, ans, params = rec.parents, rec.vals, rec.out, rec.params
         rules = prim.vjp
         plain = prim.vjp_plain
