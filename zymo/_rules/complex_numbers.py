@@ -9,6 +9,7 @@ from ..core.dispatch import implements
 from ..core.forward import defjvp
 from ..core.mutation import inplace_setitem
 from ..core.primitive import Primitive
+from ..core.recording import observe
 from ..core.reverse import defvjp
 from .elementwise import register_ufunc, ufunc_entry
 from .helpers import is_complex, linear, zeros_for
@@ -110,8 +111,6 @@ def real_if_close(a: ArrayLike, tol: float = 100) -> np.ndarray:
         >>> znp.real_if_close(znp.array([2.0 + 1e-16j, 1.0]))
         array([2., 1.])
     """
-    from ..core.recording import observe
-
     if not is_complex(a):
         return a
     plain = np.asarray(observe(a))

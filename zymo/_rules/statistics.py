@@ -25,7 +25,7 @@ from ..core.errors import unsupported
 from ..core.forward import defjvp
 from ..core.primitive import Primitive
 from ..core.reverse import defvjp
-from .helpers import bottom, dtype_of, has_tracer
+from .helpers import bottom, dtype_of, has_tracer, write_out
 from .indexing import laid_out_as_copy_of
 
 __all__ = [
@@ -298,11 +298,7 @@ def _nan_mask(a):
 
 def _written(out, result):
     """``result``, written into ``out`` (NumPy's ``out=``) when one is given."""
-    if out is None:
-        return result
-    from ..core.tracer_methods import write_out
-
-    return write_out(out, result)
+    return result if out is None else write_out(out, result)
 
 
 def _where(where):

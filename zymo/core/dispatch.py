@@ -14,6 +14,7 @@ from importlib import import_module
 from typing import Callable
 
 from .errors import unsupported
+from .tracer import Tracer
 
 __all__ = [
     "UFUNCS",
@@ -46,8 +47,6 @@ _ARRAY_MAKERS = frozenset({"array", "asarray", "asanyarray", "ascontiguousarray"
 
 
 def _holds_tracer(x) -> bool:
-    from .tracer import Tracer
-
     for e in x:
         if type(e) is Tracer or ((type(e) is list or type(e) is tuple) and _holds_tracer(e)):
             return True
