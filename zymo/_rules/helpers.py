@@ -23,9 +23,9 @@ import numpy as np
 from ..core.dispatch import implements
 from ..core.forward import defjvp, defjvp_all
 from ..core.jit_codegen import definline
-from ..core.namespace import foreign_namespace, is_foreign, namespace_dtype, numpy_dtype
+from ..core.namespace import foreign_namespace, is_foreign, namespace_dtype
 from ..core.primitive import Primitive
-from ..core.reverse import Absent, defvjp, defvjp_all, defvjp_plain
+from ..core.reverse import Absent, defvjp, defvjp_all, defvjp_plain, dtype_of
 from ..core.trace import CONST, box_foreign, current_level
 from ..core.tracer import Tracer, bottom, new_tracer
 from ..core.tracer_methods import write_out
@@ -68,17 +68,6 @@ def shape_of(x) -> tuple:
     if type(x) is np.ndarray:
         return x.shape
     return np.shape(x)
-
-
-def dtype_of(x):
-    """Dtype of a value (array, scalar, tracer, or a tape's stand-in for an unsaved value)."""
-    if type(x) is np.ndarray or type(x) is Absent:
-        return x.dtype
-    while type(x) is Tracer:
-        x = x._val
-    if type(x) is not np.ndarray and is_foreign(x):
-        return numpy_dtype(x.dtype)
-    return x.dtype if hasattr(x, "dtype") else np.result_type(x)
 
 
 def is_complex(x) -> bool:

@@ -14,9 +14,10 @@ import numpy as np
 
 from .dispatch import SPECIAL, call_numpy
 from .errors import MutationError, TracerConversionError, user_location
-from .namespace import is_foreign, numpy_dtype
+from .namespace import is_foreign
 from .primitive import refresh_view
 from .recording import check_write, observe
+from .reverse import dtype_of
 from .tracer import Tracer, become, bottom
 
 __all__ = ["inplace_setitem", "inplace_binary", "clean_index", "unview_by_positions"]
@@ -89,14 +90,6 @@ def inplace_setitem(h: Tracer, idx, v) -> None:
     else:  # nothing traced reached the write (e.g. writing a constant into a constant buffer)
         h._val = new
         h._ver += 1
-
-
-def dtype_of(x):
-    """NumPy's dtype of a value (any library's array, traced or not, or a number)."""
-    x = bottom(x)
-    if hasattr(x, "dtype"):
-        return numpy_dtype(x.dtype)
-    return np.result_type(x)
 
 
 def unview_by_positions(impl):

@@ -30,6 +30,8 @@ from .tracer import Tracer, bottom, is_inexact, new_tracer, object_array_error, 
 __all__ = [
     "ReverseTrace",
     "Record",
+    "Absent",
+    "dtype_of",
     "Cotangents",
     "defvjp",
     "defvjp_all",
@@ -175,6 +177,17 @@ class Absent:
 
     def __repr__(self) -> str:
         return f"Absent(shape={self.shape}, dtype={self.dtype})"
+
+
+def dtype_of(x) -> np.dtype:
+    """NumPy's dtype of a value: an array of any library, traced or not, a number, or an ``Absent`` stand-in."""
+    if type(x) is np.ndarray or type(x) is Absent:
+        return x.dtype
+    while type(x) is Tracer:
+        x = x._val
+    if type(x) is not np.ndarray and is_foreign(x):
+        return numpy_dtype(x.dtype)
+    return x.dtype if hasattr(x, "dtype") else np.result_type(x)
 
 
 _new_object = object.__new__
