@@ -19,21 +19,9 @@ import time
 import tracemalloc
 from typing import Callable
 
-import numpy as np
-
 from benchmarks import _launch
 
 _threads: int | None = None
-
-
-def unset_openblas_tuning() -> None:
-    """Fail if NumPy runs with OpenBLAS kernel overrides (kept for scripts written before ``_launch``).
-
-    The overrides are read when OpenBLAS loads, which has happened by the time
-    this module runs: start scripts with ``_launch.restart_clean()`` instead.
-    """
-    if any(var in os.environ for var in _launch.OPENBLAS_OVERRIDES):
-        raise RuntimeError("OpenBLAS overrides are set and NumPy is loaded: call _launch.restart_clean() first")
 
 
 def limit_threads(n: int):
@@ -165,26 +153,6 @@ def write_rows(path: str, benchmark: str, threads: int, rows: list[Row]) -> None
     os.replace(tmp, path)
 
 
-def median_time(fn: Callable[[], object], min_time: float = 0.3, min_reps: int = 5, max_reps: int = 2000) -> float:
-    """Median wall time of ``fn()`` in seconds, after one warm-up call."""
-    fn()
-    times = []
-    start = time.perf_counter()
-    while len(times) < max_reps and (len(times) < min_reps or time.perf_counter() - start < min_time):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
-
-
-def interleaved_medians(
-    fns: dict[str, Callable[[], object]], min_time: float = 0.3, min_reps: int = 5, block_time: float = 0.005
-) -> dict[str, float]:
-    """Median wall seconds per call of each function, timed in turns (see :func:`interleaved_timings`)."""
-    timings = interleaved_timings(fns, min_time=min_time, min_reps=min_reps, block_time=block_time)
-    return {name: t.wall for name, t in timings.items()}
-
-
 def interleaved_timings(
     fns: dict[str, Callable[[], object]], min_time: float = 0.3, min_reps: int = 5, block_time: float = 0.005
 ) -> dict[str, Timing]:
@@ -270,15 +238,6 @@ def fmt_mb(nbytes: int | None) -> str:
 
 def fmt_ratio(a: float | None, b: float | None) -> str:
     return "-" if a is None or b is None else f"{a / b:.2f}x"
-
-
-def as_float32(tree):
-    """Every array in a nested dict/list/tuple as float32."""
-    if isinstance(tree, dict):
-        return {k: as_float32(v) for k, v in tree.items()}
-    if isinstance(tree, (list, tuple)):
-        return type(tree)(as_float32(v) for v in tree)
-    return np.asarray(tree, dtype=np.float32)
 
 
 def serve(calls: dict[str, Callable[[], object]], threads: int, commands=None, replies=None) -> None:

@@ -65,11 +65,6 @@ def test_eigh_upper_triangle_gets_no_gradient():
 
 
 # --- eig ---------------------------------------------------------------------------------------------
-def _eig_values_parts(a):
-    w = np.linalg.eigvals(a)
-    return np.sort(np.real(w)) + np.sort(np.imag(w)) ** 2
-
-
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_eig_eigenvalues_real_and_complex(seed):
     check(lambda a: np.real(np.linalg.eig(a)[0] * np.linalg.eig(a)[0]), (randn(3, 3, seed=seed),))
