@@ -5,7 +5,8 @@ import pytest
 
 import zymo
 from zymo.nn import MultiHeadAttention, TorchMultiheadAttention, from_torch
-from zymo.nn._attention import Workspace, attention, reference_attention
+from zymo.nn._attention import attention, reference_attention
+from zymo.nn._fused import Workspace
 from zymo.testing import check_grads
 
 from .torch_parity import check_layer_parity, close

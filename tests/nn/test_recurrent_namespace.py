@@ -20,8 +20,9 @@ import zymo.numpy as znp
 from zymo import nn
 from zymo.devices import to_numpy
 from zymo.namespace_check import STRICT_DEVICE, strict
+from zymo.nn._fused import Workspace
 from zymo.nn.recurrent import namespace_cells, namespace_sequence
-from zymo.nn.recurrent._primitives import Workspace, sequence
+from zymo.nn.recurrent._primitives import sequence
 
 needs_strict = pytest.mark.skipif(strict is None, reason="array_api_strict is not installed")
 

@@ -14,28 +14,14 @@ computation written with differentiable operations.
 
 from __future__ import annotations
 
-from functools import partial
-
 import numpy as np
 
-from ..core.api import jvp, vjp
-from ..core.forward import defjvp_all
-from ..core.primitive import Primitive
-from ..core.reverse import defvjp_all
+from .._rules.helpers import unbroadcast
 from ..core.tracer import bottom
+from ._fused import fused_primitive
 from .activations import softmax
 
-__all__ = ["attention", "reference_attention", "attention_weights", "Workspace"]
-
-
-class Workspace:
-    """Where the forward pass leaves the attention weights for the backward pass (never seen by users)."""
-
-    __slots__ = ("weights",)
-    _zymo_per_call = True
-
-    def __init__(self):
-        self.weights = None
+__all__ = ["attention", "reference_attention", "attention_weights"]
 
 
 def _causal_bias(tq: int, tk: int, dtype) -> np.ndarray:
@@ -75,47 +61,19 @@ def _forward(q, k, v, bias=None, *, scale: float, causal: bool = False, ws=None)
     np.exp(s, out=s)
     s /= np.sum(s, axis=-1, keepdims=True)
     if ws is not None:
-        ws.weights = s
+        ws.saved = s
     return s @ v
 
 
-def _backward(p, g, q, k, v, scale):
+def _backward(p, g, q, k, v, bias=None, *, scale: float, causal: bool = False):
+    """The cotangents of ``q``, ``k``, ``v`` (and none for ``bias``) from the saved attention weights ``p``."""
     dv = np.swapaxes(p, -1, -2) @ g
     dp = g @ np.swapaxes(v, -1, -2)
     ds = p * (dp - np.sum(dp * p, axis=-1, keepdims=True))
     ds *= np.asarray(scale, ds.dtype)
     dq = ds @ k
     dk = np.swapaxes(ds, -1, -2) @ q
-    return _unbroadcast(dq, q), _unbroadcast(dk, k), _unbroadcast(dv, v)
+    return unbroadcast(dq, q), unbroadcast(dk, k), unbroadcast(dv, v), None
 
 
-def _unbroadcast(g, like):
-    shape = np.shape(like)
-    if g.shape == shape:
-        return g
-    lead = g.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(i + lead for i, s in enumerate(shape) if s == 1 and g.shape[i + lead] != 1)
-    return np.sum(g, axis=axes, keepdims=True).reshape(shape)
-
-
-def _plain(v) -> bool:
-    return v is None or type(v) is np.ndarray
-
-
-attention = Primitive(_forward, "attention")
-
-
-def _vjp_rule(g, ans, q, k, v, bias=None, *, scale, causal=False, ws=None):
-    if ws is not None and ws.weights is not None and type(g) is np.ndarray and all(map(_plain, (q, k, v, bias))):
-        return (*_backward(ws.weights, g, q, k, v, scale), None)
-    _, back = vjp(partial(reference_attention, bias=bias, scale=scale, causal=causal), q, k, v)
-    return (*back(g), None)
-
-
-def _jvp_rule(tangents, ans, q, k, v, bias=None, *, scale, causal=False, ws=None):
-    tans = [np.zeros_like(bottom(a)) if t is None else t for a, t in zip((q, k, v), tangents[:3])]
-    return jvp(partial(reference_attention, bias=bias, scale=scale, causal=causal), (q, k, v), tans)[1]
-
-
-defvjp_all(attention, _vjp_rule, saves=(0, 1, 2, 3))
-defjvp_all(attention, _jvp_rule)
+attention = fused_primitive("attention", _forward, _backward, reference_attention, saves=(0, 1, 2, 3), differentiable=3)

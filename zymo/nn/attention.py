@@ -17,7 +17,8 @@ from .._rules.helpers import shape_of
 from ..core.errors import ShapeError, ZymoError, user_location
 from ..seeding import generator_or_default
 from . import init as _init
-from ._attention import Workspace, attention, attention_weights
+from ._attention import attention, attention_weights
+from ._fused import Workspace
 from .layers import Dropout
 from .module import Module
 from .precision import cast_input

@@ -20,33 +20,13 @@ its fused backward reads.
 
 from __future__ import annotations
 
-from functools import partial
-
 import numpy as np
 
-from ...core.api import jvp, vjp
-from ...core.forward import defjvp_all
-from ...core.namespace import foreign_namespace, is_foreign
-from ...core.primitive import Primitive
-from ...core.reverse import defvjp_all
-from ...core.trace import box_foreign
 from ...core.tracer import bottom
+from .._fused import fused_primitive
 from .kinds import Saved
 
-__all__ = ["cell_step", "sequence", "reference_step", "reference_cell", "reference_sequence", "Workspace"]
-
-
-class Workspace:
-    """Where a primitive's forward pass leaves what its fused backward reads (never seen by users).
-
-    ``zymo.jit`` gives every replayed call a new one (``_zymo_per_call``).
-    """
-
-    __slots__ = ("saved",)
-    _zymo_per_call = True
-
-    def __init__(self):
-        self.saved = None
+__all__ = ["cell_step", "sequence", "reference_step", "reference_cell", "reference_sequence"]
 
 
 def reference_step(kind, act, x, h, c, Wi, Wh, b, bh):
@@ -87,44 +67,6 @@ def reference_sequence(X, h0, c0, Wi, Wh, b, bh, *, kind, act, mask=None, with_s
     return np.stack(rows, axis=0)
 
 
-def _plain(v) -> bool:
-    return v is None or type(v) is np.ndarray
-
-
-def _zero_tangent(a):
-    """A zero tangent for argument ``a``, an array of its library on its device."""
-    b = bottom(a)
-    if type(b) is not np.ndarray and is_foreign(b):
-        return box_foreign(foreign_namespace(b).zeros_like(b))
-    return np.zeros_like(b)
-
-
-def _fused(name, forward, backward, reference):
-    def impl(*args, ws=None, **static):
-        return forward(*args, ws=ws, **static)
-
-    prim = Primitive(impl, name)
-
-    def vjp_rule(g, ans, *args, ws=None, **static):
-        if ws is not None and ws.saved is not None:
-            if type(g) is np.ndarray and all(_plain(a) for a in args):
-                return backward(ws.saved, g, *args, **static)
-            other = getattr(ws.saved, "namespace_backward", None)  # another library's kernel saved this
-            grads = None if other is None else other(g, args, static)
-            if grads is not None:
-                return grads
-        _, back = vjp(partial(reference, **static), *args)
-        return back(g)
-
-    def jvp_rule(tangents, ans, *args, ws=None, **static):
-        tans = [_zero_tangent(a) if t is None and a is not None else t for a, t in zip(args, tangents)]
-        return box_foreign(jvp(partial(reference, **static), args, tans)[1])  # another library's stays boxed
-
-    defvjp_all(prim, vjp_rule, saves=tuple(range(7)))
-    defjvp_all(prim, jvp_rule)
-    return prim
-
-
 # --- the whole sequence -------------------------------------------------------------
 
 
@@ -154,7 +96,9 @@ def _sequence_backward(saved, g, X, h0, c0, Wi, Wh, b, bh, *, kind, act, mask=No
     return kind.sequence_backward(saved, X, Wi, Wh, b, bh, g[:T], dhT, dcT, need_x=input_grad)
 
 
-sequence = _fused("recurrent_sequence", _sequence_forward, _sequence_backward, reference_sequence)
+sequence = fused_primitive(
+    "recurrent_sequence", _sequence_forward, _sequence_backward, reference_sequence, saves=range(7)
+)
 
 
 # --- one step -----------------------------------------------------------------------
@@ -171,4 +115,4 @@ def _cell_backward(saved, g, x, h, c, Wi, Wh, b, bh, *, kind, act, mask=None, wi
     return kind.step_backward(act, saved, g, x, h, c, Wi, Wh, b, bh)
 
 
-cell_step = _fused("recurrent_cell", _cell_forward, _cell_backward, reference_cell)
+cell_step = fused_primitive("recurrent_cell", _cell_forward, _cell_backward, reference_cell, saves=range(7))

@@ -19,9 +19,10 @@ from ...core.errors import ShapeError, ZymoError, user_location
 from ...seeding import generator_or_default
 from .. import activations as _act
 from .. import init as _init
+from .._fused import Workspace
 from ..module import Module
 from ..precision import cast_input
-from ._primitives import Workspace, cell_step
+from ._primitives import cell_step
 from .kinds import GRU3_KIND, GRU_KIND, LSTM_KIND, RNN_KIND, CellKind
 
 __all__ = ["RNNCell", "LSTMCell", "GRUCell", "GRUv3Cell", "activation_name"]

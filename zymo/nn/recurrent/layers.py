@@ -38,10 +38,11 @@ from ...core.trace import box_foreign
 from ...core.tracer import bottom, is_tracer
 from ...seeding import generator_or_default
 from .. import activations as _act
+from .._fused import Workspace
 from ..module import Module
 from ..precision import cast_input
 from . import namespace_sequence
-from ._primitives import Workspace, reference_sequence, sequence
+from ._primitives import reference_sequence, sequence
 from .cells import GRUCell, GRUv3Cell, LSTMCell, RNNCell, _Cell
 
 __all__ = ["Recurrence", "RNN", "LSTM", "GRU", "GRUv3", "Bidirectional"]
