@@ -18,6 +18,7 @@ from .io import load, named_arrays, read_extra, save
 from .nn.module import testmode as _testmode
 from .nn.module import trainmode as _trainmode
 from .optim.state import OptimiserState, update
+from .pytree_paths import arrays_by_path
 
 __all__ = ["train", "History", "EarlyStopping", "NonFiniteLossError"]
 
@@ -403,8 +404,6 @@ class _OnDevice:
 
 def _model_device(model):
     """The device object of the model's arrays when they are not NumPy's, else None."""
-    from .pytree_paths import arrays_by_path
-
     for e in arrays_by_path(model):
         return e.array.device if is_foreign(e.array) else None
     return None

@@ -204,9 +204,7 @@ class Recorder:
             return
         from .memory import memory_root
 
-        b = target
-        while type(b) is Tracer:
-            b = b._val
+        b = bottom(target)
         if type(b) is np.ndarray and id(memory_root(b)) in self.data_roots and _holds_tracer(value):
             self.mark_unsafe("a traced value is written into a non-differentiated argument")
 
@@ -269,9 +267,7 @@ def observed_call(fn, x, **kwargs):
     Use it where code decides on a function of traced data (a sort order, a sign), so that a replay
     stays valid while that result does; ``fn`` must be a module-level function.
     """
-    v = x
-    while type(v) is Tracer:
-        v = v._val
+    v = bottom(x)
     if type(v) is np.ndarray or not namespace.is_foreign(v):
         result = fn(v, **kwargs)
     else:

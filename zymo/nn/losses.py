@@ -28,7 +28,7 @@ from ..core.namespace import foreign_namespace, is_foreign, namespace_dtype, num
 from ..core.primitive import Primitive
 from ..core.reverse import defvjp
 from ..core.trace import box_foreign
-from ..core.tracer import Tracer
+from ..core.tracer import Tracer, bottom
 from .activations import _log_softmax_impl, log_softmax_p, softmax_p, softplus
 
 __all__ = [
@@ -142,9 +142,7 @@ def _foreign_class_targets(name: str, yhat, y, yb, axis: int):
 
 def _class_targets(name: str, yhat, y, axis: int):
     """One-hot targets from integer labels; probability targets unchanged (shape-checked)."""
-    yb = y
-    while type(yb) is Tracer:
-        yb = yb._val
+    yb = bottom(y)
     if is_foreign(yb):
         return _foreign_class_targets(name, yhat, y, yb, axis)
     yb = np.asarray(yb)
