@@ -83,6 +83,9 @@ def build(config: Mapping[str, Any], rng: np.random.Generator | None = None) -> 
     return _BUILDERS[name](config, generator_or_default(rng))
 
 
+_RECURRENT = {"rnn": RNN, "lstm": LSTM, "gru": GRU}
+
+
 class SequenceModel(Module):
     """A (stacked) recurrent layer whose output at the last step feeds a dense head.
 
@@ -104,16 +107,13 @@ class SequenceModel(Module):
         *,
         rng: np.random.Generator | None = None,
     ):
-        layer = {"rnn": RNN, "lstm": LSTM, "gru": GRU}[kind]
+        layer = _RECURRENT[kind]
         rng = generator_or_default(rng)
         self.rnn = layer(features, hidden, num_layers=layers, rng=rng)
         self.head = Dense(hidden, outputs, rng=rng)
 
     def __call__(self, x):
         return self.head(self.rnn(x)[:, -1])
-
-
-_RECURRENT = {"rnn": RNN, "lstm": LSTM, "gru": GRU}
 
 
 class CharLanguageModel(Module):
