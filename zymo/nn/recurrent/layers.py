@@ -64,7 +64,7 @@ def _run_forward(cell, X, state, mask, need_state=True):
         if is_foreign(bottom(X)):  # another library: its own kernel (namespace_sequence), on its device
             h0, c0 = on_device_of(X, h0), on_device_of(X, c0)
             input_grad = input_grad and X._trace.level > 0  # a boxed array of data has no gradient
-            if not namespace_sequence.supports(kind.name):
+            if not namespace_sequence.supports(kind):
                 run = _portable_sequence
         static = dict(kind=kind, act=act, mask=mask, with_state=need_state, input_grad=input_grad)
         out = run(X, h0, c0, *params, ws=Workspace(), **static)

@@ -10,10 +10,12 @@ Gates are in PyTorch's order (``i, f, g, o``; ``r, z, n``); ``a`` is a step's in
 state; ``keep`` what ``backward`` reads); each ``backward`` returns a ``StepGrads``; ``hidden_weights``
 gives what ``forward`` multiplies ``h`` by and ``hidden_grads`` the gradients of ``Wh`` and ``bh``.
 
+Each built-in ``CellKind`` names its class here as its ``namespace_cell``.
+
 Example:
-    >>> from zymo.nn.recurrent.namespace_cells import NAMESPACE_CELLS
-    >>> sorted(NAMESPACE_CELLS)
-    ['gru', 'gru3', 'lstm', 'rnn']
+    >>> from zymo.nn import GRUCell, LSTMCell
+    >>> LSTMCell.kind.namespace_cell.__name__, GRUCell.kind.namespace_cell.__name__
+    ('LSTMSteps', 'GRUSteps')
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from __future__ import annotations
 import functools
 from typing import Any, Callable, NamedTuple
 
-__all__ = ["NAMESPACE_CELLS", "StepGrads", "pointwise", "is_cupy"]
+__all__ = ["ElmanSteps", "LSTMSteps", "GRU3Steps", "GRUSteps", "StepGrads", "pointwise", "is_cupy"]
 
 
 class StepGrads(NamedTuple):
@@ -123,7 +125,7 @@ def _split(a, parts: int, H: int) -> list:
     return [a[:, k * H : (k + 1) * H] for k in range(parts)]
 
 
-class _Elman:
+class ElmanSteps:
     """``h' = act(a + h Wh^T)``; ``act`` one of tanh, sigmoid, relu, identity."""
 
     @staticmethod
@@ -157,8 +159,8 @@ class _Elman:
         return dHid.T @ Hprev, None
 
 
-class _LSTM:
-    hidden_weights = _Elman.hidden_weights
+class LSTMSteps:
+    hidden_weights = ElmanSteps.hidden_weights
 
     @staticmethod
     def forward(xp, fns, act, a, h, c, WhT, bh):
@@ -173,13 +175,13 @@ class _LSTM:
         dz = xp.concat([di, df, dg, do], axis=-1)
         return StepGrads(dz, dz, dz @ Wh, dc_prev)
 
-    hidden_grads = _Elman.hidden_grads
+    hidden_grads = ElmanSteps.hidden_grads
 
 
-class _ResetAfterGRU:
+class GRU3Steps:
     """PyTorch's GRU: ``n = tanh(a_n + r (Wh_n h + bh))``."""
 
-    hidden_weights = _Elman.hidden_weights
+    hidden_weights = ElmanSteps.hidden_weights
 
     @staticmethod
     def forward(xp, fns, act, a, h, c, WhT, bh):
@@ -204,7 +206,7 @@ class _ResetAfterGRU:
         return dHid.T @ Hprev, dbh
 
 
-class _ResetBeforeGRU:
+class GRUSteps:
     """Flux's GRU: ``n = tanh(a_n + (r h) Wh_n^T)``; ``WhT`` comes split as ``(Wh_rz^T, Wh_n^T)``."""
 
     @staticmethod
@@ -236,6 +238,3 @@ class _ResetBeforeGRU:
         H = Hprev.shape[-1]
         RH = xp.reshape(xp.stack([k[3] for k in keeps]), (-1, H))  # (T*B, H), in time order as dA's rows
         return xp.concat([dHid.T @ Hprev, dA[:, 2 * H :].T @ RH], axis=0), None
-
-
-NAMESPACE_CELLS = {"rnn": _Elman, "lstm": _LSTM, "gru3": _ResetAfterGRU, "gru": _ResetBeforeGRU}

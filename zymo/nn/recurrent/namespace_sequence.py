@@ -9,8 +9,10 @@ steps after the loop. So a sequence layer on a GPU is one recorded operation, as
 copy to the host at any step.
 
 Example:
+    >>> from zymo.nn import LSTMCell
     >>> from zymo.nn.recurrent import namespace_sequence
-    >>> namespace_sequence.supports("lstm"), namespace_sequence.supports("my-cell")
+    >>> from zymo.nn.recurrent.kinds import CellKind
+    >>> namespace_sequence.supports(LSTMCell.kind), namespace_sequence.supports(CellKind())
     (True, False)
 """
 
@@ -22,14 +24,14 @@ from ...core.namespace import defnamespace, is_foreign
 from ...core.trace import box_foreign
 from ...core.tracer import Tracer
 from ._primitives import sequence
-from .namespace_cells import NAMESPACE_CELLS, pointwise
+from .namespace_cells import pointwise
 
 __all__ = ["supports", "NamespaceSaved", "sequence_forward", "sequence_backward"]
 
 
-def supports(kind_name: str) -> bool:
-    """Whether cells of this kind have a namespace kernel (the built-in ones)."""
-    return kind_name in NAMESPACE_CELLS
+def supports(kind) -> bool:
+    """Whether cells of this ``CellKind`` have a namespace kernel (its ``namespace_cell``; the built-in ones do)."""
+    return kind.namespace_cell is not None
 
 
 class NamespaceSaved:
@@ -73,7 +75,7 @@ def _device_mask(xp, mask, like):
 
 def sequence_forward(xp, X, h0, c0, Wi, Wh, b, bh, *, ws, kind, act, mask=None, with_state=True, input_grad=True):
     """``[Y_0 .. Y_{T-1}, h_T (, c_T)]`` stacked on axis 0, as the NumPy kernel; fills ``ws.saved``."""
-    cell, fns = NAMESPACE_CELLS[kind.name], pointwise(xp)
+    cell, fns = kind.namespace_cell, pointwise(xp)
     T, B, n_in = X.shape
     H = Wh.shape[1]
     A = xp.reshape(X, (T * B, n_in)) @ Wi.T
@@ -105,7 +107,7 @@ def sequence_forward(xp, X, h0, c0, Wi, Wh, b, bh, *, ws, kind, act, mask=None, 
 
 def _backward_loop(s: NamespaceSaved, g, Wh, T, with_state):
     """Backpropagation through time: each step's ``StepGrads`` (in time order) and the states' cotangents."""
-    xp, cell, fns = s.xp, NAMESPACE_CELLS[s.kind.name], pointwise(s.xp)
+    xp, cell, fns = s.xp, s.kind.namespace_cell, pointwise(s.xp)
     zeros = xp.zeros_like(s.Hs[-1])
     dhrec = g[T, ...] if with_state else zeros
     dcrec = None
@@ -139,7 +141,7 @@ def sequence_backward(s, g, X, h0, c0, Wi, Wh, b, bh, *, kind, act, mask=None, w
     Hprev = xp.reshape(xp.stack(s.Hs), (T * B, H))
     dX = xp.reshape(dA @ Wi, X.shape) if input_grad else None
     dWi = dA.T @ xp.reshape(X, (T * B, n_in))
-    dWh, dbh = NAMESPACE_CELLS[kind.name].hidden_grads(xp, dA, dHid, Hprev, s.keeps, bh)
+    dWh, dbh = kind.namespace_cell.hidden_grads(xp, dA, dHid, Hprev, s.keeps, bh)
     db = None if b is None else xp.sum(dA, axis=0)
     if s.h0_ndim == 1:
         dh0 = xp.sum(dh0, axis=0)

@@ -94,6 +94,9 @@ class CellKind:
     the step kernels in a loop over time, and a fused kernel overrides them.
     ``torch_name`` names the PyTorch counterpart (``nn.<torch_name>`` and
     ``nn.<torch_name>Cell``), None if there is none.
+    ``namespace_cell`` is the step written over an array namespace (``namespace_cells``) that
+    runs whole sequences of other libraries' arrays (CuPy) on their device; None: those run the
+    reference step, one recorded operation at a time.
 
     Example:
         >>> import numpy as np
@@ -109,6 +112,7 @@ class CellKind:
     hidden_bias: bool = False  # a bias ``bh`` of its own beside ``b`` (the cell's ``bh`` parameter)
     torch_name: str | None = None
     torch_note: str = ""  # added to the error of a conversion to PyTorch that has no counterpart
+    namespace_cell: type | None = None
 
     def __repr__(self) -> str:
         return f"CellKind({self.name!r})"

@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._scratch import give, take
+from ..namespace_cells import GRU3Steps, GRUSteps
 from ._activations import sigmoid, sigmoid_
 from .base import CellKind, Saved, bias_grad, step_cotangent, store_state, sum_to, weight_grad
 
@@ -146,6 +147,7 @@ class _GatedRecurrentUnit(CellKind):
 
 class _ResetAfter(_GatedRecurrentUnit):
     name = "gru3"
+    namespace_cell = GRU3Steps
     torch_name = "GRU"
     hidden_bias = True
 
@@ -230,6 +232,7 @@ class _ResetAfter(_GatedRecurrentUnit):
 
 class _ResetBefore(_GatedRecurrentUnit):
     name = "gru"
+    namespace_cell = GRUSteps
     torch_note = " (zymo's GRU resets before the hidden product; nn.GRU is GRUv3)"
 
     def reference_step(self, act, x, h, c, Wi, Wh, b, bh):

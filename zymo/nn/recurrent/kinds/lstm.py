@@ -17,6 +17,7 @@ import functools
 import numpy as np
 
 from .._scratch import give, take
+from ..namespace_cells import LSTMSteps
 from ._activations import sigmoid, sigmoid_
 from .base import CellKind, Saved, bias_grad, step_cotangent, sum_to, weight_grad
 
@@ -186,6 +187,7 @@ def _weight_grads(dZf, X, XH):
 
 class _LSTM(CellKind):
     name = "lstm"
+    namespace_cell = LSTMSteps
     gates = 4
     has_cell_state = True
     torch_name = "LSTM"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._scratch import give, take
+from ..namespace_cells import ElmanSteps
 from ._activations import IN_PLACE, REFERENCE
 from .base import CellKind, Saved, bias_grad, step_cotangent, store_state, sum_to, weight_grad
 
@@ -20,6 +21,7 @@ __all__ = ["RNN_KIND"]
 
 class _Elman(CellKind):
     name = "rnn"
+    namespace_cell = ElmanSteps
     gates = 1
     torch_name = "RNN"
 
