@@ -94,7 +94,7 @@ def _gru_functions(tanh) -> dict:
 def _rnn_functions(tanh) -> dict:
     sigmoid = _sigmoid(tanh)
     return {
-        "rnn_tanh": tanh,
+        "rnn_tanh": lambda z: tanh(z),  # a function of its own, for cupy.fuse to compile
         "rnn_tanh_back": lambda dh, y: dh * (1 - y * y),
         "rnn_sigmoid": sigmoid,
         "rnn_sigmoid_back": lambda dh, y: dh * y * (1 - y),
