@@ -353,3 +353,21 @@ def test_gammaln_third_derivative_on_a_zero_dimensional_input():
 @pytest.mark.parametrize("name", ["xlogy", "xlog1py"])
 def test_second_derivatives_hold_where_x_is_exactly_zero(name):
     check_grads(getattr(sc, name), (np.array([0.0, 1.5]), np.array([0.5, 2.0])), order=2)
+
+
+@pytest.mark.parametrize(
+    "f,x",
+    [
+        (sc.berp, 0.0),
+        (sc.beip, 0.0),
+        (sc.it2struve0, 0.0),
+        (lambda x: sc.it2j0y0(x)[0], 0.0),
+        (lambda x: sc.it2i0k0(x)[0], 0.0),
+        (lambda x: sc.lpmv(0, 2.0, x), 1.0),
+    ],
+    ids=["berp", "beip", "it2struve0", "it2j0y0", "it2i0k0", "lpmv"],
+)
+def test_derivative_is_nan_where_its_formula_is_zero_over_zero(f, x):
+    with np.errstate(all="ignore"):
+        assert np.isnan(zymo.grad(f)(x))
+        assert np.isnan(zymo.jvp(f, (x,), (1.0,))[1])

@@ -7,7 +7,9 @@ time that happens (or by ``zymo.scipy``'s modules), never at ``import zymo``.
 Each derivative is written with functions that have rules themselves, so
 derivatives of every order compose. Ufuncs with several outputs (``sici``,
 ``fresnel``, ``airy``, ``ellipj``, ``pbdv``, ...) get one primitive per output.
-``WITHOUT_RULES`` lists the ufuncs left without rules and why. Orders of Bessel functions, the shape
+``WITHOUT_RULES`` lists the ufuncs left without rules and why. Where a derivative's formula is 0 / 0
+(``berp``, ``beip``, ``it2struve0`` and the first outputs of ``it2j0y0``, ``it2i0k0`` at ``x == 0``;
+``lpmv`` at ``x == +-1``) the derivative is NaN there rather than a wrong number. Orders of Bessel functions, the shape
 parameters ``a``, ``b`` of ``betainc`` and the order ``s`` of the Hurwitz zeta
 function are not differentiated: a traced value there raises zymo's error naming
 the function and argument. ``gammainc``/``gammaincc`` differentiate in ``a`` once
