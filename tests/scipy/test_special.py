@@ -99,6 +99,14 @@ def test_multigammaln_derivatives_and_values(d):
     run()
 
 
+def test_multigammaln_of_a_transposed_array_is_scipys_bit_for_bit_in_c_order():
+    a = np.array([[2.5, 3.1], [4.2, 2.9]]).T
+    got = zymo.vjp(lambda a: special.multigammaln(a, 3), a)[0]
+    want = sc.multigammaln(a, 3)
+    assert got.strides == want.strides
+    np.testing.assert_array_equal(got, want)
+
+
 def test_multigammaln_refuses_a_below_its_domain_like_scipy():
     with pytest.raises(ValueError, match="condition a"):
         zymo.grad(lambda a: special.multigammaln(a, 4))(1.0)

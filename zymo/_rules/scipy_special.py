@@ -197,4 +197,6 @@ def multigammaln(a: ArrayLike, d: int) -> np.ndarray:
     if np.any(_stop(a) <= 0.5 * (d - 1)):
         raise ValueError(f"condition a ({_stop(a)}) > 0.5 * (d-1) ({0.5 * (d - 1)}) not met")
     res = (d * (d - 1) * 0.25) * np.log(np.pi)  # SciPy's operations in SciPy's order: the same rounding
-    return res + np.sum(_sc.gammaln(znp.stack([a - (j - 1.0) / 2 for j in range(1, int(d) + 1)])), axis=0)
+    # a list made an array, as SciPy makes it: C order whatever a's layout (stack would keep a's)
+    shifted = znp.array([a - (j - 1.0) / 2 for j in range(1, int(d) + 1)])
+    return res + np.sum(_sc.gammaln(shifted), axis=0)
