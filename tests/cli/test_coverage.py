@@ -28,6 +28,14 @@ def test_index_and_predicate_functions_have_no_derivative():
         assert entries[name].status == "no derivative", name
 
 
+def test_functions_taking_a_function_or_bins_first_are_listed_with_their_rules():
+    entries = _by_name()
+    for name in ("numpy.apply_along_axis", "numpy.fromfunction", "numpy.piecewise", "numpy.polyfit", "numpy.arange"):
+        assert (entries[name].status, entries[name].reverse, entries[name].forward) == ("rules", True, True), name
+    for name in ("numpy.unique", "numpy.union1d", "numpy.bincount", "numpy.histogram", "numpy.fft.fftfreq"):
+        assert entries[name].status == "rules", name
+
+
 def test_buffer_constructors_are_constants_without_derivative():
     assert _by_name()["numpy.zeros"].status == "no derivative"
 

@@ -95,24 +95,6 @@ def test_arange_of_plain_numbers_is_numpys():
     np.testing.assert_array_equal(znp.arange(2, 11, 3), np.arange(2, 11, 3))
 
 
-@pytest.mark.parametrize("fn", [np.union1d, np.intersect1d, np.setdiff1d, np.setxor1d], ids=lambda f: f.__name__)
-def test_set_operations_run_on_traced_values_without_derivative(fn):
-    x, y = np.array([1.0, 2.0, 2.0, 5.0]), np.array([2.0, 3.0])
-
-    def f(x, y):
-        return (x * fn(x, y).size).sum() + (y * 0.0).sum()
-
-    np.testing.assert_array_equal(zymo.grad(f)(x, y), np.full(4, fn(x, y).size))
-
-
-@pytest.mark.parametrize(
-    "fn", [np.unique_values, lambda x: np.unique_counts(x).counts, lambda x: np.unique_inverse(x).inverse_indices]
-)
-def test_unique_functions_run_on_traced_values_without_derivative(fn):
-    x = np.array([1.0, 2.0, 2.0, 5.0])
-    np.testing.assert_array_equal(zymo.grad(lambda x: (x * fn(x).sum()).sum())(x), np.full(4, fn(x).sum()))
-
-
 def test_windows_of_an_integer_length_run_without_derivative():
     f = lambda x: (x * np.hanning(3) * np.bartlett(3) + np.blackman(3) * np.hamming(3)).sum()
     np.testing.assert_array_equal(zymo.grad(f)(np.ones(3)), np.hanning(3) * np.bartlett(3))

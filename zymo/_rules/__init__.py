@@ -13,6 +13,7 @@
 - ``numpy_python``: functions NumPy writes in Python (``unwrap``, ``vander``, ``poly*``, ...), run as NumPy's
   code over zymo.numpy, and ``arange``, ``place``, ``putmask``, ``choose``, ``require``;
 - ``ufunc_methods``: ``at``, ``reduce``, ``accumulate``, ``reduceat``, ``outer`` of the ufuncs;
+- ``set_operations`` (``unique``, ``union1d``, ...) and ``counting`` (``bincount``, the histograms);
 - ``nondifferentiable``: NumPy functions whose results carry no derivative;
 - ``in_namespace``: the primitives written with the array API standard, for CuPy and other libraries' arrays;
 - ``scipy_special_ufuncs``, ``scipy_special``, ``scipy_stats``: SciPy's special functions and distributions.
@@ -50,6 +51,8 @@ from . import (
     in_namespace,
     ufunc_methods,
     numpy_python,
+    set_operations,
+    counting,
 )
 
 __all__ = [
@@ -72,4 +75,6 @@ __all__ = [
     "in_namespace",
     "ufunc_methods",
     "numpy_python",
+    "set_operations",
+    "counting",
 ]

@@ -10,7 +10,7 @@ _NAMES = """
 shape ndim size result_type can_cast min_scalar_type iscomplexobj isrealobj isscalar
 argmax argmin argsort argpartition nonzero flatnonzero argwhere count_nonzero searchsorted
 isnan isinf isfinite isclose allclose array_equal array_equiv any all
-may_share_memory shares_memory unique bincount digitize histogram histogram_bin_edges
+may_share_memory shares_memory digitize
 sign floor ceil rint round around trunc fix iscomplex isreal isneginf isposinf
 array2string array_repr array_str lexsort unravel_index ravel_multi_index
 diag_indices diag_indices_from tril_indices tril_indices_from triu_indices triu_indices_from mask_indices

@@ -320,10 +320,8 @@ fromfunction = _register(np.fromfunction, _DOCS["fromfunction"])
 hfft = _register(np.fft.hfft, _FFT_DOCS["hfft"])
 ihfft = _register(np.fft.ihfft, _FFT_DOCS["ihfft"])
 
-# Functions whose results carry no derivative (windows of an integer length, set operations, counts).
-for _fn in [np.bartlett, np.blackman, np.hamming, np.hanning, np.union1d, np.intersect1d, np.setdiff1d, np.setxor1d]:
-    NONDIFF_FUNCTIONS.add(_fn)
-for _fn in [np.unique_all, np.unique_counts, np.unique_inverse, np.unique_values, np.histogram2d, np.histogramdd]:
+# Functions whose results carry no derivative (windows of an integer length).
+for _fn in [np.bartlett, np.blackman, np.hamming, np.hanning]:
     NONDIFF_FUNCTIONS.add(_fn)
 
 

@@ -111,9 +111,25 @@ def _probe_inputs():
 
 _SAME = object()  # in a probe's extra arguments: the traced input again
 
+# functions whose first arguments are not arrays (a function, integer bins): how to call them on a probe input
+_CALLS = {
+    "numpy.apply_along_axis": lambda impl, a: impl(lambda r: r * r, 0, a),
+    "numpy.apply_over_axes": lambda impl, a: impl(np.sum, a, [0]),
+    "numpy.arange": lambda impl, a: impl(a[0], 5.0, a[1]),
+    "numpy.bincount": lambda impl, a: impl(np.arange(len(a)) % 2, a),
+    "numpy.fromfunction": lambda impl, a: impl(lambda i: a[0] * i, (3,)),
+    "numpy.piecewise": lambda impl, a: impl(a, [a > 0.5], [lambda v: v * v, 0.0]),
+    "numpy.polyfit": lambda impl, a: impl(a, a * a, 1),
+    "numpy.fft.fftfreq": lambda impl, a: impl(5, a[0]),
+    "numpy.fft.rfftfreq": lambda impl, a: impl(5, a[0]),
+}
 
-def _probe(impl, mode: str) -> bool:
-    """Whether ``impl`` differentiates in ``mode`` on some simple float input (one or two arguments)."""
+
+def _probe(impl, mode: str, call=None) -> bool:
+    """Whether ``impl`` differentiates in ``mode`` on some simple float input (one or two arguments).
+
+    ``call(impl, a)``, where given, is how to call it on the traced input ``a``.
+    """
     import warnings
 
     from ..core.api import jvp, vjp
@@ -131,7 +147,7 @@ def _probe(impl, mode: str) -> bool:
         for extra in ((_SAME,) * (nin - 1),) if isinstance(nin, int) else ((), (_SAME,), (2,)):
 
             def f(a, extra=extra):
-                return impl(a, *[a if e is _SAME else e for e in extra])
+                return call(impl, a) if call else impl(a, *[a if e is _SAME else e for e in extra])
 
             try:
                 with warnings.catch_warnings(), np.errstate(all="ignore"):
@@ -150,9 +166,9 @@ def _probe(impl, mode: str) -> bool:
     return False
 
 
-def _modes(impl) -> tuple[bool, bool]:
+def _modes(impl, call=None) -> tuple[bool, bool]:
     """``(reverse, forward)``: tried on simple inputs, else read off the primitives the implementation calls."""
-    rev, fwd = _probe(impl, "rev"), _probe(impl, "fwd")
+    rev, fwd = _probe(impl, "rev", call), _probe(impl, "fwd", call)
     if rev or fwd:
         return rev, fwd
     prims = [p for p in primitives_used(impl) if not p.nondiff]
@@ -182,7 +198,7 @@ def coverage() -> list[Entry]:
                 entries.append(Entry(qual, "no derivative", numpy_dispatch=True))
                 continue
             if impl is not None and impl is not fn:
-                rev, fwd = _modes(impl)
+                rev, fwd = _modes(impl, _CALLS.get(qual))
                 if rev or fwd:
                     entries.append(Entry(qual, "rules", rev, fwd, dispatched is not None))
                     continue

@@ -142,6 +142,8 @@ def ufunc_name(ufunc) -> str:
 
 def lookup(func: Callable) -> Callable:
     impl = UFUNCS.get(func) or FUNCTIONS.get(func)
+    if impl is None and func in NONDIFF_FUNCTIONS:
+        return func  # NumPy's own: on traced values its __array_function__ runs it on the plain values
     if impl is None:
         raise unsupported(f"numpy.{getattr(func, '__name__', func)}")
     return impl

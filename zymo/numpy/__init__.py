@@ -24,6 +24,13 @@ from .._rules.complex_numbers import (
     real,
     real_if_close,
 )
+from .._rules.counting import (
+    bincount,
+    histogram,
+    histogram2d,
+    histogram_bin_edges,
+    histogramdd,
+)
 from .._rules.construction import (
     array,
     asanyarray,
@@ -126,6 +133,17 @@ from .._rules.reductions import (
     std,
     sum,
     var,
+)
+from .._rules.set_operations import (
+    intersect1d,
+    setdiff1d,
+    setxor1d,
+    union1d,
+    unique,
+    unique_all,
+    unique_counts,
+    unique_inverse,
+    unique_values,
 )
 from .._rules.series import (
     convolve,
