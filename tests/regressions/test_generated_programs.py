@@ -655,3 +655,88 @@ def program(r0, r1):
         [-1.5656831395623234, -1.6968784866349496, -0.8994026564058427],
         [-0.14228238283139313, 1.873557308732057, 0.3921955639029625],
     )
+
+
+def _check_nonfinite(source: str, seed: int, *inputs) -> None:
+    from tests.reliability.differential import check_nonfinite, with_nonfinite
+
+    check_nonfinite(compile_program(source), with_nonfinite(tuple(onp.asarray(x) for x in inputs), seed))
+
+
+def test_slogdet_backward_of_a_matrix_lapack_refuses_for_its_infinities_gives_nan():
+    # the reverse rule's inverse raised LinAlgError ("Singular matrix") on entries made infinite
+    _check_nonfinite(
+        """
+def program(r0):
+    r4 = np.diff(r0)
+    r9 = np.tril(r4)
+    r12 = np.linalg.slogdet(r9 + 3.0 * np.eye(r9.shape[0]))[1]
+    return [r4, r9, r12]
+""",
+        1,
+        [
+            [-1.8127955579386519, -0.41235218635214316, 0.8936083561312251],
+            [0.7659809504132663, -0.11699068808111487, 0.8249722060717887],
+        ],
+    )
+
+
+def test_expm_frechet_backward_whose_norm_overflows_gives_nan():
+    # nan_to_num makes infinities the largest float: the backward pass's block matrix has an infinite norm
+    _check_nonfinite(
+        """
+def program(r0, r1):
+    r4 = r1.T @ r1
+    r6 = np.nan_to_num(r4)
+    r8 = sla.expm_frechet(0.3 * r6, r6.T, compute_expm=False)
+    return [r4, r6, r8]
+""",
+        1,
+        [0.09550581573244332, 0.9987641833559773, 1.085508753152617],
+        [[1.308194177640847, 0.6831528924873225, 0.5518255732254467]],
+    )
+
+
+def test_the_jit_check_skips_moved_inputs_on_which_the_program_fails_in_numpy():
+    # extract's length follows the data: on moved inputs the loop's broadcast fails in plain NumPy too
+    from tests.reliability.fuzz import _JitProgram
+    from tests.reliability.test_jit_programs import _check_jit
+
+    source = """
+def program(r0, r1):
+    r2 = np.extract(r1 > 0, r1)
+    h1 = r2
+    for t3 in range(3):
+        h1 = np.tanh(h1 * 0.5 + r1[t3] * h1)
+    return [r0, h1]
+"""
+    r1 = onp.array(
+        [
+            [-0.6073921543392766, -0.9631024450870217],
+            [1.2745074190914416, 0.6971147243950058],
+            [-0.14525414745341195, -0.6589050734798914],
+        ]
+    )
+    _check_jit(_JitProgram(source, (onp.array([[2.05], [-0.2], [0.13]]), r1)))
+
+
+def test_std_in_the_generator_is_of_values_spread_beyond_rounding():
+    # std of copies of one value is sqrt of a rounding error: its gradient there is noise on both sides
+    from tests.reliability.programs import ARRAY_MORE
+
+    assert "np.std({a}, axis=0, ddof=0) + 0.0 * {a}.sum()" not in ARRAY_MORE
+    assert any(form.startswith("np.std(np.concatenate([{a}, {a} * 2.0 + 1.0])") for form in ARRAY_MORE)
+
+
+def test_put_along_axis_of_values_with_an_extra_leading_axis_of_length_one():
+    # NumPy drops the values' leading axis of length 1; the gradient of the values failed to reshape back
+    _check(
+        """
+def program(r0):
+    r2 = np.expand_dims(r0, 0)
+    r3 = np.tanh(r0)
+    np.put_along_axis(r3, np.zeros((1,) + r3.shape[1:], dtype=int), r2, axis=0)
+    return [r3]
+""",
+        [[1.350777738596145, -1.1719025203518076, 0.8664610911726431]],
+    )

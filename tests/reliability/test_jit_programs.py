@@ -40,6 +40,14 @@ def _moved(inputs, seed):
     )
 
 
+def _runs_in_numpy(program, xs) -> bool:
+    try:
+        program(*[onp.array(x) for x in xs])
+    except Exception:
+        return False
+    return True
+
+
 def _check_jit(prog) -> None:
     program = prog.function()
     rng = onp.random.default_rng(0)
@@ -58,6 +66,8 @@ def _check_jit(prog) -> None:
     jv = zymo.jit(vg)
     for k in range(4):
         xs = prog.inputs if k == 0 else _moved(prog.inputs, k)
+        if k and not _runs_in_numpy(program, xs):
+            continue  # a shape read from the data changed and the program fails in NumPy itself
         want = vg(*xs)
         got = jv(*xs)
         g_leaves, w_leaves = zymo.tree_flatten(got)[0], zymo.tree_flatten(want)[0]

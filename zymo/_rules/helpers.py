@@ -78,6 +78,8 @@ def is_complex(x) -> bool:
 def _unbroadcast_axes(gshape: tuple, shape: tuple) -> tuple:
     """The axes along which a value of ``shape`` was broadcast to ``gshape``."""
     lead = len(gshape) - len(shape)
+    if lead < 0:  # a value with leading axes of length 1 that an assignment drops (``a[i] = v[None]``)
+        shape, lead = shape[-lead:], 0
     return tuple(range(lead)) + tuple(i + lead for i, n in enumerate(shape) if n == 1 and gshape[i + lead] != 1)
 
 

@@ -147,33 +147,60 @@ def inv(a: ArrayLike) -> np.ndarray:
     return inv_p(a)
 
 
+def _refused_nonfinite(a) -> bool:
+    plain = bottom(a)
+    return type(plain) is np.ndarray and not np.all(np.isfinite(plain))
+
+
+def _solve(a, b):
+    """``solve(a, b)`` in a rule: NaN where ``a`` holds NaN or infinity and LAPACK refuses it (NaN in, NaN out)."""
+    try:
+        return np.linalg.solve(a, b)
+    except np.linalg.LinAlgError:
+        if not _refused_nonfinite(a):
+            raise
+        sa, sb = shape_of(a), shape_of(b)
+        shape = np.broadcast_shapes(sa[:-2], sb[:-2]) + sb[-2:]
+        return np.full(shape, np.nan, dtype=np.result_type(dtype_of(a), dtype_of(b), 1.0))
+
+
+def _inv(a):
+    """``inv(a)`` in a rule, NaN where ``a`` holds NaN or infinity and LAPACK refuses it."""
+    try:
+        return np.linalg.inv(a)
+    except np.linalg.LinAlgError:
+        if not _refused_nonfinite(a):
+            raise
+        return np.full(shape_of(a), np.nan, dtype=np.result_type(dtype_of(a), 1.0))
+
+
 def _solve_is_vector(a, b):
     return _ndim(b) == 1  # NumPy 2: a 1-D right-hand side is one vector, anything else a stack of matrices
 
 
 def _solve_vectors(a, v):
     """``solve`` of a stack of right-hand-side vectors ``v`` (shape ``(..., M)``)."""
-    return np.linalg.solve(a, np.expand_dims(v, -1))[..., 0]
+    return _solve(a, np.expand_dims(v, -1))[..., 0]
 
 
 def _solve_vjp_b(g, ans, a, b):
     if _solve_is_vector(a, b):
         return unbroadcast(_solve_vectors(_mT(a), g), b)
-    return unbroadcast(np.linalg.solve(_mT(a), g), b)
+    return unbroadcast(_solve(_mT(a), g), b)
 
 
 def _solve_vjp_a(g, ans, a, b):
     if _solve_is_vector(a, b):
         gb = _solve_vectors(_mT(a), g)
         return unbroadcast(-np.expand_dims(gb, -1) * np.expand_dims(ans, -2), a)
-    gb = np.linalg.solve(_mT(a), g)
+    gb = _solve(_mT(a), g)
     return unbroadcast(-np.matmul(gb, _mT(ans)), a)
 
 
 def _solve_jvp_a(t, ans, a, b):
     if _solve_is_vector(a, b):
         return -_solve_vectors(a, np.matmul(t, np.expand_dims(ans, -1))[..., 0])
-    return -np.linalg.solve(a, np.matmul(t, ans))
+    return -_solve(a, np.matmul(t, ans))
 
 
 solve_p = Primitive(np.linalg.solve, "solve")
@@ -279,8 +306,8 @@ def _logabsdet_impl(a):
 
 
 logabsdet_p = Primitive(_logabsdet_impl, "slogdet")
-defvjp(logabsdet_p, lambda g, ans, a: np.expand_dims(np.expand_dims(g, -1), -1) * _mT(np.linalg.inv(a)), saves=(0,))
-defjvp(logabsdet_p, lambda t, ans, a: np.real(np.trace(np.linalg.solve(a, t), axis1=-2, axis2=-1)))
+defvjp(logabsdet_p, lambda g, ans, a: np.expand_dims(np.expand_dims(g, -1), -1) * _mT(_inv(a)), saves=(0,))
+defjvp(logabsdet_p, lambda t, ans, a: np.real(np.trace(_solve(a, t), axis1=-2, axis2=-1)))
 
 SlogdetResult = namedtuple("SlogdetResult", ["sign", "logabsdet"])
 
@@ -315,10 +342,10 @@ def _sign_impl(a):
 sign_p = Primitive(_sign_impl, "slogdet sign")
 defvjp(
     sign_p,
-    lambda g, s, a: np.expand_dims(np.expand_dims(1j * np.imag(g * s), -1), -1) * _mT(np.linalg.inv(a)),
+    lambda g, s, a: np.expand_dims(np.expand_dims(1j * np.imag(g * s), -1), -1) * _mT(_inv(a)),
     saves=(0, "ans"),
 )
-defjvp(sign_p, lambda t, s, a: s * (1j * np.imag(np.trace(np.linalg.solve(a, t), axis1=-2, axis2=-1))))
+defjvp(sign_p, lambda t, s, a: s * (1j * np.imag(np.trace(_solve(a, t), axis1=-2, axis2=-1))))
 
 
 # --- norm ---------------------------------------------------------------------------------------

@@ -658,6 +658,13 @@ def _frechet_impl(a, e, check_finite=False):
         raise ValueError("array must not contain infs or NaNs")
     if not _all_finite(a, e):  # in rules: SciPy would refuse them (its norm checks); NaN instead
         return np.full(np.broadcast_shapes(np.shape(a), np.shape(e)), np.nan, dtype=np.result_type(a, e, 1.0))
+    try:
+        return _frechet_finite(a, e)
+    except OverflowError:  # finite entries whose norm overflows: SciPy cannot scale them; NaN as for infinities
+        return np.full(np.broadcast_shapes(np.shape(a), np.shape(e)), np.nan, dtype=np.result_type(a, e, 1.0))
+
+
+def _frechet_finite(a, e):
     if np.ndim(a) == 2:
         return _sl.expm_frechet(a, e, compute_expm=False, check_finite=False)
     a, e = np.broadcast_arrays(a, e)
