@@ -19,6 +19,7 @@ from numpy.typing import ArrayLike
 
 from ..core.dispatch import FUNCTIONS, implements
 from ..core.primitive import Primitive
+from ..core.recording import observe
 from ..core.tracer import bottom
 from .helpers import dtype_of, has_tracer, linear
 from .numpy_python import numpy_python
@@ -51,7 +52,7 @@ def bincount(x: ArrayLike, weights: ArrayLike | None = None, minlength: int = 0)
     """
     if weights is None or not has_tracer(weights):
         return np.bincount(bottom(x), weights=weights, minlength=minlength)
-    x = np.asarray(bottom(x))
+    x = np.asarray(observe(x))  # read by Python: a zymo.jit replay re-checks it
     np.bincount(x, weights=np.zeros(np.shape(bottom(weights))), minlength=minlength)  # NumPy's own errors
     return weighted_bincount_p(weights, x=x, minlength=minlength)
 

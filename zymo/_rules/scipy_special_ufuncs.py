@@ -77,7 +77,8 @@ def _bessel_ke_dx(ans, v, x):
 def _ratio_zero_at_origin(x, y):
     """``x / y``, taken as 0 where ``x == y == 0`` (kept a quotient so its derivative in ``x`` is ``1 / y``)."""
     origin = np.logical_and(np.equal(x, 0), np.equal(y, 0))
-    return x / np.where(origin, 1.0, y) if np.any(origin) else x / y
+    with np.errstate(divide="ignore"):  # x / 0 elsewhere: an infinite derivative, as the function's slope is
+        return x / np.where(origin, 1.0, y) if np.any(origin) else x / y
 
 
 def _xlogy_dy(ans, x, y):

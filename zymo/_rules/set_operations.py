@@ -16,7 +16,7 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_index
@@ -24,8 +24,8 @@ from numpy.typing import ArrayLike
 
 from .. import numpy as znp
 from ..core.dispatch import FUNCTIONS, implements
-from ..core.tracer import bottom
-from .helpers import has_tracer
+from ..core.recording import observed_call
+from .helpers import has_tracer, shape_of
 from .numpy_python import numpy_python
 
 __all__ = [
@@ -83,15 +83,30 @@ def unique(
         >>> zymo.grad(lambda x: znp.unique(x).sum())(znp.array([2.0, 1.0, 2.0]))
         array([1., 1., 0.])
     """
-    found = np.unique(bottom(ar), return_index, return_inverse, return_counts, axis, equal_nan=equal_nan, sorted=sorted)
     if not has_tracer(ar):
-        return found
-    parts = list(found) if isinstance(found, tuple) else [found]
-    plain = np.asarray(bottom(ar))
+        return np.unique(ar, return_index, return_inverse, return_counts, axis, equal_nan=equal_nan, sorted=sorted)
+    options = {"return_index": return_index, "return_inverse": return_inverse, "return_counts": return_counts}
+    # read by Python: a zymo.jit replay re-checks the plan, so it never gathers stale entries
+    plan = observed_call(_unique_plan, ar, axis=axis, equal_nan=equal_nan, sorted=sorted, **options)
+    parts = list(plan.found) if isinstance(plan.found, tuple) else [plan.found]
+    ax = None if axis is None else normalize_axis_index(axis, len(shape_of(ar)))
+    parts[0] = znp.take(ar, plan.index, axis=ax)
+    return tuple(parts) if isinstance(plan.found, tuple) else parts[0]
+
+
+class UniquePlan(NamedTuple):
+    """What NumPy's ``unique`` gives on the plain values, and where in the input each value is read."""
+
+    found: Any  # NumPy's result: the values, or the tuple with indices, inverse and counts
+    index: np.ndarray  # for each value, its entry of the input (flattened, or along ``axis``)
+
+
+def _unique_plan(plain, axis, equal_nan, sorted, return_index, return_inverse, return_counts) -> UniquePlan:
+    plain = np.asarray(plain)
+    found = np.unique(plain, return_index, return_inverse, return_counts, axis, equal_nan=equal_nan, sorted=sorted)
     ax = None if axis is None else normalize_axis_index(axis, plain.ndim)
-    index = parts[1] if return_index else _sources(plain, parts[0], ax)
-    parts[0] = znp.take(ar, index, axis=ax)
-    return tuple(parts) if isinstance(found, tuple) else parts[0]
+    index = found[1] if return_index else _sources(plain, found[0] if isinstance(found, tuple) else found, ax)
+    return UniquePlan(found, index)
 
 
 def _doc(name: str, what: str, call: str, result: str) -> str:

@@ -381,8 +381,8 @@ def _cumulative(name, accumulate, fill):
         a = _array_like(a)
         if not has_tracer([a]):
             return func(a, axis=axis, dtype=dtype, out=out)
-        mask = _nan_mask(a)
-        return _written(out, accumulate(np.where(mask, fill, a) if mask.any() else a, axis=axis, dtype=dtype))
+        filled = _nan_filled(a, _nan_mask(a), fill) if _inexact(a) else a  # NumPy's copy: its layout carries on
+        return _written(out, accumulate(filled, axis=axis, dtype=dtype))
 
     cumulative.__name__ = cumulative.__qualname__ = name
     cumulative.__doc__ = f"""``numpy.{name}``: NaN entries count as {fill} (zero gradient); ``out=`` as in NumPy.
