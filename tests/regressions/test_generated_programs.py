@@ -793,3 +793,17 @@ def test_xlogy_derivative_at_a_zero_y_is_infinite_without_a_warning():
         warnings.simplefilter("error")
         grad = zymo.grad(lambda y: sc.xlogy(2.0, y).sum())(onp.array([0.0, 1.0]))
     assert onp.isinf(grad[0]) and grad[1] == 2.0
+
+
+def test_comparing_traced_python_floats_gives_a_python_bool_as_numpy_code_sees():
+    # np.bool_ * a Python float is float64 while True * a Python float stays weak: a float32 result became float64
+    source = """
+def program(r0, r1):
+    r2 = -1.5 - r0
+    r3 = (r0 > r2) * r0
+    h1 = r3 * np.sin(r1[0]) + 1.0
+    return [h1]
+"""
+    inputs = (-0.027271763074256376, onp.array([[0.2153539268318988, -0.6669252679186933, -1.165040684753369]]))
+    check_float32(compile_program(source), inputs)
+    check_program(compile_program(source), inputs)

@@ -225,14 +225,21 @@ def _operator(name: str, reflected: bool = False):
     return rop if reflected else op
 
 
+_PYTHON_NUMBERS = (int, float, complex, bool)
+
+
 def _compare(ufunc):
     python_op = getattr(operator, _COMPARISON_NAMES[ufunc])
 
     def op(self, other):
         b, o = bottom(self), bottom(other)
-        out = ufunc(b, o) if type(b) is np.ndarray or not is_foreign(b) else box_foreign(python_op(b, o))
+        if type(b) in _PYTHON_NUMBERS and type(o) in _PYTHON_NUMBERS:  # a Python bool, as Python compares
+            fn, out = python_op, python_op(b, o)
+        else:
+            fn = ufunc
+            out = ufunc(b, o) if type(b) is np.ndarray or not is_foreign(b) else box_foreign(python_op(b, o))
         if _recording.recorder is not None:
-            guard_call(ufunc, (self, other), {}, out)
+            guard_call(fn, (self, other), {}, out)
         return out
 
     return op
