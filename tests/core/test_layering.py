@@ -13,7 +13,7 @@ LAYERS = [
     {"trace"},
     {"primitive", "dispatch"},
     {"reverse", "forward"},
-    {"mutation", "tracer_methods"},
+    {"mutation", "flat", "tracer_methods"},
     {"differentiation"},
     {"api"},
     {"custom"},

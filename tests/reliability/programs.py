@@ -661,6 +661,7 @@ class _Builder:
             src = f"r{v}" if v is not None and self.draw(st.booleans()) else "1.5"
             forms = [f"np.put(r{w}, [0], {src})", f"r{w}.put([-1, 0], {src})"]
             forms.append(f"np.put_along_axis(r{w}, np.zeros((1,) + r{w}.shape[1:], dtype=int), {src}, axis=0)")
+            forms.append(f"r{w}.flat[::2] = {src}")
             if len(sw) == 2:
                 forms.append(f"np.fill_diagonal(r{w}, {src})")
             return self.try_lines([self.draw(st.sampled_from(forms))], False)
@@ -686,6 +687,7 @@ class _Builder:
             forms += [f"np.diagonal(r{w})", f"np.einsum('ii->i', r{w}) if r{w}.shape[0] == r{w}.shape[1] else r{w}[0]"]
         forms += [f"np.expand_dims(r{w}, 0)", f"np.flip(r{w}, 0)", f"np.array_split(r{w}, 2)[-1]", f"np.asarray(r{w})"]
         forms += [f"r{w}.view()", f"np.real(r{w})", f"np.moveaxis(np.atleast_2d(r{w}), 0, -1)", f"np.ravel(r{w})"]
+        forms += [f"r{w}.flat[1::2]"]
         forms += [f"np.einsum('i...->...i', r{w})", f"np.unstack(r{w})[0]", f"np.squeeze(r{w}[None])"]
         return self.new(self.draw(st.sampled_from(forms)))
 

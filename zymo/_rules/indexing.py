@@ -11,6 +11,7 @@ from numpy.typing import ArrayLike, DTypeLike
 from .. import numpy as znp
 from ..core.dispatch import FUNCTIONS, SPECIAL, implements
 from ..core.errors import unsupported
+from ..core.flat import write_flat
 from ..core.forward import defjvp_all
 from ..core.memory import protect
 from ..core.mutation import clean_index, inplace_setitem
@@ -449,22 +450,4 @@ def fill_diagonal(a, val, wrap=False):
         if not all(n == shape[0] for n in shape[1:]):
             raise ValueError("All dimensions of input must be of equal length")
         step = 1 + int(np.cumprod(shape[:-1]).sum())
-    flat = np.arange(int(np.prod(shape)))[:end:step]
-    if type(val) is Tracer and np.shares_memory(bottom(a), bottom(val)):
-        _fill_from_overlapping(a, flat, val)
-        return
-    if shape_of(val) not in ((), (len(flat),)):
-        val = znp.resize(val, len(flat))  # NumPy repeats a shorter sequence of values
-    inplace_setitem(a, np.unravel_index(flat, shape), val)
-
-
-def _fill_from_overlapping(a, flat, val):
-    """``a.flat[flat] = val`` where ``val`` is a view of ``a``: NumPy reads each value only when it
-    writes it, so a value read after an earlier write sees the written one; so do these writes."""
-    shape, vshape = shape_of(a), shape_of(val)
-    size = int(np.prod(vshape))
-    if size == 0:
-        return
-    for k, position in enumerate(flat):
-        source = val[np.unravel_index(k % size, vshape)] if vshape else val
-        inplace_setitem(a, np.unravel_index(position, shape), source)
+    write_flat(a, np.arange(int(np.prod(shape)))[:end:step], val)  # NumPy: a.flat[:end:step] = val

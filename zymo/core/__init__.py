@@ -10,7 +10,7 @@ Each module imports only modules on its own layer or below (and nothing of zymo 
     trace                                           trace levels and the constant trace
     primitive, dispatch                             operations with rules; NumPy's protocols to rules
     reverse, forward                                the tape and backward pass; tangents
-    mutation, tracer_methods                        in-place writes; the traced value's operators and methods
+    mutation, flat, tracer_methods                  in-place writes; x.flat; the traced value's operators and methods
     differentiation                                 running a function under a reverse trace, gradient trees
     api                                             grad, value_and_grad, vjp, jvp, stop_gradient
     custom                                          custom_vjp (forward mode differentiates its bwd with vjp)

@@ -8,6 +8,7 @@ import numpy as np
 
 from .dispatch import FUNCTIONS, NONDIFF_FUNCTIONS, SPECIAL, UFUNCS, call_numpy, ufunc_name, ufunc_rule
 from .errors import TracerConversionError, remember, unsupported, user_location, user_operation
+from .flat import FlatIterator
 from .library_calls import library_call
 from .mutation import inplace_binary, inplace_setitem
 from .namespace import call_version, check_devices, is_foreign
@@ -439,6 +440,7 @@ def _install_attributes(T) -> None:
     T.strides = property(lambda self: bottom(self).strides)
     T.flags = property(lambda self: bottom(self).flags)
     T.T = property(_T)
+    T.flat = property(FlatIterator)
     T.device = property(_device)  # ``__array_namespace__`` and ``to_device``: zymo.array_api, zymo.devices
     T.mT = property(lambda self: call_numpy(np.swapaxes, self, -1, -2))
     T.real = property(lambda self: call_numpy(np.real, self))
